@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "replicator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "replicator", targets: ["replicator"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0")
+    ],
+    targets: [
+        // Pure core: configuration, refspecs, filters, URL templates. No I/O, no C, no Foundation.
+        .target(name: "ReplicationCore"),
+        .systemLibrary(
+            name: "CLibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        // The only module that touches libgit2.
+        .target(name: "ReplicationGit", dependencies: ["ReplicationCore", "CLibgit2"]),
+        // Composition root: CLI commands, file-system adapters.
+        .target(name: "ReplicationCommands", dependencies: ["ReplicationCore", "ReplicationGit", argumentParser]),
+        .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),
+        .executableTarget(
+            name: "replicator-benchmarks",
+            dependencies: ["ReplicationCore"],
+            path: "Benchmarks/ConfigParsing"
+        ),
+        .testTarget(name: "ReplicationCoreTests", dependencies: ["ReplicationCore"]),
+        .testTarget(
+            name: "ReplicationCommandsTests",
+            dependencies: ["ReplicationCommands", "ReplicationCore"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

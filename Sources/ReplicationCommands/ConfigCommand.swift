@@ -1,0 +1,32 @@
+import ArgumentParser
+import ReplicationCore
+
+/// `replicator config`: configuration tools.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Inspect the replication configuration.",
+        subcommands: [ConfigCheckCommand.self]
+    )
+}
+
+/// `replicator config check [--config FILE] [--json]`.
+struct ConfigCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Load the configuration, print it with defaults filled in, and report every problem.",
+        discussion: "Exit status: 0 when there are no errors, 1 when there are, 2 for usage errors."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(name: .long, help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() throws {
+        let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
+        let report = ConfigReport(configuration)
+        print(self.json ? try report.jsonText() : report.humanText(), terminator: "")
+        guard configuration.isUsable else { throw ExitCode(ExitStatus.failure) }
+    }
+}

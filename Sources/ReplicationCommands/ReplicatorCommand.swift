@@ -1,0 +1,44 @@
+public import ArgumentParser
+import Foundation
+
+/// `replicator`: the root command.
+public struct ReplicatorCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "replicator",
+        abstract: "Replicates git repositories to mirrors, reading Gerrit's replication.config.",
+        version: ReplicatorVersion.text,
+        subcommands: [ConfigCommand.self, VersionCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses the process arguments and runs the command. Usage errors exit with status 2, as the
+    /// documented interface promises (argument-parser's own default is 64).
+    public static func runAsMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
+        do {
+            var command = try Self.parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Self.exitForError(error)
+        }
+    }
+
+    private static func exitForError(_ error: any Error) -> Never {
+        let code = Self.exitCode(for: error)
+        guard code == .validationFailure else { Self.exit(withError: error) }
+        let message = Self.fullMessage(for: error)
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Foundation.exit(ExitStatus.usage)
+    }
+}
+
+/// Exit statuses shared by every command.
+package enum ExitStatus {
+    package static let success: Int32 = 0
+    package static let failure: Int32 = 1
+    package static let usage: Int32 = 2
+}

@@ -1,0 +1,40 @@
+extension RemoteConfiguration {
+    /// Every option with defaults filled in, in documentation order; the password is never shown.
+    package var effectiveOptions: [EffectiveOption] {
+        [
+            EffectiveOption("url", .strings(self.urls.map(\.description))),
+            EffectiveOption("adminUrl", .strings(self.adminUrls.map(\.description))),
+            EffectiveOption("push", .strings(self.push.all.map(\.description))),
+            EffectiveOption("projects", .strings(self.projects.includes.map(\.text))),
+            EffectiveOption("excludeProjects", .strings(self.projects.excludes.map(\.text))),
+            EffectiveOption("excludedRefsPattern", .strings(self.excludedRefsPatterns.map(\.text))),
+            EffectiveOption("mirror", .bool(self.isMirror)),
+            EffectiveOption("replicateDeletions", .bool(self.replicateDeletions), isExtension: true),
+            EffectiveOption("maxDeletions", .int(self.maxDeletions), isExtension: true),
+            EffectiveOption("remoteNameStyle", .string(self.remoteNameStyle.rawValue)),
+            EffectiveOption("threads", .int(self.threads)),
+            EffectiveOption("timeout", .duration(self.timeout)),
+            EffectiveOption("replicationDelay", .duration(self.replicationDelay)),
+            EffectiveOption("rescheduleDelay", .duration(self.rescheduleDelay)),
+            EffectiveOption("replicationRetry", .duration(self.replicationRetry)),
+            EffectiveOption("replicationMaxRetries", .int(self.replicationMaxRetries)),
+            EffectiveOption("drainQueueAttempts", .int(self.drainQueueAttempts)),
+            EffectiveOption("pushBatchSize", .int(self.pushBatchSize)),
+            EffectiveOption("createMissingRepositories", .bool(self.createMissingRepositories)),
+            EffectiveOption("replicatePermissions", .bool(self.replicatePermissions)),
+            EffectiveOption("replicateProjectDeletions", .bool(self.replicateProjectDeletions)),
+            EffectiveOption("replicateHiddenProjects", .bool(self.replicateHiddenProjects)),
+            EffectiveOption("replicateNoteDbMetaRefs", .bool(self.replicateNoteDbMetaRefs)),
+            EffectiveOption("storeRefLog", .bool(self.storeRefLog)),
+            EffectiveOption("slowLatencyThreshold", .duration(self.slowLatencyThreshold)),
+            EffectiveOption("authGroup", .strings(self.authGroups)),
+            EffectiveOption("gitPath", .string(self.gitPath)),
+            EffectiveOption("receivepack", .string(self.receivePack)),
+            EffectiveOption("uploadpack", .string(self.uploadPack)),
+            EffectiveOption("identityFile", .string(self.identityFile), isExtension: true),
+            EffectiveOption("knownHostsFile", .string(self.knownHostsFile), isExtension: true),
+            EffectiveOption("username", .string(self.username)),
+            EffectiveOption("password", .string(self.password.map { _ in "(set)" })),
+        ]
+    }
+}

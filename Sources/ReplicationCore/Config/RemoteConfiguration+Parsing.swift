@@ -1,0 +1,253 @@
+/// What parsing one remote needs from the rest of the configuration.
+struct RemoteParsingContext {
+    var configDirectory: String
+    var gerrit: GerritOptions
+    var replication: ReplicationOptions
+    var rewrites: URLRewrites
+}
+
+extension RemoteConfiguration {
+    /// Reads one remote; `nil` (with a warning) when Gerrit would skip it.
+    init?(
+        name: String,
+        location: ConfigLocation,
+        reader: inout SectionReader,
+        context: RemoteParsingContext
+    ) {
+        self.init(name: name, location: location)
+        if let fetch = reader.all("fetch").first {
+            reader.warning(
+                .skippedRemote,
+                "fetch",
+                fetch,
+                "remote skipped: it has fetch refspecs, so it is not a push target (as in Gerrit)"
+            )
+            return nil
+        }
+        guard !reader.strings("url").isEmpty else {
+            reader.report(
+                .warning(.skippedRemote, key: reader.qualified("url"), at: location, "remote skipped: it has no url")
+            )
+            return nil
+        }
+        self.readFilters(&reader)
+        self.readRefSpecs(&reader, defaultForceUpdate: context.gerrit.defaultForceUpdate)
+        self.readURLs(&reader, context: context)
+        self.readSchedulingOptions(&reader, context: context)
+        self.readPushOptions(&reader, context: context)
+        self.readExtensions(&reader, context: context)
+        self.lint(&reader)
+    }
+
+    private mutating func readFilters(_ reader: inout SectionReader) {
+        self.projects = ProjectFilter(
+            includes: Self.projectPatterns("projects", &reader),
+            excludes: Self.projectPatterns("excludeProjects", &reader)
+        )
+        self.excludedRefsPatterns = reader.strings("excludedRefsPattern").compactMap { value, entry in
+            do {
+                return try RefNameRegex(value)
+            } catch {
+                reader.error(.invalidRegex, "excludedRefsPattern", entry, "\(error)")
+                return nil
+            }
+        }
+    }
+
+    private static func projectPatterns(_ key: String, _ reader: inout SectionReader) -> [ProjectPattern] {
+        reader.strings(key).compactMap { value, entry in
+            do {
+                return try ProjectPattern(value)
+            } catch {
+                reader.error(.invalidRegex, key, entry, "\(error)")
+                return nil
+            }
+        }
+    }
+
+    private mutating func readRefSpecs(_ reader: inout SectionReader, defaultForceUpdate: Bool) {
+        var specs: [RefSpec] = []
+        for (value, entry) in reader.strings("push") {
+            do {
+                let spec = try RefSpec(parsing: value)
+                if spec.isDelete {
+                    let message =
+                        "delete refspecs (':dst') are not supported; deletions follow mirror and replicateDeletions"
+                    reader.error(.invalidRefSpec, "push", entry, message)
+                    continue
+                }
+                specs.append(spec)
+            } catch {
+                reader.error(.invalidRefSpec, "push", entry, "\(error)")
+            }
+        }
+        if reader.all("push").isEmpty {
+            specs = [try! RefSpec(parsing: defaultForceUpdate ? "+refs/*:refs/*" : "refs/*:refs/*")]
+        }
+        self.push = PushRefSpecs(specs)
+    }
+
+    private mutating func readURLs(_ reader: inout SectionReader, context: RemoteParsingContext) {
+        let singleProject = self.projects.singleProject != nil
+        self.urls = reader.strings("url").compactMap { value, entry in
+            Self.template(
+                value,
+                entry: entry,
+                key: "url",
+                reader: &reader,
+                context: context,
+                nameOptional: singleProject
+            )
+        }
+        self.adminUrls = reader.strings("adminUrl").compactMap { value, entry in
+            let template = Self.template(
+                value,
+                entry: entry,
+                key: "adminUrl",
+                reader: &reader,
+                context: context,
+                nameOptional: false
+            )
+            // Admin commands run over ssh or on the local filesystem; others were reported above.
+            guard let template, [.ssh, .local].contains(template.url.transport) else { return nil }
+            return template
+        }
+    }
+
+    private static func template(
+        _ value: String,
+        entry: GitConfigEntry,
+        key: String,
+        reader: inout SectionReader,
+        context: RemoteParsingContext,
+        nameOptional: Bool
+    ) -> URLTemplate? {
+        let rewritten = context.rewrites.apply(to: value)
+        let url: RemoteURL
+        do {
+            url = try RemoteURL(parsing: rewritten)
+        } catch {
+            reader.error(.invalidURL, key, entry, "\(error)")
+            return nil
+        }
+        let resolved =
+            url.transport == .local && url.scheme == nil
+            ? url.replacingPath(PathText.resolve(url.path, against: context.configDirectory)) : url
+        let template = URLTemplate(text: value, url: resolved)
+        if !template.hasNamePlaceholder && !nameOptional {
+            let message =
+                "\"\(value)\" lacks ${name} placeholder in its path (required unless projects names exactly one project)"
+            reader.error(.missingNamePlaceholder, key, entry, message)
+            return nil
+        }
+        Self.checkTransport(template, key: key, entry: entry, reader: &reader)
+        return template
+    }
+
+    private static func checkTransport(
+        _ template: URLTemplate,
+        key: String,
+        entry: GitConfigEntry,
+        reader: inout SectionReader
+    ) {
+        switch (key, template.url.transport) {
+        case (_, .ssh), (_, .local):
+            return
+        case ("adminUrl", _):
+            let message =
+                "\"\(template.text)\": only ssh and local adminUrls are supported (Gerrit's gerrit+http/gerrit+ssh admin APIs are not)"
+            reader.error(.invalidURL, key, entry, message)
+        default:
+            let message =
+                "\"\(template.text)\": Replicator pushes over ssh and to local paths; \(template.url.scheme ?? "this") URLs are not supported yet"
+            reader.warning(.invalidURL, key, entry, message)
+        }
+    }
+
+    private mutating func readSchedulingOptions(_ reader: inout SectionReader, context: RemoteParsingContext) {
+        self.replicationDelay = .seconds(reader.int("replicationDelay", default: 15, minimum: 0, unit: .seconds))
+        self.rescheduleDelay = .seconds(
+            reader.int(
+                "rescheduleDelay",
+                default: Self.minimumRescheduleDelay,
+                minimum: Self.minimumRescheduleDelay,
+                unit: .seconds
+            )
+        )
+        self.replicationRetry = .seconds(60 * reader.int("replicationRetry", default: 1, minimum: 0, unit: .minutes))
+        self.replicationMaxRetries = reader.int(
+            "replicationMaxRetries",
+            default: context.replication.maxRetries,
+            minimum: 0
+        )
+        self.drainQueueAttempts = reader.int("drainQueueAttempts", default: 0, minimum: 0)
+        self.threads = reader.int("threads", default: 1, minimum: 1)
+        self.slowLatencyThreshold = reader.duration(
+            "slowLatencyThreshold",
+            default: Self.defaultSlowLatencyThreshold,
+            defaultUnit: .seconds
+        )
+        self.pushBatchSize = Self.pushBatchSize(&reader, context: context)
+    }
+
+    /// Gerrit: the remote's value, else `gerrit.pushBatchSize`; 0 when `distributionInterval` > 0.
+    private static func pushBatchSize(_ reader: inout SectionReader, context: RemoteParsingContext) -> Int {
+        let size = reader.int("pushBatchSize", default: context.gerrit.pushBatchSize, minimum: 0)
+        guard size > 0, context.replication.distributionInterval > 0 else { return size }
+        let message = "ignored because replication.distributionInterval is set (as in Gerrit); pushes are not batched"
+        reader.warning(.clampedValue, "pushBatchSize", reader.all("pushBatchSize").last, message)
+        return 0
+    }
+
+    private mutating func readPushOptions(_ reader: inout SectionReader, context: RemoteParsingContext) {
+        self.timeout = .seconds(reader.int("timeout", default: 0, minimum: 0, unit: .seconds))
+        self.isMirror = reader.bool("mirror", default: false)
+        self.storeRefLog = reader.bool("storeRefLog", default: false)
+        self.authGroups = reader.strings("authGroup").map(\.value)
+        self.createMissingRepositories = reader.bool("createMissingRepositories", default: true)
+        self.replicatePermissions = reader.bool("replicatePermissions", default: true)
+        self.replicateProjectDeletions = reader.bool("replicateProjectDeletions", default: false)
+        self.replicateHiddenProjects = reader.bool("replicateHiddenProjects", default: false)
+        self.replicateNoteDbMetaRefs = reader.bool("replicateNoteDbMetaRefs", default: true)
+        self.remoteNameStyle = Self.remoteNameStyle(&reader)
+        self.gitPath = Self.gitPath(&reader)
+        let gitDirectory = self.gitPath.map { PathText.directory(of: $0) + "/" } ?? ""
+        self.receivePack = reader.string("receivepack") ?? gitDirectory + "git-receive-pack"
+        self.uploadPack = reader.string("uploadpack") ?? gitDirectory + "git-upload-pack"
+        self.username = reader.string("username")
+        self.password = reader.string("password")
+    }
+
+    private static func remoteNameStyle(_ reader: inout SectionReader) -> RemoteNameStyle {
+        guard let entry = reader.single("remoteNameStyle"), let value = entry.value else { return .slash }
+        guard let style = RemoteNameStyle(configValue: value) else {
+            let valid = RemoteNameStyle.allCases.map(\.rawValue).joined(separator: ", ")
+            reader.error(.invalidValue, "remoteNameStyle", entry, "unknown style '\(value)' (valid: \(valid))")
+            return .slash
+        }
+        return style
+    }
+
+    private static func gitPath(_ reader: inout SectionReader) -> String? {
+        guard let entry = reader.single("gitPath"), let value = entry.value, !value.isEmpty else { return nil }
+        guard PathText.isAbsolute(value) else {
+            reader.error(.invalidValue, "gitPath", entry, "must be an absolute path, got '\(value)'")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func readExtensions(_ reader: inout SectionReader, context: RemoteParsingContext) {
+        self.replicateDeletions = reader.bool("replicateDeletions", default: false)
+        self.maxDeletions = reader.int("maxDeletions", default: Self.defaultMaxDeletions)
+        if self.maxDeletions < 0 {
+            let entry = reader.all("maxDeletions").last
+            reader.error(.invalidValue, "maxDeletions", entry, "must be 0 (no limit) or more, got \(self.maxDeletions)")
+            self.maxDeletions = Self.defaultMaxDeletions
+        }
+        self.identityFile = reader.string("identityFile").map { PathText.resolve($0, against: context.configDirectory) }
+        self.knownHostsFile = reader.string("knownHostsFile").map {
+            PathText.resolve($0, against: context.configDirectory)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// The `[replication]` section.
+package struct ReplicationOptions: Hashable, Sendable {
+    package var distributionInterval = 0
+    package var updateRefErrorMaxRetries = 0
+    package var maxRetries = 0
+    package var eventsDirectory: String?
+    package var rsyncPath = "rsync"
+
+    package init() {}
+
+    init(reading reader: inout SectionReader, configDirectory: String) {
+        self.distributionInterval = reader.int("distributionInterval", default: 0, minimum: 0, unit: .seconds)
+        // Gerrit: updateRefErrorMaxRetries, else the legacy lockErrorMaxRetries, else 0.
+        let legacy = reader.int("lockErrorMaxRetries", default: 0, minimum: 0)
+        self.updateRefErrorMaxRetries = reader.int("updateRefErrorMaxRetries", default: legacy, minimum: 0)
+        self.maxRetries = reader.int("maxRetries", default: 0, minimum: 0)
+        if let directory = reader.string("eventsDirectory"), !directory.isEmpty {
+            self.eventsDirectory = PathText.resolve(directory, against: configDirectory)
+        }
+        self.rsyncPath = reader.string("rsyncPath") ?? "rsync"
+    }
+
+    package var effectiveOptions: [EffectiveOption] {
+        [
+            EffectiveOption("distributionInterval", .duration(.seconds(self.distributionInterval))),
+            EffectiveOption("updateRefErrorMaxRetries", .int(self.updateRefErrorMaxRetries)),
+            EffectiveOption("maxRetries", .int(self.maxRetries)),
+            EffectiveOption("eventsDirectory", .string(self.eventsDirectory)),
+            EffectiveOption("rsyncPath", .string(self.rsyncPath)),
+        ]
+    }
+}

@@ -1,0 +1,47 @@
+/// A remote's `push` lines in order. Gerrit's rule applies: the first matching line wins (unlike
+/// `git push`, which applies every match). Negative lines (`^src`) exclude matching source refs.
+package struct PushRefSpecs: Hashable, Sendable, CustomStringConvertible {
+    package let all: [RefSpec]
+    private let positives: [RefSpec]
+    private let negatives: [RefSpec]
+
+    package init(_ specs: [RefSpec]) {
+        self.all = specs
+        self.positives = specs.filter { !$0.isNegative && !$0.isDelete }
+        self.negatives = specs.filter(\.isNegative)
+    }
+
+    package var description: String { self.all.map(\.description).joined(separator: " ") }
+
+    /// Whether a negative refspec excludes the local ref `source`.
+    package func isExcluded(source: String) -> Bool {
+        self.negatives.contains { $0.matchesSource(source) }
+    }
+
+    /// Gerrit's `matchSrc`: where local ref `source` is pushed, or `nil` when no line matches or a
+    /// negative line excludes it.
+    package func mapping(forSource source: String) -> RefMapping? {
+        guard !self.isExcluded(source: source) else { return nil }
+        for spec in self.positives {
+            if let mapping = spec.expand(fromSource: source) { return mapping }
+        }
+        return nil
+    }
+
+    /// Gerrit's `matchDst`: the first line whose destination matches remote ref `destination`, with
+    /// the source it maps back to. Negative lines are not applied here; callers decide with
+    /// ``isExcluded(source:)``.
+    package func mapping(forDestination destination: String) -> RefMapping? {
+        for spec in self.positives {
+            if let mapping = spec.expand(fromDestination: destination) { return mapping }
+        }
+        return nil
+    }
+
+    /// Every source-to-destination mapping of a positive line for which some local ref `source`
+    /// would be pushed onto `destination`; used to keep overlapping refspecs from deleting what
+    /// another line feeds.
+    package func sources(feeding destination: String) -> [RefMapping] {
+        self.positives.compactMap { $0.expand(fromDestination: destination) }
+    }
+}

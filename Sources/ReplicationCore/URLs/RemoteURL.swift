@@ -1,0 +1,196 @@
+/// A remote location as git accepts it: `scheme://[user@]host[:port]/path`, scp-like
+/// `[user@]host:path`, `file:///path`, or a plain filesystem path.
+package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
+    package enum Transport: String, Hashable, Sendable, Codable {
+        case ssh
+        case local
+        case http
+        case https
+        case git
+        case other
+    }
+
+    package let transport: Transport
+    /// Lower-cased scheme, or `nil` for scp-like URLs and plain paths.
+    package let scheme: String?
+    package let user: String?
+    package let host: String?
+    package let port: Int?
+    package let path: String
+    /// Everything before ``path`` as written, so that the path can be rewritten in place.
+    package let prefix: String
+
+    package var description: String { self.prefix + self.path }
+
+    /// Whether `${name}` in the path gets URL-escaped (Gerrit: http, https, amazon-s3).
+    package var escapesPath: Bool { ["http", "https", "amazon-s3"].contains(self.scheme ?? "") }
+
+    package init(parsing text: String) throws(RemoteURLError) {
+        if let separator = text.firstRange(of: "://"), Self.isScheme(text[..<separator.lowerBound]) {
+            self = try Self.parseStandard(text, scheme: text[..<separator.lowerBound].lowercased(), rest: separator)
+        } else if let colon = Self.scpColon(in: text) {
+            self = try Self.parseSCP(text, colon: colon)
+        } else {
+            guard !text.isEmpty else { throw RemoteURLError(url: text, "is empty") }
+            self.init(transport: .local, scheme: nil, user: nil, host: nil, port: nil, path: text, prefix: "")
+        }
+    }
+
+    private init(
+        transport: Transport,
+        scheme: String?,
+        user: String?,
+        host: String?,
+        port: Int?,
+        path: String,
+        prefix: String
+    ) {
+        self.transport = transport
+        self.scheme = scheme
+        self.user = user
+        self.host = host
+        self.port = port
+        self.path = path
+        self.prefix = prefix
+    }
+
+    /// The same URL with another path.
+    package func replacingPath(_ path: String) -> RemoteURL {
+        RemoteURL(
+            transport: self.transport,
+            scheme: self.scheme,
+            user: self.user,
+            host: self.host,
+            port: self.port,
+            path: path,
+            prefix: self.prefix
+        )
+    }
+
+    private static func isScheme(_ text: Substring) -> Bool {
+        guard let first = text.unicodeScalars.first, first.isASCIILetter else { return false }
+        return text.unicodeScalars.allSatisfy {
+            $0.isASCIILetter || $0.isASCIIDigit || "+-.".unicodeScalars.contains($0)
+        }
+    }
+
+    /// git's rule: a colon before any slash makes `host:path` an ssh location; `[host:port]:path`
+    /// brackets the host part.
+    private static func scpColon(in text: String) -> String.Index? {
+        if text.hasPrefix("[") {
+            guard let close = text.firstRange(of: "]:") else { return nil }
+            return text.index(after: close.lowerBound)
+        }
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        if let slash = text.firstIndex(of: "/"), slash < colon { return nil }
+        return colon
+    }
+
+    private static func parseStandard(
+        _ text: String,
+        scheme: String,
+        rest separator: Range<String.Index>
+    ) throws(RemoteURLError) -> RemoteURL {
+        let rest = text[separator.upperBound...]
+        if scheme == "file" {
+            // As git does: everything after "file://" is the path.
+            guard rest.hasPrefix("/") else { throw RemoteURLError(url: text, "a file:// URL needs an absolute path") }
+            let prefix = String(text[..<separator.upperBound])
+            return RemoteURL(
+                transport: .local,
+                scheme: scheme,
+                user: nil,
+                host: nil,
+                port: nil,
+                path: String(rest),
+                prefix: prefix
+            )
+        }
+        let prefixEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        let path = String(text[prefixEnd...])
+        guard !path.isEmpty else { throw RemoteURLError(url: text, "has no path") }
+        let authority = try Authority(parsing: rest[..<prefixEnd], url: text)
+        return RemoteURL(
+            transport: Self.transport(forScheme: scheme),
+            scheme: scheme,
+            user: authority.user,
+            host: authority.host,
+            port: authority.port,
+            path: path,
+            prefix: String(text[..<prefixEnd])
+        )
+    }
+
+    private static func parseSCP(_ text: String, colon: String.Index) throws(RemoteURLError) -> RemoteURL {
+        var hostPart = text[..<colon]
+        if hostPart.hasPrefix("[") && hostPart.hasSuffix("]") { hostPart = hostPart.dropFirst().dropLast() }
+        let path = String(text[text.index(after: colon)...])
+        guard !path.isEmpty else { throw RemoteURLError(url: text, "has no path after ':'") }
+        let authority = try Authority(parsing: hostPart, url: text)
+        return RemoteURL(
+            transport: .ssh,
+            scheme: nil,
+            user: authority.user,
+            host: authority.host,
+            port: authority.port,
+            path: path,
+            prefix: String(text[...colon])
+        )
+    }
+
+    private static func transport(forScheme scheme: String) -> Transport {
+        switch scheme {
+        case "ssh", "git+ssh", "ssh+git": .ssh
+        case "http": .http
+        case "https": .https
+        case "git": .git
+        default: .other
+        }
+    }
+}
+
+/// `[user@]host[:port]`, with `[v6:address]` brackets.
+private struct Authority {
+    var user: String?
+    var host: String
+    var port: Int?
+
+    init(parsing text: Substring, url: String) throws(RemoteURLError) {
+        var hostPort = text
+        if let at = text.lastIndex(of: "@") {
+            self.user = String(text[..<at])
+            hostPort = text[text.index(after: at)...]
+        }
+        var portText: Substring?
+        if hostPort.hasPrefix("["), let close = hostPort.firstIndex(of: "]") {
+            self.host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            let afterClose = hostPort[hostPort.index(after: close)...]
+            if afterClose.hasPrefix(":") { portText = afterClose.dropFirst() }
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            self.host = String(hostPort[..<colon])
+            portText = hostPort[hostPort.index(after: colon)...]
+        } else {
+            self.host = String(hostPort)
+        }
+        guard !self.host.isEmpty else { throw RemoteURLError(url: url, "has no host") }
+        if let portText {
+            guard let port = Int(portText), (1...65_535).contains(port) else {
+                throw RemoteURLError(url: url, "has an invalid port '\(portText)'")
+            }
+            self.port = port
+        }
+    }
+}
+
+/// Why a URL could not be understood.
+package struct RemoteURLError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var url: String
+    package var message: String
+
+    package init(url: String, _ message: String) {
+        self.url = url
+        self.message = message
+    }
+
+    package var description: String { "invalid URL '\(self.url)': \(self.message)" }
+}

@@ -1,0 +1,8 @@
+import ReplicationCommands
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await ReplicatorCommand.runAsMain()
+    }
+}
