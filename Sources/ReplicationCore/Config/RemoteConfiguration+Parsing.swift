@@ -4,6 +4,7 @@ struct RemoteParsingContext {
     var gerrit: GerritOptions
     var replication: ReplicationOptions
     var rewrites: URLRewrites
+    var regexes: RegexCache
 }
 
 extension RemoteConfiguration {
@@ -30,7 +31,7 @@ extension RemoteConfiguration {
             )
             return nil
         }
-        self.readFilters(&reader)
+        self.readFilters(&reader, regexes: context.regexes)
         self.readRefSpecs(&reader, defaultForceUpdate: context.gerrit.defaultForceUpdate)
         self.readURLs(&reader, context: context)
         self.readSchedulingOptions(&reader, context: context)
@@ -39,14 +40,14 @@ extension RemoteConfiguration {
         self.lint(&reader)
     }
 
-    private mutating func readFilters(_ reader: inout SectionReader) {
+    private mutating func readFilters(_ reader: inout SectionReader, regexes: RegexCache) {
         self.projects = ProjectFilter(
-            includes: Self.projectPatterns("projects", &reader),
-            excludes: Self.projectPatterns("excludeProjects", &reader)
+            includes: Self.projectPatterns("projects", &reader, regexes: regexes),
+            excludes: Self.projectPatterns("excludeProjects", &reader, regexes: regexes)
         )
         self.excludedRefsPatterns = reader.strings("excludedRefsPattern").compactMap { value, entry in
             do {
-                return try RefNameRegex(value)
+                return try RefNameRegex(value, cache: regexes)
             } catch {
                 reader.error(.invalidRegex, "excludedRefsPattern", entry, "\(error)")
                 return nil
@@ -54,10 +55,14 @@ extension RemoteConfiguration {
         }
     }
 
-    private static func projectPatterns(_ key: String, _ reader: inout SectionReader) -> [ProjectPattern] {
+    private static func projectPatterns(
+        _ key: String,
+        _ reader: inout SectionReader,
+        regexes: RegexCache
+    ) -> [ProjectPattern] {
         reader.strings(key).compactMap { value, entry in
             do {
-                return try ProjectPattern(value)
+                return try ProjectPattern(value, cache: regexes)
             } catch {
                 reader.error(.invalidRegex, key, entry, "\(error)")
                 return nil

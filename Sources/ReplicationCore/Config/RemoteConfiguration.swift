@@ -68,9 +68,9 @@ package struct RefNameRegex: Sendable, CustomStringConvertible {
     package let text: String
     private let regex: CompiledRegex
 
-    package init(_ text: String) throws(RegexSyntaxError) {
+    package init(_ text: String, cache: RegexCache = RegexCache()) throws(RegexSyntaxError) {
         self.text = text
-        self.regex = try CompiledRegex(text)
+        self.regex = try cache.regex(text)
     }
 
     package var description: String { self.text }

@@ -36,7 +36,8 @@ package struct ReplicationConfiguration: Sendable {
             configDirectory: configDirectory,
             gerrit: self.gerrit,
             replication: self.replication,
-            rewrites: URLRewrites(entries: loaded.document.entries)
+            rewrites: URLRewrites(entries: loaded.document.entries),
+            regexes: RegexCache()
         )
         self.readRemotes(loaded.document, entries: entries, context: context)
         self.diagnostics += UnknownKeys.diagnostics(for: loaded.document)

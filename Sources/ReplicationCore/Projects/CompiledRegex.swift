@@ -24,3 +24,18 @@ package struct CompiledRegex: @unchecked Sendable {
         (try? self.regex.wholeMatch(in: text)) != nil
     }
 }
+
+/// Compiles each distinct pattern once per configuration load: remotes often share filters, and
+/// building a `Regex` costs tens of microseconds.
+package final class RegexCache {
+    private var compiled: [String: CompiledRegex] = [:]
+
+    package init() {}
+
+    package func regex(_ pattern: String) throws(RegexSyntaxError) -> CompiledRegex {
+        if let regex = self.compiled[pattern] { return regex }
+        let regex = try CompiledRegex(pattern)
+        self.compiled[pattern] = regex
+        return regex
+    }
+}

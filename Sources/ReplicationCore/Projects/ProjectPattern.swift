@@ -12,11 +12,11 @@ package struct ProjectPattern: Sendable, CustomStringConvertible {
     private let regex: CompiledRegex?
 
     /// Throws ``RegexSyntaxError`` when a `^` pattern is not a valid regular expression.
-    package init(_ text: String) throws(RegexSyntaxError) {
+    package init(_ text: String, cache: RegexCache = RegexCache()) throws(RegexSyntaxError) {
         self.text = text
         if text.hasPrefix("^") {
             self.kind = .regex
-            self.regex = try CompiledRegex(text)
+            self.regex = try cache.regex(text)
         } else {
             self.kind = text.hasSuffix("*") ? .prefix : .exact
             self.regex = nil

@@ -26,7 +26,7 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
     package var escapesPath: Bool { ["http", "https", "amazon-s3"].contains(self.scheme ?? "") }
 
     package init(parsing text: String) throws(RemoteURLError) {
-        if let separator = text.firstRange(of: "://"), Self.isScheme(text[..<separator.lowerBound]) {
+        if let separator = Self.schemeSeparator(in: text), Self.isScheme(text[..<separator.lowerBound]) {
             self = try Self.parseStandard(text, scheme: text[..<separator.lowerBound].lowercased(), rest: separator)
         } else if let colon = Self.scpColon(in: text) {
             self = try Self.parseSCP(text, colon: colon)
@@ -65,6 +65,18 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
             path: path,
             prefix: self.prefix
         )
+    }
+
+    /// The first `://`, found byte-wise (the generic string search is slow on hot config paths).
+    private static func schemeSeparator(in text: String) -> Range<String.Index>? {
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        while let colon = utf8[index...].firstIndex(of: UInt8(ascii: ":")) {
+            let rest = utf8[colon...]
+            if rest.starts(with: "://".utf8) { return colon..<utf8.index(colon, offsetBy: 3) }
+            index = utf8.index(after: colon)
+        }
+        return nil
     }
 
     private static func isScheme(_ text: Substring) -> Bool {

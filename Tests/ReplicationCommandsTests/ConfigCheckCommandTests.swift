@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+struct ConfigCheckCommandTests {
+    @Test func acceptsTheSampleConfiguration() throws {
+        let sample = ReplicatorProcess.packageRoot.appendingPathComponent("etc/replication.config").path
+        let result = try ReplicatorProcess.run(["config", "check", "--config", sample])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("[remote \"backup\"]"))
+        #expect(result.standardOutput.contains("  push = +refs/tags/*:refs/tags/*"))
+        #expect(result.standardOutput.contains("0 errors, 0 warnings"))
+    }
+
+    @Test func printsDiagnosticsWithFileLineAndKeyAndFails() throws {
+        let config = try TemporaryConfig(files: [
+            "replication.config": """
+            [remote "mirror"]
+              url = /srv/mirror/${name}.git
+              push = refs/heads/*:refs/heads/x
+              rescheduleDelay = 1
+            """
+        ])
+        let file = config.path("replication.config")
+        let result = try ReplicatorProcess.run(["config", "check", "--config", file])
+        #expect(result.status == 1)
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("\(file):3: error: remote.mirror.push: invalid refspec") })
+        #expect(
+            lines.contains("\(file):4: warning: remote.mirror.rescheduleDelay: 1 is below the minimum of 3; using 3")
+        )
+        #expect(lines.last == "1 error, 1 warning")
+        // Diagnostics come after the effective configuration.
+        let header = try #require(lines.firstIndex(of: "[remote \"mirror\"]  (\(file):1)"))
+        let firstDiagnostic = try #require(lines.firstIndex { $0.hasPrefix(file + ":") })
+        #expect(header < firstDiagnostic)
+    }
+
+    @Test func printsOneJSONDocument() throws {
+        let config = try TemporaryConfig(files: [
+            "etc/replication.config": "[gerrit]\n  basePath = ../git\n[replication]\n  maxRetries = 4\n",
+            "etc/replication/github.config": "[remote]\n  url = git@github.com:org/${name}\n  threads = x\n",
+        ])
+        let file = config.path("etc/replication.config")
+        let result = try ReplicatorProcess.run(["config", "check", "--json", "--config", file])
+        #expect(result.status == 1)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        #expect(json["config"] as? String == file)
+        #expect(json["fanOutDirectory"] as? String == config.path("etc/replication"))
+        #expect(json["errors"] as? Int == 1)
+        let gerrit = try #require((json["gerrit"] as? [String: Any])?["options"] as? [String: Any])
+        #expect(gerrit["basePath"] as? String == config.path("git"))
+        let remotes = try #require(json["remotes"] as? [[String: Any]])
+        #expect(remotes.first?["name"] as? String == "github")
+        let options = try #require(remotes.first?["options"] as? [String: Any])
+        #expect(options["url"] as? [String] == ["git@github.com:org/${name}"])
+        #expect(options["replicationMaxRetries"] as? Int == 4)
+        #expect(options["replicationDelay"] as? Double == 15)
+        #expect((remotes.first?["extensions"] as? [String])?.contains("maxDeletions") == true)
+        let diagnostic = try #require((json["diagnostics"] as? [[String: Any]])?.first)
+        #expect(diagnostic["severity"] as? String == "error")
+        #expect(diagnostic["file"] as? String == config.path("etc/replication/github.config"))
+        #expect(diagnostic["line"] as? Int == 3)
+        #expect(diagnostic["key"] as? String == "remote.github.threads")
+    }
+
+    @Test func reportsAMissingFileAsAnError() throws {
+        let result = try ReplicatorProcess.run(["config", "check", "--config", "/nonexistent/replication.config"])
+        #expect(result.status == 1)
+        #expect(result.standardOutput.contains("/nonexistent/replication.config: error: no such file"))
+    }
+
+    @Test func readsTheConfigPathFromTheEnvironment() throws {
+        let config = try TemporaryConfig(files: ["r.config": "[remote \"env\"]\n  url = /m/${name}\n"])
+        let result = try ReplicatorProcess.run(
+            ["config", "check"],
+            environment: ["REPLICATOR_CONFIG": config.path("r.config")]
+        )
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("[remote \"env\"]"))
+    }
+
+    @Test(arguments: [
+        ["config", "check", "--bogus"], ["config", "chek"], ["config", "check", "--config"], ["nosuch"],
+    ])
+    func exitsWithTwoOnUsageErrors(arguments: [String]) throws {
+        let result = try ReplicatorProcess.run(arguments)
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains("Error:"))
+    }
+
+    @Test func printsHelpSuccessfully() throws {
+        let result = try ReplicatorProcess.run(["config", "check", "--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("--json"))
+    }
+
+    @Test func reportsTheLinkedLibgit2() throws {
+        let result = try ReplicatorProcess.run(["version"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("libgit2 1."))
+        #expect(result.standardOutput.contains(", ssh)"))
+    }
+}
