@@ -305,6 +305,7 @@ struct ConfigDiagnosticsTests {
         let error = try #require(configuration.errors.first)
         #expect(error.code == .syntax)
         #expect(error.location == ConfigLocation(file: TestPaths.main, line: 2, column: 20))
+        #expect(error.description == "\(TestPaths.main):2: error: unterminated quoted value (missing '\"') (column 20)")
     }
 
     @Test func reportsAMissingFile() throws {

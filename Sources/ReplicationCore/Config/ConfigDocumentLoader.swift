@@ -63,7 +63,8 @@ package struct ConfigDocumentLoader: Sendable {
             let parsed = try GitConfigParser.parse(text, file: path)
             return self.resolvingIncludes(in: parsed, of: path, into: &loaded, depth: depth)
         } catch {
-            loaded.diagnostics.append(.error(.syntax, at: error.location, error.message))
+            let column = error.location.column.map { " (column \($0))" } ?? ""
+            loaded.diagnostics.append(.error(.syntax, at: error.location, error.message + column))
             return nil
         }
     }
