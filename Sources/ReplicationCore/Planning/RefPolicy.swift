@@ -1,0 +1,33 @@
+/// The rules that keep a ref from being pushed (reference §2.4 `canPushRef`) or deleted.
+package struct RefPolicy: Sendable {
+    package var replicatePermissions: Bool
+    package var replicateNoteDbMetaRefs: Bool
+    package var excludedRefsPatterns: [RefNameRegex]
+
+    package init(replicatePermissions: Bool, replicateNoteDbMetaRefs: Bool, excludedRefsPatterns: [RefNameRegex]) {
+        self.replicatePermissions = replicatePermissions
+        self.replicateNoteDbMetaRefs = replicateNoteDbMetaRefs
+        self.excludedRefsPatterns = excludedRefsPatterns
+    }
+
+    /// Why `ref` is never replicated, or `nil` when it may be.
+    package func exclusion(of ref: String) -> String? {
+        if !self.replicatePermissions && ref == "refs/meta/config" {
+            return "refs/meta/config is not replicated (replicatePermissions = false)"
+        }
+        if ref.hasPrefix("refs/cache-automerge/") { return "refs/cache-automerge/* is never replicated" }
+        if !self.replicateNoteDbMetaRefs && Self.isNoteDbMetaRef(ref) {
+            return "NoteDb meta ref (replicateNoteDbMetaRefs = false)"
+        }
+        if let pattern = self.excludedRefsPatterns.first(where: { $0.matches(ref) }) {
+            return "matches excludedRefsPattern '\(pattern)'"
+        }
+        return nil
+    }
+
+    /// Gerrit's `RefNames.isNoteDbMetaRef`.
+    package static func isNoteDbMetaRef(_ ref: String) -> Bool {
+        (ref.hasPrefix("refs/changes/") && (ref.hasSuffix("/meta") || ref.hasSuffix("/robot-comments")))
+            || ref.hasPrefix("refs/draft-comments/") || ref.hasPrefix("refs/starred-changes/")
+    }
+}

@@ -1,0 +1,229 @@
+/// Turns local refs, the remote's advertised refs and (in delta mode) the ref names of events into
+/// an ``UpdatePlan`` for one URL. Pure: the same inputs always give the same plan, which is what
+/// both `start --dry-run` and the push path use.
+///
+/// Deletion is stricter than Gerrit's: a remote ref is deleted only if a push refspec destination
+/// covers it, no exclusion rule or negative refspec covers the source it maps back to, no refspec
+/// maps an existing local ref onto it, and it is not `HEAD`. See `docs/mirror-semantics.md`.
+package struct UpdatePlanner: Sendable {
+    package var remoteName: String
+    package var refSpecs: PushRefSpecs
+    package var policy: RefPolicy
+    package var isMirror: Bool
+    package var replicateDeletions: Bool
+    package var maxDeletions: Int
+
+    package init(remote: RemoteConfiguration) {
+        self.remoteName = remote.name
+        self.refSpecs = remote.push
+        self.policy = RefPolicy(
+            replicatePermissions: remote.replicatePermissions,
+            replicateNoteDbMetaRefs: remote.replicateNoteDbMetaRefs,
+            excludedRefsPatterns: remote.excludedRefsPatterns
+        )
+        self.isMirror = remote.isMirror
+        self.replicateDeletions = remote.replicateDeletions
+        self.maxDeletions = remote.maxDeletions
+    }
+
+    /// Gerrit's `doPushAll`: every local ref against the remote's refs; prunes only with `mirror`.
+    package func planFullSync(
+        local: [String: ObjectID],
+        remote: [String: ObjectID],
+        allowMassDeletion: Bool = false
+    ) -> UpdatePlan {
+        var plan = PlanBuilder(mode: .full)
+        for name in local.keys.sorted() {
+            self.planPush(of: name, local: local, remote: remote, into: &plan)
+        }
+        for name in remote.keys.sorted() {
+            self.planPrune(of: name, local: local, remote: remote, into: &plan)
+        }
+        return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
+    }
+
+    /// Gerrit's `doPushDelta`: the refs named by events, against local state read now.
+    package func planDelta(refs: [String], local: [String: ObjectID], remote: [String: ObjectID]) -> UpdatePlan {
+        var plan = PlanBuilder(mode: .delta)
+        var seen = Set<String>()
+        for name in refs where seen.insert(name).inserted {
+            guard name != "HEAD" else {
+                plan.skip(name, "HEAD changes are propagated as a symbolic ref, not pushed")
+                continue
+            }
+            guard self.refSpecs.mapping(forSource: name) != nil else {
+                plan.skip(
+                    name,
+                    self.negativeExclusion(of: name) ?? "matches no push refspec of remote \(self.remoteName)"
+                )
+                continue
+            }
+            if local[name] != nil {
+                self.planPush(of: name, local: local, remote: remote, into: &plan)
+            } else {
+                self.planDeletion(of: name, local: local, remote: remote, into: &plan)
+            }
+        }
+        return plan.build(blocked: nil)
+    }
+
+    private func planPush(
+        of name: String,
+        local: [String: ObjectID],
+        remote: [String: ObjectID],
+        into plan: inout PlanBuilder
+    ) {
+        guard let id = local[name] else { return }
+        guard let mapping = self.refSpecs.mapping(forSource: name) else {
+            if let reason = self.negativeExclusion(of: name) { plan.skip(name, reason) }
+            return
+        }
+        if name == "HEAD" {
+            plan.skip(name, "HEAD is not pushed as a ref; it follows the source repository's HEAD")
+            return
+        }
+        if let reason = self.policy.exclusion(of: name) {
+            plan.skip(name, reason)
+            return
+        }
+        let old = remote[mapping.destination]
+        guard old != id else {
+            plan.upToDate += 1
+            return
+        }
+        let action: RefUpdate.Action = old == nil ? .create : .update
+        plan.add(
+            RefUpdate(
+                action: action,
+                source: name,
+                destination: mapping.destination,
+                oldID: old,
+                newID: id,
+                isForced: mapping.isForced
+            )
+        )
+    }
+
+    /// A remote ref in full mode: pruned with `mirror`, reported as remote-only otherwise.
+    private func planPrune(
+        of destination: String,
+        local: [String: ObjectID],
+        remote: [String: ObjectID],
+        into plan: inout PlanBuilder
+    ) {
+        guard let id = remote[destination], let mapping = self.refSpecs.mapping(forDestination: destination),
+            !self.isFed(destination, local: local)
+        else { return }
+        if let reason = self.deletionProtection(of: destination, mappedFrom: mapping.source) {
+            plan.skip(destination, reason)
+        } else if self.isMirror {
+            plan.add(
+                RefUpdate(
+                    action: .delete,
+                    source: nil,
+                    destination: destination,
+                    oldID: id,
+                    newID: nil,
+                    isForced: mapping.isForced
+                )
+            )
+        } else {
+            plan.skip(destination, "exists only on the remote; full syncs prune only with mirror = true")
+        }
+    }
+
+    /// A ref named by an event that is gone locally.
+    private func planDeletion(
+        of source: String,
+        local: [String: ObjectID],
+        remote: [String: ObjectID],
+        into plan: inout PlanBuilder
+    ) {
+        guard let mapping = self.refSpecs.mapping(forSource: source) else { return }
+        guard let id = remote[mapping.destination] else {
+            plan.upToDate += 1  // already absent on the remote
+            return
+        }
+        if let reason = self.deletionProtection(of: mapping.destination, mappedFrom: source) {
+            plan.skip(source, reason)
+        } else if let feeder = self.feeder(of: mapping.destination, local: local) {
+            plan.skip(source, "not deleted: \(mapping.destination) is still pushed from local \(feeder)")
+        } else if self.isMirror || self.replicateDeletions {
+            plan.add(
+                RefUpdate(
+                    action: .delete,
+                    source: nil,
+                    destination: mapping.destination,
+                    oldID: id,
+                    newID: nil,
+                    isForced: mapping.isForced
+                )
+            )
+        } else {
+            plan.skip(source, "deleted locally; not propagated because mirror and replicateDeletions are false")
+        }
+    }
+
+    /// Why the remote ref `destination` (fed from `source`) must never be deleted, or `nil`.
+    private func deletionProtection(of destination: String, mappedFrom source: String) -> String? {
+        if destination == "HEAD" { return "HEAD is never deleted" }
+        if let reason = self.negativeExclusion(of: source) { return "not deleted: \(reason)" }
+        if let reason = self.policy.exclusion(of: source) { return "not deleted: \(reason)" }
+        return nil
+    }
+
+    /// Whether some refspec maps an existing local ref onto `destination`.
+    private func isFed(_ destination: String, local: [String: ObjectID]) -> Bool {
+        self.feeder(of: destination, local: local) != nil
+    }
+
+    private func feeder(of destination: String, local: [String: ObjectID]) -> String? {
+        self.refSpecs.sources(feeding: destination).first { local[$0.source] != nil }?.source
+    }
+
+    private func negativeExclusion(of source: String) -> String? {
+        guard let negative = self.refSpecs.all.first(where: { $0.isNegative && $0.matchesSource(source) }) else {
+            return nil
+        }
+        return "excluded by negative refspec '\(negative)'"
+    }
+
+    private func massDeletionBlock(_ deletions: Int) -> String? {
+        guard self.maxDeletions > 0, deletions > self.maxDeletions else { return nil }
+        return
+            "would delete \(deletions) refs, more than remote.\(self.remoteName).maxDeletions = \(self.maxDeletions); "
+            + "nothing is pushed to this URL. Review the deletions with `replicator start --dry-run`, then rerun with "
+            + "--allow-mass-deletion or raise maxDeletions"
+    }
+}
+
+/// Accumulates a plan: pushes before deletes, each in ref order.
+private struct PlanBuilder {
+    let mode: UpdatePlan.Mode
+    var pushes: [RefUpdate] = []
+    var deletions: [RefUpdate] = []
+    var skipped: [SkippedRef] = []
+    var upToDate = 0
+
+    init(mode: UpdatePlan.Mode) {
+        self.mode = mode
+    }
+
+    mutating func add(_ update: RefUpdate) {
+        if update.action == .delete { self.deletions.append(update) } else { self.pushes.append(update) }
+    }
+
+    mutating func skip(_ ref: String, _ reason: String) {
+        self.skipped.append(SkippedRef(ref: ref, reason: reason))
+    }
+
+    func build(blocked: String?) -> UpdatePlan {
+        UpdatePlan(
+            mode: self.mode,
+            updates: self.pushes + self.deletions,
+            skipped: self.skipped,
+            blocked: blocked,
+            upToDate: self.upToDate
+        )
+    }
+}
