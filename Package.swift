@@ -20,8 +20,13 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        // The only module that touches libgit2.
-        .target(name: "ReplicationGit", dependencies: ["ReplicationCore", "CLibgit2"]),
+        .systemLibrary(
+            name: "CLibssh2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
+        // The only module that touches libgit2 and libssh2.
+        .target(name: "ReplicationGit", dependencies: ["ReplicationCore", "CLibgit2", "CLibssh2"]),
         // Composition root: CLI commands, file-system adapters.
         .target(name: "ReplicationCommands", dependencies: ["ReplicationCore", "ReplicationGit", argumentParser]),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),

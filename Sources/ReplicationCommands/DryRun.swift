@@ -1,0 +1,88 @@
+import ReplicationCore
+import ReplicationGit
+
+/// Lists every selected URL's refs and plans a full sync against them; changes nothing anywhere.
+struct DryRun {
+    let configuration: ReplicationConfiguration
+    let selection: ReplicationSelection
+    let allowMassDeletion: Bool
+
+    func run() throws -> PlanReport {
+        var report = PlanReport()
+        let available = try ProjectDirectory.projects(under: self.configuration.gerrit.basePath)
+        for missing in self.selection.missingProjects(among: available) {
+            let message =
+                "no such project: \(ProjectDirectory.repositoryPath(of: missing, under: self.configuration.gerrit.basePath)) does not exist"
+            report.errors.append(.init(project: missing, remote: nil, url: nil, message: message))
+        }
+        for project in self.selection.selectedProjects(from: available) {
+            self.plan(project, into: &report)
+        }
+        return report
+    }
+
+    private func plan(_ project: String, into report: inout PlanReport) {
+        let targets = self.selection.targets(for: project, in: self.configuration)
+        guard !targets.isEmpty else { return }
+        let path = ProjectDirectory.repositoryPath(of: project, under: self.configuration.gerrit.basePath)
+        let repository: GitRepository
+        let local: RepositoryRefs
+        do {
+            repository = try GitRepository(path: path)
+            local = try repository.readRefs()
+        } catch {
+            report.errors.append(
+                .init(project: project, remote: nil, url: nil, message: "cannot read \(path): \(error.message)")
+            )
+            return
+        }
+        for target in targets {
+            do {
+                report.plans.append(try self.plan(target, repository: repository, local: local))
+            } catch {
+                report.errors.append(
+                    .init(
+                        project: project,
+                        remote: target.remote.name,
+                        url: target.url.description,
+                        message: error.message
+                    )
+                )
+            }
+        }
+    }
+
+    private func plan(_ target: ReplicationTarget, repository: GitRepository, local: RepositoryRefs) throws(GitError)
+        -> PlanReport.Plan
+    {
+        let access = SSHAccess(identityFile: target.remote.identityFile, knownHostsFile: target.remote.knownHostsFile)
+        var remoteRefs: [String: ObjectID] = [:]
+        var remoteMissing = false
+        do {
+            remoteRefs = try repository.listRemoteRefs(url: target.url, access: access)
+        } catch  where error.code == .repositoryNotFound && target.remote.createMissingRepositories {
+            remoteMissing = true
+        }
+        let planner = UpdatePlanner(remote: target.remote)
+        let plan = planner.planFullSync(
+            local: local.refs,
+            remote: remoteRefs,
+            allowMassDeletion: self.allowMassDeletion
+        )
+        let updates = plan.updates.map { update in
+            let fastForward =
+                update.action == .update
+                ? update.oldID.flatMap { old in update.newID.flatMap { repository.isFastForward(from: old, to: $0) } }
+                : nil
+            return PlanReport.Update(update: update, fastForward: fastForward)
+        }
+        return PlanReport.Plan(
+            project: target.project,
+            remote: target.remote.name,
+            url: target.url.description,
+            plan: plan,
+            updates: updates,
+            remoteMissing: remoteMissing
+        )
+    }
+}

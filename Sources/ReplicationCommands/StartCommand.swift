@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import ReplicationCore
+import ReplicationGit
+
+/// `replicator start`: full replication of the selected projects (Gerrit's `replication start`).
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Plan (and, in a later release, run) a full sync of the selected projects.",
+        discussion: """
+            Select projects with --all or with patterns in the syntax of remote.NAME.projects (^regex, prefix*, \
+            exact name). With --dry-run, lists each selected URL's refs, prints the plan and changes nothing. \
+            Exit status: 0 when every URL was listed and planned, 1 when any failed, 2 for usage errors.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(name: .long, help: "Replicate every project.")
+    var all = false
+
+    @Argument(help: ArgumentHelp("Projects to replicate: ^regex, prefix* or an exact name.", valueName: "pattern"))
+    var patterns: [String] = []
+
+    @Option(name: .customLong("remote"), help: ArgumentHelp("Only this remote (repeatable).", valueName: "name"))
+    var remotes: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Only URLs whose template or expanded form contains this.", valueName: "substring")
+    )
+    var url: String?
+
+    @Flag(name: .long, help: "Print what would be pushed and deleted; push nothing.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Let a full sync delete more refs than remote.NAME.maxDeletions, for this run.")
+    var allowMassDeletion = false
+
+    @Flag(name: .long, help: "Print one JSON document instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard self.all != !self.patterns.isEmpty else {
+            throw ValidationError("give either --all or project patterns (not both)")
+        }
+        guard self.dryRun else {
+            throw ValidationError("pushing is not available in this release yet; use --dry-run to see the plan")
+        }
+        for pattern in self.patterns where (try? ProjectPattern(pattern)) == nil {
+            throw ValidationError("invalid project pattern '\(pattern)'")
+        }
+    }
+
+    func run() throws {
+        let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
+        guard configuration.isUsable else {
+            let text = configuration.diagnostics.filter { $0.severity == .error }.map(\.description).joined(
+                separator: "\n"
+            )
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+            throw ExitCode(ExitStatus.failure)
+        }
+        let unknown = self.remotes.filter { configuration.remote(named: $0) == nil }
+        guard unknown.isEmpty else {
+            let known = configuration.remotes.map(\.name).joined(separator: ", ")
+            throw ValidationError("unknown remote \(unknown.joined(separator: ", ")) (configured: \(known))")
+        }
+        LibGit2.initialize()
+        let selection = ReplicationSelection(
+            projects: try self.patterns.map { try ProjectPattern($0) },
+            remotes: Set(self.remotes),
+            urlSubstring: self.url
+        )
+        let report = try DryRun(
+            configuration: configuration,
+            selection: selection,
+            allowMassDeletion: self.allowMassDeletion
+        ).run()
+        print(self.json ? try Self.json(report) : report.humanText(), terminator: "")
+        guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }
+    }
+
+    private static func json(_ report: PlanReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+}

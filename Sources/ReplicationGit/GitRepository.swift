@@ -1,0 +1,83 @@
+internal import CLibgit2
+package import ReplicationCore
+
+/// The refs of a repository: every ref under `refs/` with its target (symbolic refs resolved), plus
+/// `HEAD` when it resolves.
+package struct RepositoryRefs: Sendable {
+    package var refs: [String: ObjectID]
+    /// What `HEAD` points at (`refs/heads/main`), or `nil` when it is detached or missing.
+    package var headTarget: String?
+
+    package init(refs: [String: ObjectID], headTarget: String?) {
+        self.refs = refs
+        self.headTarget = headTarget
+    }
+}
+
+/// An open repository. Not Sendable: libgit2 handles are used from one thread at a time.
+package final class GitRepository {
+    let handle: OpaquePointer
+    package let path: String
+
+    /// Opens the repository at exactly `path` (no search upwards).
+    package init(path: String) throws(GitError) {
+        var handle: OpaquePointer?
+        try check(
+            "git_repository_open_ext",
+            git_repository_open_ext(&handle, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
+        )
+        self.handle = handle!
+        self.path = path
+    }
+
+    deinit { git_repository_free(self.handle) }
+
+    /// Every ref, packed and loose; symbolic refs are resolved, unresolvable ones left out.
+    package func readRefs() throws(GitError) -> RepositoryRefs {
+        var refs: [String: ObjectID] = [:]
+        var iterator: OpaquePointer?
+        try check("git_reference_iterator_new", git_reference_iterator_new(&iterator, self.handle))
+        defer { git_reference_iterator_free(iterator) }
+        var reference: OpaquePointer?
+        while git_reference_next(&reference, iterator) == 0, let current = reference {
+            defer { git_reference_free(current) }
+            if let id = Self.resolvedID(of: current) { refs[String(cString: git_reference_name(current))] = id }
+        }
+        var headTarget: String?
+        var head: OpaquePointer?
+        if git_reference_lookup(&head, self.handle, "HEAD") == 0, let head {
+            defer { git_reference_free(head) }
+            headTarget = git_reference_symbolic_target(head).map { String(cString: $0) }
+            if let id = Self.resolvedID(of: head) { refs["HEAD"] = id }
+        }
+        return RepositoryRefs(refs: refs, headTarget: headTarget)
+    }
+
+    private static func resolvedID(of reference: OpaquePointer) -> ObjectID? {
+        if git_reference_type(reference) == GIT_REFERENCE_DIRECT {
+            return git_reference_target(reference).map { ObjectID($0) }
+        }
+        var resolved: OpaquePointer?
+        guard git_reference_resolve(&resolved, reference) == 0, let resolved else { return nil }
+        defer { git_reference_free(resolved) }
+        return git_reference_target(resolved).map { ObjectID($0) }
+    }
+
+    /// Whether updating a ref from `old` to `new` is a fast-forward; `nil` when `old` is not in
+    /// this repository, so nobody can tell without fetching it.
+    package func isFastForward(from old: ObjectID, to new: ObjectID) -> Bool? {
+        var oldOID = old.oid
+        var newOID = new.oid
+        guard Self.exists(&oldOID, in: self.handle) else { return nil }
+        if old == new { return true }
+        let result = git_graph_descendant_of(self.handle, &newOID, &oldOID)
+        return result < 0 ? nil : result == 1
+    }
+
+    private static func exists(_ oid: inout git_oid, in repository: OpaquePointer) -> Bool {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, repository) == 0 else { return false }
+        defer { git_odb_free(odb) }
+        return git_odb_exists(odb, &oid) == 1
+    }
+}

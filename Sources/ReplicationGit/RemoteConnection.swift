@@ -1,0 +1,87 @@
+internal import CLibgit2
+import Foundation
+package import ReplicationCore
+
+/// An anonymous remote of a local repository, connected for pushing. Connects once; libgit2 1.5
+/// allows one push per connection.
+final class RemoteConnection {
+    private let handle: OpaquePointer
+    let session: RemoteSession
+    private var callbacks = git_remote_callbacks()
+
+    init(repository: GitRepository, url: RemoteURL, access: SSHAccess) throws(GitError) {
+        var options = git_remote_create_options()
+        try check(
+            "git_remote_create_options_init",
+            git_remote_create_options_init(&options, UInt32(GIT_REMOTE_CREATE_OPTIONS_VERSION))
+        )
+        options.repository = repository.handle
+        // insteadOf was already applied from replication.config; the user's ~/.gitconfig must not apply.
+        options.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF.rawValue | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC.rawValue
+        var handle: OpaquePointer?
+        try check("git_remote_create_with_opts", git_remote_create_with_opts(&handle, Self.libgit2URL(url), &options))
+        self.handle = handle!
+        self.session = RemoteSession(access: access, host: url.host, port: url.port)
+        try check(
+            "git_remote_init_callbacks",
+            git_remote_init_callbacks(&self.callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
+        )
+        self.callbacks.credentials = { out, _, user, allowed, payload in
+            RemoteSession.from(payload).credential(out, user: user, allowed: allowed)
+        }
+        self.callbacks.certificate_check = { certificate, _, _, payload in
+            RemoteSession.from(payload).checkHostKey(certificate)
+        }
+        self.callbacks.payload = Unmanaged.passUnretained(self.session).toOpaque()
+    }
+
+    deinit {
+        git_remote_disconnect(self.handle)
+        git_remote_free(self.handle)
+    }
+
+    /// libgit2 wants plain paths for local repositories; `file://` works as well.
+    private static func libgit2URL(_ url: RemoteURL) -> String {
+        url.description
+    }
+
+    /// Runs `git-receive-pack` on the remote (what a push will talk to).
+    func connectForPush() throws(GitError) {
+        let status = git_remote_connect(self.handle, GIT_DIRECTION_PUSH, &self.callbacks, nil, nil)
+        guard status >= 0 else { throw self.session.failure ?? GitError.last("git_remote_connect", status: status) }
+    }
+
+    /// The refs receive-pack advertised, peeled entries left out.
+    func advertisedRefs() throws(GitError) -> [String: ObjectID] {
+        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+        var count = 0
+        try check("git_remote_ls", git_remote_ls(&heads, &count, self.handle))
+        var refs: [String: ObjectID] = [:]
+        refs.reserveCapacity(count)
+        for index in 0..<count {
+            guard let head = heads?[index] else { continue }
+            let name = String(cString: head.pointee.name)
+            guard !name.hasSuffix("^{}") else { continue }
+            withUnsafePointer(to: head.pointee.oid) { refs[name] = ObjectID($0) }
+        }
+        return refs
+    }
+}
+
+extension GitRepository {
+    /// The refs the remote at `url` advertises to a push.
+    package func listRemoteRefs(url: RemoteURL, access: SSHAccess) throws(GitError) -> [String: ObjectID] {
+        // libgit2 reports a missing local path as "unsupported URL protocol"; say what it is.
+        if url.transport == .local, !FileManager.default.fileExists(atPath: url.path) {
+            throw GitError(
+                code: .repositoryNotFound,
+                function: "listRemoteRefs",
+                status: -3,
+                message: "\(url.path) does not exist"
+            )
+        }
+        let connection = try RemoteConnection(repository: self, url: url, access: access)
+        try connection.connectForPush()
+        return try connection.advertisedRefs()
+    }
+}

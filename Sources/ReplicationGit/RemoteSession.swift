@@ -1,0 +1,104 @@
+internal import CLibgit2
+import Foundation
+
+/// State shared with libgit2's C callbacks for one connection: credentials (offered once, so a
+/// rejected key fails instead of looping), host-key verification, and per-ref push results.
+final class RemoteSession {
+    let access: SSHAccess
+    let host: String?
+    let port: Int
+    private var keyAttempts = 0
+    /// A failure described by a callback; clearer than what libgit2 reports afterwards.
+    var failure: GitError?
+
+    init(access: SSHAccess, host: String?, port: Int?) {
+        self.access = access
+        self.host = host
+        self.port = port ?? 22
+    }
+
+    static func from(_ payload: UnsafeMutableRawPointer?) -> RemoteSession {
+        Unmanaged<RemoteSession>.fromOpaque(payload!).takeUnretainedValue()
+    }
+
+    func credential(
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?,
+        user userFromURL: UnsafePointer<CChar>?,
+        allowed: UInt32
+    ) -> Int32 {
+        let user = userFromURL.map { String(cString: $0) } ?? SSHAccess.currentUser
+        if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 { return self.offerKey(out, user: user) }
+        if allowed & GIT_CREDENTIAL_USERNAME.rawValue != 0 { return git_credential_username_new(out, user) }
+        return self.fail(.authentication, "the server allows no authentication method Replicator supports (ssh keys)")
+    }
+
+    private func offerKey(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, user: String) -> Int32 {
+        let candidates = self.access.candidateKeys
+        guard let key = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            let message =
+                "no SSH private key found (looked for \(candidates.joined(separator: ", "))); set remote.NAME.identityFile"
+            return self.fail(.authentication, message)
+        }
+        self.keyAttempts += 1
+        guard self.keyAttempts == 1 else {
+            return self.fail(.authentication, "the server rejected SSH key \(key) for \(user)@\(self.host ?? "?")")
+        }
+        return git_credential_ssh_key_new(out, user, nil, key, nil)
+    }
+
+    func checkHostKey(_ certificate: UnsafeMutablePointer<git_cert>?) -> Int32 {
+        guard let certificate, certificate.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2, let host = self.host else {
+            return self.fail(.hostKey, "unexpected certificate type from the server")
+        }
+        let hostKey = UnsafeRawPointer(certificate).assumingMemoryBound(to: git_cert_hostkey.self).pointee
+        guard hostKey.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0, let blob = hostKey.hostkey else {
+            return self.fail(.hostKey, "libgit2 did not pass the raw host key")
+        }
+        let fingerprint = Self.fingerprint(hostKey.hash_sha256)
+        let keyType = KnownHosts.libssh2KeyType(forRawType: Int(hostKey.raw_type.rawValue))
+        let key = UnsafeRawBufferPointer(start: blob, count: hostKey.hostkey_len)
+        let file = self.access.effectiveKnownHostsFile
+        switch KnownHosts.check(file: file, host: host, port: self.port, key: key, keyType: keyType.bits) {
+        case .match:
+            return 0
+        case .mismatch:
+            return self.fail(
+                .hostKey,
+                "the host key of \(self.hostPort) does not match \(file) (the server offered \(keyType.name) \(fingerprint)); "
+                    + "it may have been replaced, or someone is intercepting the connection. Remove the old line only "
+                    + "after confirming the new fingerprint with the server's administrator"
+            )
+        case .notFound:
+            return self.fail(
+                .hostKey,
+                "\(self.hostPort) is not a known host in \(file); its \(keyType.name) key is \(fingerprint). To trust it, "
+                    + "confirm the fingerprint with the server's administrator, then run: "
+                    + "ssh-keyscan -p \(self.port) -t \(keyType.name) \(host) >> \(file)"
+            )
+        case .unusable(let reason):
+            return self.fail(.hostKey, "cannot verify the host key of \(self.hostPort): \(reason)")
+        }
+    }
+
+    private var hostPort: String { "\(self.host ?? "?"):\(self.port)" }
+
+    /// Records the failure and returns the libgit2 error code for it.
+    private func fail(_ code: GitError.Code, _ message: String) -> Int32 {
+        let status = code == .hostKey ? GIT_ECERTIFICATE.rawValue : GIT_EAUTH.rawValue
+        self.failure = GitError(code: code, function: "ssh", status: status, message: message)
+        git_error_set_str(Int32(GIT_ERROR_SSH.rawValue), message)
+        return status
+    }
+
+    /// OpenSSH's `SHA256:` fingerprint form.
+    private static func fingerprint(
+        _ hash: (
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8
+        )
+    ) -> String {
+        let bytes = withUnsafeBytes(of: hash) { Data($0) }
+        return "SHA256:" + bytes.base64EncodedString().replacingOccurrences(of: "=", with: "")
+    }
+}

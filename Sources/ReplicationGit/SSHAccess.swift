@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How to authenticate to an SSH remote and verify its host key.
+package struct SSHAccess: Hashable, Sendable {
+    /// The private key; `nil` means the user's default `~/.ssh/id_ed25519`, then `~/.ssh/id_ecdsa`.
+    package var identityFile: String?
+    /// The known_hosts file; `nil` means `~/.ssh/known_hosts`.
+    package var knownHostsFile: String?
+
+    package init(identityFile: String? = nil, knownHostsFile: String? = nil) {
+        self.identityFile = identityFile
+        self.knownHostsFile = knownHostsFile
+    }
+
+    /// The private key files to offer, in order; the first that exists is used.
+    var candidateKeys: [String] {
+        if let identityFile { return [Self.expandingTilde(identityFile)] }
+        return ["id_ed25519", "id_ecdsa"].map { "\(Self.home)/.ssh/\($0)" }
+    }
+
+    var effectiveKnownHostsFile: String {
+        Self.expandingTilde(self.knownHostsFile ?? "~/.ssh/known_hosts")
+    }
+
+    static var home: String {
+        if let home = getenv("HOME") { return String(cString: home) }
+        return getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/"
+    }
+
+    /// The login name, used when a URL names no user (as ssh does).
+    static var currentUser: String {
+        getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
+    }
+
+    static func expandingTilde(_ path: String) -> String {
+        path.hasPrefix("~/") ? self.home + path.dropFirst() : path
+    }
+}
