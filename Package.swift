@@ -35,10 +35,16 @@ let package = Package(
             dependencies: ["ReplicationCore"],
             path: "Benchmarks/ConfigParsing"
         ),
+        // Fixtures shared by the test targets: temporary repositories, a real sshd, git CLI helpers.
+        .target(name: "ReplicationTestSupport", path: "Tests/ReplicationTestSupport"),
         .testTarget(name: "ReplicationCoreTests", dependencies: ["ReplicationCore"]),
         .testTarget(
+            name: "ReplicationGitTests",
+            dependencies: ["ReplicationGit", "ReplicationCore", "ReplicationTestSupport"]
+        ),
+        .testTarget(
             name: "ReplicationCommandsTests",
-            dependencies: ["ReplicationCommands", "ReplicationCore"]
+            dependencies: ["ReplicationCommands", "ReplicationCore", "ReplicationTestSupport"]
         ),
     ]
 )
