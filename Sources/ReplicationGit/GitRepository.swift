@@ -34,15 +34,20 @@ package final class GitRepository {
 
     /// Every ref, packed and loose; symbolic refs are resolved, unresolvable ones left out.
     package func readRefs() throws(GitError) -> RepositoryRefs {
-        var refs: [String: ObjectID] = [:]
+        var entries: [(String, ObjectID)] = []
         var iterator: OpaquePointer?
         try check("git_reference_iterator_new", git_reference_iterator_new(&iterator, self.handle))
         defer { git_reference_iterator_free(iterator) }
         var reference: OpaquePointer?
         while git_reference_next(&reference, iterator) == 0, let current = reference {
             defer { git_reference_free(current) }
-            if let id = Self.resolvedID(of: current) { refs[String(cString: git_reference_name(current))] = id }
+            if let id = Self.resolvedID(of: current) {
+                entries.append((String(cString: git_reference_name(current)), id))
+            }
         }
+        // Sized once: growing a 100k-entry dictionary rehashes every name several times.
+        var refs = [String: ObjectID](minimumCapacity: entries.count + 1)
+        for (name, id) in entries { refs[name] = id }
         var headTarget: String?
         var head: OpaquePointer?
         if git_reference_lookup(&head, self.handle, "HEAD") == 0, let head {

@@ -358,3 +358,28 @@ struct BatchingTests {
         #expect(batches == expected)
     }
 }
+
+struct ObjectIDTests {
+    @Test(arguments: [
+        "0123456789abcdef0123456789abcdef01234567", "ffffffffffffffffffffffffffffffffffffffff",
+        "0000000000000000000000000000000000000000",
+    ])
+    func roundTripsHex(hex: String) throws {
+        let id = try #require(ObjectID(hex: hex))
+        #expect(id.hex == hex)
+        #expect(ObjectID(bytes: id.bytes) == id)
+        #expect(id.isZero == (hex == String(repeating: "0", count: 40)))
+    }
+
+    @Test func foldsUpperCaseAndOrdersLikeHex() throws {
+        let upper = try #require(ObjectID(hex: "ABCDEF0123456789ABCDEF0123456789ABCDEF01"))
+        #expect(upper.hex == "abcdef0123456789abcdef0123456789abcdef01")
+        #expect(try #require(ObjectID(hex: String(repeating: "1", count: 40))) < upper)
+        #expect(upper.abbreviated() == "abcdef0")
+    }
+
+    @Test(arguments: ["", "abc", String(repeating: "g", count: 40), String(repeating: "a", count: 41)])
+    func rejectsInvalidHex(hex: String) {
+        #expect(ObjectID(hex: hex) == nil)
+    }
+}

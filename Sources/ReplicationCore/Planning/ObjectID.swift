@@ -1,11 +1,59 @@
-/// A git object id as 40 lower-case hex digits (SHA-1 repositories).
+/// A git object id (SHA-1), stored as its 20 bytes inline: a repository with 100,000 refs holds
+/// 100,000 of these, so they must not be heap-allocated strings.
 package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    package let hex: String
+    private let high: UInt64
+    private let middle: UInt64
+    private let low: UInt32
 
-    /// `nil` unless `hex` is 40 hex digits; upper case is folded.
+    /// `nil` unless `hex` is 40 hex digits (either case).
     package init?(hex: String) {
-        guard hex.utf8.count == 40, hex.utf8.allSatisfy(Self.isHexDigit) else { return nil }
-        self.hex = hex.lowercased()
+        guard hex.utf8.count == 40 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(20)
+        var pending: UInt8?
+        for character in hex.utf8 {
+            guard let nibble = Self.nibble(character) else { return nil }
+            if let high = pending {
+                bytes.append(high << 4 | nibble)
+                pending = nil
+            } else {
+                pending = nibble
+            }
+        }
+        self.init(bytes: bytes)
+    }
+
+    /// The id made of the 20 bytes `bytes` (as stored in a `git_oid`).
+    package init<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
+        precondition(bytes.count == 20, "an object id has 20 bytes")
+        self = Array(bytes).withUnsafeBytes { ObjectID(rawBytes: $0) }
+    }
+
+    /// The id made of the first 20 bytes at `rawBytes`, read as big-endian words.
+    package init(rawBytes: UnsafeRawBufferPointer) {
+        precondition(rawBytes.count >= 20, "an object id has 20 bytes")
+        self.high = UInt64(bigEndian: rawBytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        self.middle = UInt64(bigEndian: rawBytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        self.low = UInt32(bigEndian: rawBytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+    }
+
+    /// 40 lower-case hex digits.
+    package var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(40)
+        for byte in self.bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The 20 bytes, most significant first.
+    package var bytes: [UInt8] {
+        (0..<8).reversed().map { UInt8(truncatingIfNeeded: self.high >> (8 * UInt64($0))) }
+            + (0..<8).reversed().map { UInt8(truncatingIfNeeded: self.middle >> (8 * UInt64($0))) }
+            + (0..<4).reversed().map { UInt8(truncatingIfNeeded: self.low >> (8 * UInt32($0))) }
     }
 
     package var description: String { self.hex }
@@ -13,12 +61,18 @@ package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The first `length` digits, as `git` abbreviates ids.
     package func abbreviated(_ length: Int = 7) -> String { String(self.hex.prefix(length)) }
 
-    package var isZero: Bool { self.hex.utf8.allSatisfy { $0 == UInt8(ascii: "0") } }
+    package var isZero: Bool { self.high == 0 && self.middle == 0 && self.low == 0 }
 
-    package static func < (lhs: ObjectID, rhs: ObjectID) -> Bool { lhs.hex < rhs.hex }
+    package static func < (lhs: ObjectID, rhs: ObjectID) -> Bool {
+        (lhs.high, lhs.middle, lhs.low) < (rhs.high, rhs.middle, rhs.low)
+    }
 
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    private static func nibble(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

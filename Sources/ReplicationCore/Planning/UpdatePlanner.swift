@@ -33,10 +33,11 @@ package struct UpdatePlanner: Sendable {
         allowMassDeletion: Bool = false
     ) -> UpdatePlan {
         var plan = PlanBuilder(mode: .full)
-        for name in local.keys.sorted() {
+        // Dictionary order here; the builder sorts its (small) output instead of 2 × N names.
+        for name in local.keys {
             self.planPush(of: name, local: local, remote: remote, into: &plan)
         }
-        for name in remote.keys.sorted() {
+        for name in remote.keys {
             self.planPrune(of: name, local: local, remote: remote, into: &plan)
         }
         return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
@@ -178,7 +179,7 @@ package struct UpdatePlanner: Sendable {
     }
 
     private func feeder(of destination: String, local: [String: ObjectID]) -> String? {
-        self.refSpecs.sources(feeding: destination).first { local[$0.source] != nil }?.source
+        self.refSpecs.firstSource(feeding: destination) { local[$0] != nil }
     }
 
     private func negativeExclusion(of source: String) -> String? {
@@ -217,13 +218,20 @@ private struct PlanBuilder {
         self.skipped.append(SkippedRef(ref: ref, reason: reason))
     }
 
+    /// Full plans: pushes then deletes, each by destination, skipped refs by name. Delta plans keep
+    /// the order of the events.
     func build(blocked: String?) -> UpdatePlan {
-        UpdatePlan(
+        let isFull = self.mode == .full
+        return UpdatePlan(
             mode: self.mode,
-            updates: self.pushes + self.deletions,
-            skipped: self.skipped,
+            updates: isFull ? Self.sorted(self.pushes) + Self.sorted(self.deletions) : self.pushes + self.deletions,
+            skipped: isFull ? self.skipped.sorted { $0.ref.utf8.lexicographicallyPrecedes($1.ref.utf8) } : self.skipped,
             blocked: blocked,
             upToDate: self.upToDate
         )
+    }
+
+    private static func sorted(_ updates: [RefUpdate]) -> [RefUpdate] {
+        updates.sorted { $0.destination.utf8.lexicographicallyPrecedes($1.destination.utf8) }
     }
 }

@@ -44,4 +44,15 @@ package struct PushRefSpecs: Hashable, Sendable, CustomStringConvertible {
     package func sources(feeding destination: String) -> [RefMapping] {
         self.positives.compactMap { $0.expand(fromDestination: destination) }
     }
+
+    /// The first source accepted by `isPresent` that some positive line maps onto `destination`;
+    /// the allocation-free form of ``sources(feeding:)`` for hot paths.
+    package func firstSource(feeding destination: String, where isPresent: (String) -> Bool) -> String? {
+        for spec in self.positives {
+            if let mapping = spec.expand(fromDestination: destination), isPresent(mapping.source) {
+                return mapping.source
+            }
+        }
+        return nil
+    }
 }

@@ -23,9 +23,10 @@ extension RefSpec {
         guard !self.isNegative, let source = self.source, let destination = self.destination,
             let capture = source.wildcardCapture(in: name)
         else { return nil }
+        // Identity refspecs (refs/*:refs/*) are the common case: reuse the name, build no string.
         return RefMapping(
             source: name,
-            destination: destination.substituting(capture),
+            destination: source == destination ? name : destination.substituting(capture),
             isForced: self.isForced,
             refSpec: self
         )
@@ -37,7 +38,7 @@ extension RefSpec {
             let capture = destination.wildcardCapture(in: name)
         else { return nil }
         return RefMapping(
-            source: source.substituting(capture),
+            source: source == destination ? name : source.substituting(capture),
             destination: name,
             isForced: self.isForced,
             refSpec: self
