@@ -34,11 +34,11 @@ package struct UpdatePlanner: Sendable {
     ) -> UpdatePlan {
         var plan = PlanBuilder(mode: .full)
         // Dictionary order here; the builder sorts its (small) output instead of 2 × N names.
-        for name in local.keys {
-            self.planPush(of: name, local: local, remote: remote, into: &plan)
+        for (name, id) in local {
+            self.planPush(of: name, id: id, remote: remote, into: &plan)
         }
-        for name in remote.keys {
-            self.planPrune(of: name, local: local, remote: remote, into: &plan)
+        for (name, id) in remote {
+            self.planPrune(of: name, id: id, local: local, into: &plan)
         }
         return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
     }
@@ -59,8 +59,8 @@ package struct UpdatePlanner: Sendable {
                 )
                 continue
             }
-            if local[name] != nil {
-                self.planPush(of: name, local: local, remote: remote, into: &plan)
+            if let id = local[name] {
+                self.planPush(of: name, id: id, remote: remote, into: &plan)
             } else {
                 self.planDeletion(of: name, local: local, remote: remote, into: &plan)
             }
@@ -68,13 +68,7 @@ package struct UpdatePlanner: Sendable {
         return plan.build(blocked: nil)
     }
 
-    private func planPush(
-        of name: String,
-        local: [String: ObjectID],
-        remote: [String: ObjectID],
-        into plan: inout PlanBuilder
-    ) {
-        guard let id = local[name] else { return }
+    private func planPush(of name: String, id: ObjectID, remote: [String: ObjectID], into plan: inout PlanBuilder) {
         guard let mapping = self.refSpecs.mapping(forSource: name) else {
             if let reason = self.negativeExclusion(of: name) { plan.skip(name, reason) }
             return
@@ -108,11 +102,11 @@ package struct UpdatePlanner: Sendable {
     /// A remote ref in full mode: pruned with `mirror`, reported as remote-only otherwise.
     private func planPrune(
         of destination: String,
+        id: ObjectID,
         local: [String: ObjectID],
-        remote: [String: ObjectID],
         into plan: inout PlanBuilder
     ) {
-        guard let id = remote[destination], let mapping = self.refSpecs.mapping(forDestination: destination),
+        guard let mapping = self.refSpecs.mapping(forDestination: destination),
             !self.isFed(destination, local: local)
         else { return }
         if let reason = self.deletionProtection(of: destination, mappedFrom: mapping.source) {
