@@ -5,9 +5,9 @@ package import ReplicationCore
 /// An anonymous remote of a local repository, connected for pushing. Connects once; libgit2 1.5
 /// allows one push per connection.
 final class RemoteConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     let session: RemoteSession
-    private var callbacks = git_remote_callbacks()
+    private(set) var callbacks = git_remote_callbacks()
 
     init(repository: GitRepository, url: RemoteURL, access: SSHAccess) throws(GitError) {
         var options = git_remote_create_options()

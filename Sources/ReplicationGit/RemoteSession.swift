@@ -10,6 +10,10 @@ final class RemoteSession {
     private var keyAttempts = 0
     /// A failure described by a callback; clearer than what libgit2 reports afterwards.
     var failure: GitError?
+    /// `push_update_reference` results by remote ref: "" for ok, else the server's reason.
+    var referenceStatuses: [String: String] = [:]
+    var serverMessages = ""
+    var bytesSent = 0
 
     init(access: SSHAccess, host: String?, port: Int?) {
         self.access = access

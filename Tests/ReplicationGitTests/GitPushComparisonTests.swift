@@ -105,7 +105,7 @@ struct GitPushComparisonTests {
             "[remote \"r\"]\n  url = \(remote)\n  projects = p\n  mirror = true\n  maxDeletions = 0\n" + pushLines
         let configuration = ReplicationConfiguration.load(
             path: "/config/replication.config",
-            fileSystem: StaticConfig(text: text)
+            fileSystem: StaticConfigFile(text: text)
         )
         let remoteConfiguration = try #require(configuration.remotes.first)
         let repository = try GitRepository(path: source)
@@ -114,14 +114,6 @@ struct GitPushComparisonTests {
         let plan = UpdatePlanner(remote: remoteConfiguration).planFullSync(local: local.refs, remote: advertised)
         return Set(plan.updates.map { "\($0.action.rawValue) \($0.destination)" })
     }
-}
-
-private struct StaticConfig: ConfigFileSystem {
-    let text: String
-
-    func readFile(atPath path: String) throws(ConfigFileError) -> String? { self.text }
-    func configFiles(inDirectory path: String) -> [String]? { nil }
-    func expandingTilde(_ path: String) -> String { path }
 }
 
 /// A small seeded generator, so a failing seed can be replayed.

@@ -1,0 +1,58 @@
+/// What happened to one planned update.
+package struct RefResult: Hashable, Sendable {
+    package enum Status: String, Hashable, Sendable, Codable {
+        case ok
+        case upToDate = "up-to-date"
+        /// Refused for this ref only (by the server or a non-forced refspec); not retried.
+        case rejected
+        /// Not attempted or not confirmed, for a reason that concerns the whole push.
+        case failed
+    }
+
+    package var update: RefUpdate
+    package var status: Status
+    /// The server's reason (`non-fast-forward`, `deletion prohibited`, `hook declined`, …) or ours.
+    package var message: String?
+
+    package init(update: RefUpdate, status: Status, message: String? = nil) {
+        self.update = update
+        self.status = status
+        self.message = message
+    }
+}
+
+/// The outcome of pushing one plan to one URL.
+package struct PushReport: Sendable {
+    package var plan: UpdatePlan
+    package var results: [RefResult]
+    /// What the server wrote on its sideband (hook output, receive-pack errors).
+    package var serverMessages: String
+    package var bytesSent: Int
+    /// The remote repository did not exist and was created first.
+    package var createdRepository: Bool
+    /// Why the push stopped part-way (a later batch could not be sent); its refs are `failed`.
+    package var failure: String?
+
+    package init(
+        plan: UpdatePlan,
+        results: [RefResult],
+        serverMessages: String = "",
+        bytesSent: Int = 0,
+        createdRepository: Bool = false,
+        failure: String? = nil
+    ) {
+        self.plan = plan
+        self.results = results
+        self.serverMessages = serverMessages
+        self.bytesSent = bytesSent
+        self.createdRepository = createdRepository
+        self.failure = failure
+    }
+
+    package var isSuccess: Bool { self.results.allSatisfy { $0.status == .ok || $0.status == .upToDate } }
+
+    /// Gerrit's lock errors, retried up to `updateRefErrorMaxRetries`.
+    package var hasUpdateRefFailure: Bool {
+        self.results.contains { ["failed to lock", "failed to update ref"].contains($0.message ?? "") }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import ReplicationCore
+import ReplicationGit
+import ReplicationTestSupport
+import Testing
+
+/// Real pushes with libgit2 to bare repositories, over a real sshd on 127.0.0.1 and over local paths.
+@Suite(.timeLimit(.minutes(2)))
+struct PushTests {
+    init() { LibGit2.initialize() }
+
+    /// Source: main=c3, dev=c2, rewind=c1, tag v1=c1. Mirror (same history): main=c2, rewind=c3,
+    /// gone=c1, and GitHub's refs/pull/1/head=c1.
+    private struct Site {
+        let directory: TemporaryDirectory
+        let source: GitRepository
+        let mirror: String
+        let commits: [String]
+
+        func refs() throws -> [String: String] { try GitFixtures.refs(of: self.mirror) }
+    }
+
+    private static func makeSite() throws -> Site {
+        let directory = try TemporaryDirectory("push")
+        let sourcePath = directory.path("source.git")
+        let mirror = directory.path("mirror.git")
+        let ids = try GitFixtures.makeRepository(at: sourcePath, refs: (1...4).map { ("refs/history/\($0)", "c\($0)") })
+        let commits = (1...4).map { ids["refs/history/\($0)"]! }
+        try GitFixtures.makeRepository(at: mirror)
+        try Command.git(["push", "-q", mirror, "refs/history/4:refs/history/4"], in: sourcePath)
+        let edits = [
+            ("refs/heads/main", commits[2]), ("refs/heads/dev", commits[1]), ("refs/heads/rewind", commits[0]),
+            ("refs/tags/v1", commits[0]),
+        ]
+        for (ref, id) in edits { try Command.git(["update-ref", ref, id], in: sourcePath) }
+        for (ref, id) in [
+            ("refs/heads/main", commits[1]), ("refs/heads/rewind", commits[2]), ("refs/heads/gone", commits[0]),
+            ("refs/pull/1/head", commits[0]),
+        ] {
+            try Command.git(["update-ref", ref, id], in: mirror)
+        }
+        for repository in [sourcePath, mirror] {
+            try Command.git(["update-ref", "-d", "refs/history/4"], in: repository)
+        }
+        for index in 1...3 { try Command.git(["update-ref", "-d", "refs/history/\(index)"], in: sourcePath) }
+        return Site(directory: directory, source: try GitRepository(path: sourcePath), mirror: mirror, commits: commits)
+    }
+
+    private static func push(
+        _ site: Site,
+        url: String,
+        access: SSHAccess = SSHAccess(),
+        config: String,
+        batchSize: Int = 0
+    ) throws -> PushReport {
+        let planner = UpdatePlanner(remote: try RemoteFixture.remote(config))
+        let local = try site.source.readRefs().refs
+        return try site.source.push(to: try RemoteURL(parsing: url), access: access, batchSize: batchSize) {
+            planner.planFullSync(local: local, remote: $0)
+        }
+    }
+
+    private static let mirrorConfig =
+        "  push = +refs/heads/*:refs/heads/*\n  push = +refs/tags/*:refs/tags/*\n  mirror = true\n"
+
+    private static func statuses(_ report: PushReport) -> [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: report.results.map {
+                ($0.update.destination, $0.status.rawValue + ($0.message.map { ": \($0)" } ?? ""))
+            }
+        )
+    }
+
+    @Test func mirrorsOverSSHAndThenHasNothingToDo() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        #expect(
+            Self.statuses(report) == [
+                "refs/heads/dev": "ok", "refs/heads/main": "ok", "refs/heads/rewind": "ok", "refs/tags/v1": "ok",
+                "refs/heads/gone": "ok",
+            ]
+        )
+        #expect(
+            try site.refs() == [
+                "refs/heads/main": site.commits[2], "refs/heads/dev": site.commits[1],
+                "refs/heads/rewind": site.commits[0],
+                "refs/tags/v1": site.commits[0], "refs/pull/1/head": site.commits[0],
+            ],
+            "refs/pull/* lies outside the refspecs and stays"
+        )
+        let again = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        #expect(again.results.isEmpty)
+        #expect(again.plan.upToDate == 4)
+    }
+
+    @Test func pushesToALocalPathToo() throws {
+        let site = try Self.makeSite()
+        let report = try Self.push(site, url: site.mirror, config: Self.mirrorConfig)
+        #expect(report.isSuccess, "\(report.results)")
+        #expect(try site.refs()["refs/heads/gone"] == nil)
+        #expect(try site.refs()["refs/heads/rewind"] == site.commits[0])
+    }
+
+    @Test func refusesANonFastForwardForANonForcedRefSpecAndPushesTheRest() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: "  push = refs/heads/*:refs/heads/*\n"
+        )
+        #expect(
+            Self.statuses(report) == [
+                "refs/heads/dev": "ok", "refs/heads/main": "ok", "refs/heads/rewind": "rejected: non-fast-forward",
+            ]
+        )
+        let refs = try site.refs()
+        #expect(refs["refs/heads/rewind"] == site.commits[2], "the refused ref is untouched")
+        #expect(refs["refs/heads/main"] == site.commits[2])
+    }
+
+    @Test func reportsDeletionProhibitedPerRef() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        try Command.git(["config", "receive.denyDeletes", "true"], in: site.mirror)
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        #expect(Self.statuses(report)["refs/heads/gone"] == "rejected: deletion prohibited")
+        #expect(Self.statuses(report)["refs/heads/dev"] == "ok")
+        #expect(try site.refs()["refs/heads/gone"] == site.commits[0])
+    }
+
+    @Test func keepsTheServersMessagesWithAHookRejection() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let hook = site.mirror + "/hooks/update"
+        try "#!/bin/sh\n[ \"$1\" = refs/heads/dev ] && { echo \"no dev branches here\" >&2; exit 1; }\nexit 0\n"
+            .write(toFile: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        #expect(Self.statuses(report)["refs/heads/dev"] == "rejected: hook declined")
+        #expect(Self.statuses(report)["refs/heads/main"] == "ok")
+        #expect(report.serverMessages.contains("no dev branches here"))
+    }
+
+    @Test func pushesInBatchesOverSeveralConnections() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: Self.mirrorConfig,
+            batchSize: 2
+        )
+        #expect(report.isSuccess && report.results.count == 5, "\(report.results)")
+        #expect(server.log.components(separatedBy: "Accepted publickey").count - 1 == 3, "5 updates in batches of 2")
+    }
+
+    @Test func pushesNothingForABlockedPlan() throws {
+        let site = try Self.makeSite()
+        let before = try site.refs()
+        let report = try Self.push(
+            site,
+            url: site.mirror,
+            config: Self.mirrorConfig + "  maxDeletions = 1\n  push = +refs/pull/*:refs/pull/*\n"
+        )
+        #expect(
+            report.results.allSatisfy { $0.status == .failed && $0.message?.contains("would delete 2 refs") == true }
+        )
+        #expect(try site.refs() == before)
+    }
+}
+
+/// Remotes from config text, for tests that need a planner.
+enum RemoteFixture {
+    static func remote(_ lines: String) throws -> RemoteConfiguration {
+        let text = "[remote \"r\"]\n  url = /m/${name}.git\n" + lines
+        let configuration = ReplicationConfiguration.load(
+            path: "/c/replication.config",
+            fileSystem: StaticConfigFile(text: text)
+        )
+        return try #require(configuration.remotes.first, "\(configuration.diagnostics)")
+    }
+}
+
+struct StaticConfigFile: ConfigFileSystem {
+    let text: String
+
+    func readFile(atPath path: String) throws(ConfigFileError) -> String? { self.text }
+    func configFiles(inDirectory path: String) -> [String]? { nil }
+    func expandingTilde(_ path: String) -> String { path }
+}
