@@ -2,10 +2,12 @@ import ReplicationCore
 
 extension PlanReport {
     /// Grouped by project and URL, one line per update, then counts, skipped refs and blocked plans.
-    func humanText() -> String {
+    func humanText(pushed: Bool = false) -> String {
         var lines: [String] = []
         for plan in self.plans {
-            let missing = plan.remoteMissing ? ", repository missing: it would be created" : ""
+            let missing =
+                plan.remoteMissing
+                ? (pushed ? ", repository created" : ", repository missing: it would be created") : ""
             lines.append("\(plan.project) → \(plan.remote) \(plan.url) (\(plan.plan.mode.rawValue) sync\(missing))")
             lines += plan.updates.map { "  " + Self.line(for: $0) }
             lines += plan.plan.skipped.map { "  skipped       \($0.ref): \($0.reason)" }
@@ -21,7 +23,7 @@ extension PlanReport {
             }
             lines.append("")
         }
-        lines.append(self.summary)
+        lines.append(pushed ? self.pushSummary : self.summary)
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -36,6 +38,11 @@ extension PlanReport {
             ids = "\(update.update.oldID?.abbreviated() ?? "")\(separator)\(update.update.newID?.abbreviated() ?? "")"
         }
         let source = update.update.source.flatMap { $0 == update.update.destination ? nil : " (from \($0))" } ?? ""
+        if let result = update.result {
+            let status = result.status.rawValue.padding(toLength: 10)
+            return
+                "\(status)\(verb) \(update.update.destination)  \(ids)\(source)\(result.message.map { ": \($0)" } ?? "")"
+        }
         let warning =
             update.update.action == .update && !update.update.isForced && update.fastForward == false
             ? "  (not a fast-forward; the push would be rejected)" : ""
@@ -58,6 +65,24 @@ extension PlanReport {
             + "(\(updates.count { $0.action == .create }) create, \(updates.count { $0.action == .update }) update, "
             + "\(updates.count { $0.action == .delete }) delete), \(self.plans.reduce(0) { $0 + $1.plan.skipped.count }) skipped, "
             + "\(blocked) blocked, \(Self.count(self.errors.count, "error")). Nothing was pushed."
+    }
+
+    private var pushSummary: String {
+        let results = self.plans.flatMap { $0.updates.compactMap(\.result) }
+        let ok = results.count { $0.status == .ok }
+        let rejected = results.count { $0.status == .rejected }
+        let failed = results.count { $0.status == .failed }
+        return
+            "Pushed: \(Self.count(self.plans.count, "plan")), \(ok) refs ok, \(rejected) rejected, \(failed) failed, "
+            + "\(self.plans.reduce(0) { $0 + $1.plan.upToDate }) up to date, \(Self.count(self.errors.count, "error"))."
+    }
+
+    /// Whether every ref of every plan reached the remote (or already was there).
+    var isCompleteSuccess: Bool {
+        self.errors.isEmpty
+            && self.plans.allSatisfy {
+                $0.updates.allSatisfy { $0.result?.status == .ok || $0.result?.status == .upToDate }
+            }
     }
 
     private static func count(_ number: Int, _ noun: String) -> String {

@@ -7,8 +7,12 @@ struct PlanReport: Encodable {
         var update: RefUpdate
         /// `nil` when the old commit is not in the source repository, so nobody can tell.
         var fastForward: Bool?
+        /// After a push: what happened to this ref.
+        var result: RefResult?
 
-        private enum Keys: String, CodingKey { case action, source, destination, oldId, newId, force, fastForward }
+        private enum Keys: String, CodingKey {
+            case action, source, destination, oldId, newId, force, fastForward, status, message
+        }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
@@ -19,6 +23,10 @@ struct PlanReport: Encodable {
             try container.encode(self.update.newID?.hex, forKey: .newId)
             try container.encode(self.update.isForced, forKey: .force)
             try container.encode(self.fastForward, forKey: .fastForward)
+            if let result = self.result {
+                try container.encode(result.status.rawValue, forKey: .status)
+                try container.encode(result.message, forKey: .message)
+            }
         }
 
         /// `create`, `update`, `force-update` (a forced non-fast-forward) or `delete`.
@@ -34,11 +42,13 @@ struct PlanReport: Encodable {
         var url: String
         var plan: UpdatePlan
         var updates: [Update]
-        /// The remote repository does not exist yet and would be created.
+        /// The remote repository does not exist yet and would be (or, after a push, was) created.
         var remoteMissing: Bool
+        /// After a push: what the server printed (hooks, receive-pack).
+        var serverMessages: String?
 
         private enum Keys: String, CodingKey {
-            case project, remote, url, mode, updates, skipped, blocked, upToDate, remoteMissing
+            case project, remote, url, mode, updates, skipped, blocked, upToDate, remoteMissing, serverMessages
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -52,6 +62,9 @@ struct PlanReport: Encodable {
             try container.encode(self.plan.blocked, forKey: .blocked)
             try container.encode(self.plan.upToDate, forKey: .upToDate)
             try container.encode(self.remoteMissing, forKey: .remoteMissing)
+            if let serverMessages = self.serverMessages {
+                try container.encode(serverMessages, forKey: .serverMessages)
+            }
         }
     }
 

@@ -7,7 +7,7 @@ public struct ReplicatorCommand: AsyncParsableCommand {
         commandName: "replicator",
         abstract: "Replicates git repositories to mirrors, reading Gerrit's replication.config.",
         version: ReplicatorVersion.text,
-        subcommands: [ConfigCommand.self, StartCommand.self, VersionCommand.self]
+        subcommands: [ConfigCommand.self, StartCommand.self, VersionCommand.self, PushWorkerCommand.self]
     )
 
     public init() {}

@@ -4,14 +4,16 @@ import ReplicationCore
 import ReplicationGit
 
 /// `replicator start`: full replication of the selected projects (Gerrit's `replication start`).
-struct StartCommand: ParsableCommand {
+struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
-        abstract: "Plan (and, in a later release, run) a full sync of the selected projects.",
+        abstract: "Run (or with --dry-run, preview) a full sync of the selected projects.",
         discussion: """
             Select projects with --all or with patterns in the syntax of remote.NAME.projects (^regex, prefix*, \
-            exact name). With --dry-run, lists each selected URL's refs, prints the plan and changes nothing. \
-            Exit status: 0 when every URL was listed and planned, 1 when any failed, 2 for usage errors.
+            exact name). Each push runs in its own worker process, bounded by gerrit.sshConnectionTimeout until \
+            connected and by remote.NAME.timeout between signs of progress. With --dry-run, lists each selected \
+            URL's refs, prints the plan and changes nothing. Exit status: 0 when every ref is ok (with --dry-run: \
+            every URL was planned), 1 when anything failed or was rejected, 2 for usage errors.
             """
     )
 
@@ -35,6 +37,12 @@ struct StartCommand: ParsableCommand {
     @Flag(name: .long, help: "Print what would be pushed and deleted; push nothing.")
     var dryRun = false
 
+    @Flag(name: .long, help: "Wait until the pushes are done (start always does until the daemon exists).")
+    var wait = false
+
+    @Flag(name: .long, help: "Skip replicationDelay (start pushes at once until the daemon exists).")
+    var now = false
+
     @Flag(name: .long, help: "Let a full sync delete more refs than remote.NAME.maxDeletions, for this run.")
     var allowMassDeletion = false
 
@@ -45,15 +53,12 @@ struct StartCommand: ParsableCommand {
         guard self.all != !self.patterns.isEmpty else {
             throw ValidationError("give either --all or project patterns (not both)")
         }
-        guard self.dryRun else {
-            throw ValidationError("pushing is not available in this release yet; use --dry-run to see the plan")
-        }
         for pattern in self.patterns where (try? ProjectPattern(pattern)) == nil {
             throw ValidationError("invalid project pattern '\(pattern)'")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
         guard configuration.isUsable else {
             let text = configuration.diagnostics.filter { $0.severity == .error }.map(\.description).joined(
@@ -73,13 +78,28 @@ struct StartCommand: ParsableCommand {
             remotes: Set(self.remotes),
             urlSubstring: self.url
         )
-        let report = try DryRun(
+        if self.dryRun {
+            let report = try DryRun(
+                configuration: configuration,
+                selection: selection,
+                allowMassDeletion: self.allowMassDeletion
+            ).run()
+            print(self.json ? try Self.json(report) : report.humanText(), terminator: "")
+            guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }
+            return
+        }
+        let supervisor = PushSupervisor(
+            configPath: self.options.path,
+            connectTimeout: configuration.gerrit.sshConnectionTimeout,
+            allowMassDeletion: self.allowMassDeletion
+        )
+        let report = try await FullReplication(
             configuration: configuration,
             selection: selection,
-            allowMassDeletion: self.allowMassDeletion
+            supervisor: supervisor
         ).run()
-        print(self.json ? try Self.json(report) : report.humanText(), terminator: "")
-        guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }
+        print(self.json ? try Self.json(report) : report.humanText(pushed: true), terminator: "")
+        guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }
     }
 
     private static func json(_ report: PlanReport) throws -> String {

@@ -1,6 +1,13 @@
 internal import CLibgit2
 package import ReplicationCore
 
+/// Signs of life from a running push.
+package enum PushProgress: Sendable {
+    case connected
+    case planned(updates: Int)
+    case sent(bytes: Int)
+}
+
 extension RefUpdate {
     /// What is sent: always `+src:dst`, because libgit2 1.5 aborts the whole push when one
     /// non-forced refspec is not a fast-forward; non-forced updates are checked per ref before.
@@ -19,11 +26,15 @@ extension GitRepository {
         to url: RemoteURL,
         access: SSHAccess,
         batchSize: Int = 0,
+        progress: ((PushProgress) -> Void)? = nil,
         plan makePlan: ([String: ObjectID]) -> UpdatePlan
     ) throws(GitError) -> PushReport {
         let connection = try RemoteConnection(repository: self, url: url, access: access)
+        connection.session.onProgress = progress
         try connection.connectForPush()
+        progress?(.connected)
         let plan = makePlan(try connection.advertisedRefs())
+        progress?(.planned(updates: plan.updates.count))
         if let blocked = plan.blocked {
             return PushReport(
                 plan: plan,
@@ -47,6 +58,7 @@ extension GitRepository {
             do {
                 // libgit2 1.5 allows one upload per connection.
                 let current = index == 0 ? connection : try RemoteConnection(repository: self, url: url, access: access)
+                current.session.onProgress = progress
                 if index > 0 { try current.connectForPush() }
                 try current.upload(batch.map(\.wireRefSpec))
                 for update in batch { results[update] = Self.result(of: update, in: current.session) }

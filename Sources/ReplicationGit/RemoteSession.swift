@@ -13,7 +13,11 @@ final class RemoteSession {
     /// `push_update_reference` results by remote ref: "" for ok, else the server's reason.
     var referenceStatuses: [String: String] = [:]
     var serverMessages = ""
-    var bytesSent = 0
+    var bytesSent = 0 {
+        didSet { self.onProgress?(.sent(bytes: self.bytesSent)) }
+    }
+    /// Told about every sign of life, so that a supervisor can tell a slow push from a hung one.
+    var onProgress: ((PushProgress) -> Void)?
 
     init(access: SSHAccess, host: String?, port: Int?) {
         self.access = access

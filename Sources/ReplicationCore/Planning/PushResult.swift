@@ -1,5 +1,5 @@
 /// What happened to one planned update.
-package struct RefResult: Hashable, Sendable {
+package struct RefResult: Hashable, Sendable, Codable {
     package enum Status: String, Hashable, Sendable, Codable {
         case ok
         case upToDate = "up-to-date"
@@ -22,7 +22,7 @@ package struct RefResult: Hashable, Sendable {
 }
 
 /// The outcome of pushing one plan to one URL.
-package struct PushReport: Sendable {
+package struct PushReport: Sendable, Codable {
     package var plan: UpdatePlan
     package var results: [RefResult]
     /// What the server wrote on its sideband (hook output, receive-pack errors).

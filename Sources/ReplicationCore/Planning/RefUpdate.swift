@@ -1,5 +1,5 @@
 /// One command of a push: create, update or delete a remote ref.
-package struct RefUpdate: Hashable, Sendable {
+package struct RefUpdate: Hashable, Sendable, Codable {
     package enum Action: String, Hashable, Sendable, Codable {
         case create
         case update
@@ -42,7 +42,7 @@ package struct RefUpdate: Hashable, Sendable {
 }
 
 /// A ref the plan did not touch, and why; never dropped silently.
-package struct SkippedRef: Hashable, Sendable {
+package struct SkippedRef: Hashable, Sendable, Codable {
     package var ref: String
     package var reason: String
 
@@ -53,7 +53,7 @@ package struct SkippedRef: Hashable, Sendable {
 }
 
 /// Everything one push to one URL should do.
-package struct UpdatePlan: Hashable, Sendable {
+package struct UpdatePlan: Hashable, Sendable, Codable {
     package enum Mode: String, Hashable, Sendable, Codable {
         case full
         case delta

@@ -1,0 +1,96 @@
+import Foundation
+import ReplicationCore
+
+/// `start` without `--dry-run`: a full sync of every selected project × remote × URL, each push in a
+/// supervised worker process; at most `threads` pushes run at once per remote.
+struct FullReplication {
+    let configuration: ReplicationConfiguration
+    let selection: ReplicationSelection
+    let supervisor: PushSupervisor
+
+    func run() async throws -> PlanReport {
+        var report = PlanReport()
+        let available = try ProjectDirectory.projects(under: self.configuration.gerrit.basePath)
+        for missing in self.selection.missingProjects(among: available) {
+            report.errors.append(
+                .init(project: missing, remote: nil, url: nil, message: "no such project under gerrit.basePath")
+            )
+        }
+        let targets = self.selection.selectedProjects(from: available).flatMap {
+            self.selection.targets(for: $0, in: self.configuration)
+        }
+        let outputs = await self.pushAll(targets)
+        for (target, output) in zip(targets, outputs) {
+            if let pushed = output.report {
+                report.plans.append(PlanReport.Plan(target: target, pushed: pushed))
+            } else {
+                let message = output.error.map { "\($0.message) [\($0.code)]" } ?? "unknown failure"
+                report.errors.append(
+                    .init(
+                        project: target.project,
+                        remote: target.remote.name,
+                        url: target.url.description,
+                        message: message
+                    )
+                )
+            }
+        }
+        return report
+    }
+
+    /// Remotes run side by side, so a slow remote never starves another; within one remote at most
+    /// `threads` URLs are pushed at once.
+    private func pushAll(_ targets: [ReplicationTarget]) async -> [PushWorkerOutput] {
+        let byRemote = Dictionary(grouping: targets.indices, by: { targets[$0].remote.name })
+        var outputs = [PushWorkerOutput?](repeating: nil, count: targets.count)
+        await withTaskGroup(of: [(Int, PushWorkerOutput)].self) { group in
+            for indices in byRemote.values {
+                group.addTask { await self.push(indices, of: targets, limit: targets[indices[0]].remote.threads) }
+            }
+            for await finished in group {
+                for (index, output) in finished { outputs[index] = output }
+            }
+        }
+        return outputs.map { $0! }
+    }
+
+    private func push(_ indices: [Int], of targets: [ReplicationTarget], limit: Int) async -> [(Int, PushWorkerOutput)]
+    {
+        await withTaskGroup(of: (Int, PushWorkerOutput).self) { group in
+            var pending = indices[...]
+            var finished: [(Int, PushWorkerOutput)] = []
+            for _ in 0..<max(1, limit) {
+                guard let index = pending.popFirst() else { break }
+                group.addTask { (index, await self.push(targets[index])) }
+            }
+            for await result in group {
+                finished.append(result)
+                if let index = pending.popFirst() { group.addTask { (index, await self.push(targets[index])) } }
+            }
+            return finished
+        }
+    }
+
+    /// The worker blocks its thread while it waits; keep that off the cooperative pool.
+    private func push(_ target: ReplicationTarget) async -> PushWorkerOutput {
+        let supervisor = self.supervisor
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: supervisor.push(target)) }
+        }
+    }
+}
+
+extension PlanReport.Plan {
+    init(target: ReplicationTarget, pushed: PushReport) {
+        let results = Dictionary(pushed.results.map { ($0.update, $0) }, uniquingKeysWith: { first, _ in first })
+        self.init(
+            project: target.project,
+            remote: target.remote.name,
+            url: target.url.description,
+            plan: pushed.plan,
+            updates: pushed.plan.updates.map { PlanReport.Update(update: $0, fastForward: nil, result: results[$0]) },
+            remoteMissing: pushed.createdRepository,
+            serverMessages: pushed.serverMessages
+        )
+    }
+}

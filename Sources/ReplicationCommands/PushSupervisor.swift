@@ -1,0 +1,134 @@
+import Foundation
+import ReplicationCore
+
+/// Runs one push in a `replicator push-worker` child and kills it when the remote stops answering:
+/// before the worker reports `connected`, after `connectTimeout`; afterwards, after the remote's
+/// `timeout` without any progress (0 waits forever, as Gerrit's `remote.NAME.timeout` does).
+struct PushSupervisor: Sendable {
+    var configPath: String
+    var connectTimeout: Duration
+    var allowMassDeletion: Bool
+
+    func push(_ target: ReplicationTarget, refs: [String] = []) -> PushWorkerOutput {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var arguments = [
+            "push-worker", "--config", self.configPath, "--remote", target.remote.name, "--project", target.project,
+            "--url", target.url.description,
+        ]
+        arguments += refs.flatMap { ["--ref", $0] }
+        if self.allowMassDeletion { arguments.append("--allow-mass-deletion") }
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let watchdog = Watchdog()
+        do {
+            try process.run()
+        } catch {
+            return .init(report: nil, error: .init(code: "other", message: "cannot start the push worker: \(error)"))
+        }
+        let outputReader = BackgroundRead(output.fileHandleForReading)
+        let progressReader = Thread { Self.follow(errors.fileHandleForReading, watchdog: watchdog) }
+        progressReader.start()
+        if let timeout = self.waitOrTimeOut(process, watchdog: watchdog, idleTimeout: target.remote.timeout) {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return .init(report: nil, error: .init(code: "network", message: timeout))
+        }
+        process.waitUntilExit()
+        let data = outputReader.wait()
+        guard let decoded = try? JSONDecoder().decode(PushWorkerOutput.self, from: data) else {
+            let detail = String(decoding: watchdog.unexpectedOutput, as: UTF8.self)
+            return .init(
+                report: nil,
+                error: .init(
+                    code: "other",
+                    message: "the push worker failed (status \(process.terminationStatus)) \(detail)"
+                )
+            )
+        }
+        return decoded
+    }
+
+    /// `nil` when the worker finished in time, else why it was stopped.
+    private func waitOrTimeOut(_ process: Process, watchdog: Watchdog, idleTimeout: Duration) -> String? {
+        let clock = ContinuousClock()
+        let started = clock.now
+        while process.isRunning {
+            usleep(20_000)
+            let state = watchdog.state
+            if !state.connected, clock.now - started > self.connectTimeout {
+                return
+                    "no connection within \(self.connectTimeout.configText) (gerrit.sshConnectionTimeout); the push was stopped"
+            }
+            if state.connected, idleTimeout > .zero, clock.now - state.lastActivity(default: started) > idleTimeout {
+                return "the remote sent nothing for \(idleTimeout.configText) (remote.timeout); the push was stopped"
+            }
+        }
+        return nil
+    }
+
+    private static func follow(_ handle: FileHandle, watchdog: Watchdog) {
+        var buffer = Data()
+        while true {
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else { return }
+            buffer.append(chunk)
+            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                watchdog.record(line)
+            }
+        }
+    }
+}
+
+/// Progress seen from a worker, shared between the reader thread and the waiting loop.
+private final class Watchdog: @unchecked Sendable {
+    struct State {
+        var connected = false
+        var lastProgress: ContinuousClock.Instant?
+
+        func lastActivity(default start: ContinuousClock.Instant) -> ContinuousClock.Instant {
+            self.lastProgress ?? start
+        }
+    }
+
+    private let lock = NSLock()
+    private var current = State()
+    private var other = Data()
+
+    var state: State { self.lock.withLock { self.current } }
+    var unexpectedOutput: Data { self.lock.withLock { self.other } }
+
+    func record(_ line: String) {
+        self.lock.withLock {
+            guard line.hasPrefix("progress ") else {
+                self.other.append(Data((line + "\n").utf8))
+                return
+            }
+            if line == "progress connected" { self.current.connected = true }
+            self.current.lastProgress = ContinuousClock.now
+        }
+    }
+}
+
+/// Reads a pipe to its end on another thread, so a chatty child never blocks on a full pipe.
+private final class BackgroundRead: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        Thread {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }.start()
+    }
+
+    func wait() -> Data {
+        self.done.wait()
+        return self.data
+    }
+}

@@ -1,0 +1,29 @@
+internal import CLibgit2
+import Foundation
+
+extension GitRepository {
+    /// Creates a bare repository at `path` (parents included) whose HEAD points at `head`, as
+    /// Gerrit's `LocalFS.createProject` does; `storeRefLog` sets `core.logAllRefUpdates`.
+    package static func createBare(at path: String, head: String?, storeRefLog: Bool) throws(GitError) {
+        var options = git_repository_init_options()
+        try check(
+            "git_repository_init_options_init",
+            git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION))
+        )
+        options.flags = GIT_REPOSITORY_INIT_BARE.rawValue | GIT_REPOSITORY_INIT_MKPATH.rawValue
+        var handle: OpaquePointer?
+        let status =
+            head.map { head in
+                head.withCString { initialHead in
+                    options.initial_head = initialHead
+                    return git_repository_init_ext(&handle, path, &options)
+                }
+            } ?? git_repository_init_ext(&handle, path, &options)
+        try check("git_repository_init_ext", status)
+        defer { git_repository_free(handle) }
+        var config: OpaquePointer?
+        try check("git_repository_config", git_repository_config(&config, handle))
+        defer { git_config_free(config) }
+        try check("git_config_set_bool", git_config_set_bool(config, "core.logAllRefUpdates", storeRefLog ? 1 : 0))
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import ReplicationTestSupport
+import Testing
+
+/// `replicator start --all --wait`, pushing for real over a real sshd on 127.0.0.1 and to local paths.
+@Suite(.timeLimit(.minutes(3)))
+struct StartPushTests {
+    /// Two projects; the local mirror of `alpha` exists with a stale tag and a pull ref, the rest of
+    /// the mirrors do not exist yet.
+    private struct Site {
+        let directory: TemporaryDirectory
+        let server: SSHServer
+        let config: String
+
+        func mirror(_ kind: String, _ project: String) -> String { self.directory.path("\(kind)/\(project).git") }
+    }
+
+    private static func makeSite(sshExtra: String = "") throws -> Site {
+        let directory = try TemporaryDirectory("start")
+        let server = try SSHServer()
+        for project in ["alpha", "team/beta"] {
+            try GitFixtures.makeRepository(
+                at: directory.path("git/\(project).git"),
+                refs: [
+                    ("refs/heads/main", "one \(project)"), ("refs/tags/v1", "two"), ("refs/changes/01/1/1", "three"),
+                ]
+            )
+        }
+        let alphaMirror = directory.path("local/alpha.git")
+        try GitFixtures.makeRepository(at: alphaMirror, refs: [("refs/tags/stale", "old"), ("refs/pull/1/head", "pr")])
+        try directory.write(
+            """
+            [gerrit]
+              basePath = ../git
+            [remote "local"]
+              url = ../local/${name}.git
+              push = +refs/heads/*:refs/heads/*
+              push = +refs/tags/*:refs/tags/*
+              mirror = true
+            [remote "ssh"]
+              url = \(server.url(directory.path("ssh")))/${name}.git
+              push = +refs/*:refs/*
+              identityFile = \(server.clientKey)
+              knownHostsFile = \(server.knownHosts)
+              threads = 2
+            \(sshExtra)
+            """,
+            to: "etc/replication.config"
+        )
+        for project in ["alpha", "team/beta"] {
+            try GitFixtures.makeRepository(at: directory.path("ssh/\(project).git"))
+        }
+        return Site(directory: directory, server: server, config: directory.path("etc/replication.config"))
+    }
+
+    /// The source's refs that `push` lines cover: heads and tags for local, everything for ssh.
+    private static func expected(_ site: Site, _ project: String, everything: Bool) throws -> [String: String] {
+        try GitFixtures.refs(of: site.directory.path("git/\(project).git"))
+            .filter { everything || $0.key.hasPrefix("refs/heads/") || $0.key.hasPrefix("refs/tags/") }
+    }
+
+    @Test func leavesEveryMirrorEqualToItsSourceAndThenPushesNothing() throws {
+        let site = try Self.makeSite()
+        let first = try ReplicatorProcess.run(["start", "--all", "--wait", "--config", site.config])
+        #expect(first.status == 0, "\(first.standardOutput)\(first.standardError)")
+        for project in ["alpha", "team/beta"] {
+            var local = try GitFixtures.refs(of: site.mirror("local", project))
+            #expect(
+                local.removeValue(forKey: "refs/pull/1/head") != nil || project != "alpha",
+                "refs/pull/* survives mirroring"
+            )
+            #expect(local == (try Self.expected(site, project, everything: false)))
+            #expect(
+                try GitFixtures.refs(of: site.mirror("ssh", project))
+                    == (try Self.expected(site, project, everything: true))
+            )
+        }
+        #expect(try Command.git(["symbolic-ref", "HEAD"], in: site.mirror("local", "team/beta")) == "refs/heads/main")
+
+        let second = try ReplicatorProcess.run(["start", "--all", "--wait", "--json", "--config", site.config])
+        #expect(second.status == 0)
+        let plans =
+            try #require(try JSONSerialization.jsonObject(with: Data(second.standardOutput.utf8)) as? [String: Any])[
+                "plans"
+            ]
+            as? [[String: Any]]
+        #expect(plans?.count == 4)
+        #expect(
+            plans?.allSatisfy { ($0["updates"] as? [Any])?.isEmpty == true } == true,
+            "the second run pushes nothing"
+        )
+    }
+
+    @Test func reportsEveryRefWithItsStatusInJSON() throws {
+        let site = try Self.makeSite(sshExtra: "  mirror = true\n")
+        let mirror = site.mirror("ssh", "alpha")
+        try Command.git(
+            ["push", "-q", mirror, "refs/heads/main:refs/heads/stale"],
+            in: site.directory.path("git/alpha.git")
+        )
+        try Command.git(["config", "receive.denyDeletes", "true"], in: mirror)
+        let result = try ReplicatorProcess.run(["start", "alpha", "--remote", "ssh", "--json", "--config", site.config])
+        #expect(result.status == 1, "a rejected ref fails the run")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        let plan = try #require((json["plans"] as? [[String: Any]])?.first)
+        let statuses = (plan["updates"] as? [[String: Any]] ?? []).map {
+            "\($0["destination"] as? String ?? "") \($0["status"] as? String ?? "") \($0["message"] as? String ?? "")"
+        }
+        #expect(
+            statuses == [
+                "refs/changes/01/1/1 ok ", "refs/heads/main ok ", "refs/tags/v1 ok ",
+                "refs/heads/stale rejected deletion prohibited",
+            ]
+        )
+        #expect(try GitFixtures.refs(of: mirror)["refs/heads/stale"] != nil)
+    }
+
+    @Test func stopsAPushToAServerThatNeverAnswers() throws {
+        let site = try Self.makeSite()
+        let silent = try SilentServer()
+        try site.directory.write(
+            """
+            [gerrit]
+              basePath = ../git
+              sshConnectionTimeout = 2 s
+            [remote "stuck"]
+              url = ssh://git@127.0.0.1:\(silent.port)/srv/${name}.git
+              identityFile = \(site.server.clientKey)
+              knownHostsFile = \(site.server.knownHosts)
+            """,
+            to: "etc/stuck.config"
+        )
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try ReplicatorProcess.run([
+            "start", "alpha", "--json", "--config", site.directory.path("etc/stuck.config"),
+        ])
+        #expect(clock.now - started < .seconds(15), "bounded by the connect timeout")
+        #expect(result.status == 1)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        let error = try #require((json["errors"] as? [[String: Any]])?.first)
+        #expect((error["message"] as? String)?.contains("no connection within 2s") == true, "\(error)")
+    }
+
+    @Test func failsCleanlyWhenTheSSHMirrorIsMissing() throws {
+        let site = try Self.makeSite()
+        try FileManager.default.removeItem(atPath: site.mirror("ssh", "alpha"))
+        let result = try ReplicatorProcess.run(["start", "alpha", "--remote", "ssh", "--json", "--config", site.config])
+        #expect(result.status == 1)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        let error = try #require((json["errors"] as? [[String: Any]])?.first)
+        #expect((error["message"] as? String)?.contains("[repositoryNotFound]") == true, "\(error)")
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// A TCP listener on 127.0.0.1 that accepts connections and never says a word: what a wedged
+/// server or a black-holing firewall looks like to an SSH client.
+package final class SilentServer: @unchecked Sendable {
+    package let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var accepted: [Int32] = []
+
+    package init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 && listen(listener, 16) == 0
+            }
+        }
+        guard listening else { throw Command.Failure(description: "cannot listen on 127.0.0.1") }
+        self.listener = listener
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [listener] in
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                self.lock.withLock { self.accepted.append(connection) }
+            }
+        }.start()
+    }
+
+    deinit {
+        shutdown(self.listener, Int32(SHUT_RDWR))
+        close(self.listener)
+        self.lock.withLock { self.accepted.forEach { close($0) } }
+    }
+}
