@@ -188,7 +188,7 @@ struct StartDryRunTests {
     }
 
     @Test(arguments: [
-        ["start", "--dry-run"], ["start", "--all"], ["start", "--dry-run", "--all", "alpha"],
+        ["start", "--dry-run"], ["start"], ["start", "--dry-run", "--all", "alpha"],
         ["start", "--dry-run", "^bad("],
     ])
     func refusesUsageErrors(arguments: [String]) throws {
