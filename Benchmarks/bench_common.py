@@ -1,0 +1,82 @@
+"""Shared helpers for the side-by-side benchmarks: repositories, a loopback sshd, measurements."""
+import os, shutil, socket, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPLICATOR = os.path.join(ROOT, ".build/release/replicator")
+
+# Runs a command and prints the peak RSS (KiB) of it and every descendant it waited for.
+_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+
+
+def sh(*args, cwd=None, env=None, stdin=None):
+    return subprocess.run(args, cwd=cwd, env=env, input=stdin, check=True, capture_output=True, text=True).stdout
+
+
+def measure(args, env=None, ok_status=(0,)):
+    """Wall seconds and peak RSS (MiB) of a command and its children (push workers included)."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", _PEAK, *args], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in ok_status:
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(args)}\n{result.stderr}")
+    return elapsed, int(result.stdout.split()[-1]) / 1024
+
+
+def make_source(path, refs):
+    """A bare repository with `refs` Gerrit-like refs/changes/XX/N/1 over 5 commits, plus main; packed."""
+    sh("git", "init", "-q", "--bare", "-b", "main", path)
+    tree = sh("git", "hash-object", "-t", "tree", "-w", "/dev/null", cwd=path).strip()
+    commits, parent = [], []
+    for i in range(5):
+        commit = sh("git", "-c", "user.name=b", "-c", "user.email=b@b", "commit-tree", tree, "-m", f"c{i}", *parent, cwd=path).strip()
+        commits.append(commit)
+        parent = ["-p", commit]
+    lines = [f"create refs/changes/{i % 100:02d}/{i}/1 {commits[i % 5]}" for i in range(refs)]
+    lines.append(f"create refs/heads/main {commits[-1]}")
+    sh("git", "update-ref", "--stdin", cwd=path, stdin="\n".join(lines) + "\n")
+    sh("git", "pack-refs", "--all", cwd=path)
+    return commits
+
+
+class SSHD:
+    """A daemonized OpenSSH server on 127.0.0.1 with fresh ed25519 keys."""
+
+    def __init__(self, work):
+        self.dir = d = f"{work}/sshd"
+        os.makedirs(d)
+        for key in ("host", "client"):
+            sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{d}/{key}")
+        shutil.copy(f"{d}/client.pub", f"{d}/authorized_keys")
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.user = sh("id", "-un").strip()
+        with open(f"{d}/sshd_config", "w") as f:
+            f.write(f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {d}/host\nPidFile {d}/pid\n"
+                    f"AuthorizedKeysFile {d}/authorized_keys\nAllowUsers {self.user}\nPasswordAuthentication no\n"
+                    "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\nMaxStartups 100:30:200\n")
+        if os.getuid() == 0:
+            os.makedirs("/run/sshd", exist_ok=True)
+        sh("/usr/sbin/sshd", "-f", f"{d}/sshd_config", "-E", f"{d}/log")
+        time.sleep(0.5)
+        host_key = " ".join(open(f"{d}/host.pub").read().split()[:2])
+        with open(f"{d}/known_hosts", "w") as f:
+            f.write(f"[127.0.0.1]:{self.port} {host_key}\n")
+        self.client_key = f"{d}/client"
+        self.known_hosts = f"{d}/known_hosts"
+        self.git_env = dict(os.environ, GIT_SSH_COMMAND=f"ssh -i {d}/client -o IdentitiesOnly=yes -o BatchMode=yes "
+                            f"-o StrictHostKeyChecking=yes -o UserKnownHostsFile={d}/known_hosts")
+
+    def url(self, path):
+        return f"ssh://{self.user}@127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if os.path.exists(f"{self.dir}/pid"):
+            os.kill(int(open(f"{self.dir}/pid").read()), 15)
+
+
+def require_build():
+    if not os.access(REPLICATOR, os.X_OK):
+        raise SystemExit("build first: swift build -c release --product replicator")
