@@ -43,37 +43,53 @@ struct PushWorkerCommand: ParsableCommand {
         let repository = try GitRepository(path: path)
         let local = try repository.readRefs()
         let url = try RemoteURL(parsing: self.url)
-        let created = try Self.createIfMissing(url, remote: remote, head: local.headTarget)
-        let planner = UpdatePlanner(remote: remote)
         let access = SSHAccess(identityFile: remote.identityFile, knownHostsFile: remote.knownHostsFile)
-        var report = try repository.push(
-            to: url,
-            access: access,
-            batchSize: remote.pushBatchSize,
-            progress: Self.announce
-        ) {
-            advertised in
-            self.refs.isEmpty
-                ? planner.planFullSync(local: local.refs, remote: advertised, allowMassDeletion: self.allowMassDeletion)
-                : planner.planDelta(refs: self.refs, local: local.refs, remote: advertised)
+        let creator = RepositoryCreator(
+            project: self.project,
+            remote: remote,
+            gerrit: configuration.gerrit,
+            head: local.headTarget,
+            access: access
+        )
+        var created = try creator.createIfMissingLocally(url)
+        let target = PushTarget(repository: repository, url: url, access: access, remote: remote, local: local.refs)
+        var report: PushReport
+        do {
+            report = try self.push(target)
+        } catch let error as GitError
+            where error.code == .repositoryNotFound && url.transport == .ssh && remote.createMissingRepositories
+        {
+            // Create it and push at once, not a replicationRetry later (reference §9 P12).
+            try creator.create(url)
+            created = true
+            report = try self.push(target)
         }
         report.createdRepository = created
         return report
     }
 
-    /// Local mirrors are created on the spot; over ssh that needs the admin channel (not built yet).
-    private static func createIfMissing(_ url: RemoteURL, remote: RemoteConfiguration, head: String?) throws -> Bool {
-        guard url.transport == .local, !FileManager.default.fileExists(atPath: url.path) else { return false }
-        guard remote.createMissingRepositories else {
-            throw GitError(
-                code: .repositoryNotFound,
-                function: "push",
-                status: -3,
-                message: "\(url.path) does not exist and remote.\(remote.name).createMissingRepositories is false"
-            )
+    private struct PushTarget {
+        let repository: GitRepository
+        let url: RemoteURL
+        let access: SSHAccess
+        let remote: RemoteConfiguration
+        let local: [String: ObjectID]
+    }
+
+    private func push(_ target: PushTarget) throws -> PushReport {
+        let planner = UpdatePlanner(remote: target.remote)
+        let refs = self.refs
+        let allowMassDeletion = self.allowMassDeletion
+        return try target.repository.push(
+            to: target.url,
+            access: target.access,
+            batchSize: target.remote.pushBatchSize,
+            progress: Self.announce
+        ) { advertised in
+            refs.isEmpty
+                ? planner.planFullSync(local: target.local, remote: advertised, allowMassDeletion: allowMassDeletion)
+                : planner.planDelta(refs: refs, local: target.local, remote: advertised)
         }
-        try GitRepository.createBare(at: url.path, head: head, storeRefLog: remote.storeRefLog)
-        return true
     }
 
     private static func announce(_ progress: PushProgress) {
@@ -96,4 +112,40 @@ struct PushWorkerOutput: Codable {
 
     var report: PushReport?
     var error: Failure?
+}
+
+/// Creates a mirror repository where the push will look for it: through `adminUrl` when one is
+/// configured (expanded exactly as `url` is), else at the push URL itself.
+struct RepositoryCreator {
+    let project: String
+    let remote: RemoteConfiguration
+    let gerrit: GerritOptions
+    let head: String?
+    let access: SSHAccess
+
+    /// Local mirrors are created before the push, when missing.
+    func createIfMissingLocally(_ url: RemoteURL) throws -> Bool {
+        guard url.transport == .local, !FileManager.default.fileExists(atPath: url.path) else { return false }
+        guard self.remote.createMissingRepositories else {
+            let message = "\(url.path) does not exist and remote.\(self.remote.name).createMissingRepositories is false"
+            throw GitError(code: .repositoryNotFound, function: "push", status: -3, message: message)
+        }
+        try self.create(url)
+        return true
+    }
+
+    func create(_ url: RemoteURL) throws(GitError) {
+        let target =
+            self.remote.adminUrls.first.map { $0.expand(project: self.project, style: self.remote.remoteNameStyle) }
+            ?? url
+        try RemoteRepositoryAdmin.createRepository(
+            at: target,
+            head: self.head,
+            gitPath: self.remote.gitPath,
+            storeRefLog: self.remote.storeRefLog,
+            access: self.access,
+            connectTimeout: self.gerrit.sshConnectionTimeout,
+            timeout: self.gerrit.sshCommandTimeout
+        )
+    }
 }

@@ -52,4 +52,26 @@ enum KnownHosts {
         default: (LIBSSH2_KNOWNHOST_KEY_UNKNOWN, "unknown")
         }
     }
+
+    /// Why a host key is refused (with its fingerprint and how to trust it), or `nil` to accept.
+    static func refusal(_ verdict: Verdict, host: String, port: Int, file: String, keyType: String, sha256: Data)
+        -> String?
+    {
+        let fingerprint = "SHA256:" + sha256.base64EncodedString().replacingOccurrences(of: "=", with: "")
+        switch verdict {
+        case .match:
+            return nil
+        case .mismatch:
+            return
+                "the host key of \(host):\(port) does not match \(file) (the server offered \(keyType) \(fingerprint)); "
+                + "it may have been replaced, or someone is intercepting the connection. Remove the old line only "
+                + "after confirming the new fingerprint with the server's administrator"
+        case .notFound:
+            return "\(host):\(port) is not a known host in \(file); its \(keyType) key is \(fingerprint). To trust it, "
+                + "confirm the fingerprint with the server's administrator, then run: "
+                + "ssh-keyscan -p \(port) -t \(keyType) \(host) >> \(file)"
+        case .unusable(let reason):
+            return "cannot verify the host key of \(host):\(port): \(reason)"
+        }
+    }
 }

@@ -40,9 +40,17 @@ final class RemoteConnection {
         git_remote_free(self.handle)
     }
 
-    /// libgit2 wants plain paths for local repositories; `file://` works as well.
-    private static func libgit2URL(_ url: RemoteURL) -> String {
-        url.description
+    /// libgit2 1.5 rejects `scheme://` URLs whose path needs escaping (a space is "malformed") and
+    /// does not decode escapes in ssh paths; its scp-like `[user@host:port]:path` form takes the path
+    /// verbatim, and `file://` URLs work as plain paths.
+    static func libgit2URL(_ url: RemoteURL) -> String {
+        guard url.scheme != nil, PathSegmentEscaping.escape(url.path) != url.path else { return url.description }
+        if url.transport == .local { return url.path }
+        guard url.transport == .ssh, let host = url.host else { return url.description }
+        let user = url.user.map { "\($0)@" } ?? ""
+        let port = url.port.map { ":\($0)" } ?? ""
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        return "[\(user)\(bracketed)\(port)]:\(url.path)"
     }
 
     /// Runs `git-receive-pack` on the remote (what a push will talk to).

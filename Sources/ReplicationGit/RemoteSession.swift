@@ -62,33 +62,25 @@ final class RemoteSession {
         guard hostKey.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0, let blob = hostKey.hostkey else {
             return self.fail(.hostKey, "libgit2 did not pass the raw host key")
         }
-        let fingerprint = Self.fingerprint(hostKey.hash_sha256)
         let keyType = KnownHosts.libssh2KeyType(forRawType: Int(hostKey.raw_type.rawValue))
         let key = UnsafeRawBufferPointer(start: blob, count: hostKey.hostkey_len)
         let file = self.access.effectiveKnownHostsFile
-        switch KnownHosts.check(file: file, host: host, port: self.port, key: key, keyType: keyType.bits) {
-        case .match:
+        let verdict = KnownHosts.check(file: file, host: host, port: self.port, key: key, keyType: keyType.bits)
+        let sha256 = withUnsafeBytes(of: hostKey.hash_sha256) { Data($0) }
+        guard
+            let refusal = KnownHosts.refusal(
+                verdict,
+                host: host,
+                port: self.port,
+                file: file,
+                keyType: keyType.name,
+                sha256: sha256
+            )
+        else {
             return 0
-        case .mismatch:
-            return self.fail(
-                .hostKey,
-                "the host key of \(self.hostPort) does not match \(file) (the server offered \(keyType.name) \(fingerprint)); "
-                    + "it may have been replaced, or someone is intercepting the connection. Remove the old line only "
-                    + "after confirming the new fingerprint with the server's administrator"
-            )
-        case .notFound:
-            return self.fail(
-                .hostKey,
-                "\(self.hostPort) is not a known host in \(file); its \(keyType.name) key is \(fingerprint). To trust it, "
-                    + "confirm the fingerprint with the server's administrator, then run: "
-                    + "ssh-keyscan -p \(self.port) -t \(keyType.name) \(host) >> \(file)"
-            )
-        case .unusable(let reason):
-            return self.fail(.hostKey, "cannot verify the host key of \(self.hostPort): \(reason)")
         }
+        return self.fail(.hostKey, refusal)
     }
-
-    private var hostPort: String { "\(self.host ?? "?"):\(self.port)" }
 
     /// Records the failure and returns the libgit2 error code for it.
     private func fail(_ code: GitError.Code, _ message: String) -> Int32 {
@@ -96,17 +88,5 @@ final class RemoteSession {
         self.failure = GitError(code: code, function: "ssh", status: status, message: message)
         git_error_set_str(Int32(GIT_ERROR_SSH.rawValue), message)
         return status
-    }
-
-    /// OpenSSH's `SHA256:` fingerprint form.
-    private static func fingerprint(
-        _ hash: (
-            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-            UInt8, UInt8
-        )
-    ) -> String {
-        let bytes = withUnsafeBytes(of: hash) { Data($0) }
-        return "SHA256:" + bytes.base64EncodedString().replacingOccurrences(of: "=", with: "")
     }
 }

@@ -146,8 +146,29 @@ struct StartPushTests {
         #expect((error["message"] as? String)?.contains("no connection within 2s") == true, "\(error)")
     }
 
-    @Test func failsCleanlyWhenTheSSHMirrorIsMissing() throws {
+    @Test func createsAMissingSSHMirrorAndFillsItInOneRun() throws {
         let site = try Self.makeSite()
+        let project = "team/with space"
+        try GitFixtures.makeRepository(
+            at: site.directory.path("git/\(project).git"),
+            refs: [("refs/heads/develop", "d")]
+        )
+        try Command.git(["symbolic-ref", "HEAD", "refs/heads/develop"], in: site.directory.path("git/\(project).git"))
+        let result = try ReplicatorProcess.run(["start", project, "--remote", "ssh", "--json", "--config", site.config])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        let plan = try #require((json["plans"] as? [[String: Any]])?.first)
+        #expect(plan["remoteMissing"] as? Bool == true)
+        let mirror = site.mirror("ssh", project)
+        #expect(try GitFixtures.refs(of: mirror) == (try Self.expected(site, project, everything: true)))
+        #expect(try Command.git(["symbolic-ref", "HEAD"], in: mirror) == "refs/heads/develop")
+        #expect(try Command.git(["config", "core.bare"], in: mirror) == "true")
+    }
+
+    @Test func failsCleanlyWhenAMirrorIsMissingAndMayNotBeCreated() throws {
+        let site = try Self.makeSite(sshExtra: "  createMissingRepositories = false\n")
         try FileManager.default.removeItem(atPath: site.mirror("ssh", "alpha"))
         let result = try ReplicatorProcess.run(["start", "alpha", "--remote", "ssh", "--json", "--config", site.config])
         #expect(result.status == 1)
@@ -156,5 +177,6 @@ struct StartPushTests {
         )
         let error = try #require((json["errors"] as? [[String: Any]])?.first)
         #expect((error["message"] as? String)?.contains("[repositoryNotFound]") == true, "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: site.mirror("ssh", "alpha")))
     }
 }

@@ -197,3 +197,17 @@ struct StaticConfigFile: ConfigFileSystem {
     func configFiles(inDirectory path: String) -> [String]? { nil }
     func expandingTilde(_ path: String) -> String { path }
 }
+
+struct ShellQuotingTests {
+    @Test(arguments: [
+        ("/srv/git/a.git", "'/srv/git/a.git'"),
+        ("/srv/with space/x.git", "'/srv/with space/x.git'"),
+        ("it's", "'it'\\''s'"),
+        ("$(rm -rf /)", "'$(rm -rf /)'"),
+    ])
+    func quotesForThePOSIXShell(text: String, quoted: String) throws {
+        #expect(ShellQuoting.quote(text) == quoted)
+        let echoed = try Command.run("/bin/sh", ["-c", "printf %s \(quoted)"]).standardOutput
+        #expect(echoed == text, "the shell reads back exactly the original")
+    }
+}
