@@ -24,13 +24,13 @@ struct FullReplication {
             if let pushed = output.report {
                 report.plans.append(PlanReport.Plan(target: target, pushed: pushed))
             } else {
-                let message = output.error.map { "\($0.message) [\($0.code)]" } ?? "unknown failure"
                 report.errors.append(
                     .init(
                         project: target.project,
                         remote: target.remote.name,
                         url: target.url.description,
-                        message: message
+                        message: output.error?.message ?? "unknown failure",
+                        code: output.error?.code ?? "other"
                     )
                 )
             }

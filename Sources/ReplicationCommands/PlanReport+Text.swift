@@ -19,7 +19,8 @@ extension PlanReport {
             lines.append("Errors:")
             lines += self.errors.map { failure in
                 let place = [failure.remote, failure.url].compactMap(\.self).joined(separator: " ")
-                return "  \(failure.project)\(place.isEmpty ? "" : " → \(place)"): \(failure.message)"
+                let kind = failure.code.map { " (\($0), \(failure.errorClass ?? ""))" } ?? ""
+                return "  \(failure.project)\(place.isEmpty ? "" : " → \(place)"): \(failure.message)\(kind)"
             }
             lines.append("")
         }

@@ -73,8 +73,17 @@ struct PlanReport: Encodable {
         var remote: String?
         var url: String?
         var message: String
+        /// After a push: the failure's code (`network`, `authentication`, …) and its class.
+        var code: String? = nil
 
-        private enum Keys: String, CodingKey { case project, remote, url, message }
+        private enum Keys: String, CodingKey { case project, remote, url, message, code, `class` }
+
+        /// `transient` failures are retried by the daemon; `permanent` ones need a person.
+        var errorClass: String? {
+            guard let code = self.code else { return nil }
+            return ["authentication", "hostKey", "repositoryNotFound", "invalid"].contains(code)
+                ? "permanent" : "transient"
+        }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
@@ -82,6 +91,10 @@ struct PlanReport: Encodable {
             try container.encode(self.remote, forKey: .remote)
             try container.encode(self.url, forKey: .url)
             try container.encode(self.message, forKey: .message)
+            if let code = self.code {
+                try container.encode(code, forKey: .code)
+                try container.encode(self.errorClass, forKey: .class)
+            }
         }
     }
 

@@ -144,6 +144,8 @@ struct StartPushTests {
         )
         let error = try #require((json["errors"] as? [[String: Any]])?.first)
         #expect((error["message"] as? String)?.contains("no connection within 2s") == true, "\(error)")
+        #expect(error["code"] as? String == "network")
+        #expect(error["class"] as? String == "transient")
     }
 
     @Test func createsAMissingSSHMirrorAndFillsItInOneRun() throws {
@@ -176,7 +178,8 @@ struct StartPushTests {
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
         )
         let error = try #require((json["errors"] as? [[String: Any]])?.first)
-        #expect((error["message"] as? String)?.contains("[repositoryNotFound]") == true, "\(error)")
+        #expect(error["code"] as? String == "repositoryNotFound", "\(error)")
+        #expect(error["class"] as? String == "permanent")
         #expect(!FileManager.default.fileExists(atPath: site.mirror("ssh", "alpha")))
     }
 }
