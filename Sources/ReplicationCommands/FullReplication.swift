@@ -90,7 +90,8 @@ extension PlanReport.Plan {
             plan: pushed.plan,
             updates: pushed.plan.updates.map { PlanReport.Update(update: $0, fastForward: nil, result: results[$0]) },
             remoteMissing: pushed.createdRepository,
-            serverMessages: pushed.serverMessages
+            serverMessages: pushed.serverMessages,
+            updatedHead: pushed.updatedHead
         )
     }
 }

@@ -46,9 +46,12 @@ struct PlanReport: Encodable {
         var remoteMissing: Bool
         /// After a push: what the server printed (hooks, receive-pack).
         var serverMessages: String?
+        /// After a push: the ref the mirror's HEAD was moved to.
+        var updatedHead: String?
 
         private enum Keys: String, CodingKey {
-            case project, remote, url, mode, updates, skipped, blocked, upToDate, remoteMissing, serverMessages
+            case project, remote, url, mode, updates, skipped, blocked, upToDate, remoteMissing, serverMessages,
+                updatedHead
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -64,6 +67,7 @@ struct PlanReport: Encodable {
             try container.encode(self.remoteMissing, forKey: .remoteMissing)
             if let serverMessages = self.serverMessages {
                 try container.encode(serverMessages, forKey: .serverMessages)
+                try container.encode(self.updatedHead, forKey: .updatedHead)
             }
         }
     }

@@ -65,6 +65,10 @@ struct PushWorkerCommand: ParsableCommand {
             report = try self.push(target)
         }
         report.createdRepository = created
+        if self.refs.isEmpty, !created, let head = local.headTarget, report.failure == nil {
+            // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
+            report.updatedHead = try creator.updateHead(url, to: head) ? head : nil
+        }
         return report
     }
 
@@ -134,10 +138,23 @@ struct RepositoryCreator {
         return true
     }
 
+    func updateHead(_ url: RemoteURL, to head: String) throws(GitError) -> Bool {
+        try RemoteRepositoryAdmin.updateHead(
+            at: self.adminURL(for: url),
+            to: head,
+            gitPath: self.remote.gitPath,
+            access: self.access,
+            connectTimeout: self.gerrit.sshConnectionTimeout,
+            timeout: self.gerrit.sshCommandTimeout
+        )
+    }
+
+    private func adminURL(for url: RemoteURL) -> RemoteURL {
+        self.remote.adminUrls.first.map { $0.expand(project: self.project, style: self.remote.remoteNameStyle) } ?? url
+    }
+
     func create(_ url: RemoteURL) throws(GitError) {
-        let target =
-            self.remote.adminUrls.first.map { $0.expand(project: self.project, style: self.remote.remoteNameStyle) }
-            ?? url
+        let target = self.adminURL(for: url)
         try RemoteRepositoryAdmin.createRepository(
             at: target,
             head: self.head,

@@ -26,4 +26,15 @@ extension GitRepository {
         defer { git_config_free(config) }
         try check("git_config_set_bool", git_config_set_bool(config, "core.logAllRefUpdates", storeRefLog ? 1 : 0))
     }
+
+    /// Points HEAD at `ref` unless it already does; `true` when it moved.
+    package func setHead(_ ref: String) throws(GitError) -> Bool {
+        var head: OpaquePointer?
+        if git_reference_lookup(&head, self.handle, "HEAD") == 0, let head {
+            defer { git_reference_free(head) }
+            if git_reference_symbolic_target(head).map({ String(cString: $0) }) == ref { return false }
+        }
+        try check("git_repository_set_head", git_repository_set_head(self.handle, ref))
+        return true
+    }
 }

@@ -42,6 +42,41 @@ package enum RemoteRepositoryAdmin {
     }
 }
 
+extension RemoteRepositoryAdmin {
+    /// Points the mirror's HEAD at `head` unless it already does; `true` when it moved.
+    package static func updateHead(
+        at url: RemoteURL,
+        to head: String,
+        gitPath: String?,
+        access: SSHAccess,
+        connectTimeout: Duration,
+        timeout: Duration
+    ) throws(GitError) -> Bool {
+        guard url.transport == .ssh else { return try GitRepository(path: url.path).setHead(head) }
+        let git = ShellQuoting.quote(gitPath ?? "git")
+        let target = ShellQuoting.quote(head)
+        let command =
+            "cd \(ShellQuoting.quote(url.path)) && { [ \"$(\(git) symbolic-ref -q HEAD)\" = \(target) ] "
+            + "|| { \(git) symbolic-ref HEAD \(target) && echo moved; }; }"
+        let result = try SSHCommand.run(
+            command,
+            on: url,
+            access: access,
+            connectTimeout: connectTimeout,
+            timeout: timeout
+        )
+        guard result.status == 0 else {
+            throw GitError(
+                code: .other,
+                function: "updateHead",
+                status: result.status,
+                message: "setting HEAD of \(url) failed: \(result.errorOutput)"
+            )
+        }
+        return result.output.contains("moved")
+    }
+}
+
 /// POSIX shell single quoting: `it's` → `'it'\''s'`.
 package enum ShellQuoting {
     package static func quote(_ text: String) -> String {

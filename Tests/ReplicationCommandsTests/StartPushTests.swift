@@ -182,4 +182,32 @@ struct StartPushTests {
         #expect(error["class"] as? String == "permanent")
         #expect(!FileManager.default.fileExists(atPath: site.mirror("ssh", "alpha")))
     }
+
+    @Test func movesAnExistingMirrorsHeadToTheSourcesHead() throws {
+        let site = try Self.makeSite()
+        let source = site.directory.path("git/alpha.git")
+        try Command.git(["update-ref", "refs/heads/develop", "refs/heads/main"], in: source)
+        try Command.git(["symbolic-ref", "HEAD", "refs/heads/develop"], in: source)
+        let first = try ReplicatorProcess.run(["start", "alpha", "--json", "--config", site.config])
+        #expect(first.status == 0, "\(first.standardOutput)")
+        for kind in ["local", "ssh"] {
+            #expect(
+                try Command.git(["symbolic-ref", "HEAD"], in: site.mirror(kind, "alpha")) == "refs/heads/develop",
+                "\(kind)"
+            )
+        }
+        let plans =
+            try #require(try JSONSerialization.jsonObject(with: Data(first.standardOutput.utf8)) as? [String: Any])[
+                "plans"
+            ]
+            as? [[String: Any]]
+        #expect(plans?.map { $0["updatedHead"] as? String } == ["refs/heads/develop", "refs/heads/develop"])
+        let second = try ReplicatorProcess.run(["start", "alpha", "--json", "--config", site.config])
+        let again =
+            try #require(try JSONSerialization.jsonObject(with: Data(second.standardOutput.utf8)) as? [String: Any])[
+                "plans"
+            ]
+            as? [[String: Any]]
+        #expect(again?.allSatisfy { $0["updatedHead"] is NSNull } == true, "HEAD already in line: nothing to move")
+    }
 }

@@ -32,6 +32,8 @@ package struct PushReport: Sendable, Codable {
     package var createdRepository: Bool
     /// Why the push stopped part-way (a later batch could not be sent); its refs are `failed`.
     package var failure: String?
+    /// The ref the mirror's HEAD was moved to, when it pointed elsewhere than the source's HEAD.
+    package var updatedHead: String?
 
     package init(
         plan: UpdatePlan,
