@@ -55,11 +55,11 @@ struct DryRun {
     private func plan(_ target: ReplicationTarget, repository: GitRepository, local: RepositoryRefs) throws(GitError)
         -> PlanReport.Plan
     {
-        let access = SSHAccess(identityFile: target.remote.identityFile, knownHostsFile: target.remote.knownHostsFile)
+        let endpoint = SSHEndpoint.resolve(target.url, remote: target.remote)
         var remoteRefs: [String: ObjectID] = [:]
         var remoteMissing = false
         do {
-            remoteRefs = try repository.listRemoteRefs(url: target.url, access: access)
+            remoteRefs = try repository.listRemoteRefs(url: endpoint.url, access: endpoint.access)
         } catch  where error.code == .repositoryNotFound && target.remote.createMissingRepositories {
             remoteMissing = true
         }

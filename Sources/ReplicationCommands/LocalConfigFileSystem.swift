@@ -29,8 +29,12 @@ package struct LocalConfigFileSystem: ConfigFileSystem {
         }
     }
 
+    /// `~/` is `$HOME` first, as git does (Foundation's expansion asks the password database).
     package func expandingTilde(_ path: String) -> String {
-        NSString(string: path).expandingTildeInPath
+        guard path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] else {
+            return NSString(string: path).expandingTildeInPath
+        }
+        return home + path.dropFirst()
     }
 
     /// `path` made absolute against the working directory, so that every location printed is unambiguous.

@@ -42,8 +42,7 @@ struct PushWorkerCommand: ParsableCommand {
         let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
         let repository = try GitRepository(path: path)
         let local = try repository.readRefs()
-        let url = try RemoteURL(parsing: self.url)
-        let access = SSHAccess(identityFile: remote.identityFile, knownHostsFile: remote.knownHostsFile)
+        let (url, access) = SSHEndpoint.resolve(try RemoteURL(parsing: self.url), remote: remote)
         let creator = RepositoryCreator(
             project: self.project,
             remote: remote,
@@ -149,8 +148,13 @@ struct RepositoryCreator {
         )
     }
 
+    /// The resolved push URL, or the first `adminUrl` expanded as `url` is and resolved the same way.
     private func adminURL(for url: RemoteURL) -> RemoteURL {
-        self.remote.adminUrls.first.map { $0.expand(project: self.project, style: self.remote.remoteNameStyle) } ?? url
+        guard let admin = self.remote.adminUrls.first else { return url }
+        return SSHEndpoint.resolve(
+            admin.expand(project: self.project, style: self.remote.remoteNameStyle),
+            remote: self.remote
+        ).url
     }
 
     func create(_ url: RemoteURL) throws(GitError) {

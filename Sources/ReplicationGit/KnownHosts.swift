@@ -54,12 +54,20 @@ enum KnownHosts {
     }
 
     /// Why a host key is refused (with its fingerprint and how to trust it), or `nil` to accept.
-    static func refusal(_ verdict: Verdict, host: String, port: Int, file: String, keyType: String, sha256: Data)
-        -> String?
-    {
+    static func refusal(
+        _ verdict: Verdict,
+        host: String,
+        port: Int,
+        file: String,
+        keyType: String,
+        sha256: Data,
+        acceptsUnknownHosts: Bool
+    ) -> String? {
         let fingerprint = "SHA256:" + sha256.base64EncodedString().replacingOccurrences(of: "=", with: "")
         switch verdict {
         case .match:
+            return nil
+        case .notFound where acceptsUnknownHosts:
             return nil
         case .mismatch:
             return

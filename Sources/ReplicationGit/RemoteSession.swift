@@ -74,7 +74,8 @@ final class RemoteSession {
                 port: self.port,
                 file: file,
                 keyType: keyType.name,
-                sha256: sha256
+                sha256: sha256,
+                acceptsUnknownHosts: self.access.acceptsUnknownHosts
             )
         else {
             return 0

@@ -9,22 +9,36 @@ package struct SSHAccess: Hashable, Sendable {
     /// The known_hosts file; `nil` means `~/.ssh/known_hosts`.
     package var knownHostsFile: String?
 
-    package init(identityFile: String? = nil, knownHostsFile: String? = nil) {
+    /// `IdentityFile` lines of `~/.ssh/config` for this host, tried after `identityFile`.
+    package var configuredIdentityFiles: [String]
+    /// `StrictHostKeyChecking no` or `accept-new`: a host missing from known_hosts is accepted (a
+    /// changed key never is).
+    package var acceptsUnknownHosts: Bool
+
+    package init(
+        identityFile: String? = nil,
+        knownHostsFile: String? = nil,
+        configuredIdentityFiles: [String] = [],
+        acceptsUnknownHosts: Bool = false
+    ) {
         self.identityFile = identityFile
         self.knownHostsFile = knownHostsFile
+        self.configuredIdentityFiles = configuredIdentityFiles
+        self.acceptsUnknownHosts = acceptsUnknownHosts
     }
 
     /// The private key files to offer, in order; the first that exists is used.
     var candidateKeys: [String] {
         if let identityFile { return [Self.expandingTilde(identityFile)] }
-        return ["id_ed25519", "id_ecdsa"].map { "\(Self.home)/.ssh/\($0)" }
+        return self.configuredIdentityFiles.map(Self.expandingTilde)
+            + ["id_ed25519", "id_ecdsa"].map { "\(Self.home)/.ssh/\($0)" }
     }
 
     var effectiveKnownHostsFile: String {
         Self.expandingTilde(self.knownHostsFile ?? "~/.ssh/known_hosts")
     }
 
-    static var home: String {
+    package static var home: String {
         if let home = getenv("HOME") { return String(cString: home) }
         return getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/"
     }

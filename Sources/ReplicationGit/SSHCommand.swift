@@ -63,7 +63,8 @@ package enum SSHCommand {
             port: port,
             file: file,
             keyType: keyType.name,
-            sha256: fingerprint
+            sha256: fingerprint,
+            acceptsUnknownHosts: access.acceptsUnknownHosts
         ) {
             throw Self.error(.hostKey, message)
         }

@@ -210,4 +210,39 @@ struct StartPushTests {
             as? [[String: Any]]
         #expect(again?.allSatisfy { $0["updatedHead"] is NSNull } == true, "HEAD already in line: nothing to move")
     }
+
+    /// A remote named by a host alias that only `~/.ssh/config` resolves: host, port, user, key and
+    /// known_hosts all come from there.
+    @Test(arguments: ["yes", "accept-new"])
+    func reachesAHostAliasThroughTheSSHClientConfig(strict: String) throws {
+        let site = try Self.makeSite()
+        let home = try TemporaryDirectory("home")
+        let knownHosts = strict == "yes" ? site.server.knownHosts : home.path("empty_known_hosts")
+        try home.write("", to: "empty_known_hosts")
+        try home.write(
+            """
+            Host mirror-alias
+                HostName 127.0.0.1
+                Port \(site.server.port)
+                User \(site.server.user)
+                IdentityFile \(site.server.clientKey)
+                UserKnownHostsFile \(knownHosts)
+                StrictHostKeyChecking \(strict)
+            """,
+            to: ".ssh/config"
+        )
+        try site.directory.write(
+            "[gerrit]\n  basePath = ../git\n[remote \"alias\"]\n  url = mirror-alias:\(site.directory.path("ssh"))/${name}.git\n",
+            to: "etc/alias.config"
+        )
+        let result = try ReplicatorProcess.run(
+            ["start", "alpha", "--config", site.directory.path("etc/alias.config")],
+            environment: ["HOME": home.path]
+        )
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(
+            try GitFixtures.refs(of: site.mirror("ssh", "alpha"))
+                == (try Self.expected(site, "alpha", everything: true))
+        )
+    }
 }

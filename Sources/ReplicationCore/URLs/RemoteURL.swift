@@ -54,6 +54,30 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
         self.prefix = prefix
     }
 
+    /// The same location with another user, host and port, written as `ssh://` when a port is
+    /// needed and the URL was scp-like (which cannot carry one).
+    package func replacingEndpoint(user: String?, host: String, port: Int?) -> RemoteURL {
+        let userPart = user.map { "\($0)@" } ?? ""
+        let hostPart = host.contains(":") ? "[\(host)]" : host
+        let prefix: String
+        var path = self.path
+        if self.scheme == nil && port == nil {
+            prefix = "\(userPart)\(hostPart):"
+        } else {
+            prefix = "\(self.scheme ?? "ssh")://\(userPart)\(hostPart)\(port.map { ":\($0)" } ?? "")"
+            if !path.hasPrefix("/") { path = "/~/" + path }  // scp-like paths are relative to the home directory
+        }
+        return RemoteURL(
+            transport: self.transport,
+            scheme: self.scheme ?? (port == nil ? nil : "ssh"),
+            user: user,
+            host: host,
+            port: port,
+            path: path,
+            prefix: prefix
+        )
+    }
+
     /// The same URL with another path.
     package func replacingPath(_ path: String) -> RemoteURL {
         RemoteURL(

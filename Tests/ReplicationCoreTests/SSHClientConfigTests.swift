@@ -1,0 +1,63 @@
+import ReplicationCore
+import Testing
+
+struct SSHClientConfigTests {
+    private static let config = SSHClientConfig(
+        text: """
+            # Gerrit replicas
+            Host replica-* !replica-old
+                HostName %h.example.com
+                User gerrit2
+                Port 29418
+                IdentityFile ~/.ssh/replica_ed25519
+            Host github.com
+                User git
+                IdentityFile=~/.ssh/github
+                StrictHostKeyChecking accept-new
+            Host *
+                User fallback
+                Port 2222
+                IdentityFile ~/.ssh/id_ed25519
+                UserKnownHostsFile "/etc/replicator/known_hosts"
+            """
+    )
+
+    @Test func firstValueWinsAndIdentityFilesAccumulate() {
+        let settings = Self.config.settings(for: "replica-1")
+        #expect(settings.hostName == "replica-1.example.com")
+        #expect(settings.user == "gerrit2")
+        #expect(settings.port == 29_418)
+        #expect(settings.identityFiles == ["~/.ssh/replica_ed25519", "~/.ssh/id_ed25519"])
+        #expect(settings.userKnownHostsFile == "/etc/replicator/known_hosts")
+    }
+
+    @Test(arguments: [("replica-old", "fallback"), ("GitHub.com", "git"), ("other", "fallback")])
+    func matchesPatternsWithNegationAndCase(host: String, user: String) {
+        #expect(Self.config.settings(for: host).user == user)
+    }
+
+    @Test func readsStrictHostKeyChecking() {
+        #expect(Self.config.settings(for: "github.com").strictHostKeyChecking == "accept-new")
+        #expect(Self.config.settings(for: "other").strictHostKeyChecking == nil)
+    }
+
+    @Test(arguments: [
+        ("replica-1:/srv/${name}.git", "ssh://gerrit2@replica-1.example.com:29418/srv/${name}.git"),
+        ("ops@replica-2:/srv/x.git", "ssh://ops@replica-2.example.com:29418/srv/x.git"),
+        ("replica-3:relative/x.git", "ssh://gerrit2@replica-3.example.com:29418/~/relative/x.git"),
+        ("ssh://replica-4:22/x.git", "ssh://gerrit2@replica-4.example.com:22/x.git"),
+        ("/local/path/x.git", "/local/path/x.git"),
+    ])
+    func appliesToURLs(url: String, expected: String) throws {
+        let parsed = try RemoteURL(parsing: url)
+        #expect(Self.config.settings(for: parsed.host ?? "").apply(to: parsed).description == expected)
+    }
+
+    @Test func leavesAnUnconfiguredHostAlone() throws {
+        let url = try RemoteURL(parsing: "git@example.org:org/x.git")
+        #expect(
+            SSHClientConfig(text: "").settings(for: "example.org").apply(to: url).description
+                == "git@example.org:org/x.git"
+        )
+    }
+}
