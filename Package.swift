@@ -2,6 +2,7 @@
 import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 
 let package = Package(
     name: "replicator",
@@ -10,7 +11,8 @@ let package = Package(
         .executable(name: "replicator", targets: ["replicator"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: [
         // Pure core: configuration, refspecs, filters, URL templates. No I/O, no C, no Foundation.
@@ -28,7 +30,10 @@ let package = Package(
         // The only module that touches libgit2 and libssh2.
         .target(name: "ReplicationGit", dependencies: ["ReplicationCore", "CLibgit2", "CLibssh2"]),
         // Composition root: CLI commands, file-system adapters.
-        .target(name: "ReplicationCommands", dependencies: ["ReplicationCore", "ReplicationGit", argumentParser]),
+        .target(
+            name: "ReplicationCommands",
+            dependencies: ["ReplicationCore", "ReplicationGit", argumentParser, logging]
+        ),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),
         .executableTarget(
             name: "replicator-benchmarks",

@@ -7,6 +7,7 @@ struct FullReplication {
     let configuration: ReplicationConfiguration
     let selection: ReplicationSelection
     let supervisor: PushSupervisor
+    let log: ReplicationLog
 
     func run() async throws -> PlanReport {
         var report = PlanReport()
@@ -20,9 +21,10 @@ struct FullReplication {
             self.selection.targets(for: $0, in: self.configuration)
         }
         let outputs = await self.pushAll(targets)
-        for (target, output) in zip(targets, outputs) {
+        for (target, (output, duration)) in zip(targets, outputs) {
             if let pushed = output.report {
                 report.plans.append(PlanReport.Plan(target: target, pushed: pushed))
+                self.log.pushed(report.plans[report.plans.count - 1], duration: duration)
             } else {
                 report.errors.append(
                     .init(
@@ -33,6 +35,7 @@ struct FullReplication {
                         code: output.error?.code ?? "other"
                     )
                 )
+                self.log.failed(report.errors[report.errors.count - 1], duration: duration)
             }
         }
         return report
@@ -40,10 +43,10 @@ struct FullReplication {
 
     /// Remotes run side by side, so a slow remote never starves another; within one remote at most
     /// `threads` URLs are pushed at once.
-    private func pushAll(_ targets: [ReplicationTarget]) async -> [PushWorkerOutput] {
+    private func pushAll(_ targets: [ReplicationTarget]) async -> [(PushWorkerOutput, Duration)] {
         let byRemote = Dictionary(grouping: targets.indices, by: { targets[$0].remote.name })
-        var outputs = [PushWorkerOutput?](repeating: nil, count: targets.count)
-        await withTaskGroup(of: [(Int, PushWorkerOutput)].self) { group in
+        var outputs = [(PushWorkerOutput, Duration)?](repeating: nil, count: targets.count)
+        await withTaskGroup(of: [(Int, (PushWorkerOutput, Duration))].self) { group in
             for indices in byRemote.values {
                 group.addTask { await self.push(indices, of: targets, limit: targets[indices[0]].remote.threads) }
             }
@@ -54,11 +57,14 @@ struct FullReplication {
         return outputs.map { $0! }
     }
 
-    private func push(_ indices: [Int], of targets: [ReplicationTarget], limit: Int) async -> [(Int, PushWorkerOutput)]
-    {
-        await withTaskGroup(of: (Int, PushWorkerOutput).self) { group in
+    private func push(
+        _ indices: [Int],
+        of targets: [ReplicationTarget],
+        limit: Int
+    ) async -> [(Int, (PushWorkerOutput, Duration))] {
+        await withTaskGroup(of: (Int, (PushWorkerOutput, Duration)).self) { group in
             var pending = indices[...]
-            var finished: [(Int, PushWorkerOutput)] = []
+            var finished: [(Int, (PushWorkerOutput, Duration))] = []
             for _ in 0..<max(1, limit) {
                 guard let index = pending.popFirst() else { break }
                 group.addTask { (index, await self.push(targets[index])) }
@@ -72,10 +78,15 @@ struct FullReplication {
     }
 
     /// The worker blocks its thread while it waits; keep that off the cooperative pool.
-    private func push(_ target: ReplicationTarget) async -> PushWorkerOutput {
+    private func push(_ target: ReplicationTarget) async -> (PushWorkerOutput, Duration) {
         let supervisor = self.supervisor
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: supervisor.push(target)) }
+            DispatchQueue.global().async {
+                let clock = ContinuousClock()
+                let started = clock.now
+                let output = supervisor.push(target)
+                continuation.resume(returning: (output, clock.now - started))
+            }
         }
     }
 }

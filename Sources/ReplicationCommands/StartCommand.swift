@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ReplicationCore
 import ReplicationGit
 
@@ -49,6 +50,9 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Replication log level on standard error.", valueName: "level"))
+    var logLevel: LogLevelOption = .info
+
     func validate() throws {
         guard self.all != !self.patterns.isEmpty else {
             throw ValidationError("give either --all or project patterns (not both)")
@@ -96,10 +100,18 @@ struct StartCommand: AsyncParsableCommand {
         let report = try await FullReplication(
             configuration: configuration,
             selection: selection,
-            supervisor: supervisor
+            supervisor: supervisor,
+            log: ReplicationLog(logger: Self.logger(level: self.logLevel))
         ).run()
         print(self.json ? try Self.json(report) : report.humanText(pushed: true), terminator: "")
         guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// The replication log goes to standard error, so that standard output stays the report.
+    private static func logger(level: LogLevelOption) -> Logger {
+        var logger = Logger(label: "replicator") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level.level
+        return logger
     }
 
     private static func json(_ report: PlanReport) throws -> String {
@@ -107,4 +119,11 @@ struct StartCommand: AsyncParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
     }
+}
+
+/// `--log-level`, without conforming swift-log's type to argument-parser's protocol.
+enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level { Logger.Level(rawValue: self.rawValue) ?? .info }
 }

@@ -76,6 +76,13 @@ struct StartPushTests {
             )
         }
         #expect(try Command.git(["symbolic-ref", "HEAD"], in: site.mirror("local", "team/beta")) == "refs/heads/main")
+        let logLines = first.standardError.split(separator: "\n").filter { $0.contains("Replication completed") }
+        #expect(logLines.count == 4, "one replication-log line per push: \(first.standardError)")
+        #expect(
+            logLines.contains {
+                $0.contains("replication.project=team/beta") && $0.contains("replication.repository.created=true")
+            }
+        )
 
         let second = try ReplicatorProcess.run(["start", "--all", "--wait", "--json", "--config", site.config])
         #expect(second.status == 0)
@@ -115,6 +122,13 @@ struct StartPushTests {
             ]
         )
         #expect(try GitFixtures.refs(of: mirror)["refs/heads/stale"] != nil)
+        let refused = try #require(
+            result.standardError.split(separator: "\n").first { $0.contains("Ref not replicated") }
+        )
+        #expect(
+            refused.contains("replication.ref=refs/heads/stale")
+                && refused.contains("replication.ref.reason=deletion prohibited")
+        )
     }
 
     @Test func stopsAPushToAServerThatNeverAnswers() throws {
@@ -146,6 +160,8 @@ struct StartPushTests {
         #expect((error["message"] as? String)?.contains("no connection within 2s") == true, "\(error)")
         #expect(error["code"] as? String == "network")
         #expect(error["class"] as? String == "transient")
+        #expect(result.standardError.contains("Replication failed"))
+        #expect(result.standardError.contains("replication.error.class=transient"))
     }
 
     @Test func createsAMissingSSHMirrorAndFillsItInOneRun() throws {
