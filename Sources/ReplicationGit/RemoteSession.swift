@@ -40,18 +40,26 @@ final class RemoteSession {
         return self.fail(.authentication, "the server allows no authentication method Replicator supports (ssh keys)")
     }
 
+    /// The agent (when running and no identityFile is configured), then the first key file; each is
+    /// offered once, because libgit2 1.5 keeps asking after a rejection.
     private func offerKey(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, user: String) -> Int32 {
-        let candidates = self.access.candidateKeys
-        guard let key = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        let attempts = self.access.keyAttempts
+        guard !attempts.isEmpty else {
             let message =
-                "no SSH private key found (looked for \(candidates.joined(separator: ", "))); set remote.NAME.identityFile"
+                "no SSH key: no ssh-agent and no private key found (looked for "
+                + "\(self.access.candidateKeys.joined(separator: ", "))); set remote.NAME.identityFile"
             return self.fail(.authentication, message)
         }
-        self.keyAttempts += 1
-        guard self.keyAttempts == 1 else {
-            return self.fail(.authentication, "the server rejected SSH key \(key) for \(user)@\(self.host ?? "?")")
+        guard self.keyAttempts < attempts.count else {
+            let offered = attempts.map(\.description).joined(separator: ", ")
+            return self.fail(.authentication, "the server rejected SSH key \(offered) for \(user)@\(self.host ?? "?")")
         }
-        return git_credential_ssh_key_new(out, user, nil, key, nil)
+        let attempt = attempts[self.keyAttempts]
+        self.keyAttempts += 1
+        switch attempt {
+        case .agent: return git_credential_ssh_key_from_agent(out, user)
+        case .file(let key): return git_credential_ssh_key_new(out, user, nil, key, nil)
+        }
     }
 
     func checkHostKey(_ certificate: UnsafeMutablePointer<git_cert>?) -> Int32 {

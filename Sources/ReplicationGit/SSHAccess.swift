@@ -34,6 +34,26 @@ package struct SSHAccess: Hashable, Sendable {
             + ["id_ed25519", "id_ecdsa"].map { "\(Self.home)/.ssh/\($0)" }
     }
 
+    /// How a connection may authenticate, in order.
+    enum KeyAttempt: CustomStringConvertible {
+        case agent
+        case file(String)
+
+        var description: String {
+            switch self {
+            case .agent: "from ssh-agent"
+            case .file(let path): path
+            }
+        }
+    }
+
+    var keyAttempts: [KeyAttempt] {
+        var attempts: [KeyAttempt] = []
+        if self.identityFile == nil, getenv("SSH_AUTH_SOCK") != nil { attempts.append(.agent) }
+        if let key = self.candidateKeys.first(where: { access($0, R_OK) == 0 }) { attempts.append(.file(key)) }
+        return attempts
+    }
+
     var effectiveKnownHostsFile: String {
         Self.expandingTilde(self.knownHostsFile ?? "~/.ssh/known_hosts")
     }

@@ -73,18 +73,44 @@ package enum SSHCommand {
     private static func authenticate(_ session: OpaquePointer, user: String, host: String, access: SSHAccess)
         throws(GitError)
     {
-        guard let key = access.candidateKeys.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        let attempts = access.keyAttempts
+        for attempt in attempts {
+            switch attempt {
+            case .agent:
+                if Self.authenticateWithAgent(session, user: user) { return }
+            case .file(let key):
+                if libssh2_userauth_publickey_fromfile_ex(session, user, UInt32(user.utf8.count), nil, key, nil) == 0 {
+                    return
+                }
+            }
+        }
+        guard !attempts.isEmpty else {
             throw Self.error(
                 .authentication,
-                "no SSH private key found (looked for \(access.candidateKeys.joined(separator: ", ")))"
+                "no SSH key: no ssh-agent and no private key found (looked for \(access.candidateKeys.joined(separator: ", ")))"
             )
         }
-        guard libssh2_userauth_publickey_fromfile_ex(session, user, UInt32(user.utf8.count), nil, key, nil) == 0 else {
-            throw Self.error(
-                .authentication,
-                "the server rejected SSH key \(key) for \(user)@\(host): \(Self.lastError(session))"
-            )
+        let offered = attempts.map(\.description).joined(separator: ", ")
+        throw Self.error(
+            .authentication,
+            "the server rejected SSH key \(offered) for \(user)@\(host): \(Self.lastError(session))"
+        )
+    }
+
+    /// Tries each identity the agent holds.
+    private static func authenticateWithAgent(_ session: OpaquePointer, user: String) -> Bool {
+        guard let agent = libssh2_agent_init(session) else { return false }
+        defer { libssh2_agent_free(agent) }
+        guard libssh2_agent_connect(agent) == 0 else { return false }
+        defer { libssh2_agent_disconnect(agent) }
+        guard libssh2_agent_list_identities(agent) == 0 else { return false }
+        var previous: UnsafeMutablePointer<libssh2_agent_publickey>?
+        var identity: UnsafeMutablePointer<libssh2_agent_publickey>?
+        while libssh2_agent_get_identity(agent, &identity, previous) == 0 {
+            if libssh2_agent_userauth(agent, user, identity) == 0 { return true }
+            previous = identity
         }
+        return false
     }
 
     private static func execute(_ command: String, session: OpaquePointer) throws(GitError) -> SSHCommandResult {

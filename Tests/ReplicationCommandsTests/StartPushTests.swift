@@ -261,4 +261,39 @@ struct StartPushTests {
                 == (try Self.expected(site, "alpha", everything: true))
         )
     }
+
+    /// No key file anywhere: the key lives only in a running ssh-agent, used for the push and for
+    /// creating the missing mirror over the admin channel.
+    @Test func authenticatesThroughSSHAgentWhenNoKeyIsConfigured() throws {
+        let site = try Self.makeSite()
+        let home = try TemporaryDirectory("agent")
+        let socket = home.path("agent.sock")
+        let environment = try Daemon.start("/usr/bin/ssh-agent", ["-a", socket], log: home.path("agent.env"))
+        let pid = try #require(environment.firstMatch(of: /SSH_AGENT_PID=(\d+)/).flatMap { Int32($0.1) })
+        defer { kill(pid, SIGKILL) }  // ssh-agent 9.2 does not act on SIGTERM while idle
+        #expect(
+            try Command.run("ssh-add", ["-q", site.server.clientKey], environment: ["SSH_AUTH_SOCK": socket]).status
+                == 0
+        )
+        try FileManager.default.removeItem(atPath: site.mirror("ssh", "alpha"))
+        try site.directory.write(
+            """
+            [gerrit]
+              basePath = ../git
+            [remote "agent"]
+              url = \(site.server.url(site.directory.path("ssh")))/${name}.git
+              knownHostsFile = \(site.server.knownHosts)
+            """,
+            to: "etc/agent.config"
+        )
+        let result = try ReplicatorProcess.run(
+            ["start", "alpha", "--config", site.directory.path("etc/agent.config")],
+            environment: ["HOME": home.path, "SSH_AUTH_SOCK": socket]
+        )
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(
+            try GitFixtures.refs(of: site.mirror("ssh", "alpha"))
+                == (try Self.expected(site, "alpha", everything: true))
+        )
+    }
 }
