@@ -46,9 +46,12 @@ struct FullReplication {
     private func pushAll(_ targets: [ReplicationTarget]) async -> [(PushWorkerOutput, Duration)] {
         let byRemote = Dictionary(grouping: targets.indices, by: { targets[$0].remote.name })
         var outputs = [(PushWorkerOutput, Duration)?](repeating: nil, count: targets.count)
+        let progress = ProgressDisplay(total: targets.count)
         await withTaskGroup(of: [(Int, (PushWorkerOutput, Duration))].self) { group in
             for indices in byRemote.values {
-                group.addTask { await self.push(indices, of: targets, limit: targets[indices[0]].remote.threads) }
+                group.addTask {
+                    await self.push(indices, of: targets, limit: targets[indices[0]].remote.threads, progress: progress)
+                }
             }
             for await finished in group {
                 for (index, output) in finished { outputs[index] = output }
@@ -60,7 +63,8 @@ struct FullReplication {
     private func push(
         _ indices: [Int],
         of targets: [ReplicationTarget],
-        limit: Int
+        limit: Int,
+        progress: ProgressDisplay
     ) async -> [(Int, (PushWorkerOutput, Duration))] {
         await withTaskGroup(of: (Int, (PushWorkerOutput, Duration)).self) { group in
             var pending = indices[...]
@@ -71,6 +75,7 @@ struct FullReplication {
             }
             for await result in group {
                 finished.append(result)
+                progress.finished(result.1.0)
                 if let index = pending.popFirst() { group.addTask { (index, await self.push(targets[index])) } }
             }
             return finished

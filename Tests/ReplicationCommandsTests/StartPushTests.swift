@@ -296,4 +296,24 @@ struct StartPushTests {
                 == (try Self.expected(site, "alpha", everything: true))
         )
     }
+
+    /// On a terminal `start` redraws one progress line; through a pipe it prints none.
+    @Test func showsProgressOnATerminalOnly() throws {
+        let site = try Self.makeSite()
+        let command = [
+            ReplicatorProcess.executable.path, "start", "--all", "--log-level", "error", "--config", site.config,
+        ]
+        let terminal = try Command.run(
+            "script",
+            ["-qefc", command.map(ShellWords.quote).joined(separator: " "), "/dev/null"]
+        )
+        #expect(terminal.status == 0, "\(terminal.standardOutput)")
+        #expect(terminal.standardOutput.contains("pushes 4/4, 11 refs pushed"), "\(terminal.standardOutput)")
+        let piped = try ReplicatorProcess.run(["start", "--all", "--log-level", "error", "--config", site.config])
+        #expect(!piped.standardError.contains("pushes "), "no progress line when standard error is not a terminal")
+    }
+}
+
+private enum ShellWords {
+    static func quote(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }
