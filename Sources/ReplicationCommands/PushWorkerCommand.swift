@@ -142,6 +142,12 @@ struct RepositoryCreator {
             at: self.adminURL(for: url),
             to: head,
             gitPath: self.remote.gitPath,
+            channel: self.channel
+        )
+    }
+
+    private var channel: SSHAdminChannel {
+        SSHAdminChannel(
             access: self.access,
             connectTimeout: self.gerrit.sshConnectionTimeout,
             timeout: self.gerrit.sshCommandTimeout
@@ -158,15 +164,12 @@ struct RepositoryCreator {
     }
 
     func create(_ url: RemoteURL) throws(GitError) {
-        let target = self.adminURL(for: url)
         try RemoteRepositoryAdmin.createRepository(
-            at: target,
+            at: self.adminURL(for: url),
             head: self.head,
             gitPath: self.remote.gitPath,
             storeRefLog: self.remote.storeRefLog,
-            access: self.access,
-            connectTimeout: self.gerrit.sshConnectionTimeout,
-            timeout: self.gerrit.sshCommandTimeout
+            channel: self.channel
         )
     }
 }

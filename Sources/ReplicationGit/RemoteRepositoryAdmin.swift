@@ -1,8 +1,43 @@
 import Foundation
 package import ReplicationCore
 
-/// Creates missing repositories on mirrors, as Gerrit's `RemoteSsh` and `LocalFS` do, at exactly
-/// the path the push uses.
+/// How admin commands reach a mirror over ssh: the remote's keys and host-key policy, with the
+/// connect and command timeouts (`gerrit.sshConnectionTimeout`, `gerrit.sshCommandTimeout`).
+package struct SSHAdminChannel: Sendable {
+    package var access: SSHAccess
+    package var connectTimeout: Duration
+    package var timeout: Duration
+
+    package init(access: SSHAccess, connectTimeout: Duration, timeout: Duration) {
+        self.access = access
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+    }
+
+    /// Runs `command` on `url`'s host; its standard output, or an error naming `purpose`.
+    func run(_ command: String, on url: RemoteURL, purpose: String) throws(GitError) -> String {
+        let result = try SSHCommand.run(
+            command,
+            on: url,
+            access: self.access,
+            connectTimeout: self.connectTimeout,
+            timeout: self.timeout
+        )
+        guard result.status == 0 else {
+            let detail = result.errorOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw GitError(
+                code: .other,
+                function: purpose,
+                status: result.status,
+                message: "\(purpose) at \(url) failed: \(detail)"
+            )
+        }
+        return result.output
+    }
+}
+
+/// Creates missing repositories on mirrors and moves their HEAD, as Gerrit's `RemoteSsh` and
+/// `LocalFS` do, at exactly the path the push uses.
 package enum RemoteRepositoryAdmin {
     /// `mkdir -p P && cd P && git init --bare && git symbolic-ref HEAD H`, Bourne-quoted, over ssh;
     /// a bare repository on the local filesystem.
@@ -11,9 +46,7 @@ package enum RemoteRepositoryAdmin {
         head: String?,
         gitPath: String?,
         storeRefLog: Bool,
-        access: SSHAccess,
-        connectTimeout: Duration,
-        timeout: Duration
+        channel: SSHAdminChannel
     ) throws(GitError) {
         guard url.transport == .ssh else {
             try GitRepository.createBare(at: url.path, head: head, storeRefLog: storeRefLog)
@@ -23,57 +56,21 @@ package enum RemoteRepositoryAdmin {
         let path = ShellQuoting.quote(url.path)
         var command = "mkdir -p \(path) && cd \(path) && \(git) init --quiet --bare"
         if let head { command += " && \(git) symbolic-ref HEAD \(ShellQuoting.quote(head))" }
-        let result = try SSHCommand.run(
-            command,
-            on: url,
-            access: access,
-            connectTimeout: connectTimeout,
-            timeout: timeout
-        )
-        guard result.status == 0 else {
-            let detail = result.errorOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw GitError(
-                code: .other,
-                function: "createRepository",
-                status: result.status,
-                message: "creating \(url) failed: \(detail)"
-            )
-        }
+        _ = try channel.run(command, on: url, purpose: "creating the repository")
     }
-}
 
-extension RemoteRepositoryAdmin {
     /// Points the mirror's HEAD at `head` unless it already does; `true` when it moved.
-    package static func updateHead(
-        at url: RemoteURL,
-        to head: String,
-        gitPath: String?,
-        access: SSHAccess,
-        connectTimeout: Duration,
-        timeout: Duration
-    ) throws(GitError) -> Bool {
+    package static func updateHead(at url: RemoteURL, to head: String, gitPath: String?, channel: SSHAdminChannel)
+        throws(GitError)
+        -> Bool
+    {
         guard url.transport == .ssh else { return try GitRepository(path: url.path).setHead(head) }
         let git = ShellQuoting.quote(gitPath ?? "git")
         let target = ShellQuoting.quote(head)
         let command =
             "cd \(ShellQuoting.quote(url.path)) && { [ \"$(\(git) symbolic-ref -q HEAD)\" = \(target) ] "
             + "|| { \(git) symbolic-ref HEAD \(target) && echo moved; }; }"
-        let result = try SSHCommand.run(
-            command,
-            on: url,
-            access: access,
-            connectTimeout: connectTimeout,
-            timeout: timeout
-        )
-        guard result.status == 0 else {
-            throw GitError(
-                code: .other,
-                function: "updateHead",
-                status: result.status,
-                message: "setting HEAD of \(url) failed: \(result.errorOutput)"
-            )
-        }
-        return result.output.contains("moved")
+        return try channel.run(command, on: url, purpose: "setting HEAD").contains("moved")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReplicationTestSupport
 
 /// Runs the built `replicator` executable, as a user would.
 struct ReplicatorProcess {
@@ -24,23 +25,8 @@ struct ReplicatorProcess {
     }()
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = self.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            standardOutput: String(decoding: outputData, as: UTF8.self),
-            standardError: String(decoding: errorData, as: UTF8.self)
-        )
+        let output = try Command.run(self.executable.path, arguments, environment: environment)
+        return Result(status: output.status, standardOutput: output.standardOutput, standardError: output.standardError)
     }
 }
 
