@@ -90,6 +90,9 @@ extension GitRepository {
     private static func result(of update: RefUpdate, in session: RemoteSession) -> RefResult {
         switch session.referenceStatuses[update.destination] {
         case ""?: RefResult(update: update, status: .ok)
+        // A stale lock on the server is transient (Gerrit retries it up to updateRefErrorMaxRetries).
+        case let message? where RefResult.isUpdateRefFailure(message):
+            RefResult(update: update, status: .failed, message: message)
         case let message?: RefResult(update: update, status: .rejected, message: message)
         case nil: RefResult(update: update, status: .failed, message: "the server reported no status for this ref")
         }

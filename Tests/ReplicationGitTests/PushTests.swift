@@ -11,7 +11,7 @@ struct PushTests {
 
     /// Source: main=c3, dev=c2, rewind=c1, tag v1=c1. Mirror (same history): main=c2, rewind=c3,
     /// gone=c1, and GitHub's refs/pull/1/head=c1.
-    private struct Site {
+    struct Site {
         let directory: TemporaryDirectory
         let source: GitRepository
         let mirror: String
@@ -20,7 +20,7 @@ struct PushTests {
         func refs() throws -> [String: String] { try GitFixtures.refs(of: self.mirror) }
     }
 
-    private static func makeSite() throws -> Site {
+    static func makeSite() throws -> Site {
         let directory = try TemporaryDirectory("push")
         let sourcePath = directory.path("source.git")
         let mirror = directory.path("mirror.git")
@@ -46,7 +46,7 @@ struct PushTests {
         return Site(directory: directory, source: try GitRepository(path: sourcePath), mirror: mirror, commits: commits)
     }
 
-    private static func push(
+    static func push(
         _ site: Site,
         url: String,
         access: SSHAccess = SSHAccess(),
@@ -60,10 +60,10 @@ struct PushTests {
         }
     }
 
-    private static let mirrorConfig =
+    static let mirrorConfig =
         "  push = +refs/heads/*:refs/heads/*\n  push = +refs/tags/*:refs/tags/*\n  mirror = true\n"
 
-    private static func statuses(_ report: PushReport) -> [String: String] {
+    static func statuses(_ report: PushReport) -> [String: String] {
         Dictionary(
             uniqueKeysWithValues: report.results.map {
                 ($0.update.destination, $0.status.rawValue + ($0.message.map { ": \($0)" } ?? ""))
@@ -209,5 +209,21 @@ struct ShellQuotingTests {
         #expect(ShellQuoting.quote(text) == quoted)
         let echoed = try Command.run("/bin/sh", ["-c", "printf %s \(quoted)"]).standardOutput
         #expect(echoed == text, "the shell reads back exactly the original")
+    }
+}
+
+extension PushTests {
+    /// A stale lock file on the server: "failed to update ref" is transient (failed, retried by the
+    /// daemon), not a per-ref rejection; the other refs are pushed.
+    @Test func reportsAStaleServerLockAsATransientFailure() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        try "".write(toFile: site.mirror + "/refs/heads/dev.lock", atomically: true, encoding: .utf8)
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        #expect(Self.statuses(report)["refs/heads/dev"] == "failed: failed to update ref")
+        #expect(Self.statuses(report)["refs/heads/main"] == "ok")
+        #expect(report.hasUpdateRefFailure)
+        #expect(report.serverMessages.contains("cannot lock ref"))
     }
 }

@@ -19,6 +19,11 @@ package struct RefResult: Hashable, Sendable, Codable {
         self.status = status
         self.message = message
     }
+
+    /// git's `failed to update ref` and legacy `failed to lock`: transient, unlike other refusals.
+    package static func isUpdateRefFailure(_ message: String) -> Bool {
+        message == "failed to update ref" || message == "failed to lock"
+    }
 }
 
 /// The outcome of pushing one plan to one URL.
@@ -55,6 +60,6 @@ package struct PushReport: Sendable, Codable {
 
     /// Gerrit's lock errors, retried up to `updateRefErrorMaxRetries`.
     package var hasUpdateRefFailure: Bool {
-        self.results.contains { ["failed to lock", "failed to update ref"].contains($0.message ?? "") }
+        self.results.contains { RefResult.isUpdateRefFailure($0.message ?? "") }
     }
 }
