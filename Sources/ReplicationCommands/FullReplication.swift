@@ -98,13 +98,13 @@ struct FullReplication {
 
 extension PlanReport.Plan {
     init(target: ReplicationTarget, pushed: PushReport) {
-        let results = Dictionary(pushed.results.map { ($0.update, $0) }, uniquingKeysWith: { first, _ in first })
+        // Results follow plan.updates one to one (PushReport's invariant): pair them by position.
         self.init(
             project: target.project,
             remote: target.remote.name,
             url: target.url.description,
             plan: pushed.plan,
-            updates: pushed.plan.updates.map { PlanReport.Update(update: $0, fastForward: nil, result: results[$0]) },
+            updates: pushed.results.map { PlanReport.Update(update: $0.update, fastForward: nil, result: $0) },
             remoteMissing: pushed.createdRepository,
             serverMessages: pushed.serverMessages,
             updatedHead: pushed.updatedHead

@@ -1,3 +1,4 @@
+import Foundation
 import ReplicationCore
 import Testing
 
@@ -381,5 +382,35 @@ struct ObjectIDTests {
     @Test(arguments: ["", "abc", String(repeating: "g", count: 40), String(repeating: "a", count: 41)])
     func rejectsInvalidHex(hex: String) {
         #expect(ObjectID(hex: hex) == nil)
+    }
+}
+
+struct PushReportCodingTests {
+    @Test func roundTripsCompactly() throws {
+        let planner = Fixture.planner("  mirror = true\n")
+        let plan = planner.planFullSync(
+            local: Fixture.refs("refs/heads/a=a refs/heads/b=b"),
+            remote: Fixture.refs("refs/heads/c=c")
+        )
+        let statuses: [RefResult.Status] = [.ok, .rejected, .failed]
+        let messages: [String?] = [nil, "hook declined", "failed to update ref"]
+        let results = zip(plan.updates, zip(statuses, messages)).map {
+            RefResult(update: $0, status: $1.0, message: $1.1)
+        }
+        var report = PushReport(
+            plan: plan,
+            results: results,
+            serverMessages: "remote: hi",
+            bytesSent: 42,
+            createdRepository: true
+        )
+        report.updatedHead = "refs/heads/a"
+        let data = try JSONEncoder().encode(report)
+        let decoded = try JSONDecoder().decode(PushReport.self, from: data)
+        #expect(decoded.results == report.results)
+        #expect(decoded.plan == report.plan)
+        #expect(decoded.serverMessages == "remote: hi" && decoded.bytesSent == 42 && decoded.createdRepository)
+        #expect(decoded.updatedHead == "refs/heads/a")
+        #expect(!String(decoding: data, as: UTF8.self).contains("\"update\""), "results do not repeat their updates")
     }
 }

@@ -27,7 +27,7 @@ package struct RefResult: Hashable, Sendable, Codable {
 }
 
 /// The outcome of pushing one plan to one URL.
-package struct PushReport: Sendable, Codable {
+package struct PushReport: Sendable {
     package var plan: UpdatePlan
     package var results: [RefResult]
     /// What the server wrote on its sideband (hook output, receive-pack errors).
@@ -61,5 +61,57 @@ package struct PushReport: Sendable, Codable {
     /// Gerrit's lock errors, retried up to `updateRefErrorMaxRetries`.
     package var hasUpdateRefFailure: Bool {
         self.results.contains { RefResult.isUpdateRefFailure($0.message ?? "") }
+    }
+}
+
+/// Compact form for the worker's output: results are statuses aligned with `plan.updates` (every
+/// update has exactly one result, in plan order), with messages only where there is one; a result
+/// does not repeat its update. 100k refs: 18 MB instead of 36 MB of JSON.
+extension PushReport: Codable {
+    private enum Keys: String, CodingKey {
+        case plan, statuses, messages, serverMessages, bytesSent, createdRepository, failure, updatedHead
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        precondition(self.results.count == self.plan.updates.count, "one result per planned update, in plan order")
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(self.plan, forKey: .plan)
+        try container.encode(self.results.map(\.status.rawValue).joined(separator: ","), forKey: .statuses)
+        var messages: [String: String] = [:]
+        for (index, result) in self.results.enumerated() where result.message != nil {
+            messages["\(index)"] = result.message
+        }
+        try container.encode(messages, forKey: .messages)
+        try container.encode(self.serverMessages, forKey: .serverMessages)
+        try container.encode(self.bytesSent, forKey: .bytesSent)
+        try container.encode(self.createdRepository, forKey: .createdRepository)
+        try container.encodeIfPresent(self.failure, forKey: .failure)
+        try container.encodeIfPresent(self.updatedHead, forKey: .updatedHead)
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let plan = try container.decode(UpdatePlan.self, forKey: .plan)
+        let text = try container.decode(String.self, forKey: .statuses)
+        let statuses = text.isEmpty ? [] : text.split(separator: ",").map { RefResult.Status(rawValue: String($0)) }
+        let messages = try container.decode([String: String].self, forKey: .messages)
+        guard statuses.count == plan.updates.count, !statuses.contains(nil) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .statuses,
+                in: container,
+                debugDescription: "one status per update"
+            )
+        }
+        self.init(
+            plan: plan,
+            results: zip(plan.updates, statuses).enumerated().map { index, pair in
+                RefResult(update: pair.0, status: pair.1!, message: messages["\(index)"])
+            },
+            serverMessages: try container.decode(String.self, forKey: .serverMessages),
+            bytesSent: try container.decode(Int.self, forKey: .bytesSent),
+            createdRepository: try container.decode(Bool.self, forKey: .createdRepository),
+            failure: try container.decodeIfPresent(String.self, forKey: .failure)
+        )
+        self.updatedHead = try container.decodeIfPresent(String.self, forKey: .updatedHead)
     }
 }
