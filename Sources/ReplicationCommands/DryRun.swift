@@ -8,14 +8,9 @@ struct DryRun {
     let allowMassDeletion: Bool
 
     func run() throws -> PlanReport {
-        var report = PlanReport()
-        let available = try ProjectDirectory.projects(under: self.configuration.gerrit.basePath)
-        for missing in self.selection.missingProjects(among: available) {
-            let message =
-                "no such project: \(ProjectDirectory.repositoryPath(of: missing, under: self.configuration.gerrit.basePath)) does not exist"
-            report.errors.append(.init(project: missing, remote: nil, url: nil, message: message))
-        }
-        for project in self.selection.selectedProjects(from: available) {
+        let projects = try self.selection.projects(in: self.configuration)
+        var report = PlanReport(errors: projects.missing)
+        for project in projects.selected {
             self.plan(project, into: &report)
         }
         return report

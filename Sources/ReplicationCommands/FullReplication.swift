@@ -10,16 +10,9 @@ struct FullReplication {
     let log: ReplicationLog
 
     func run() async throws -> PlanReport {
-        var report = PlanReport()
-        let available = try ProjectDirectory.projects(under: self.configuration.gerrit.basePath)
-        for missing in self.selection.missingProjects(among: available) {
-            report.errors.append(
-                .init(project: missing, remote: nil, url: nil, message: "no such project under gerrit.basePath")
-            )
-        }
-        let targets = self.selection.selectedProjects(from: available).flatMap {
-            self.selection.targets(for: $0, in: self.configuration)
-        }
+        let projects = try self.selection.projects(in: self.configuration)
+        var report = PlanReport(errors: projects.missing)
+        let targets = projects.selected.flatMap { self.selection.targets(for: $0, in: self.configuration) }
         let outputs = await self.pushAll(targets)
         for (target, (output, duration)) in zip(targets, outputs) {
             if let pushed = output.report {

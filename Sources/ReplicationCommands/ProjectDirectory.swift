@@ -1,4 +1,5 @@
 import Foundation
+import ReplicationCore
 
 /// The source repositories under `gerrit.basePath`: every `NAME.git` directory, nested ones included
 /// (`team/app.git` is project `team/app`).
@@ -25,6 +26,27 @@ enum ProjectDirectory {
 
     static func repositoryPath(of project: String, under basePath: String) -> String {
         "\(basePath)/\(project).git"
+    }
+}
+
+extension ReplicationSelection {
+    /// The selected projects under `gerrit.basePath`, and an error for each exact name that does
+    /// not exist there (never a silent no-op).
+    func projects(in configuration: ReplicationConfiguration) throws -> (
+        selected: [String], missing: [PlanReport.Failure]
+    ) {
+        let basePath = configuration.gerrit.basePath
+        let available = try ProjectDirectory.projects(under: basePath)
+        let missing = self.missingProjects(among: available).map { project in
+            let path = ProjectDirectory.repositoryPath(of: project, under: basePath)
+            return PlanReport.Failure(
+                project: project,
+                remote: nil,
+                url: nil,
+                message: "no such project: \(path) does not exist"
+            )
+        }
+        return (self.selectedProjects(from: available), missing)
     }
 }
 

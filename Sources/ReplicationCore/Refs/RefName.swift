@@ -27,8 +27,6 @@ package enum RefName {
         return nil
     }
 
-    package static func isValid(_ name: String) -> Bool { self.problem(with: name) == nil }
-
     private static func problem(at byte: UInt8, after previous: UInt8) -> String? {
         switch byte {
         case 0..<0x20, 0x7F, UInt8(ascii: " "), UInt8(ascii: "~"), UInt8(ascii: "^"), UInt8(ascii: ":"),
