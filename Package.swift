@@ -3,6 +3,12 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "replicator",
@@ -13,6 +19,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure core: configuration, refspecs, filters, URL templates. No I/O, no C, no Foundation.
@@ -29,10 +40,18 @@ let package = Package(
         ),
         // The only module that touches libgit2 and libssh2.
         .target(name: "ReplicationGit", dependencies: ["ReplicationCore", "CLibgit2", "CLibssh2"]),
+        // The daemon: durable task store, scheduler loop, event intake, HTTP, metrics. Never imports
+        // ReplicationGit: pushes run through the PushExecutor the composition root plugs in.
+        .target(
+            name: "ReplicationDaemon",
+            dependencies: ["ReplicationCore", grdb, hummingbird, logging, metrics, prometheus, serviceLifecycle]
+        ),
         // Composition root: CLI commands, file-system adapters.
         .target(
             name: "ReplicationCommands",
-            dependencies: ["ReplicationCore", "ReplicationGit", argumentParser, logging]
+            dependencies: [
+                "ReplicationCore", "ReplicationGit", "ReplicationDaemon", argumentParser, logging, serviceLifecycle,
+            ]
         ),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),
         .executableTarget(
@@ -46,6 +65,10 @@ let package = Package(
         .testTarget(
             name: "ReplicationGitTests",
             dependencies: ["ReplicationGit", "ReplicationCore", "ReplicationTestSupport"]
+        ),
+        .testTarget(
+            name: "ReplicationDaemonTests",
+            dependencies: ["ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport", hummingbirdTesting]
         ),
         .testTarget(
             name: "ReplicationCommandsTests",

@@ -1,0 +1,63 @@
+/// Turns an event into the work each mirror needs under one configuration (Gerrit's
+/// `ReplicationQueue.fire` → `pushReferences`, and `onProjectDeleted`).
+package struct EventExpansion: Sendable {
+    package let configuration: ReplicationConfiguration
+
+    package init(configuration: ReplicationConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Every target the event concerns, with what to do there.
+    package func targets(of event: ReplicationEvent) -> [(target: PushTarget, work: PushWork)] {
+        self.remotes(for: event).flatMap { remote -> [(target: PushTarget, work: PushWork)] in
+            guard let work = self.work(for: event, on: remote) else { return [] }
+            return self.urls(of: remote, for: event).map { url in
+                (PushTarget(remote: remote.name, url: url.description, project: event.project), work)
+            }
+        }
+    }
+
+    private func remotes(for event: ReplicationEvent) -> [RemoteConfiguration] {
+        self.configuration.remotes.filter { remote in
+            switch event.kind {
+            case .projectDeleted:
+                // Unlike Gerrit (reference §9 P7), only remotes whose `projects` filter covers the project.
+                return remote.replicateProjectDeletions && remote.replicates(project: event.project)
+            case .fullSync:
+                return (event.remotes.isEmpty || event.remotes.contains(remote.name))
+                    && remote.replicates(project: event.project)
+            case .refUpdated, .headUpdated:
+                return remote.replicates(project: event.project)
+            }
+        }
+    }
+
+    private func work(for event: ReplicationEvent, on remote: RemoteConfiguration) -> PushWork? {
+        switch event.kind {
+        case .projectDeleted: return PushWork(deleteProject: true)
+        case .fullSync: return PushWork(fullSync: true)
+        case .headUpdated: return PushWork(updateHead: true)
+        case .refUpdated:
+            // Gerrit's `wouldPushRef`: a push refspec takes the ref as its source.
+            let refs = event.refs.filter { ref in
+                if ref == "refs/meta/config", !remote.replicatePermissions { return false }
+                return remote.push.mapping(forSource: ref) != nil
+            }
+            return refs.isEmpty ? nil : PushWork(refs: Set(refs))
+        }
+    }
+
+    private func urls(of remote: RemoteConfiguration, for event: ReplicationEvent) -> [RemoteURL] {
+        let selection = ReplicationSelection(projects: [], urlSubstring: event.urlSubstring)
+        return selection.targets(for: event.project, in: self.configuration.only(remote)).map(\.url)
+    }
+}
+
+extension ReplicationConfiguration {
+    /// The same configuration with a single remote (to reuse the selection's URL filter).
+    fileprivate func only(_ remote: RemoteConfiguration) -> ReplicationConfiguration {
+        var copy = self
+        copy.remotes = [remote]
+        return copy
+    }
+}

@@ -1,0 +1,40 @@
+/// How one push attempt ended, as the scheduler needs to know it (reference §2.11's retry matrix).
+package enum PushAttemptResult: Hashable, Sendable {
+    /// Every planned update landed or was already there.
+    case succeeded
+    /// Some refs were refused one by one (non-fast-forward, hook); never retried.
+    case refsRejected(String)
+    /// The plan was not pushed because it would delete too many refs; a person decides.
+    case blocked(String)
+    /// `failed to lock` / `failed to update ref`: retried up to `updateRefErrorMaxRetries`.
+    case updateRefFailed(String)
+    /// Network trouble, timeouts, a repository that could not be created yet: retried with backoff.
+    case transientFailure(code: String, message: String)
+    /// Authentication, host key: the URL is marked failed and probed again later.
+    case permanentFailure(code: String, message: String)
+    /// The source repository is gone: nothing to push, never retried (Gerrit's "local repo missing").
+    case sourceMissing(String)
+
+    /// `ok`, `rejected`, `blocked`, `update-ref-failed`, `transient` or `permanent`.
+    package var label: String {
+        switch self {
+        case .succeeded: "ok"
+        case .refsRejected: "rejected"
+        case .blocked: "blocked"
+        case .updateRefFailed: "update-ref-failed"
+        case .transientFailure: "transient"
+        case .permanentFailure: "permanent"
+        case .sourceMissing: "source-missing"
+        }
+    }
+
+    package var message: String? {
+        switch self {
+        case .succeeded: nil
+        case .refsRejected(let message), .blocked(let message), .updateRefFailed(let message),
+            .sourceMissing(let message):
+            message
+        case .transientFailure(_, let message), .permanentFailure(_, let message): message
+        }
+    }
+}

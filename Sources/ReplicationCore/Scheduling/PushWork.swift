@@ -1,0 +1,45 @@
+/// What one push to one URL has to do; pending events for the same URL merge into one.
+package struct PushWork: Hashable, Sendable, Codable {
+    /// Delete the mirror before anything else (`project-deleted`).
+    package var deleteProject = false
+    /// Compare every ref with the mirror; absorbs `refs`.
+    package var fullSync = false
+    /// Refs to look at (delta); empty when `fullSync`.
+    package var refs: Set<String> = []
+    /// Move the mirror's HEAD to the source's.
+    package var updateHead = false
+
+    package init(deleteProject: Bool = false, fullSync: Bool = false, refs: Set<String> = [], updateHead: Bool = false)
+    {
+        self.deleteProject = deleteProject
+        self.fullSync = fullSync
+        self.refs = fullSync ? [] : refs
+        self.updateHead = updateHead
+    }
+
+    package var isEmpty: Bool { !self.deleteProject && !self.fullSync && self.refs.isEmpty && !self.updateHead }
+
+    /// Merges work that arrived later. A deletion supersedes everything queued before it; a full sync
+    /// absorbs deltas (Gerrit's `..all..`).
+    package mutating func absorb(_ later: PushWork) {
+        if later.deleteProject {
+            self = later
+            return
+        }
+        self.fullSync = self.fullSync || later.fullSync
+        self.refs = self.fullSync ? [] : self.refs.union(later.refs)
+        self.updateHead = self.updateHead || later.updateHead
+    }
+
+    /// Refs for log lines and `list`: at most `limit`, then a count of the rest.
+    package func summary(limit: Int) -> String {
+        var parts: [String] = []
+        if self.deleteProject { parts.append("delete-project") }
+        if self.fullSync { parts.append("..all..") }
+        let refs = self.refs.sorted()
+        parts += refs.prefix(max(0, limit))
+        if refs.count > limit { parts.append("(+\(refs.count - limit) more)") }
+        if self.updateHead { parts.append("HEAD") }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,185 @@
+/// The scheduler's state machine: pending and running pushes per target, Gerrit's coalescing and
+/// retry rules (reference §2.2, §2.11), minus its polling. Pure: callers pass `now` and carry out
+/// the returned actions; one loop owns the value.
+///
+/// - Pending work for a target merges for `replicationDelay` (the delay is not extended).
+/// - At most one push per URL runs; work arriving meanwhile waits for it, then runs (no polling).
+/// - At most `threads` pushes per remote run; remotes never wait for each other.
+/// - Transient failures retry with a growing backoff up to `maxRetries`; update-ref failures up to
+///   `updateRefErrorMaxRetries`; per-ref refusals and blocked plans are final; permanent failures
+///   mark the URL failed (reported once) and probe it again with the same backoff, forever.
+package struct ReplicationQueue<Instant: InstantProtocol>: Sendable
+where Instant: Sendable, Instant.Duration == Duration {
+    package typealias Task = PushTask<Instant>
+
+    package enum Action: Hashable, Sendable {
+        /// Run this push now; report with ``pushFinished(_:result:now:)``.
+        case startPush(Task)
+        /// The task's events reached its target (or were refused there, or given up on).
+        case delivered(Task, PushAttemptResult, gaveUp: Bool)
+        /// The attempt failed and the task waits for another one.
+        case retryScheduled(Task, PushAttemptResult, at: Instant)
+        /// The URL entered the failed state (reported once, until it recovers).
+        case targetFailed(PushTarget, PushAttemptResult)
+        /// A URL in the failed state was pushed successfully again.
+        case targetRecovered(PushTarget)
+    }
+
+    package private(set) var pending: [PushTarget: Task] = [:]
+    package private(set) var running: [String: Task] = [:]
+    package private(set) var health: [String: TargetHealth<Instant>] = [:]
+    private var policies: [String: SchedulingPolicy]
+    private var runningPerRemote: [String: Int] = [:]
+    private var nextID = 1
+
+    package init(policies: [String: SchedulingPolicy]) {
+        self.policies = policies
+    }
+
+    /// Replaces the remotes' settings (after a configuration reload).
+    package mutating func update(policies: [String: SchedulingPolicy]) {
+        self.policies = policies
+    }
+
+    /// Drops every pending task (a reload re-plans the stored events); running pushes go on.
+    package mutating func removeAllPending() {
+        self.pending.removeAll()
+    }
+
+    /// Queues work from stored events. Events the running push to the same target already delivers
+    /// are ignored (a replay), any other event leads to a push after it.
+    package mutating func enqueue(
+        _ work: PushWork,
+        for target: PushTarget,
+        events: Set<Int64>,
+        createdAt: Instant,
+        immediately: Bool = false,
+        now: Instant
+    ) -> [Action] {
+        let newEvents = events.subtracting(self.running[target.url]?.events ?? [])
+        guard !newEvents.isEmpty || events.isEmpty, !work.isEmpty else { return self.wakeUp(now: now) }
+        let delay = immediately ? .zero : self.policy(for: target.remote).replicationDelay
+        var task = Task(
+            id: self.nextID,
+            target: target,
+            work: work,
+            events: newEvents,
+            createdAt: createdAt,
+            dueAt: now.advanced(by: delay)
+        )
+        if var existing = self.pending[target] {
+            existing.absorb(task)
+            if immediately { existing.dueAt = min(existing.dueAt, now) }
+            task = existing
+        } else {
+            self.nextID += 1
+        }
+        self.pending[target] = task
+        return self.wakeUp(now: now)
+    }
+
+    /// Records how a push ended and decides what follows.
+    package mutating func pushFinished(_ id: Int, result: PushAttemptResult, now: Instant) -> [Action] {
+        guard let (url, task) = self.running.first(where: { $0.value.id == id }) else { return self.wakeUp(now: now) }
+        self.running[url] = nil
+        self.runningPerRemote[task.target.remote, default: 1] -= 1
+        var actions = self.record(result, of: task, now: now)
+        actions += self.wakeUp(now: now)
+        return actions
+    }
+
+    /// Starts every due task that its URL and its remote's `threads` allow, oldest first.
+    package mutating func wakeUp(now: Instant) -> [Action] {
+        let due = self.pending.values.filter { $0.dueAt <= now }.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
+        var actions: [Action] = []
+        for task in due where self.canStart(task) {
+            self.pending[task.target] = nil
+            self.running[task.target.url] = task
+            self.runningPerRemote[task.target.remote, default: 0] += 1
+            actions.append(.startPush(task))
+        }
+        return actions
+    }
+
+    /// When ``wakeUp(now:)`` next has something to start, if anything is pending.
+    package var nextWakeUp: Instant? {
+        self.pending.values.filter { self.running[$0.target.url] == nil }.map(\.dueAt).min()
+    }
+
+    private func canStart(_ task: Task) -> Bool {
+        self.running[task.target.url] == nil
+            && self.runningPerRemote[task.target.remote, default: 0] < self.policy(for: task.target.remote).threads
+    }
+
+    private func policy(for remote: String) -> SchedulingPolicy {
+        self.policies[remote]
+            ?? SchedulingPolicy(
+                replicationDelay: .zero,
+                replicationRetry: .seconds(60),
+                maxRetries: 0,
+                updateRefErrorMaxRetries: 0,
+                threads: 1
+            )
+    }
+}
+
+extension ReplicationQueue {
+    private mutating func record(_ result: PushAttemptResult, of task: Task, now: Instant) -> [Action] {
+        var health = self.health[task.target.url] ?? TargetHealth()
+        health.target = task.target
+        defer { self.health[task.target.url] = health }
+        let policy = self.policy(for: task.target.remote)
+        var next = task
+        switch result {
+        case .sourceMissing:
+            return [.delivered(task, result, gaveUp: true)]
+        case .succeeded, .refsRejected, .blocked:
+            let wasFailed = health.isFailed
+            health.lastSuccess = now
+            health.consecutiveFailures = 0
+            health.isFailed = false
+            if case .blocked(let reason) = result { health.lastBlocked = reason } else { health.lastBlocked = nil }
+            return [.delivered(task, result, gaveUp: false)] + (wasFailed ? [.targetRecovered(task.target)] : [])
+        case .updateRefFailed:
+            health.note(result, at: now)
+            next.updateRefRetries += 1
+            guard next.updateRefRetries <= policy.updateRefErrorMaxRetries else {
+                return [.delivered(task, result, gaveUp: true)]
+            }
+            return self.retry(next, after: next.updateRefRetries, result, policy: policy, now: now)
+        case .transientFailure:
+            health.note(result, at: now)
+            next.retries += 1
+            guard policy.allowsRetry(after: next.retries) else { return [.delivered(task, result, gaveUp: true)] }
+            return self.retry(next, after: next.retries, result, policy: policy, now: now)
+        case .permanentFailure:
+            health.note(result, at: now)
+            next.probes += 1
+            let firstReport: [Action] = health.isFailed ? [] : [.targetFailed(task.target, result)]
+            health.isFailed = true
+            return firstReport + self.retry(next, after: next.probes, result, policy: policy, now: now)
+        }
+    }
+
+    /// Gerrit's `reschedule`: a retry absorbs the work that arrived for the target meanwhile.
+    private mutating func retry(
+        _ task: Task,
+        after failures: Int,
+        _ result: PushAttemptResult,
+        policy: SchedulingPolicy,
+        now: Instant
+    ) -> [Action] {
+        var retried = task
+        retried.dueAt = now.advanced(by: policy.backoff(afterFailures: failures))
+        if let waiting = self.pending[task.target] { retried.absorb(waiting) }
+        self.pending[task.target] = retried
+        return [.retryScheduled(retried, result, at: retried.dueAt)]
+    }
+}
+
+extension TargetHealth {
+    fileprivate mutating func note(_ result: PushAttemptResult, at now: Instant) {
+        self.lastFailure = (now, result)
+        self.consecutiveFailures += 1
+    }
+}

@@ -1,0 +1,68 @@
+/// `GET /status` and `replicator status --json`: the whole queue, per remote and URL.
+package struct DaemonStatus: Hashable, Sendable, Codable {
+    package var ready: Bool
+    package var caughtUp: Bool
+    /// Events stored and not yet delivered everywhere.
+    package var pendingEvents: Int
+    package var oldestPendingSeconds: Double?
+    package var configurationLoadedAt: String?
+    package var configurationError: String?
+    package var remotes: [Remote]
+
+    package init(
+        ready: Bool = false,
+        caughtUp: Bool = true,
+        pendingEvents: Int = 0,
+        oldestPendingSeconds: Double? = nil,
+        remotes: [Remote] = []
+    ) {
+        self.ready = ready
+        self.caughtUp = caughtUp
+        self.pendingEvents = pendingEvents
+        self.oldestPendingSeconds = oldestPendingSeconds
+        self.remotes = remotes
+    }
+
+    package struct Remote: Hashable, Sendable, Codable {
+        package var name: String
+        package var urls: [String]
+        package var threads: Int
+        package var queueDepth: Int
+        package var inFlight: Int
+        package var oldestPendingSeconds: Double?
+        package var targets: [Target]
+    }
+
+    /// One project's mirror at one URL.
+    package struct Target: Hashable, Sendable, Codable {
+        package var project: String
+        package var url: String
+        /// `idle`, `pending`, `running`, `retrying` or `failed`.
+        package var state: String
+        package var pending: Task?
+        package var inFlight: Task?
+        package var lastSuccess: String?
+        package var lastError: Failure?
+        package var consecutiveFailures: Int
+        /// Why the last plan was not pushed (mass-deletion guard), until a later push succeeds.
+        package var blocked: String?
+    }
+
+    package struct Task: Hashable, Sendable, Codable {
+        package var id: Int
+        package var work: String
+        package var events: Int
+        package var retries: Int
+        package var ageSeconds: Double
+        /// Seconds until it may start (pending tasks).
+        package var startsInSeconds: Double?
+    }
+
+    package struct Failure: Hashable, Sendable, Codable {
+        package var at: String
+        /// `transient`, `permanent`, `update-ref-failed`, `rejected`, …
+        package var `class`: String
+        package var code: String?
+        package var message: String
+    }
+}

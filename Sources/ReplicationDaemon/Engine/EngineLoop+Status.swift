@@ -1,0 +1,111 @@
+import Foundation
+import ReplicationCore
+
+extension EngineLoop {
+    /// Publishes `/status` and the queue gauges.
+    func publishStatus() {
+        let now = ContinuousClock.now
+        let wallNow = Date()
+        let oldest = self.storedAt.values.min().map { wallNow.timeIntervalSince1970 - $0 }
+        var status = DaemonStatus(
+            ready: true,
+            caughtUp: (oldest ?? 0) <= self.options.caughtUpThreshold.seconds,
+            pendingEvents: self.pendingEvents,
+            oldestPendingSeconds: oldest,
+            remotes: self.configuration.remotes.map { self.status(of: $0, now: now, wallNow: wallNow) }
+        )
+        status.configurationLoadedAt = Self.timestamp(self.configurationLoadedAt)
+        status.configurationError = self.configurationError
+        self.statusBoard.publish(status)
+        self.metrics.oldestPending(seconds: oldest ?? 0)
+        for remote in status.remotes {
+            self.metrics.queue(remote: remote.name, depth: remote.queueDepth, inFlight: remote.inFlight)
+        }
+    }
+
+    private func status(
+        of remote: RemoteConfiguration,
+        now: ContinuousClock.Instant,
+        wallNow: Date
+    ) -> DaemonStatus.Remote {
+        let pending = self.queue.pending.values.filter { $0.target.remote == remote.name }
+        let running = self.queue.running.values.filter { $0.target.remote == remote.name }
+        var targets: [PushTarget: DaemonStatus.Target] = [:]
+        let wall = { (instant: ContinuousClock.Instant) in Self.timestamp(wallNow.addingTimeInterval(-(now - instant).seconds)) }
+        for task in pending + running {
+            targets[task.target] = targets[task.target] ?? self.target(task.target, wall: wall)
+        }
+        for task in pending {
+            targets[task.target]?.pending = Self.summary(task, now: now, limit: self.configuration.gerrit.maxRefsToShow)
+            targets[task.target]?.state = task.isRetrying ? "retrying" : "pending"
+        }
+        for task in running {
+            targets[task.target]?.inFlight = Self.summary(task, now: now, limit: self.configuration.gerrit.maxRefsToShow)
+            targets[task.target]?.state = "running"
+        }
+        for (url, health) in self.queue.health where !targets.keys.contains(where: { $0.url == url }) {
+            guard let target = health.target, target.remote == remote.name else { continue }
+            targets[target] = self.target(target, wall: wall)
+        }
+        return DaemonStatus.Remote(
+            name: remote.name,
+            urls: remote.urls.map(\.text),
+            threads: remote.threads,
+            queueDepth: pending.count,
+            inFlight: running.count,
+            oldestPendingSeconds: pending.map { (now - $0.createdAt).seconds }.max(),
+            targets: targets.values.sorted { ($0.url, $0.project) < ($1.url, $1.project) }
+        )
+    }
+
+    private func target(_ target: PushTarget, wall: (ContinuousClock.Instant) -> String) -> DaemonStatus.Target {
+        let health = self.queue.health[target.url] ?? TargetHealth()
+        return DaemonStatus.Target(
+            project: target.project,
+            url: target.url,
+            state: health.isFailed ? "failed" : "idle",
+            lastSuccess: health.lastSuccess.map(wall),
+            lastError: health.lastFailure.map { failure in
+                DaemonStatus.Failure(
+                    at: wall(failure.at),
+                    class: failure.result.label,
+                    code: failure.result.code,
+                    message: failure.result.message ?? ""
+                )
+            },
+            consecutiveFailures: health.consecutiveFailures,
+            blocked: health.lastBlocked
+        )
+    }
+
+    private static func summary(_ task: Queue.Task, now: ContinuousClock.Instant, limit: Int) -> DaemonStatus.Task {
+        DaemonStatus.Task(
+            id: task.id,
+            work: task.work.summary(limit: max(limit, 2)),
+            events: task.events.count,
+            retries: task.retries + task.updateRefRetries + task.probes,
+            ageSeconds: (now - task.createdAt).seconds,
+            startsInSeconds: task.dueAt > now ? (task.dueAt - now).seconds : nil
+        )
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = self.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+extension PushAttemptResult {
+    var code: String? {
+        switch self {
+        case .transientFailure(let code, _), .permanentFailure(let code, _): code
+        default: nil
+        }
+    }
+}

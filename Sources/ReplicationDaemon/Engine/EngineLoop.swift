@@ -1,0 +1,302 @@
+import Foundation
+import Logging
+import ReplicationCore
+
+/// The engine's state, owned by its single loop: the queue state machine, which targets each stored
+/// event still has to reach, and the shutdown phase.
+struct EngineLoop {
+    typealias Queue = ReplicationQueue<ContinuousClock.Instant>
+    typealias Action = Queue.Action
+
+    private let store: any TaskStore
+    let options: EngineOptions
+    let metrics: ReplicationMetrics
+    let statusBoard: StatusBoard
+    private let logger: Logger
+    private(set) var configuration: ReplicationConfiguration
+    private(set) var configurationLoadedAt = Date()
+    private(set) var configurationError: String?
+    private(set) var queue: Queue
+    /// Targets each event still has to reach.
+    private var remaining: [Int64: Set<PushTarget>] = [:]
+    private(set) var storedAt: [Int64: Double] = [:]
+    private var lastSeen: Int64 = 0
+    /// Events of `options.onlyEvents` with a first attempt reported at every target.
+    private var reported: Set<Int64> = []
+    private var attempted: [Int64: Set<PushTarget>] = [:]
+    private(set) var shutdown: Shutdown?
+    private var storeFailing = false
+
+    struct Shutdown {
+        /// Pending pushes due before this still start (`drainQueueAttempts` × `replicationDelay`).
+        var drainUntil: ContinuousClock.Instant
+        /// Running pushes are stopped after this.
+        var stopBy: ContinuousClock.Instant
+    }
+
+    init(
+        store: any TaskStore,
+        configuration: ReplicationConfiguration,
+        options: EngineOptions,
+        metrics: ReplicationMetrics,
+        statusBoard: StatusBoard,
+        logger: Logger
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.options = options
+        self.metrics = metrics
+        self.statusBoard = statusBoard
+        self.logger = logger
+        self.queue = Queue(policies: Self.policies(of: configuration))
+    }
+
+    private static func policies(of configuration: ReplicationConfiguration) -> [String: SchedulingPolicy] {
+        Dictionary(
+            configuration.remotes.map { ($0.name, SchedulingPolicy(remote: $0, replication: configuration.replication)) },
+            uniquingKeysWith: { first, _ in first }
+        )
+    }
+
+    var pendingEvents: Int { self.remaining.count }
+
+    var isFinished: Bool {
+        if let shutdown {
+            let drained = self.queue.pending.values.allSatisfy { $0.dueAt > shutdown.drainUntil }
+            return self.queue.running.isEmpty && (drained || ContinuousClock.now >= shutdown.drainUntil)
+        }
+        guard self.options.stopWhenReported, let only = self.options.onlyEvents else { return false }
+        return self.reported.isSuperset(of: only)
+    }
+
+    var drainTimedOut: Bool {
+        guard let shutdown else { return false }
+        return ContinuousClock.now >= shutdown.stopBy && !self.queue.running.isEmpty
+    }
+
+    // MARK: Events in
+
+    /// Plans the events other processes (or the HTTP intake) stored since the last read.
+    mutating func readNewEvents() async -> [Action] {
+        let now = ContinuousClock.now
+        guard self.shutdown == nil else { return self.wakeUp(now) }
+        var actions: [Action] = []
+        do {
+            while true {
+                let events = try await self.store.events(after: self.lastSeen, limit: 500)
+                actions += try await self.plan(events, now: now)
+                guard events.count == 500 else { break }
+            }
+            if self.storeFailing { self.logger.notice("Task store readable again") }
+            self.storeFailing = false
+        } catch {
+            if !self.storeFailing { self.logger.error("Cannot read the task store", metadata: ["error": "\(error)"]) }
+            self.storeFailing = true
+        }
+        return actions + self.wakeUp(now)
+    }
+
+    private mutating func plan(_ events: [StoredEvent], now: ContinuousClock.Instant) async throws -> [Action] {
+        let expansion = EventExpansion(configuration: self.configuration)
+        let wallNow = Date().timeIntervalSince1970
+        var actions: [Action] = []
+        var planned: [Int64: Int] = [:]
+        var empty: [Int64] = []
+        for stored in events {
+            self.lastSeen = max(self.lastSeen, stored.id)
+            if let only = self.options.onlyEvents, !only.contains(stored.id) { continue }
+            let targets = expansion.targets(of: stored.event).filter { !stored.delivered.contains($0.target) }
+            if stored.wantsOutcomes { planned[stored.id] = targets.count }
+            guard !targets.isEmpty else {
+                empty.append(stored.id)
+                continue
+            }
+            self.remaining[stored.id] = Set(targets.map(\.target))
+            self.storedAt[stored.id] = stored.storedAt
+            let createdAt = now.advanced(by: .seconds(min(0, stored.storedAt - wallNow)))
+            for (target, work) in targets {
+                actions += self.queue.enqueue(
+                    work,
+                    for: target,
+                    events: [stored.id],
+                    createdAt: createdAt,
+                    immediately: stored.event.immediately,
+                    now: now
+                )
+            }
+            self.logger.debug(
+                "Event planned",
+                metadata: ["replication.event": "\(stored.id)", "replication.targets": "\(targets.count)"]
+            )
+        }
+        if !planned.isEmpty { try await self.store.recordPlanned(planned) }
+        for id in empty {
+            self.logger.debug("Event concerns no remote", metadata: ["replication.event": "\(id)"])
+            try await self.store.recordDelivery(of: [], to: PushTarget(remote: "", url: "", project: ""), completed: [id])
+            self.reported.insert(id)
+        }
+        return actions
+    }
+
+    /// A newer configuration: pending work is re-planned from the stored events under it (Gerrit
+    /// drops it); running pushes finish under the old one.
+    mutating func reload(_ fresh: ReplicationConfiguration) async -> [Action] {
+        self.configuration = fresh
+        self.configurationLoadedAt = Date()
+        self.configurationError = nil
+        self.queue.update(policies: Self.policies(of: fresh))
+        self.queue.removeAllPending()
+        self.remaining.removeAll()
+        self.lastSeen = 0
+        self.logger.notice("Configuration reloaded; pending work re-planned", metadata: ["remotes": "\(fresh.remotes.count)"])
+        return await self.readNewEvents()
+    }
+
+    mutating func configurationRejected(_ reason: String) {
+        guard self.configurationError != reason else { return }
+        self.configurationError = reason
+        self.logger.error("Configuration change rejected; keeping the running one", metadata: ["error": "\(reason)"])
+    }
+
+    private mutating func wakeUp(_ now: ContinuousClock.Instant) -> [Action] {
+        if let shutdown, now >= shutdown.drainUntil { return [] }
+        return self.queue.wakeUp(now: now)
+    }
+
+    // MARK: Pushes
+
+    func started(_ task: Queue.Task) {
+        let now = ContinuousClock.now
+        self.metrics.pushStarted(remote: task.target.remote, delay: now - task.createdAt, retries: task.retries)
+        self.logger.info(
+            "Replication started",
+            metadata: self.metadata(of: task).merging(["replication.work": "\(task.work.summary(limit: self.maxRefsToShow))"]) { $1 }
+        )
+    }
+
+    private var maxRefsToShow: Int { max(self.configuration.gerrit.maxRefsToShow, 2) }
+
+    mutating func finished(_ task: Queue.Task, _ execution: PushExecution, started: ContinuousClock.Instant) async -> [Action] {
+        let now = ContinuousClock.now
+        self.metrics.pushFinished(
+            remote: task.target.remote,
+            result: execution.result.label,
+            latency: now - started,
+            refOutcomes: execution.refOutcomes
+        )
+        self.audit(task, execution, duration: now - started)
+        await self.recordOutcome(of: task, execution)
+        let actions = self.queue.pushFinished(task.id, result: execution.result, now: now)
+        for action in actions {
+            await self.apply(action)
+        }
+        return actions + self.wakeUp(now)
+    }
+
+    private mutating func recordOutcome(of task: Queue.Task, _ execution: PushExecution) async {
+        let wanting = task.events.filter { self.options.onlyEvents?.contains($0) ?? true }
+        let record = PushOutcomeRecord(target: task.target, result: execution.result.label, detail: execution.detail)
+        do {
+            try await self.store.recordOutcome(record, for: Array(wanting))
+        } catch {
+            self.logger.error("Cannot record a push outcome", metadata: ["error": "\(error)"])
+        }
+        for id in wanting {
+            self.attempted[id, default: []].insert(task.target)
+            if let remaining = self.remaining[id], remaining.isSubset(of: self.attempted[id] ?? []) {
+                self.reported.insert(id)
+            }
+        }
+    }
+
+    private mutating func apply(_ action: Action) async {
+        switch action {
+        case .startPush:
+            return
+        case .delivered(let task, let result, let gaveUp):
+            if gaveUp {
+                self.logger.error(
+                    "Giving up on replication",
+                    metadata: self.metadata(of: task).merging(["replication.result": "\(result.label)", "error": "\(result.message ?? "")"]) { $1 }
+                )
+            }
+            await self.delivered(task)
+        case .retryScheduled(let task, let result, let at):
+            self.logger.warning(
+                "Replication failed; will retry",
+                metadata: self.metadata(of: task).merging([
+                    "replication.result": "\(result.label)", "error": "\(result.message ?? "")",
+                    "replication.retry.in": "\(at - ContinuousClock.now)",
+                ]) { $1 }
+            )
+        case .targetFailed(let target, let result):
+            self.logger.error(
+                "Mirror failing permanently; probing it again with backoff",
+                metadata: ["replication.remote": "\(target.remote)", "replication.url": "\(target.url)", "error": "\(result.message ?? "")"]
+            )
+        case .targetRecovered(let target):
+            self.logger.notice(
+                "Mirror recovered",
+                metadata: ["replication.remote": "\(target.remote)", "replication.url": "\(target.url)"]
+            )
+        }
+    }
+
+    private mutating func delivered(_ task: Queue.Task) async {
+        var completed: [Int64] = []
+        for id in task.events {
+            self.remaining[id]?.remove(task.target)
+            if self.remaining[id]?.isEmpty == true {
+                self.remaining[id] = nil
+                self.storedAt[id] = nil
+                self.attempted[id] = nil
+                completed.append(id)
+            }
+        }
+        do {
+            try await self.store.recordDelivery(of: Array(task.events), to: task.target, completed: completed)
+        } catch {
+            // The events stay stored: the next start replays them (a push too many, never one too few).
+            self.logger.error("Cannot record a delivery", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func audit(_ task: Queue.Task, _ execution: PushExecution, duration: Duration) {
+        var metadata = self.metadata(of: task)
+        metadata["replication.result"] = "\(execution.result.label)"
+        metadata["replication.duration"] = "\(duration)"
+        metadata["replication.bytes"] = "\(execution.bytesSent)"
+        metadata["replication.retries"] = "\(task.retries)"
+        for (status, count) in execution.refOutcomes.sorted(by: { $0.key < $1.key }) {
+            metadata["replication.refs.\(status)"] = "\(count)"
+        }
+        if let message = execution.result.message { metadata["error"] = "\(message)" }
+        self.logger.info("Replication finished", metadata: metadata)
+    }
+
+    private func metadata(of task: Queue.Task) -> Logger.Metadata {
+        [
+            "replication.task": "\(task.id)",
+            "replication.remote": "\(task.target.remote)",
+            "replication.project": "\(task.target.project)",
+            "replication.url": "\(task.target.url)",
+            "replication.events": "\(task.events.count)",
+        ]
+    }
+
+    // MARK: Shutdown
+
+    /// Stop taking events; pending pushes due within `drainQueueAttempts` × `replicationDelay` still
+    /// run, running ones get `drainTimeout`. Whatever does not finish stays in the store.
+    mutating func beginShutdown() -> [Action] {
+        guard self.shutdown == nil else { return [] }
+        let now = ContinuousClock.now
+        let drain = self.configuration.remotes.map { $0.replicationDelay * $0.drainQueueAttempts }.max() ?? .zero
+        self.shutdown = Shutdown(drainUntil: now.advanced(by: drain), stopBy: now.advanced(by: drain + self.options.drainTimeout))
+        self.logger.notice(
+            "Shutting down: draining",
+            metadata: ["replication.running": "\(self.queue.running.count)", "replication.pending": "\(self.queue.pending.count)"]
+        )
+        return self.queue.wakeUp(now: now)
+    }
+}

@@ -1,0 +1,16 @@
+/// How the engine runs, beyond the replication configuration.
+package struct EngineOptions: Sendable {
+    /// How often the store is read for events that other processes added (`notify`, hooks, `start`).
+    package var pollInterval: Duration = .milliseconds(200)
+    /// How long running pushes may take to finish after a shutdown request before they are stopped
+    /// (their events stay queued).
+    package var drainTimeout: Duration = .seconds(30)
+    /// Only these events are taken (`start --wait` without a daemon); `nil` takes every event.
+    package var onlyEvents: Set<Int64>?
+    /// Stop once every event of ``onlyEvents`` has reported a first attempt.
+    package var stopWhenReported = false
+    /// Pending work older than this makes `/healthz/caught-up` fail.
+    package var caughtUpThreshold: Duration = .seconds(300)
+
+    package init() {}
+}

@@ -1,0 +1,42 @@
+package import Foundation
+package import ReplicationCore
+
+/// Every way events arrive (HTTP, `stream-events` on standard input) ends here: decode, check,
+/// store durably, wake the engine. Returns only after the store has the events.
+package struct EventIntake: Sendable {
+    private let store: any TaskStore
+    private let projectExists: @Sendable (String) -> Bool
+    private let wake: @Sendable () -> Void
+    private let decoder = GerritEventDecoder()
+
+    package init(
+        store: any TaskStore,
+        projectExists: @escaping @Sendable (String) -> Bool,
+        wake: @escaping @Sendable () -> Void
+    ) {
+        self.store = store
+        self.projectExists = projectExists
+        self.wake = wake
+    }
+
+    /// Decodes and stores a body of Gerrit events; all or nothing.
+    package func accept(_ body: Data, source: String) async throws(EventIntakeError) -> GerritEventDecoder.Decoded {
+        let decoded = try self.decoder.decode(body)
+        for event in decoded.events where event.kind != .projectDeleted && !self.projectExists(event.project) {
+            throw EventIntakeError(.unknownProject, "no such project '\(event.project)' under gerrit.basePath")
+        }
+        try await self.store(decoded.events, source: source)
+        return decoded
+    }
+
+    /// Stores events built elsewhere (`notify`, hooks, `start`).
+    package func store(_ events: [ReplicationEvent], source: String) async throws(EventIntakeError) {
+        guard !events.isEmpty else { return }
+        do {
+            _ = try await self.store.append(events, source: source, wantsOutcomes: false)
+        } catch {
+            throw EventIntakeError(.unavailable, "the task store cannot take events: \(error)")
+        }
+        self.wake()
+    }
+}

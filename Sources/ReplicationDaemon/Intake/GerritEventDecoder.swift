@@ -1,0 +1,120 @@
+package import Foundation
+package import ReplicationCore
+
+/// Gerrit event JSON (`stream-events`, webhooks): one object, an array of objects, or JSON lines.
+/// Replication-relevant types become ``ReplicationEvent``s; other known Gerrit types are counted
+/// as ignored; anything else is refused, and one bad event refuses the whole body (nothing stored).
+package struct GerritEventDecoder: Sendable {
+    package struct Decoded: Hashable, Sendable {
+        package var events: [ReplicationEvent]
+        package var ignored: Int
+    }
+
+    /// Gerrit event types that need no replication of their own (their ref changes arrive as
+    /// `ref-updated`), and the events replication itself emits.
+    package static let ignoredTypes: Set<String> = [
+        "assignee-changed", "change-abandoned", "change-deleted", "change-merged", "change-restored",
+        "comment-added", "dropped-output", "hashtags-changed", "patchset-created", "private-state-changed",
+        "reviewer-added", "reviewer-deleted", "topic-changed", "vote-deleted", "wip-state-changed",
+        "ref-replicated", "ref-replication-done", "ref-replication-scheduled", "project-deletion-replication-done",
+        "project-deletion-replication-scheduled", "project-deletion-replication-succeeded",
+        "project-deletion-replication-failed", "batch-ref-updated",
+    ]
+
+    package init() {}
+
+    package func decode(_ body: Data) throws(EventIntakeError) -> Decoded {
+        var decoded = Decoded(events: [], ignored: 0)
+        for (index, object) in try Self.objects(in: body).enumerated() {
+            do {
+                if let event = try Self.event(from: object) {
+                    decoded.events.append(event)
+                } else {
+                    decoded.ignored += 1
+                }
+            } catch {
+                throw EventIntakeError(error.code, "event \(index + 1): \(error.message)")
+            }
+        }
+        return decoded
+    }
+
+    /// The JSON objects of a body: one object, an array, or one object per line.
+    private static func objects(in body: Data) throws(EventIntakeError) -> [[String: Any]] {
+        if let whole = try? JSONSerialization.jsonObject(with: body) {
+            if let object = whole as? [String: Any] { return [object] }
+            if let array = whole as? [Any] {
+                return try array.enumerated().map { (index, element) throws(EventIntakeError) in
+                    guard let object = element as? [String: Any] else {
+                        throw EventIntakeError(.malformed, "element \(index + 1) of the array is not a JSON object")
+                    }
+                    return object
+                }
+            }
+            throw EventIntakeError(.malformed, "expected a JSON object, an array of objects, or JSON lines")
+        }
+        var objects: [[String: Any]] = []
+        for (number, line) in body.split(separator: UInt8(ascii: "\n")).enumerated() {
+            let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
+            guard !trimmed.isEmpty else { continue }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
+                throw EventIntakeError(.malformed, "line \(number + 1) is not a JSON object")
+            }
+            objects.append(object)
+        }
+        guard !objects.isEmpty else { throw EventIntakeError(.malformed, "the body holds no event") }
+        return objects
+    }
+
+    private static func event(from object: [String: Any]) throws(EventIntakeError) -> ReplicationEvent? {
+        guard let type = object["type"] as? String else {
+            throw EventIntakeError(.malformed, "no \"type\" field")
+        }
+        switch type {
+        case "ref-updated":
+            guard let update = object["refUpdate"] as? [String: Any] else {
+                throw EventIntakeError(.malformed, "ref-updated without a \"refUpdate\" object")
+            }
+            let project = try Self.project(update["project"], field: "refUpdate.project")
+            let ref = try Self.refName(update["refName"])
+            return .refUpdated(project: project, refs: [ref])
+        case "project-head-updated":
+            let project = try Self.project(object["projectName"] ?? object["project"], field: "projectName")
+            return ReplicationEvent(kind: .headUpdated, project: project)
+        case "project-deleted":
+            let project = try Self.project(object["projectName"] ?? object["project"], field: "projectName")
+            return ReplicationEvent(kind: .projectDeleted, project: project)
+        case "project-created":
+            // Gerrit creates the mirrors of a new project; a full sync creates them and fills them.
+            let project = try Self.project(object["projectName"] ?? object["project"], field: "projectName")
+            return ReplicationEvent(kind: .fullSync, project: project)
+        default:
+            guard Self.ignoredTypes.contains(type) else {
+                throw EventIntakeError(.unknownType, "unknown event type '\(type)'")
+            }
+            return nil
+        }
+    }
+
+    private static func project(_ value: Any?, field: String) throws(EventIntakeError) -> String {
+        guard let name = value as? String else {
+            throw EventIntakeError(.malformed, "no \"\(field)\" string")
+        }
+        if let problem = ProjectName.problem(with: name) {
+            throw EventIntakeError(.invalidProject, "project '\(name)': \(problem)")
+        }
+        return name
+    }
+
+    /// Gerrit's `refName`: a full ref name, or the old short form for a branch (`master`).
+    private static func refName(_ value: Any?) throws(EventIntakeError) -> String {
+        guard let name = value as? String, !name.isEmpty else {
+            throw EventIntakeError(.malformed, "no \"refUpdate.refName\" string")
+        }
+        let full = name.hasPrefix("refs/") ? name : "refs/heads/\(name)"
+        if let problem = ProjectName.refProblem(with: full) {
+            throw EventIntakeError(.invalidRef, "ref '\(name)': \(problem)")
+        }
+        return full
+    }
+}

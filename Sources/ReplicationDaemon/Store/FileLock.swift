@@ -1,0 +1,42 @@
+import Foundation
+
+/// An exclusive `flock` on a file: the kernel drops it when the holder dies, so a crashed daemon
+/// never leaves a stale lock behind. The descriptor is close-on-exec: push workers never hold it.
+final class FileLock: ExecutorLease, @unchecked Sendable {
+    private let descriptor: Int32
+    private let lock = NSLock()
+    private var released = false
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    static func acquire(path: String, wait: Bool) async throws -> FileLock? {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw TaskStoreError(code: "lock", message: "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        let locked: Bool = await withCheckedContinuation { continuation in
+            // A blocking flock must not hold a thread of the cooperative pool.
+            Thread.detachNewThread {
+                continuation.resume(returning: flock(descriptor, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0)
+            }
+        }
+        guard locked else {
+            close(descriptor)
+            return nil
+        }
+        return FileLock(descriptor: descriptor)
+    }
+
+    func release() {
+        self.lock.withLock {
+            guard !self.released else { return }
+            self.released = true
+            flock(self.descriptor, LOCK_UN)
+            close(self.descriptor)
+        }
+    }
+
+    deinit { self.release() }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+package import ReplicationCore
+
+/// The embedded store: one SQLite file in WAL mode, `synchronous = FULL`, so an event is on disk
+/// when ``append(_:source:wantsOutcomes:)`` returns. Several processes may write (`notify`, hooks,
+/// `start`); one at a time runs pushes, by holding an exclusive `flock` on `PATH.lock`.
+package final class SQLiteTaskStore: TaskStore {
+    package let path: String
+    private let database: DatabasePool
+
+    /// Opens (creating and migrating when needed) the store at `path`.
+    package init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            self.database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(self.database)
+        } catch {
+            throw TaskStoreError(code: "open", message: "cannot open the task store \(path): \(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        event TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        stored_at REAL NOT NULL,
+                        wants_outcomes INTEGER NOT NULL,
+                        planned INTEGER
+                    );
+                    CREATE TABLE deliveries (
+                        event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        PRIMARY KEY (event_id, remote, url)
+                    );
+                    CREATE TABLE outcomes (
+                        event_id INTEGER NOT NULL,
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        recorded_at REAL NOT NULL,
+                        PRIMARY KEY (event_id, remote, url)
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+
+    package func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64] {
+        let encoded = try events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let now = Date().timeIntervalSince1970
+        return try await self.database.write { db in
+            try encoded.map { event in
+                try db.execute(
+                    sql: "INSERT INTO events (event, source, stored_at, wants_outcomes) VALUES (?, ?, ?, ?)",
+                    arguments: [event, source, now, wantsOutcomes]
+                )
+                return db.lastInsertedRowID
+            }
+        }
+    }
+
+    package func events(after id: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await self.database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT id, event, stored_at, wants_outcomes FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [id, limit]
+            )
+            guard let last = rows.last else { return [] }
+            let delivered = try Self.deliveries(db, from: rows[0]["id"], through: last["id"])
+            return try rows.map { row in
+                let id: Int64 = row["id"]
+                let text: String = row["event"]
+                return StoredEvent(
+                    id: id,
+                    event: try JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)),
+                    storedAt: row["stored_at"],
+                    delivered: delivered[id] ?? [],
+                    wantsOutcomes: row["wants_outcomes"]
+                )
+            }
+        }
+    }
+
+    private static func deliveries(_ db: Database, from first: Int64, through last: Int64) throws -> [Int64: Set<
+        PushTarget
+    >] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT d.event_id, d.remote, d.url, e.event FROM deliveries d JOIN events e ON e.id = d.event_id
+                WHERE d.event_id BETWEEN ? AND ?
+                """,
+            arguments: [first, last]
+        )
+        var result: [Int64: Set<PushTarget>] = [:]
+        for row in rows {
+            let text: String = row["event"]
+            let project = (try? JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)))?.project ?? ""
+            result[row["event_id"], default: []].insert(PushTarget(remote: row["remote"], url: row["url"], project: project))
+        }
+        return result
+    }
+
+    package func recordPlanned(_ counts: [Int64: Int]) async throws {
+        try await self.database.write { db in
+            for (id, count) in counts {
+                try db.execute(sql: "UPDATE events SET planned = ? WHERE id = ?", arguments: [count, id])
+            }
+        }
+    }
+
+    package func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws {
+        try await self.database.write { db in
+            for id in events {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO deliveries (event_id, remote, url) SELECT id, ?, ? FROM events WHERE id = ?",
+                    arguments: [target.remote, target.url, id]
+                )
+            }
+            for id in completed {
+                try db.execute(sql: "DELETE FROM deliveries WHERE event_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id])
+            }
+        }
+    }
+
+    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
+        let encoded = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+        let now = Date().timeIntervalSince1970
+        try await self.database.write { db in
+            for id in events {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO outcomes (event_id, remote, url, outcome, recorded_at)
+                        SELECT id, ?, ?, ?, ? FROM events WHERE id = ? AND wants_outcomes
+                        """,
+                    arguments: [outcome.target.remote, outcome.target.url, encoded, now, id]
+                )
+            }
+        }
+    }
+
+    package func progress(of events: [Int64]) async throws -> [EventProgress] {
+        try await self.database.read { db in
+            try events.map { id in
+                let planned = try Int.fetchOne(db, sql: "SELECT planned FROM events WHERE id = ?", arguments: [id])
+                let isPending = try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) ?? false
+                let outcomes = try String.fetchAll(
+                    db,
+                    sql: "SELECT outcome FROM outcomes WHERE event_id = ? ORDER BY remote, url",
+                    arguments: [id]
+                ).map { try JSONDecoder().decode(PushOutcomeRecord.self, from: Data($0.utf8)) }
+                // A completed event no longer stores its plan: every outcome it has is all it had.
+                return EventProgress(
+                    id: id,
+                    planned: isPending ? planned : outcomes.count,
+                    outcomes: outcomes,
+                    isPending: isPending
+                )
+            }
+        }
+    }
+
+    package func removeOutcomes(of events: [Int64]) async throws {
+        try await self.database.write { db in
+            for id in events { try db.execute(sql: "DELETE FROM outcomes WHERE event_id = ?", arguments: [id]) }
+        }
+    }
+
+    package func summary() async throws -> StoreSummary {
+        try await self.database.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, min(stored_at) AS oldest FROM events")
+            return StoreSummary(pendingEvents: row?["n"] ?? 0, oldestStoredAt: row?["oldest"])
+        }
+    }
+
+    package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
+        try await FileLock.acquire(path: self.path + ".lock", wait: wait)
+    }
+}

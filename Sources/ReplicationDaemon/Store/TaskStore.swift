@@ -1,0 +1,92 @@
+package import ReplicationCore
+
+/// The durable queue: events are stored before they are acknowledged and stay until every target
+/// has them. One contract (`TaskStoreContract` in the tests) for every implementation.
+package protocol TaskStore: Sendable {
+    /// Stores events durably (committed and synced) and returns their ids, in order.
+    func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64]
+    /// Stored events with an id above `id`, oldest first, with the targets they already reached.
+    func events(after id: Int64, limit: Int) async throws -> [StoredEvent]
+    /// How many targets each event was planned for (what `start --wait` waits for).
+    func recordPlanned(_ counts: [Int64: Int]) async throws
+    /// `target` is done with `events`; `completed` (a subset) are done everywhere and leave the queue.
+    func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws
+    /// The first attempt's outcome for events whose sender waits for outcomes; others are ignored.
+    func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws
+    /// Where `start --wait` stands for its events.
+    func progress(of events: [Int64]) async throws -> [EventProgress]
+    /// Forgets the outcomes of events whose sender has read them.
+    func removeOutcomes(of events: [Int64]) async throws
+    /// Pending events: how many and since when.
+    func summary() async throws -> StoreSummary
+    /// The right to run pushes from this store. `nil` when another process holds it and `wait` is false.
+    func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)?
+}
+
+/// Held while a process runs pushes from a store; releasing it lets another process take over.
+package protocol ExecutorLease: Sendable {
+    func release()
+}
+
+/// How one attempt ended for one target, as `start --wait` reads it back.
+package struct PushOutcomeRecord: Hashable, Sendable, Codable {
+    package var target: PushTarget
+    /// ``PushAttemptResult/label``.
+    package var result: String
+    /// The executor's report (a push worker's JSON output).
+    package var detail: String
+
+    package init(target: PushTarget, result: String, detail: String) {
+        self.target = target
+        self.result = result
+        self.detail = detail
+    }
+}
+
+/// One event's progress, for `start --wait`.
+package struct EventProgress: Hashable, Sendable {
+    package var id: Int64
+    /// Targets it was planned for; `nil` until an executor has planned it.
+    package var planned: Int?
+    package var outcomes: [PushOutcomeRecord]
+    /// Still in the queue (some target has not had it yet).
+    package var isPending: Bool
+
+    package init(id: Int64, planned: Int?, outcomes: [PushOutcomeRecord], isPending: Bool) {
+        self.id = id
+        self.planned = planned
+        self.outcomes = outcomes
+        self.isPending = isPending
+    }
+
+    /// Every planned target has reported its first attempt.
+    package var isReported: Bool {
+        guard let planned else { return false }
+        return self.outcomes.count >= planned
+    }
+}
+
+/// The queue at a glance, without a daemon.
+package struct StoreSummary: Hashable, Sendable, Codable {
+    package var pendingEvents: Int
+    /// Seconds since 1970 when the oldest pending event was stored.
+    package var oldestStoredAt: Double?
+
+    package init(pendingEvents: Int, oldestStoredAt: Double?) {
+        self.pendingEvents = pendingEvents
+        self.oldestStoredAt = oldestStoredAt
+    }
+}
+
+/// A store failure: which operation, and why.
+package struct TaskStoreError: Error, CustomStringConvertible {
+    package var code: String
+    package var message: String
+
+    package init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    package var description: String { self.message }
+}
