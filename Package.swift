@@ -9,6 +9,7 @@ let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", p
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "replicator",
@@ -50,7 +51,8 @@ let package = Package(
         .target(
             name: "ReplicationCommands",
             dependencies: [
-                "ReplicationCore", "ReplicationGit", "ReplicationDaemon", argumentParser, logging, serviceLifecycle,
+                "ReplicationCore", "ReplicationGit", "ReplicationDaemon", argumentParser, hummingbird, logging,
+                serviceLifecycle, unixSignals,
             ]
         ),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),

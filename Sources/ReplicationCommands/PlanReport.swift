@@ -84,9 +84,7 @@ struct PlanReport: Encodable {
 
         /// `transient` failures are retried by the daemon; `permanent` ones need a person.
         var errorClass: String? {
-            guard let code = self.code else { return nil }
-            return ["authentication", "hostKey", "repositoryNotFound", "invalid"].contains(code)
-                ? "permanent" : "transient"
+            self.code.map(PushWorkerOutput.errorClass(of:))
         }
 
         func encode(to encoder: any Encoder) throws {

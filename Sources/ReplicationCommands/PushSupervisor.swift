@@ -7,17 +7,22 @@ import ReplicationCore
 struct PushSupervisor: Sendable {
     var configPath: String
     var connectTimeout: Duration
-    var allowMassDeletion: Bool
 
-    func push(_ target: ReplicationTarget, refs: [String] = []) -> PushWorkerOutput {
+    /// Runs the worker for `work`; `isCancelled` is polled, and a cancelled push is stopped.
+    func push(_ target: ReplicationTarget, work: PushWork, isCancelled: @escaping () -> Bool = { false })
+        -> PushWorkerOutput
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
             "push-worker", "--config", self.configPath, "--remote", target.remote.name, "--project", target.project,
             "--url", target.url.description,
         ]
-        arguments += refs.flatMap { ["--ref", $0] }
-        if self.allowMassDeletion { arguments.append("--allow-mass-deletion") }
+        arguments += work.refs.sorted().flatMap { ["--ref", $0] }
+        if work.fullSync { arguments.append("--full") }
+        if work.updateHead { arguments.append("--head") }
+        if work.deleteProject { arguments.append("--delete-project") }
+        if work.allowMassDeletion { arguments.append("--allow-mass-deletion") }
         process.arguments = arguments
         let output = Pipe()
         let errors = Pipe()
@@ -32,7 +37,12 @@ struct PushSupervisor: Sendable {
         let outputReader = BackgroundRead(output.fileHandleForReading)
         let progressReader = Thread { Self.follow(errors.fileHandleForReading, watchdog: watchdog) }
         progressReader.start()
-        if let timeout = self.waitOrTimeOut(process, watchdog: watchdog, idleTimeout: target.remote.timeout) {
+        if let timeout = self.waitOrTimeOut(
+            process,
+            watchdog: watchdog,
+            idleTimeout: target.remote.timeout,
+            isCancelled: isCancelled
+        ) {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             return .init(report: nil, error: .init(code: "network", message: timeout))
@@ -53,11 +63,17 @@ struct PushSupervisor: Sendable {
     }
 
     /// `nil` when the worker finished in time, else why it was stopped.
-    private func waitOrTimeOut(_ process: Process, watchdog: Watchdog, idleTimeout: Duration) -> String? {
+    private func waitOrTimeOut(
+        _ process: Process,
+        watchdog: Watchdog,
+        idleTimeout: Duration,
+        isCancelled: () -> Bool
+    ) -> String? {
         let clock = ContinuousClock()
         let started = clock.now
         while process.isRunning {
             usleep(20_000)
+            if isCancelled() { return "stopped before it finished (shutdown); the push stays queued" }
             let state = watchdog.state
             if !state.connected, clock.now - started > self.connectTimeout {
                 return

@@ -17,32 +17,52 @@ struct PushWorkerCommand: ParsableCommand {
     @Option(name: .long) var remote: String
     @Option(name: .long) var project: String
     @Option(name: .long) var url: String
-    @Option(name: .customLong("ref"), help: "Push only these refs (delta mode); none means a full sync.")
+    @Option(name: .customLong("ref"), help: "Push these refs (delta mode).")
     var refs: [String] = []
+    @Flag(name: .long, help: "Compare every ref with the mirror.") var full = false
+    @Flag(name: .long, help: "Move the mirror's HEAD to the source's.") var head = false
+    @Flag(name: .long, help: "Delete the mirror first (project-deleted).") var deleteProject = false
     @Flag(name: .long) var allowMassDeletion = false
 
     func run() throws {
         LibGit2.initialize()
-        let output: PushWorkerOutput
+        var output = PushWorkerOutput(report: nil, error: nil)
         do {
-            output = .init(report: try self.push(), error: nil)
+            try self.run(into: &output)
         } catch let error as GitError {
-            output = .init(report: nil, error: .init(code: error.code.rawValue, message: error.message))
+            output.error = .init(code: error.code.rawValue, message: error.message)
+        } catch let error as SourceMissing {
+            output.error = .init(code: SourceMissing.code, message: error.message)
         } catch {
-            output = .init(report: nil, error: .init(code: GitError.Code.other.rawValue, message: "\(error)"))
+            output.error = .init(code: GitError.Code.other.rawValue, message: "\(error)")
         }
         FileHandle.standardOutput.write(try JSONEncoder().encode(output))
     }
 
-    private func push() throws -> PushReport {
+    private func run(into output: inout PushWorkerOutput) throws {
         let configuration = ReplicationConfiguration.load(path: self.config, fileSystem: LocalConfigFileSystem())
         guard configuration.isUsable, let remote = configuration.remote(named: self.remote) else {
             throw CommandFailure("the configuration has errors or no remote \(self.remote)")
         }
+        let (url, access) = SSHEndpoint.resolve(try RemoteURL(parsing: self.url), remote: remote)
+        if self.deleteProject {
+            let creator = RepositoryCreator(
+                project: self.project,
+                remote: remote,
+                gerrit: configuration.gerrit,
+                head: nil,
+                access: access
+            )
+            output.deletedRepository = try creator.delete(url)
+            Self.announce(.connected)
+        }
+        guard self.full || !self.refs.isEmpty || self.head else { return }
         let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SourceMissing(message: "the source repository \(path) does not exist")
+        }
         let repository = try GitRepository(path: path)
         let local = try repository.readRefs()
-        let (url, access) = SSHEndpoint.resolve(try RemoteURL(parsing: self.url), remote: remote)
         let creator = RepositoryCreator(
             project: self.project,
             remote: remote,
@@ -50,24 +70,34 @@ struct PushWorkerCommand: ParsableCommand {
             head: local.headTarget,
             access: access
         )
-        var created = try creator.createIfMissingLocally(url)
-        let target = PushTarget(repository: repository, url: url, access: access, remote: remote, local: local.refs)
+        var created = false
+        if self.full || !self.refs.isEmpty {
+            let target = PushTarget(repository: repository, url: url, access: access, remote: remote, local: local.refs)
+            output.report = try self.push(target, creator: creator, created: &created)
+        }
+        if self.full || self.head, !created, let head = local.headTarget, output.report?.failure == nil {
+            // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
+            Self.announce(.connected)
+            output.updatedHead = try creator.updateHead(url, to: head) ? head : nil
+            output.report?.updatedHead = output.updatedHead
+        }
+    }
+
+    private func push(_ target: PushTarget, creator: RepositoryCreator, created: inout Bool) throws -> PushReport {
+        created = try creator.createIfMissingLocally(target.url)
         var report: PushReport
         do {
             report = try self.push(target)
         } catch let error as GitError
-            where error.code == .repositoryNotFound && url.transport == .ssh && remote.createMissingRepositories
+            where error.code == .repositoryNotFound && target.url.transport == .ssh
+            && target.remote.createMissingRepositories
         {
             // Create it and push at once, not a replicationRetry later (reference §9 P12).
-            try creator.create(url)
+            try creator.create(target.url)
             created = true
             report = try self.push(target)
         }
         report.createdRepository = created
-        if self.refs.isEmpty, !created, let head = local.headTarget, report.failure == nil {
-            // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
-            report.updatedHead = try creator.updateHead(url, to: head) ? head : nil
-        }
         return report
     }
 
@@ -82,6 +112,7 @@ struct PushWorkerCommand: ParsableCommand {
     private func push(_ target: PushTarget) throws -> PushReport {
         let planner = UpdatePlanner(remote: target.remote)
         let refs = self.refs
+        let full = self.full
         let allowMassDeletion = self.allowMassDeletion
         return try target.repository.push(
             to: target.url,
@@ -89,7 +120,7 @@ struct PushWorkerCommand: ParsableCommand {
             batchSize: target.remote.pushBatchSize,
             progress: Self.announce
         ) { advertised in
-            refs.isEmpty
+            full
                 ? planner.planFullSync(local: target.local, remote: advertised, allowMassDeletion: allowMassDeletion)
                 : planner.planDelta(refs: refs, local: target.local, remote: advertised)
         }
@@ -115,6 +146,16 @@ struct PushWorkerOutput: Codable {
 
     var report: PushReport?
     var error: Failure?
+    /// `--delete-project`: whether there was a mirror to delete.
+    var deletedRepository: Bool?
+    /// `--head` / `--full`: the ref the mirror's HEAD was moved to.
+    var updatedHead: String?
+}
+
+/// The source repository is gone: nothing to push, and retrying will not help.
+struct SourceMissing: Error {
+    static let code = "sourceMissing"
+    var message: String
 }
 
 /// Creates a mirror repository where the push will look for it: through `adminUrl` when one is
@@ -161,6 +202,10 @@ struct RepositoryCreator {
             admin.expand(project: self.project, style: self.remote.remoteNameStyle),
             remote: self.remote
         ).url
+    }
+
+    func delete(_ url: RemoteURL) throws(GitError) -> Bool {
+        try RemoteRepositoryAdmin.deleteRepository(at: self.adminURL(for: url), channel: self.channel)
     }
 
     func create(_ url: RemoteURL) throws(GitError) {

@@ -7,7 +7,10 @@ public struct ReplicatorCommand: AsyncParsableCommand {
         commandName: "replicator",
         abstract: "Replicates git repositories to mirrors, reading Gerrit's replication.config.",
         version: ReplicatorVersion.text,
-        subcommands: [ConfigCommand.self, StartCommand.self, VersionCommand.self, PushWorkerCommand.self]
+        subcommands: [
+            ConfigCommand.self, ServeCommand.self, StartCommand.self, NotifyCommand.self, HookCommand.self,
+            StatusCommand.self, ListCommand.self, VersionCommand.self, PushWorkerCommand.self,
+        ]
     )
 
     public init() {}

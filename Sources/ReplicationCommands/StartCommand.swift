@@ -2,23 +2,29 @@ import ArgumentParser
 import Foundation
 import Logging
 import ReplicationCore
+import ReplicationDaemon
 import ReplicationGit
 
 /// `replicator start`: full replication of the selected projects (Gerrit's `replication start`).
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
-        abstract: "Run (or with --dry-run, preview) a full sync of the selected projects.",
+        abstract: "Queue (or with --dry-run, preview) a full sync of the selected projects.",
         discussion: """
             Select projects with --all or with patterns in the syntax of remote.NAME.projects (^regex, prefix*, \
-            exact name). Each push runs in its own worker process, bounded by gerrit.sshConnectionTimeout until \
-            connected and by remote.NAME.timeout between signs of progress. With --dry-run, lists each selected \
-            URL's refs, prints the plan and changes nothing. Exit status: 0 when every ref is ok (with --dry-run: \
-            every URL was planned), 1 when anything failed or was rejected, 2 for usage errors.
+            exact name). The full syncs go into the task queue, where the daemon pushes them after \
+            replicationDelay (--now: at once). With --wait, start waits for the first push to every URL and \
+            prints the report; when no daemon runs, start runs those pushes itself. Each push runs in its own \
+            worker process, bounded by gerrit.sshConnectionTimeout until connected and by remote.NAME.timeout \
+            between signs of progress; failed pushes stay queued for the daemon's retries. With --dry-run, lists \
+            each selected URL's refs, prints the plan and changes nothing. Exit status: 0 when every ref is ok \
+            (with --dry-run: every URL was planned; without --wait: queued), 1 when anything failed or was \
+            rejected, 2 for usage errors.
             """
     )
 
     @OptionGroup var options: ConfigOptions
+    @OptionGroup var storeOptions: StoreOptions
 
     @Flag(name: .long, help: "Replicate every project.")
     var all = false
@@ -38,10 +44,10 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print what would be pushed and deleted; push nothing.")
     var dryRun = false
 
-    @Flag(name: .long, help: "Wait until the pushes are done (start always does until the daemon exists).")
+    @Flag(name: .long, help: "Wait for the first push to every URL and report it (pushing itself when no daemon runs).")
     var wait = false
 
-    @Flag(name: .long, help: "Skip replicationDelay (start pushes at once until the daemon exists).")
+    @Flag(name: .long, help: "Skip replicationDelay.")
     var now = false
 
     @Flag(name: .long, help: "Let a full sync delete more refs than remote.NAME.maxDeletions, for this run.")
@@ -92,17 +98,35 @@ struct StartCommand: AsyncParsableCommand {
             guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }
             return
         }
-        let supervisor = PushSupervisor(
-            configPath: self.options.path,
-            connectTimeout: configuration.gerrit.sshConnectionTimeout,
-            allowMassDeletion: self.allowMassDeletion
-        )
-        let report = try await FullReplication(
+        let projects = try selection.projects(in: configuration)
+        let store = try self.storeOptions.open(for: configuration)
+        let events = projects.selected.map {
+            ReplicationEvent(
+                kind: .fullSync,
+                project: $0,
+                remotes: self.remotes,
+                urlSubstring: self.url,
+                immediately: self.now,
+                allowMassDeletion: self.allowMassDeletion
+            )
+        }
+        let ids = try await store.append(events, source: "start", wantsOutcomes: self.wait)
+        guard self.wait else {
+            let where_ = self.storeOptions.location(for: configuration)
+            print("Queued a full sync of \(ids.count) project(s) in \(where_).")
+            for failure in projects.missing { print("error: \(failure.message)") }
+            guard projects.missing.isEmpty else { throw ExitCode(ExitStatus.failure) }
+            return
+        }
+        var report = try await StartWaiter(
+            store: store,
+            events: ids,
             configuration: configuration,
-            selection: selection,
-            supervisor: supervisor,
-            log: ReplicationLog(logger: Self.logger(level: self.logLevel))
+            configPath: self.options.path,
+            expected: events.map { EventExpansion(configuration: configuration).targets(of: $0).count }.reduce(0, +),
+            logger: Self.logger(level: self.logLevel)
         ).run()
+        report.errors.insert(contentsOf: projects.missing, at: 0)
         print(self.json ? try Self.json(report) : report.humanText(pushed: true), terminator: "")
         guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }
     }

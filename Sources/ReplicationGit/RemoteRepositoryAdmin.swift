@@ -74,6 +74,34 @@ package enum RemoteRepositoryAdmin {
     }
 }
 
+extension RemoteRepositoryAdmin {
+    /// Deletes a mirror (Gerrit's `rm -rf` for ssh, a recursive delete for local paths); `false`
+    /// when there was nothing to delete. Refuses paths that could not be a repository of a project.
+    package static func deleteRepository(at url: RemoteURL, channel: SSHAdminChannel) throws(GitError) -> Bool {
+        let path = url.path
+        guard path.count > 1, !path.split(separator: "/").contains("..") else {
+            throw GitError(
+                code: .invalid,
+                function: "deleting the repository",
+                status: -1,
+                message: "refusing to delete '\(path)'"
+            )
+        }
+        guard url.transport == .ssh else {
+            guard FileManager.default.fileExists(atPath: path) else { return false }
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                throw GitError(code: .other, function: "deleting the repository", status: -1, message: "\(error)")
+            }
+            return true
+        }
+        let quoted = ShellQuoting.quote(path)
+        let command = "if [ -e \(quoted) ]; then rm -rf \(quoted) && echo deleted; fi"
+        return try channel.run(command, on: url, purpose: "deleting the repository").contains("deleted")
+    }
+}
+
 /// POSIX shell single quoting: `it's` → `'it'\''s'`.
 package enum ShellQuoting {
     package static func quote(_ text: String) -> String {

@@ -26,6 +26,9 @@ package enum ConfigSchema {
         "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile",
     ]
 
+    /// Replicator's own section.
+    package static let daemonKeys = ["store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout"]
+
     package static let includeKeys = ["path"]
     package static let urlKeys = ["insteadOf", "pushInsteadOf"]
 
@@ -34,6 +37,7 @@ package enum ConfigSchema {
         "gerrit": gerritKeys,
         "replication": replicationKeys,
         "remote": remoteKeys,
+        "replicator": daemonKeys,
         "include": includeKeys,
         "url": urlKeys,
     ]

@@ -179,7 +179,7 @@ extension RemoteConfiguration {
                 unit: .seconds
             )
         )
-        self.replicationRetry = .seconds(60 * reader.int("replicationRetry", default: 1, minimum: 0, unit: .minutes))
+        self.replicationRetry = reader.minutesOrSeconds("replicationRetry", default: 1)
         self.replicationMaxRetries = reader.int(
             "replicationMaxRetries",
             default: context.replication.maxRetries,

@@ -7,6 +7,8 @@ package struct ReplicationConfiguration: Sendable {
     package var fanOutDirectory: String?
     package var gerrit: GerritOptions
     package var replication: ReplicationOptions
+    /// Replicator's `[replicator]` section.
+    package var daemon: DaemonOptions
     package var remotes: [RemoteConfiguration]
     package var skippedRemotes: [String]
     package var diagnostics: [ConfigDiagnostic]
@@ -24,14 +26,18 @@ package struct ReplicationConfiguration: Sendable {
         let entries = loaded.document.entriesBySection()
         var gerritReader = SectionReader(keyPrefix: "gerrit", entries: Self.entries(entries, "gerrit"))
         var replicationReader = SectionReader(keyPrefix: "replication", entries: Self.entries(entries, "replication"))
+        var daemonReader = SectionReader(keyPrefix: "replicator", entries: Self.entries(entries, "replicator"))
         self.mainFile = loaded.mainFile
         self.files = loaded.files
         self.fanOutDirectory = loaded.fanOutDirectory
         self.gerrit = GerritOptions(reading: &gerritReader, configDirectory: configDirectory)
         self.replication = ReplicationOptions(reading: &replicationReader, configDirectory: configDirectory)
+        self.daemon = DaemonOptions(reading: &daemonReader, configDirectory: configDirectory)
         self.remotes = []
         self.skippedRemotes = []
-        self.diagnostics = loaded.diagnostics + gerritReader.diagnostics + replicationReader.diagnostics
+        self.diagnostics =
+            loaded.diagnostics + gerritReader.diagnostics + replicationReader.diagnostics
+            + daemonReader.diagnostics
         let context = RemoteParsingContext(
             configDirectory: configDirectory,
             gerrit: self.gerrit,

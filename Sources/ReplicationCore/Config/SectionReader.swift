@@ -59,6 +59,20 @@ struct SectionReader {
         return value
     }
 
+    /// Gerrit's integer minutes, or (Replicator's extension) a time in seconds or milliseconds such
+    /// as `30 s`, which Gerrit would refuse; `k`/`m`/`g` keep Gerrit's integer meaning.
+    mutating func minutesOrSeconds(_ key: String, default defaultValue: Int) -> Duration {
+        if let raw = self.all(key).last?.value, let value = ConfigValue.duration(raw, defaultUnit: .minutes),
+            ["s", "sec", "second", "seconds", "ms", "milliseconds"].contains(
+                raw.trimmingConfigWhitespace().drop { $0.isNumber }.trimmingConfigWhitespace().lowercased()
+            )
+        {
+            _ = self.single(key)
+            return value
+        }
+        return .seconds(60 * self.int(key, default: defaultValue, minimum: 0, unit: .minutes))
+    }
+
     /// An integer with Gerrit's lower clamp; `unit` names what the number counts, for messages.
     mutating func int(_ key: String, default defaultValue: Int, minimum: Int? = nil, unit: IntegerUnit = .count) -> Int
     {

@@ -35,7 +35,7 @@ package struct EventExpansion: Sendable {
     private func work(for event: ReplicationEvent, on remote: RemoteConfiguration) -> PushWork? {
         switch event.kind {
         case .projectDeleted: return PushWork(deleteProject: true)
-        case .fullSync: return PushWork(fullSync: true)
+        case .fullSync: return PushWork(fullSync: true, allowMassDeletion: event.allowMassDeletion)
         case .headUpdated: return PushWork(updateHead: true)
         case .refUpdated:
             // Gerrit's `wouldPushRef`: a push refspec takes the ref as its source.

@@ -8,13 +8,21 @@ package struct PushWork: Hashable, Sendable, Codable {
     package var refs: Set<String> = []
     /// Move the mirror's HEAD to the source's.
     package var updateHead = false
+    /// A person allowed this full sync to delete more than `maxDeletions` refs.
+    package var allowMassDeletion = false
 
-    package init(deleteProject: Bool = false, fullSync: Bool = false, refs: Set<String> = [], updateHead: Bool = false)
-    {
+    package init(
+        deleteProject: Bool = false,
+        fullSync: Bool = false,
+        refs: Set<String> = [],
+        updateHead: Bool = false,
+        allowMassDeletion: Bool = false
+    ) {
         self.deleteProject = deleteProject
         self.fullSync = fullSync
         self.refs = fullSync ? [] : refs
         self.updateHead = updateHead
+        self.allowMassDeletion = allowMassDeletion
     }
 
     package var isEmpty: Bool { !self.deleteProject && !self.fullSync && self.refs.isEmpty && !self.updateHead }
@@ -29,6 +37,7 @@ package struct PushWork: Hashable, Sendable, Codable {
         self.fullSync = self.fullSync || later.fullSync
         self.refs = self.fullSync ? [] : self.refs.union(later.refs)
         self.updateHead = self.updateHead || later.updateHead
+        self.allowMassDeletion = self.allowMassDeletion || later.allowMassDeletion
     }
 
     /// Refs for log lines and `list`: at most `limit`, then a count of the rest.

@@ -23,6 +23,8 @@ package struct ReplicationEvent: Hashable, Sendable, Codable {
     package var urlSubstring: String?
     /// Skip `replicationDelay` (`start --now`).
     package var immediately: Bool
+    /// Let this full sync delete more than `maxDeletions` refs (`start --allow-mass-deletion`).
+    package var allowMassDeletion: Bool
 
     package init(
         kind: Kind,
@@ -30,7 +32,8 @@ package struct ReplicationEvent: Hashable, Sendable, Codable {
         refs: [String] = [],
         remotes: [String] = [],
         urlSubstring: String? = nil,
-        immediately: Bool = false
+        immediately: Bool = false,
+        allowMassDeletion: Bool = false
     ) {
         self.kind = kind
         self.project = project
@@ -38,6 +41,7 @@ package struct ReplicationEvent: Hashable, Sendable, Codable {
         self.remotes = remotes
         self.urlSubstring = urlSubstring
         self.immediately = immediately
+        self.allowMassDeletion = allowMassDeletion
     }
 
     package static func refUpdated(project: String, refs: [String]) -> Self {

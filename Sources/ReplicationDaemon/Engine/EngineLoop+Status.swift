@@ -31,7 +31,9 @@ extension EngineLoop {
         let pending = self.queue.pending.values.filter { $0.target.remote == remote.name }
         let running = self.queue.running.values.filter { $0.target.remote == remote.name }
         var targets: [PushTarget: DaemonStatus.Target] = [:]
-        let wall = { (instant: ContinuousClock.Instant) in Self.timestamp(wallNow.addingTimeInterval(-(now - instant).seconds)) }
+        let wall = { (instant: ContinuousClock.Instant) in
+            Self.timestamp(wallNow.addingTimeInterval(-(now - instant).seconds))
+        }
         for task in pending + running {
             targets[task.target] = targets[task.target] ?? self.target(task.target, wall: wall)
         }
@@ -40,7 +42,11 @@ extension EngineLoop {
             targets[task.target]?.state = task.isRetrying ? "retrying" : "pending"
         }
         for task in running {
-            targets[task.target]?.inFlight = Self.summary(task, now: now, limit: self.configuration.gerrit.maxRefsToShow)
+            targets[task.target]?.inFlight = Self.summary(
+                task,
+                now: now,
+                limit: self.configuration.gerrit.maxRefsToShow
+            )
             targets[task.target]?.state = "running"
         }
         for (url, health) in self.queue.health where !targets.keys.contains(where: { $0.url == url }) {

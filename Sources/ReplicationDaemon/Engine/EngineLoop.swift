@@ -53,7 +53,9 @@ struct EngineLoop {
 
     private static func policies(of configuration: ReplicationConfiguration) -> [String: SchedulingPolicy] {
         Dictionary(
-            configuration.remotes.map { ($0.name, SchedulingPolicy(remote: $0, replication: configuration.replication)) },
+            configuration.remotes.map {
+                ($0.name, SchedulingPolicy(remote: $0, replication: configuration.replication))
+            },
             uniquingKeysWith: { first, _ in first }
         )
     }
@@ -132,7 +134,11 @@ struct EngineLoop {
         if !planned.isEmpty { try await self.store.recordPlanned(planned) }
         for id in empty {
             self.logger.debug("Event concerns no remote", metadata: ["replication.event": "\(id)"])
-            try await self.store.recordDelivery(of: [], to: PushTarget(remote: "", url: "", project: ""), completed: [id])
+            try await self.store.recordDelivery(
+                of: [],
+                to: PushTarget(remote: "", url: "", project: ""),
+                completed: [id]
+            )
             self.reported.insert(id)
         }
         return actions
@@ -148,7 +154,10 @@ struct EngineLoop {
         self.queue.removeAllPending()
         self.remaining.removeAll()
         self.lastSeen = 0
-        self.logger.notice("Configuration reloaded; pending work re-planned", metadata: ["remotes": "\(fresh.remotes.count)"])
+        self.logger.notice(
+            "Configuration reloaded; pending work re-planned",
+            metadata: ["remotes": "\(fresh.remotes.count)"]
+        )
         return await self.readNewEvents()
     }
 
@@ -170,13 +179,17 @@ struct EngineLoop {
         self.metrics.pushStarted(remote: task.target.remote, delay: now - task.createdAt, retries: task.retries)
         self.logger.info(
             "Replication started",
-            metadata: self.metadata(of: task).merging(["replication.work": "\(task.work.summary(limit: self.maxRefsToShow))"]) { $1 }
+            metadata: self.metadata(of: task).merging([
+                "replication.work": "\(task.work.summary(limit: self.maxRefsToShow))"
+            ]) { $1 }
         )
     }
 
     private var maxRefsToShow: Int { max(self.configuration.gerrit.maxRefsToShow, 2) }
 
-    mutating func finished(_ task: Queue.Task, _ execution: PushExecution, started: ContinuousClock.Instant) async -> [Action] {
+    mutating func finished(_ task: Queue.Task, _ execution: PushExecution, started: ContinuousClock.Instant) async
+        -> [Action]
+    {
         let now = ContinuousClock.now
         self.metrics.pushFinished(
             remote: task.target.remote,
@@ -217,7 +230,9 @@ struct EngineLoop {
             if gaveUp {
                 self.logger.error(
                     "Giving up on replication",
-                    metadata: self.metadata(of: task).merging(["replication.result": "\(result.label)", "error": "\(result.message ?? "")"]) { $1 }
+                    metadata: self.metadata(of: task).merging([
+                        "replication.result": "\(result.label)", "error": "\(result.message ?? "")",
+                    ]) { $1 }
                 )
             }
             await self.delivered(task)
@@ -232,7 +247,10 @@ struct EngineLoop {
         case .targetFailed(let target, let result):
             self.logger.error(
                 "Mirror failing permanently; probing it again with backoff",
-                metadata: ["replication.remote": "\(target.remote)", "replication.url": "\(target.url)", "error": "\(result.message ?? "")"]
+                metadata: [
+                    "replication.remote": "\(target.remote)", "replication.url": "\(target.url)",
+                    "error": "\(result.message ?? "")",
+                ]
             )
         case .targetRecovered(let target):
             self.logger.notice(
@@ -292,10 +310,16 @@ struct EngineLoop {
         guard self.shutdown == nil else { return [] }
         let now = ContinuousClock.now
         let drain = self.configuration.remotes.map { $0.replicationDelay * $0.drainQueueAttempts }.max() ?? .zero
-        self.shutdown = Shutdown(drainUntil: now.advanced(by: drain), stopBy: now.advanced(by: drain + self.options.drainTimeout))
+        self.shutdown = Shutdown(
+            drainUntil: now.advanced(by: drain),
+            stopBy: now.advanced(by: drain + self.options.drainTimeout)
+        )
         self.logger.notice(
             "Shutting down: draining",
-            metadata: ["replication.running": "\(self.queue.running.count)", "replication.pending": "\(self.queue.pending.count)"]
+            metadata: [
+                "replication.running": "\(self.queue.running.count)",
+                "replication.pending": "\(self.queue.pending.count)",
+            ]
         )
         return self.queue.wakeUp(now: now)
     }

@@ -15,8 +15,7 @@ package struct PushExecution: Sendable {
     /// The executor's report, kept for `start --wait` (a push worker's JSON output).
     package var detail: String
 
-    package init(result: PushAttemptResult, refOutcomes: [String: Int] = [:], bytesSent: Int = 0, detail: String = "")
-    {
+    package init(result: PushAttemptResult, refOutcomes: [String: Int] = [:], bytesSent: Int = 0, detail: String = "") {
         self.result = result
         self.refOutcomes = refOutcomes
         self.bytesSent = bytesSent

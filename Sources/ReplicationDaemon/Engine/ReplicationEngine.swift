@@ -65,7 +65,10 @@ package final class ReplicationEngine: Service {
         } onGracefulShutdown: {
             self.continuation.yield(.shutdown)
         }
-        self.logger.notice("Replication engine stopped", metadata: ["replication.pending.events": "\(loop.pendingEvents)"])
+        self.logger.notice(
+            "Replication engine stopped",
+            metadata: ["replication.pending.events": "\(loop.pendingEvents)"]
+        )
     }
 
     private func tick() async {
@@ -81,7 +84,8 @@ package final class ReplicationEngine: Service {
         case .poll:
             actions = await loop.readNewEvents()
         case .tick:
-            if let source = self.source, let fresh = source.reloadIfChanged(rejected: { loop.configurationRejected($0) })
+            if let source = self.source,
+                let fresh = source.reloadIfChanged(rejected: { loop.configurationRejected($0) })
             {
                 actions = await loop.reload(fresh)
             } else {

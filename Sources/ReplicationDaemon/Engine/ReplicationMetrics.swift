@@ -36,8 +36,12 @@ package final class ReplicationMetrics: Sendable {
 
     package func pushFinished(remote: String, result: String, latency: Duration, refOutcomes: [String: Int]) {
         self.metrics(for: remote).latency.recordNanoseconds(latency.nanoseconds)
-        Counter(label: "replication_pushes_total", dimensions: [("remote", remote), ("result", result)], factory: self.factory)
-            .increment()
+        Counter(
+            label: "replication_pushes_total",
+            dimensions: [("remote", remote), ("result", result)],
+            factory: self.factory
+        )
+        .increment()
         for (status, count) in refOutcomes where count > 0 {
             Counter(
                 label: "replication_ref_updates_total",
@@ -73,8 +77,16 @@ package final class ReplicationMetrics: Sendable {
                 latency: Timer(label: "replication_latency", dimensions: dimensions, factory: self.factory),
                 delay: Timer(label: "replication_delay", dimensions: dimensions, factory: self.factory),
                 retries: Recorder(label: "replication_retries", dimensions: dimensions, factory: self.factory),
-                depth: CoreMetrics.Gauge(label: "replication_queue_depth", dimensions: dimensions, factory: self.factory),
-                inFlight: CoreMetrics.Gauge(label: "replication_in_flight", dimensions: dimensions, factory: self.factory)
+                depth: CoreMetrics.Gauge(
+                    label: "replication_queue_depth",
+                    dimensions: dimensions,
+                    factory: self.factory
+                ),
+                inFlight: CoreMetrics.Gauge(
+                    label: "replication_in_flight",
+                    dimensions: dimensions,
+                    factory: self.factory
+                )
             )
             cache[remote] = made
             return made

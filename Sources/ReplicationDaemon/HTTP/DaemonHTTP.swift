@@ -25,7 +25,10 @@ package enum DaemonHTTP {
                 let decoded = try await intake.accept(Data(body.readableBytesView), source: "http")
                 return try Self.json(.accepted, Accepted(accepted: decoded.events.count, ignored: decoded.ignored))
             } catch let error as EventIntakeError {
-                throw HTTPError(HTTPResponse.Status(code: error.httpStatus), message: "\(error.code.rawValue): \(error.message)")
+                throw HTTPError(
+                    HTTPResponse.Status(code: error.httpStatus),
+                    message: "\(error.code.rawValue): \(error.message)"
+                )
             }
         }
         protected.get("status") { _, _ in try Self.json(.ok, statusBoard.status) }

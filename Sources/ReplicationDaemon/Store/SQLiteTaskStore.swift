@@ -114,7 +114,9 @@ package final class SQLiteTaskStore: TaskStore {
         for row in rows {
             let text: String = row["event"]
             let project = (try? JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)))?.project ?? ""
-            result[row["event_id"], default: []].insert(PushTarget(remote: row["remote"], url: row["url"], project: project))
+            result[row["event_id"], default: []].insert(
+                PushTarget(remote: row["remote"], url: row["url"], project: project)
+            )
         }
         return result
     }
@@ -131,7 +133,8 @@ package final class SQLiteTaskStore: TaskStore {
         try await self.database.write { db in
             for id in events {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO deliveries (event_id, remote, url) SELECT id, ?, ? FROM events WHERE id = ?",
+                    sql:
+                        "INSERT OR IGNORE INTO deliveries (event_id, remote, url) SELECT id, ?, ? FROM events WHERE id = ?",
                     arguments: [target.remote, target.url, id]
                 )
             }
@@ -162,7 +165,8 @@ package final class SQLiteTaskStore: TaskStore {
         try await self.database.read { db in
             try events.map { id in
                 let planned = try Int.fetchOne(db, sql: "SELECT planned FROM events WHERE id = ?", arguments: [id])
-                let isPending = try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) ?? false
+                let isPending =
+                    try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) ?? false
                 let outcomes = try String.fetchAll(
                     db,
                     sql: "SELECT outcome FROM outcomes WHERE event_id = ? ORDER BY remote, url",

@@ -1,0 +1,54 @@
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+import Synchronization
+
+/// `gerrit.autoReload`: notices when the configuration files (main, includes, fan-out directory)
+/// change, loads them, and hands over the new configuration only when it has no errors.
+final class FileConfigurationSource: ConfigurationSource {
+    private let path: String
+    private let box: ConfigurationBox
+    private let fingerprint: Mutex<[String: Date]>
+
+    init(path: String, box: ConfigurationBox) {
+        self.path = path
+        self.box = box
+        self.fingerprint = Mutex(Self.fingerprint(of: box.current))
+    }
+
+    func reloadIfChanged(rejected: (String) -> Void) -> ReplicationConfiguration? {
+        let current = self.box.current
+        guard current.gerrit.autoReload else { return nil }
+        let seen = Self.fingerprint(of: current)
+        let changed = self.fingerprint.withLock { fingerprint in
+            guard fingerprint != seen else { return false }
+            fingerprint = seen
+            return true
+        }
+        guard changed else { return nil }
+        let fresh = ReplicationConfiguration.load(path: self.path, fileSystem: LocalConfigFileSystem())
+        guard fresh.isUsable else {
+            rejected(fresh.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
+            return nil
+        }
+        self.box.replace(fresh)
+        self.fingerprint.withLock { $0 = Self.fingerprint(of: fresh) }
+        return fresh
+    }
+
+    /// Modification times of every file read, and of the fan-out directory's entries.
+    private static func fingerprint(of configuration: ReplicationConfiguration) -> [String: Date] {
+        var paths = configuration.files + [configuration.mainFile]
+        if let directory = configuration.fanOutDirectory {
+            paths.append(directory)
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            paths += entries.map { "\(directory)/\($0)" }
+        }
+        var result: [String: Date] = [:]
+        for path in paths {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            result[path] = attributes?[.modificationDate] as? Date ?? .distantPast
+        }
+        return result
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+
+/// `replicator hook post-receive`: install as (or call from) a repository's `hooks/post-receive`.
+struct HookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook",
+        abstract: "Git hooks that queue ref updates for replication.",
+        subcommands: [PostReceiveHook.self]
+    )
+}
+
+/// Reads `OLD NEW REF` lines as git passes them and queues one event with every ref.
+struct PostReceiveHook: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "post-receive",
+        abstract: "Queue the refs git passes on standard input (OLD NEW REF per line).",
+        discussion: """
+            Without --project, the project is the repository git runs the hook in ($GIT_DIR, else the current \
+            directory), relative to gerrit.basePath. Exit status 1 (git only prints it) when the queue cannot \
+            take the event.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("The project, when not the hook's repository.", valueName: "name"))
+    var project: String?
+
+    func run() async throws {
+        let configuration = try ReplicationConfiguration.loadForCommand(self.options)
+        let project = try self.project ?? Self.projectOfCurrentRepository(basePath: configuration.gerrit.basePath)
+        if let problem = ProjectName.problem(with: project) {
+            throw ValidationError("invalid project '\(project)': \(problem)")
+        }
+        try RefArguments.requireProject(project, in: configuration)
+        let refs = try Self.refs(from: FileHandle.standardInput.readDataToEndOfFile())
+        guard !refs.isEmpty else { return }
+        let store = try self.storeOptions.open(for: configuration)
+        _ = try await store.append([.refUpdated(project: project, refs: refs)], source: "hook", wantsOutcomes: false)
+    }
+
+    /// The ref names of `OLD NEW REF` lines.
+    static func refs(from input: Data) throws -> [String] {
+        let lines = String(decoding: input, as: UTF8.self).split(whereSeparator: \.isNewline)
+        let refs = try lines.map { line in
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, fields[0].count == fields[1].count else {
+                throw ValidationError("expected 'OLD NEW REF' on standard input, got '\(line)'")
+            }
+            return String(fields[2])
+        }
+        return try RefArguments.normalize(refs)
+    }
+
+    private static func projectOfCurrentRepository(basePath: String) throws -> String {
+        let directory = ProcessInfo.processInfo.environment["GIT_DIR"] ?? FileManager.default.currentDirectoryPath
+        let path = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        let base = URL(fileURLWithPath: basePath).standardizedFileURL.resolvingSymlinksInPath().path
+        guard path.hasPrefix(base + "/"), path.hasSuffix(".git") else {
+            throw ValidationError("\(path) is not a repository under gerrit.basePath \(base); pass --project")
+        }
+        return String(path.dropFirst(base.count + 1).dropLast(".git".count))
+    }
+}

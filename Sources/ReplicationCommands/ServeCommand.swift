@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReplicationCore
+import ReplicationDaemon
+import ReplicationGit
+
+/// `replicator serve`: the daemon. Takes events over HTTP (and `--events-from`), keeps them in the
+/// durable queue, and pushes them to the mirrors until they are all there.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the replication daemon.",
+        discussion: """
+            Serves POST /events, GET /status, GET /healthz, GET /healthz/caught-up and GET /metrics on --listen \
+            (default replicator.listen, else \(DaemonOptions.defaultListen)). Listening beyond loopback requires \
+            replicator.bearerToken. SIGTERM or SIGINT drain: running pushes get replicator.drainTimeout to finish; \
+            whatever is left stays queued for the next start.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("HTTP address.", valueName: "host:port"))
+    var listen: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also read Gerrit stream-events JSON lines from standard input (-) or from a shell command.",
+            valueName: "- | command"
+        )
+    )
+    var eventsFrom: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level on standard error.", valueName: "level"))
+    var logLevel: LogLevelOption = .info
+
+    func run() async throws {
+        let configuration = try ReplicationConfiguration.loadForCommand(self.options)
+        let address = try ListenAddress(parsing: self.listen ?? configuration.daemon.listen)
+        guard address.isLoopback || configuration.daemon.bearerToken != nil else {
+            throw ValidationError(
+                "listening on \(address) (beyond loopback) requires replicator.bearerToken in the configuration"
+            )
+        }
+        var logger = Logger(label: "replicator") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = self.logLevel.level
+        LibGit2.initialize()
+        let store = try self.storeOptions.open(for: configuration)
+        let daemon = try await Daemon.build(
+            configuration: configuration,
+            configPath: self.options.path,
+            store: store,
+            storeLocation: self.storeOptions.location(for: configuration),
+            address: address,
+            eventsFrom: self.eventsFrom,
+            logger: logger
+        )
+        try await daemon.run()
+    }
+}
+
+/// `HOST:PORT`, with `[v6]:PORT`.
+struct ListenAddress: CustomStringConvertible {
+    var host: String
+    var port: Int
+
+    init(parsing text: String) throws {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("invalid listen address '\(text)': expected HOST:PORT")
+        }
+        self.host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        self.port = port
+    }
+
+    var isLoopback: Bool { ["127.0.0.1", "localhost", "::1"].contains(self.host) || self.host.hasPrefix("127.") }
+
+    var description: String { "\(self.host):\(self.port)" }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import ReplicationCore
+import ReplicationDaemon
+
+/// `start --wait`: the first attempt at every target of the queued full syncs, reported as before.
+/// When a daemon holds the store it does the pushes and this only watches; otherwise this process
+/// runs an engine limited to these events and stops when each has been tried everywhere.
+struct StartWaiter {
+    let store: any TaskStore
+    let events: [Int64]
+    let configuration: ReplicationConfiguration
+    let configPath: String
+    let expected: Int
+    let logger: Logger
+
+    func run() async throws -> PlanReport {
+        let progress = ProgressDisplay(total: self.expected)
+        if let lease = try await self.store.acquireExecutorLease(wait: false) {
+            defer { lease.release() }
+            try await self.runEngine(progress: progress)
+        } else {
+            self.logger.notice("A replicator daemon runs pushes from this store; waiting for its results")
+        }
+        var shown = 0
+        while true {
+            let states = try await self.store.progress(of: self.events)
+            let outcomes = states.flatMap(\.outcomes)
+            for outcome in outcomes.dropFirst(shown) { progress.finished(outcome) }
+            shown = max(shown, outcomes.count)
+            if states.allSatisfy(\.isReported) {
+                try await self.store.removeOutcomes(of: self.events)
+                var report = PlanReport()
+                for outcome in outcomes { report.add(outcome) }
+                return report
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func runEngine(progress: ProgressDisplay) async throws {
+        var options = EngineOptions()
+        options.onlyEvents = Set(self.events)
+        options.stopWhenReported = true
+        let engine = ReplicationEngine(
+            store: self.store,
+            executor: WorkerPushExecutor(
+                configuration: ConfigurationBox(self.configuration),
+                supervisor: PushSupervisor(
+                    configPath: self.configPath,
+                    connectTimeout: self.configuration.gerrit.sshConnectionTimeout
+                )
+            ),
+            configuration: self.configuration,
+            options: options,
+            logger: self.logger
+        )
+        try await engine.run()
+    }
+}

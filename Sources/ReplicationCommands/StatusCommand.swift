@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+
+/// `replicator status`: the daemon's `/status`, or what the queue holds when no daemon answers.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the replication queue: per remote and URL, pending and running pushes, failures.",
+        discussion: "Exit status: 0 when the daemon answered, 1 when it did not (the queue's summary is printed)."
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("The daemon's HTTP address.", valueName: "host:port"))
+    var listen: String?
+
+    @Flag(name: .long, help: "Print JSON (the daemon's /status document).")
+    var json = false
+
+    func run() async throws {
+        let configuration = try ReplicationConfiguration.loadForCommand(self.options)
+        let client = try DaemonClient(configuration: configuration, listen: self.listen)
+        if let status = try await client.status() {
+            print(self.json ? try Self.encode(status) : Self.text(status), terminator: "")
+            return
+        }
+        let summary = try await self.storeOptions.open(for: configuration).summary()
+        let location = self.storeOptions.location(for: configuration)
+        if self.json {
+            print(try Self.encode(NotRunning(daemon: "not running", store: location, queue: summary)), terminator: "")
+        } else {
+            let age = summary.oldestStoredAt.map { ", oldest \(Int(Date().timeIntervalSince1970 - $0)) s" } ?? ""
+            print("daemon: not running at \(client.address)")
+            print("store: \(location): \(summary.pendingEvents) pending event(s)\(age)")
+        }
+        throw ExitCode(ExitStatus.failure)
+    }
+
+    private struct NotRunning: Encodable {
+        var daemon: String
+        var store: String
+        var queue: StoreSummary
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
+    static func text(_ status: DaemonStatus) -> String {
+        var lines = [
+            "daemon: \(status.ready ? "ready" : "starting"), \(status.caughtUp ? "caught up" : "behind")",
+            "pending events: \(status.pendingEvents)"
+                + (status.oldestPendingSeconds.map { String(format: ", oldest %.0f s", $0) } ?? ""),
+        ]
+        if let error = status.configurationError { lines.append("configuration change rejected: \(error)") }
+        for remote in status.remotes {
+            lines.append("")
+            lines.append(
+                "remote \(remote.name): \(remote.queueDepth) pending, \(remote.inFlight)/\(remote.threads) running"
+            )
+            for target in remote.targets {
+                var line = "  \(target.url) [\(target.state)]"
+                if let success = target.lastSuccess { line += " last success \(success)" }
+                if target.consecutiveFailures > 0 { line += ", \(target.consecutiveFailures) failure(s) in a row" }
+                lines.append(line)
+                if let error = target.lastError { lines.append("    last error (\(error.class)): \(error.message)") }
+                if let blocked = target.blocked { lines.append("    blocked: \(blocked)") }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

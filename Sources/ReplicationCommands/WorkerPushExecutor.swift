@@ -1,0 +1,100 @@
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+import Synchronization
+
+/// The daemon's ``PushExecutor``: each push in a supervised `push-worker` process, its output
+/// classified for the scheduler (reference §2.11's retry matrix).
+struct WorkerPushExecutor: PushExecutor {
+    let configuration: ConfigurationBox
+    let supervisor: PushSupervisor
+
+    func push(_ work: PushWork, to target: PushTarget) async -> PushExecution {
+        guard let remote = self.configuration.current.remote(named: target.remote),
+            let url = try? RemoteURL(parsing: target.url)
+        else {
+            return PushExecution(result: .sourceMissing("remote \(target.remote) is no longer configured"))
+        }
+        let replicationTarget = ReplicationTarget(project: target.project, remote: remote, url: url)
+        let cancelled = Atomic(false)
+        let output = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // The supervisor blocks its thread while the worker runs; keep that off the pool.
+                Thread.detachNewThread {
+                    let output = self.supervisor.push(replicationTarget, work: work) {
+                        cancelled.load(ordering: .relaxed)
+                    }
+                    continuation.resume(returning: output)
+                }
+            }
+        } onCancel: {
+            cancelled.store(true, ordering: .relaxed)
+        }
+        return PushExecution(output)
+    }
+}
+
+extension PushExecution {
+    init(_ output: PushWorkerOutput) {
+        let detail = (try? JSONEncoder().encode(output)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        var outcomes: [String: Int] = [:]
+        for result in output.report?.results ?? [] { outcomes[result.status.rawValue, default: 0] += 1 }
+        self.init(
+            result: output.attemptResult,
+            refOutcomes: outcomes,
+            bytesSent: output.report?.bytesSent ?? 0,
+            detail: detail
+        )
+    }
+}
+
+extension PushWorkerOutput {
+    /// `permanent` failures need a person (keys, host keys, a mirror that may not be created);
+    /// everything else may go away by itself.
+    static func errorClass(of code: String) -> String {
+        ["authentication", "hostKey", "repositoryNotFound", "invalid", SourceMissing.code].contains(code)
+            ? "permanent" : "transient"
+    }
+
+    var attemptResult: PushAttemptResult {
+        if let error {
+            if error.code == SourceMissing.code { return .sourceMissing(error.message) }
+            return Self.errorClass(of: error.code) == "permanent"
+                ? .permanentFailure(code: error.code, message: error.message)
+                : .transientFailure(code: error.code, message: error.message)
+        }
+        guard let report else { return .succeeded }
+        if let blocked = report.plan.blocked { return .blocked(blocked) }
+        if let failure = report.failure { return .transientFailure(code: "network", message: failure) }
+        if report.hasUpdateRefFailure {
+            return .updateRefFailed(
+                Self.describe(report.results.filter { RefResult.isUpdateRefFailure($0.message ?? "") })
+            )
+        }
+        let unconfirmed = report.results.filter { $0.status == .failed }
+        if !unconfirmed.isEmpty { return .transientFailure(code: "network", message: Self.describe(unconfirmed)) }
+        let rejected = report.results.filter { $0.status == .rejected }
+        return rejected.isEmpty ? .succeeded : .refsRejected(Self.describe(rejected))
+    }
+
+    private static func describe(_ results: [RefResult]) -> String {
+        let shown = results.prefix(3).map { "\($0.update.destination): \($0.message ?? $0.status.rawValue)" }
+        let more = results.count > 3 ? " (+\(results.count - 3) more)" : ""
+        return shown.joined(separator: "; ") + more
+    }
+}
+
+/// The configuration the daemon runs with; replaced on reload, read by every push.
+final class ConfigurationBox: Sendable {
+    private let value: Mutex<ReplicationConfiguration>
+
+    init(_ configuration: ReplicationConfiguration) {
+        self.value = Mutex(configuration)
+    }
+
+    var current: ReplicationConfiguration { self.value.withLock { $0 } }
+
+    func replace(_ configuration: ReplicationConfiguration) {
+        self.value.withLock { $0 = configuration }
+    }
+}

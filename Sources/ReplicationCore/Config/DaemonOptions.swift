@@ -1,0 +1,48 @@
+/// Replicator's own `[replicator]` section (an extension; Gerrit has none): where the daemon keeps
+/// its queue and how it listens. Command-line options override these.
+package struct DaemonOptions: Hashable, Sendable {
+    /// Default HTTP address: loopback only.
+    package static let defaultListen = "127.0.0.1:8418"
+
+    /// The SQLite file (or a `postgres://` URL) holding the queue.
+    package var store: String
+    /// `HOST:PORT` for the HTTP interface.
+    package var listen = Self.defaultListen
+    /// Required as `Authorization: Bearer …` when set; mandatory when listening beyond loopback.
+    package var bearerToken: String?
+    /// Pending work older than this fails `/healthz/caught-up`.
+    package var caughtUpThreshold = Duration.seconds(300)
+    /// How long running pushes get to finish at shutdown before they are stopped and left queued.
+    package var drainTimeout = Duration.seconds(30)
+
+    /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
+    /// site layout (`etc/replication.config`, `git/`, `data/`).
+    package static func defaultStore(configDirectory: String) -> String {
+        PathText.resolve("../data/replicator/tasks.sqlite", against: configDirectory)
+    }
+
+    package init(store: String) {
+        self.store = store
+    }
+
+    init(reading reader: inout SectionReader, configDirectory: String) {
+        self.init(store: Self.defaultStore(configDirectory: configDirectory))
+        if let store = reader.string("store"), !store.isEmpty {
+            self.store = store.hasPrefix("postgres://") ? store : PathText.resolve(store, against: configDirectory)
+        }
+        if let listen = reader.string("listen"), !listen.isEmpty { self.listen = listen }
+        if let token = reader.string("bearerToken"), !token.isEmpty { self.bearerToken = token }
+        self.caughtUpThreshold = reader.duration("caughtUpThreshold", default: .seconds(300), defaultUnit: .seconds)
+        self.drainTimeout = reader.duration("drainTimeout", default: .seconds(30), defaultUnit: .seconds)
+    }
+
+    package var effectiveOptions: [EffectiveOption] {
+        [
+            EffectiveOption("store", .string(self.store), isExtension: true),
+            EffectiveOption("listen", .string(self.listen), isExtension: true),
+            EffectiveOption("bearerToken", .string(self.bearerToken.map { _ in "(set)" }), isExtension: true),
+            EffectiveOption("caughtUpThreshold", .duration(self.caughtUpThreshold), isExtension: true),
+            EffectiveOption("drainTimeout", .duration(self.drainTimeout), isExtension: true),
+        ]
+    }
+}
