@@ -1,0 +1,59 @@
+import ReplicationCore
+import Testing
+
+struct EventExpansionTests {
+    static func configuration(_ text: String) -> ReplicationConfiguration {
+        ReplicationConfiguration.load(path: "/site/etc/replication.config", fileSystem: InMemoryFileSystem(["/site/etc/replication.config": text]))
+    }
+
+    static let config = Self.configuration(
+        """
+        [remote "github"]
+          url = git@github.com:org/${name}.git
+          push = +refs/heads/*:refs/heads/*
+          projects = app*
+        [remote "backup"]
+          url = /backup/${name}.git
+          url = ssh://b2/${name}.git
+          push = +refs/*:refs/*
+          replicateProjectDeletions = true
+          replicatePermissions = false
+        """
+    )
+
+    @Test func refUpdatesGoToEveryURLWhoseRefspecsAndProjectsMatch() {
+        let targets = EventExpansion(configuration: Self.config).targets(of: .refUpdated(project: "app1", refs: ["refs/heads/main", "refs/tags/v1"]))
+        let byURL = Dictionary(uniqueKeysWithValues: targets.map { ($0.target.url, $0.work.refs) })
+        #expect(byURL["git@github.com:org/app1.git"] == ["refs/heads/main"])
+        #expect(byURL["/backup/app1.git"] == ["refs/heads/main", "refs/tags/v1"])
+        #expect(byURL["ssh://b2/app1.git"] == ["refs/heads/main", "refs/tags/v1"])
+    }
+
+    @Test func refsNoRefspecTakesAndMetaConfigWithoutReplicatePermissionsAreDropped() {
+        let targets = EventExpansion(configuration: Self.config).targets(of: .refUpdated(project: "other", refs: ["refs/meta/config"]))
+        #expect(targets.isEmpty)
+    }
+
+    @Test func projectDeletionsGoOnlyToRemotesThatReplicateThemAndTheProject() {
+        let targets = EventExpansion(configuration: Self.config).targets(of: ReplicationEvent(kind: .projectDeleted, project: "app1"))
+        #expect(Set(targets.map(\.target.remote)) == ["backup"])
+        #expect(targets.allSatisfy { $0.work == PushWork(deleteProject: true) })
+    }
+
+    @Test func fullSyncsHonourRemoteAndURLSelection() {
+        let event = ReplicationEvent(kind: .fullSync, project: "app1", remotes: ["backup"], urlSubstring: "b2")
+        let targets = EventExpansion(configuration: Self.config).targets(of: event)
+        #expect(targets.map(\.target.url) == ["ssh://b2/app1.git"])
+        #expect(targets.first?.work.fullSync == true)
+    }
+
+    @Test(arguments: ["", "/abs", "a/../b", "..", "a//b", "./a", "a\u{0}b"])
+    func namesThatEscapeBasePathAreRefused(name: String) {
+        #expect(ProjectName.problem(with: name) != nil)
+    }
+
+    @Test(arguments: ["app", "team/app", "a.b/c-d_e"])
+    func ordinaryNamesAreAccepted(name: String) {
+        #expect(ProjectName.problem(with: name) == nil)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+import Testing
+
+struct GerritEventDecoderTests {
+    let decoder = GerritEventDecoder()
+
+    @Test func refUpdatedWithFullAndShortRefNames() throws {
+        let body = """
+            {"type":"ref-updated","refUpdate":{"oldRev":"0","newRev":"1","refName":"refs/tags/v1","project":"a/b"}}
+            {"type":"ref-updated","refUpdate":{"refName":"master","project":"a/b"}}
+            {"type":"patchset-created","change":{}}
+            """
+        let decoded = try self.decoder.decode(Data(body.utf8))
+        #expect(decoded.events.map(\.refs) == [["refs/tags/v1"], ["refs/heads/master"]])
+        #expect(decoded.ignored == 1)
+    }
+
+    @Test func arraysAndOtherKinds() throws {
+        let body = """
+            [{"type":"project-head-updated","projectName":"p","oldHead":"refs/heads/a","newHead":"refs/heads/b"},
+             {"type":"project-deleted","projectName":"p"}]
+            """
+        let decoded = try self.decoder.decode(Data(body.utf8))
+        #expect(decoded.events.map(\.kind) == [.headUpdated, .projectDeleted])
+    }
+
+    @Test(arguments: [
+        ("{not json", EventIntakeError.Code.malformed),
+        ("{\"type\":\"bogus\"}", .unknownType),
+        ("{\"refUpdate\":{}}", .malformed),
+        ("{\"type\":\"ref-updated\",\"refUpdate\":{\"refName\":\"main\",\"project\":\"../etc\"}}", .invalidProject),
+        ("{\"type\":\"ref-updated\",\"refUpdate\":{\"refName\":\"main\",\"project\":\"/abs\"}}", .invalidProject),
+        ("{\"type\":\"ref-updated\",\"refUpdate\":{\"refName\":\"refs/heads/a..b\",\"project\":\"p\"}}", .invalidRef),
+        ("[1]", .malformed),
+        ("", .malformed),
+    ])
+    func refusals(body: String, code: EventIntakeError.Code) {
+        #expect {
+            try self.decoder.decode(Data(body.utf8))
+        } throws: { error in
+            (error as? EventIntakeError)?.code == code
+        }
+    }
+
+    @Test func oneBadEventRefusesTheWholeBody() {
+        let body = """
+            {"type":"ref-updated","refUpdate":{"refName":"main","project":"p"}}
+            {"type":"bogus"}
+            """
+        #expect(throws: EventIntakeError.self) { try self.decoder.decode(Data(body.utf8)) }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+import Testing
+
+/// What every ``TaskStore`` must do; each implementation's suite runs these against a fresh store.
+enum TaskStoreContract {
+    static let target = PushTarget(remote: "mirror", url: "/m/p.git", project: "p")
+    static let second = PushTarget(remote: "mirror", url: "ssh://h/p.git", project: "p")
+
+    static func appendedEventsComeBackInOrderWithIncreasingIds(_ store: any TaskStore) async throws {
+        let events = [
+            ReplicationEvent.refUpdated(project: "p", refs: ["refs/heads/a"]),
+            ReplicationEvent(kind: .fullSync, project: "q", remotes: ["r"], urlSubstring: "x", immediately: true),
+        ]
+        let ids = try await store.append(events, source: "test", wantsOutcomes: false)
+        #expect(ids.count == 2 && ids[0] < ids[1])
+        let stored = try await store.events(after: 0, limit: 10)
+        #expect(stored.map(\.event) == events)
+        #expect(stored.map(\.id) == ids)
+        #expect(try await store.events(after: ids[0], limit: 10).map(\.id) == [ids[1]])
+        #expect(try await store.events(after: 0, limit: 1).map(\.id) == [ids[0]])
+    }
+
+    static func deliveriesAreRememberedAndCompletedEventsLeave(_ store: any TaskStore) async throws {
+        let ids = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+        try await store.recordDelivery(of: ids, to: Self.target, completed: [])
+        #expect(try await store.events(after: 0, limit: 10).first?.delivered == [Self.target])
+        #expect(try await store.summary().pendingEvents == 1)
+        try await store.recordDelivery(of: ids, to: Self.second, completed: ids)
+        #expect(try await store.events(after: 0, limit: 10).isEmpty)
+        #expect(try await store.summary() == StoreSummary(pendingEvents: 0, oldestStoredAt: nil))
+    }
+
+    static func idsAreNeverReusedAfterDeletion(_ store: any TaskStore) async throws {
+        let first = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+        try await store.recordDelivery(of: first, to: Self.target, completed: first)
+        let second = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+        #expect(second[0] > first[0])
+    }
+
+    static func outcomesAreKeptOnlyForEventsThatWantThem(_ store: any TaskStore) async throws {
+        let waited = try await store.append([ReplicationEvent(kind: .fullSync, project: "p")], source: "start", wantsOutcomes: true)
+        let plain = try await store.append([ReplicationEvent(kind: .fullSync, project: "p")], source: "t", wantsOutcomes: false)
+        try await store.recordPlanned([waited[0]: 2])
+        let first = PushOutcomeRecord(target: Self.target, result: "ok", detail: "{}")
+        try await store.recordOutcome(first, for: waited + plain)
+        // Only the first attempt counts.
+        try await store.recordOutcome(PushOutcomeRecord(target: Self.target, result: "transient", detail: ""), for: waited)
+        var progress = try await store.progress(of: waited + plain)
+        #expect(progress[0].planned == 2 && progress[0].outcomes == [first] && !progress[0].isReported)
+        #expect(progress[1].outcomes.isEmpty)
+        try await store.recordOutcome(PushOutcomeRecord(target: Self.second, result: "ok", detail: "{}"), for: waited)
+        try await store.recordDelivery(of: waited, to: Self.second, completed: waited)
+        progress = try await store.progress(of: waited)
+        #expect(progress[0].isReported && !progress[0].isPending && progress[0].outcomes.count == 2)
+        try await store.removeOutcomes(of: waited)
+        #expect(try await store.progress(of: waited)[0].outcomes.isEmpty)
+    }
+
+    static func oneExecutorAtATime(_ store: any TaskStore) async throws {
+        let lease = try #require(try await store.acquireExecutorLease(wait: false))
+        #expect(try await store.acquireExecutorLease(wait: false) == nil)
+        lease.release()
+        let again = try await store.acquireExecutorLease(wait: false)
+        #expect(again != nil)
+        again?.release()
+    }
+}
+
+struct SQLiteTaskStoreTests {
+    private func withStore(_ body: (SQLiteTaskStore) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(try SQLiteTaskStore(path: directory.appendingPathComponent("tasks.sqlite").path))
+    }
+
+    @Test func appendedEventsComeBackInOrder() async throws {
+        try await self.withStore(TaskStoreContract.appendedEventsComeBackInOrderWithIncreasingIds)
+    }
+
+    @Test func deliveriesAndCompletion() async throws {
+        try await self.withStore(TaskStoreContract.deliveriesAreRememberedAndCompletedEventsLeave)
+    }
+
+    @Test func idsAreNeverReused() async throws {
+        try await self.withStore(TaskStoreContract.idsAreNeverReusedAfterDeletion)
+    }
+
+    @Test func outcomes() async throws {
+        try await self.withStore(TaskStoreContract.outcomesAreKeptOnlyForEventsThatWantThem)
+    }
+
+    @Test func executorLease() async throws {
+        try await self.withStore(TaskStoreContract.oneExecutorAtATime)
+    }
+
+    @Test func eventsSurviveReopening() async throws {
+        try await self.withStore { store in
+            let ids = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+            let reopened = try SQLiteTaskStore(path: store.path)
+            #expect(try await reopened.events(after: 0, limit: 10).map(\.id) == ids)
+        }
+    }
+}
