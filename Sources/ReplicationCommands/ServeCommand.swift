@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = self.logLevel.level
         LibGit2.initialize()
         let store = try self.storeOptions.open(for: configuration)
-        let daemon = try await Daemon.build(
+        let daemon = try await DaemonAssembly.build(
             configuration: configuration,
             configPath: self.options.path,
             store: store,

@@ -39,12 +39,20 @@ extension PushExecution {
         let detail = (try? JSONEncoder().encode(output)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         var outcomes: [String: Int] = [:]
         for result in output.report?.results ?? [] { outcomes[result.status.rawValue, default: 0] += 1 }
+        if let upToDate = output.report?.plan.upToDate, upToDate > 0 { outcomes["up-to-date", default: 0] += upToDate }
+        var notes: [String: String] = [:]
+        if output.report?.createdRepository == true { notes["repository.created"] = "true" }
+        if let deleted = output.deletedRepository { notes["repository.deleted"] = "\(deleted)" }
+        if let head = output.updatedHead { notes["head"] = head }
         self.init(
             result: output.attemptResult,
             refOutcomes: outcomes,
             bytesSent: output.report?.bytesSent ?? 0,
-            detail: detail
+            detail: detail,
+            notes: notes
         )
+        self.refProblems = (output.report?.results ?? []).filter { $0.status == .rejected || $0.status == .failed }
+            .map { RefProblem(ref: $0.update.destination, status: $0.status.rawValue, reason: $0.message ?? "") }
     }
 }
 

@@ -61,7 +61,7 @@ struct StartPushTests {
 
     @Test func leavesEveryMirrorEqualToItsSourceAndThenPushesNothing() throws {
         let site = try Self.makeSite()
-        let first = try ReplicatorProcess.run(["start", "--all", "--wait", "--config", site.config])
+        let first = try ReplicatorProcess.run(["start", "--wait", "--now", "--all", "--config", site.config])
         #expect(first.status == 0, "\(first.standardOutput)\(first.standardError)")
         for project in ["alpha", "team/beta"] {
             var local = try GitFixtures.refs(of: site.mirror("local", project))
@@ -76,7 +76,7 @@ struct StartPushTests {
             )
         }
         #expect(try Command.git(["symbolic-ref", "HEAD"], in: site.mirror("local", "team/beta")) == "refs/heads/main")
-        let logLines = first.standardError.split(separator: "\n").filter { $0.contains("Replication completed") }
+        let logLines = first.standardError.split(separator: "\n").filter { $0.contains("Replication finished") }
         #expect(logLines.count == 4, "one replication-log line per push: \(first.standardError)")
         #expect(
             logLines.contains {
@@ -84,7 +84,7 @@ struct StartPushTests {
             }
         )
 
-        let second = try ReplicatorProcess.run(["start", "--all", "--wait", "--json", "--config", site.config])
+        let second = try ReplicatorProcess.run(["start", "--wait", "--now", "--all", "--json", "--config", site.config])
         #expect(second.status == 0)
         let plans =
             try #require(try JSONSerialization.jsonObject(with: Data(second.standardOutput.utf8)) as? [String: Any])[
@@ -106,7 +106,7 @@ struct StartPushTests {
             in: site.directory.path("git/alpha.git")
         )
         try Command.git(["config", "receive.denyDeletes", "true"], in: mirror)
-        let result = try ReplicatorProcess.run(["start", "alpha", "--remote", "ssh", "--json", "--config", site.config])
+        let result = try ReplicatorProcess.run(["start", "--wait", "--now", "alpha", "--remote", "ssh", "--json", "--config", site.config])
         #expect(result.status == 1, "a rejected ref fails the run")
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
@@ -149,7 +149,7 @@ struct StartPushTests {
         let clock = ContinuousClock()
         let started = clock.now
         let result = try ReplicatorProcess.run([
-            "start", "alpha", "--json", "--config", site.directory.path("etc/stuck.config"),
+            "start", "--wait", "--now", "alpha", "--json", "--config", site.directory.path("etc/stuck.config"),
         ])
         #expect(clock.now - started < .seconds(15), "bounded by the connect timeout")
         #expect(result.status == 1)
@@ -172,7 +172,7 @@ struct StartPushTests {
             refs: [("refs/heads/develop", "d")]
         )
         try Command.git(["symbolic-ref", "HEAD", "refs/heads/develop"], in: site.directory.path("git/\(project).git"))
-        let result = try ReplicatorProcess.run(["start", project, "--remote", "ssh", "--json", "--config", site.config])
+        let result = try ReplicatorProcess.run(["start", "--wait", "--now", project, "--remote", "ssh", "--json", "--config", site.config])
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
@@ -188,7 +188,7 @@ struct StartPushTests {
     @Test func failsCleanlyWhenAMirrorIsMissingAndMayNotBeCreated() throws {
         let site = try Self.makeSite(sshExtra: "  createMissingRepositories = false\n")
         try FileManager.default.removeItem(atPath: site.mirror("ssh", "alpha"))
-        let result = try ReplicatorProcess.run(["start", "alpha", "--remote", "ssh", "--json", "--config", site.config])
+        let result = try ReplicatorProcess.run(["start", "--wait", "--now", "alpha", "--remote", "ssh", "--json", "--config", site.config])
         #expect(result.status == 1)
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
@@ -204,7 +204,7 @@ struct StartPushTests {
         let source = site.directory.path("git/alpha.git")
         try Command.git(["update-ref", "refs/heads/develop", "refs/heads/main"], in: source)
         try Command.git(["symbolic-ref", "HEAD", "refs/heads/develop"], in: source)
-        let first = try ReplicatorProcess.run(["start", "alpha", "--json", "--config", site.config])
+        let first = try ReplicatorProcess.run(["start", "--wait", "--now", "alpha", "--json", "--config", site.config])
         #expect(first.status == 0, "\(first.standardOutput)")
         for kind in ["local", "ssh"] {
             #expect(
@@ -218,7 +218,7 @@ struct StartPushTests {
             ]
             as? [[String: Any]]
         #expect(plans?.map { $0["updatedHead"] as? String } == ["refs/heads/develop", "refs/heads/develop"])
-        let second = try ReplicatorProcess.run(["start", "alpha", "--json", "--config", site.config])
+        let second = try ReplicatorProcess.run(["start", "--wait", "--now", "alpha", "--json", "--config", site.config])
         let again =
             try #require(try JSONSerialization.jsonObject(with: Data(second.standardOutput.utf8)) as? [String: Any])[
                 "plans"
@@ -252,7 +252,7 @@ struct StartPushTests {
             to: "etc/alias.config"
         )
         let result = try ReplicatorProcess.run(
-            ["start", "alpha", "--config", site.directory.path("etc/alias.config")],
+            ["start", "--wait", "--now", "alpha", "--config", site.directory.path("etc/alias.config")],
             environment: ["HOME": home.path]
         )
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
@@ -287,7 +287,7 @@ struct StartPushTests {
             to: "etc/agent.config"
         )
         let result = try ReplicatorProcess.run(
-            ["start", "alpha", "--config", site.directory.path("etc/agent.config")],
+            ["start", "--wait", "--now", "alpha", "--config", site.directory.path("etc/agent.config")],
             environment: ["HOME": home.path, "SSH_AUTH_SOCK": socket]
         )
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
@@ -301,7 +301,7 @@ struct StartPushTests {
     @Test func showsProgressOnATerminalOnly() throws {
         let site = try Self.makeSite()
         let command = [
-            ReplicatorProcess.executable.path, "start", "--all", "--log-level", "error", "--config", site.config,
+            ReplicatorProcess.executable.path, "start", "--wait", "--now", "--all", "--log-level", "error", "--config", site.config,
         ]
         let terminal = try Command.run(
             "script",
@@ -309,7 +309,7 @@ struct StartPushTests {
         )
         #expect(terminal.status == 0, "\(terminal.standardOutput)")
         #expect(terminal.standardOutput.contains("pushes 4/4, 11 refs pushed"), "\(terminal.standardOutput)")
-        let piped = try ReplicatorProcess.run(["start", "--all", "--log-level", "error", "--config", site.config])
+        let piped = try ReplicatorProcess.run(["start", "--wait", "--now", "--all", "--log-level", "error", "--config", site.config])
         #expect(!piped.standardError.contains("pushes "), "no progress line when standard error is not a terminal")
     }
 }

@@ -288,8 +288,23 @@ struct EngineLoop {
         for (status, count) in execution.refOutcomes.sorted(by: { $0.key < $1.key }) {
             metadata["replication.refs.\(status)"] = "\(count)"
         }
-        if let message = execution.result.message { metadata["error"] = "\(message)" }
-        self.logger.info("Replication finished", metadata: metadata)
+        for (key, value) in execution.notes { metadata["replication.\(key)"] = "\(value)" }
+        switch execution.result {
+        case .succeeded, .refsRejected:
+            self.logger.info("Replication finished", metadata: metadata)
+        default:
+            metadata["replication.error"] = "\(execution.result.message ?? "")"
+            metadata["replication.error.class"] = "\(execution.result.label)"
+            if let code = execution.result.code { metadata["replication.error.code"] = "\(code)" }
+            self.logger.warning("Replication failed", metadata: metadata)
+        }
+        for problem in execution.refProblems {
+            var refMetadata = self.metadata(of: task)
+            refMetadata["replication.ref"] = "\(problem.ref)"
+            refMetadata["replication.ref.status"] = "\(problem.status)"
+            refMetadata["replication.ref.reason"] = "\(problem.reason)"
+            self.logger.warning("Ref not replicated", metadata: refMetadata)
+        }
     }
 
     private func metadata(of task: Queue.Task) -> Logger.Metadata {

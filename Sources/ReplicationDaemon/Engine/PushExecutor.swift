@@ -14,12 +14,36 @@ package struct PushExecution: Sendable {
     package var bytesSent: Int
     /// The executor's report, kept for `start --wait` (a push worker's JSON output).
     package var detail: String
+    /// Facts for the audit line (`repository.created`, `head`, …).
+    package var notes: [String: String]
+    /// Refs that were refused or not confirmed, each logged on its own line.
+    package var refProblems: [RefProblem] = []
 
-    package init(result: PushAttemptResult, refOutcomes: [String: Int] = [:], bytesSent: Int = 0, detail: String = "") {
+    package init(
+        result: PushAttemptResult,
+        refOutcomes: [String: Int] = [:],
+        bytesSent: Int = 0,
+        detail: String = "",
+        notes: [String: String] = [:]
+    ) {
         self.result = result
         self.refOutcomes = refOutcomes
         self.bytesSent = bytesSent
         self.detail = detail
+        self.notes = notes
+    }
+}
+
+/// A ref the mirror did not take.
+package struct RefProblem: Hashable, Sendable {
+    package var ref: String
+    package var status: String
+    package var reason: String
+
+    package init(ref: String, status: String, reason: String) {
+        self.ref = ref
+        self.status = status
+        self.reason = reason
     }
 }
 

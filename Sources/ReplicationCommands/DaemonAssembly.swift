@@ -8,7 +8,7 @@ import UnixSignals
 
 /// The composition root of `serve`: wires the store, the libgit2 push workers, the engine, the
 /// HTTP interface and the optional stream-events reader into one service group.
-struct Daemon {
+struct DaemonAssembly {
     let group: ServiceGroup
     let lease: any ExecutorLease
 
@@ -20,7 +20,7 @@ struct Daemon {
         address: ListenAddress,
         eventsFrom: String?,
         logger: Logger
-    ) async throws -> Daemon {
+    ) async throws -> DaemonAssembly {
         let lease = try await Self.lease(store, location: storeLocation, logger: logger)
         let box = ConfigurationBox(configuration)
         let executor = WorkerPushExecutor(
@@ -85,7 +85,7 @@ struct Daemon {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        return Daemon(group: group, lease: lease)
+        return DaemonAssembly(group: group, lease: lease)
     }
 
     func run() async throws {
