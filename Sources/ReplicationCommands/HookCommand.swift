@@ -48,12 +48,17 @@ struct PostReceiveHook: AsyncParsableCommand {
         let lines = String(decoding: input, as: UTF8.self).split(whereSeparator: \.isNewline)
         let refs = try lines.map { line in
             let fields = line.split(separator: " ")
-            guard fields.count == 3, fields[0].count == fields[1].count else {
+            guard fields.count == 3, fields[0...1].allSatisfy(Self.isObjectID) else {
                 throw ValidationError("expected 'OLD NEW REF' on standard input, got '\(line)'")
             }
             return String(fields[2])
         }
         return try RefArguments.normalize(refs)
+    }
+
+    /// SHA-1 or SHA-256 object ids, in hexadecimal.
+    private static func isObjectID(_ text: Substring) -> Bool {
+        [40, 64].contains(text.count) && text.allSatisfy(\.isHexDigit)
     }
 
     private static func projectOfCurrentRepository(basePath: String) throws -> String {

@@ -106,7 +106,9 @@ struct StartPushTests {
             in: site.directory.path("git/alpha.git")
         )
         try Command.git(["config", "receive.denyDeletes", "true"], in: mirror)
-        let result = try ReplicatorProcess.run(["start", "--wait", "--now", "alpha", "--remote", "ssh", "--json", "--config", site.config])
+        let result = try ReplicatorProcess.run([
+            "start", "--wait", "--now", "alpha", "--remote", "ssh", "--json", "--config", site.config,
+        ])
         #expect(result.status == 1, "a rejected ref fails the run")
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
@@ -172,7 +174,9 @@ struct StartPushTests {
             refs: [("refs/heads/develop", "d")]
         )
         try Command.git(["symbolic-ref", "HEAD", "refs/heads/develop"], in: site.directory.path("git/\(project).git"))
-        let result = try ReplicatorProcess.run(["start", "--wait", "--now", project, "--remote", "ssh", "--json", "--config", site.config])
+        let result = try ReplicatorProcess.run([
+            "start", "--wait", "--now", project, "--remote", "ssh", "--json", "--config", site.config,
+        ])
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
@@ -188,7 +192,9 @@ struct StartPushTests {
     @Test func failsCleanlyWhenAMirrorIsMissingAndMayNotBeCreated() throws {
         let site = try Self.makeSite(sshExtra: "  createMissingRepositories = false\n")
         try FileManager.default.removeItem(atPath: site.mirror("ssh", "alpha"))
-        let result = try ReplicatorProcess.run(["start", "--wait", "--now", "alpha", "--remote", "ssh", "--json", "--config", site.config])
+        let result = try ReplicatorProcess.run([
+            "start", "--wait", "--now", "alpha", "--remote", "ssh", "--json", "--config", site.config,
+        ])
         #expect(result.status == 1)
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
@@ -301,7 +307,8 @@ struct StartPushTests {
     @Test func showsProgressOnATerminalOnly() throws {
         let site = try Self.makeSite()
         let command = [
-            ReplicatorProcess.executable.path, "start", "--wait", "--now", "--all", "--log-level", "error", "--config", site.config,
+            ReplicatorProcess.executable.path, "start", "--wait", "--now", "--all", "--log-level", "error", "--config",
+            site.config,
         ]
         let terminal = try Command.run(
             "script",
@@ -309,7 +316,9 @@ struct StartPushTests {
         )
         #expect(terminal.status == 0, "\(terminal.standardOutput)")
         #expect(terminal.standardOutput.contains("pushes 4/4, 11 refs pushed"), "\(terminal.standardOutput)")
-        let piped = try ReplicatorProcess.run(["start", "--wait", "--now", "--all", "--log-level", "error", "--config", site.config])
+        let piped = try ReplicatorProcess.run([
+            "start", "--wait", "--now", "--all", "--log-level", "error", "--config", site.config,
+        ])
         #expect(!piped.standardError.contains("pushes "), "no progress line when standard error is not a terminal")
     }
 }

@@ -23,7 +23,11 @@ enum TaskStoreContract {
     }
 
     static func deliveriesAreRememberedAndCompletedEventsLeave(_ store: any TaskStore) async throws {
-        let ids = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+        let ids = try await store.append(
+            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+            source: "t",
+            wantsOutcomes: false
+        )
         try await store.recordDelivery(of: ids, to: Self.target, completed: [])
         #expect(try await store.events(after: 0, limit: 10).first?.delivered == [Self.target])
         #expect(try await store.summary().pendingEvents == 1)
@@ -33,20 +37,39 @@ enum TaskStoreContract {
     }
 
     static func idsAreNeverReusedAfterDeletion(_ store: any TaskStore) async throws {
-        let first = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+        let first = try await store.append(
+            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+            source: "t",
+            wantsOutcomes: false
+        )
         try await store.recordDelivery(of: first, to: Self.target, completed: first)
-        let second = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+        let second = try await store.append(
+            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+            source: "t",
+            wantsOutcomes: false
+        )
         #expect(second[0] > first[0])
     }
 
     static func outcomesAreKeptOnlyForEventsThatWantThem(_ store: any TaskStore) async throws {
-        let waited = try await store.append([ReplicationEvent(kind: .fullSync, project: "p")], source: "start", wantsOutcomes: true)
-        let plain = try await store.append([ReplicationEvent(kind: .fullSync, project: "p")], source: "t", wantsOutcomes: false)
+        let waited = try await store.append(
+            [ReplicationEvent(kind: .fullSync, project: "p")],
+            source: "start",
+            wantsOutcomes: true
+        )
+        let plain = try await store.append(
+            [ReplicationEvent(kind: .fullSync, project: "p")],
+            source: "t",
+            wantsOutcomes: false
+        )
         try await store.recordPlanned([waited[0]: 2])
         let first = PushOutcomeRecord(target: Self.target, result: "ok", detail: "{}")
         try await store.recordOutcome(first, for: waited + plain)
         // Only the first attempt counts.
-        try await store.recordOutcome(PushOutcomeRecord(target: Self.target, result: "transient", detail: ""), for: waited)
+        try await store.recordOutcome(
+            PushOutcomeRecord(target: Self.target, result: "transient", detail: ""),
+            for: waited
+        )
         var progress = try await store.progress(of: waited + plain)
         #expect(progress[0].planned == 2 && progress[0].outcomes == [first] && !progress[0].isReported)
         #expect(progress[1].outcomes.isEmpty)
@@ -97,7 +120,11 @@ struct SQLiteTaskStoreTests {
 
     @Test func eventsSurviveReopening() async throws {
         try await self.withStore { store in
-            let ids = try await store.append([.refUpdated(project: "p", refs: ["refs/heads/a"])], source: "t", wantsOutcomes: false)
+            let ids = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: "t",
+                wantsOutcomes: false
+            )
             let reopened = try SQLiteTaskStore(path: store.path)
             #expect(try await reopened.events(after: 0, limit: 10).map(\.id) == ids)
         }

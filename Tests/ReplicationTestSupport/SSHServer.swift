@@ -33,21 +33,27 @@ package final class SSHServer: @unchecked Sendable {
         if getuid() == 0 {
             try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         }
-        // sshd daemonizes: a long-lived child of this process would make Foundation's process monitor
-        // block in wait4() on it, so no other Process could ever be reaped.
-        let started = try Command.run(
-            "/usr/sbin/sshd",
-            ["-f", directory.path("sshd_config"), "-E", directory.path("sshd.log")]
-        )
-        guard started.status == 0 else { throw Command.Failure(description: "sshd failed: \(started.standardError)") }
-        try Self.waitForListener(port: self.port)
-        self.pid = try Self.readPID(directory.path("sshd.pid"))
+        try self.start()
         let hostKey = try String(contentsOfFile: directory.path("host_ed25519.pub"), encoding: .utf8)
             .split(separator: " ").prefix(2).joined(separator: " ")
         try "[127.0.0.1]:\(self.port) \(hostKey)\n".write(toFile: self.knownHosts, atomically: true, encoding: .utf8)
     }
 
     deinit { self.stop() }
+
+    /// Starts sshd (again, after ``stop()``) on the same port with the same keys.
+    package func start() throws {
+        // sshd daemonizes: a long-lived child of this process would make Foundation's process monitor
+        // block in wait4() on it, so no other Process could ever be reaped.
+        try? FileManager.default.removeItem(atPath: self.directory.path("sshd.pid"))
+        let started = try Command.run(
+            "/usr/sbin/sshd",
+            ["-f", self.directory.path("sshd_config"), "-E", self.directory.path("sshd.log")]
+        )
+        guard started.status == 0 else { throw Command.Failure(description: "sshd failed: \(started.standardError)") }
+        try Self.waitForListener(port: self.port)
+        self.pid = try Self.readPID(self.directory.path("sshd.pid"))
+    }
 
     package func stop() {
         guard let pid = self.pid else { return }

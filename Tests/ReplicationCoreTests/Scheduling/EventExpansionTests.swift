@@ -3,7 +3,10 @@ import Testing
 
 struct EventExpansionTests {
     static func configuration(_ text: String) -> ReplicationConfiguration {
-        ReplicationConfiguration.load(path: "/site/etc/replication.config", fileSystem: InMemoryFileSystem(["/site/etc/replication.config": text]))
+        ReplicationConfiguration.load(
+            path: "/site/etc/replication.config",
+            fileSystem: InMemoryFileSystem(["/site/etc/replication.config": text])
+        )
     }
 
     static let config = Self.configuration(
@@ -22,7 +25,9 @@ struct EventExpansionTests {
     )
 
     @Test func refUpdatesGoToEveryURLWhoseRefspecsAndProjectsMatch() {
-        let targets = EventExpansion(configuration: Self.config).targets(of: .refUpdated(project: "app1", refs: ["refs/heads/main", "refs/tags/v1"]))
+        let targets = EventExpansion(configuration: Self.config).targets(
+            of: .refUpdated(project: "app1", refs: ["refs/heads/main", "refs/tags/v1"])
+        )
         let byURL = Dictionary(uniqueKeysWithValues: targets.map { ($0.target.url, $0.work.refs) })
         #expect(byURL["git@github.com:org/app1.git"] == ["refs/heads/main"])
         #expect(byURL["/backup/app1.git"] == ["refs/heads/main", "refs/tags/v1"])
@@ -30,12 +35,16 @@ struct EventExpansionTests {
     }
 
     @Test func refsNoRefspecTakesAndMetaConfigWithoutReplicatePermissionsAreDropped() {
-        let targets = EventExpansion(configuration: Self.config).targets(of: .refUpdated(project: "other", refs: ["refs/meta/config"]))
+        let targets = EventExpansion(configuration: Self.config).targets(
+            of: .refUpdated(project: "other", refs: ["refs/meta/config"])
+        )
         #expect(targets.isEmpty)
     }
 
     @Test func projectDeletionsGoOnlyToRemotesThatReplicateThemAndTheProject() {
-        let targets = EventExpansion(configuration: Self.config).targets(of: ReplicationEvent(kind: .projectDeleted, project: "app1"))
+        let targets = EventExpansion(configuration: Self.config).targets(
+            of: ReplicationEvent(kind: .projectDeleted, project: "app1")
+        )
         #expect(Set(targets.map(\.target.remote)) == ["backup"])
         #expect(targets.allSatisfy { $0.work == PushWork(deleteProject: true) })
     }

@@ -27,9 +27,15 @@ struct ReplicationQueueTests {
 
     @Test func eventsForOneURLCoalesceForReplicationDelayWithoutExtendingIt() {
         var queue = TestQueue(policies: Self.policy(delay: 15))
-        #expect(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).isEmpty)
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .isEmpty
+        )
         let later = ManualInstant.seconds(10)
-        #expect(queue.enqueue(Self.refs("refs/heads/b"), for: Self.target, events: [2], createdAt: later, now: later).isEmpty)
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/b"), for: Self.target, events: [2], createdAt: later, now: later)
+                .isEmpty
+        )
         #expect(queue.wakeUp(now: .seconds(14)).isEmpty)
         let started = queue.wakeUp(now: .seconds(15)).started
         #expect(started.count == 1)
@@ -50,15 +56,28 @@ struct ReplicationQueueTests {
 
     @Test func immediatelySkipsTheDelay() {
         var queue = TestQueue(policies: Self.policy(delay: 60))
-        let actions = queue.enqueue(PushWork(fullSync: true), for: Self.target, events: [1], createdAt: .zero, immediately: true, now: .zero)
+        let actions = queue.enqueue(
+            PushWork(fullSync: true),
+            for: Self.target,
+            events: [1],
+            createdAt: .zero,
+            immediately: true,
+            now: .zero
+        )
         #expect(actions.started.count == 1)
     }
 
     @Test func workArrivingDuringAPushWaitsForItThenRunsWithoutPolling() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0, threads: 4))
-        let first = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
+        let first = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
         // Same ref again while it is in flight: a second push after the first, never lost.
-        #expect(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [2], createdAt: .zero, now: .seconds(1)).isEmpty)
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [2], createdAt: .zero, now: .seconds(1))
+                .isEmpty
+        )
         #expect(queue.wakeUp(now: .seconds(100)).isEmpty)
         let actions = queue.pushFinished(first.id, result: .succeeded, now: .seconds(101))
         #expect(actions.contains(.delivered(first, .succeeded, gaveUp: false)))
@@ -67,8 +86,14 @@ struct ReplicationQueueTests {
 
     @Test func aReplayOfTheRunningPushsEventIsIgnored() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0))
-        _ = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
-        #expect(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).isEmpty)
+        _ = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .isEmpty
+        )
         #expect(queue.pending.isEmpty)
     }
 
@@ -77,14 +102,25 @@ struct ReplicationQueueTests {
         policies["backup"] = policies["mirror"]
         var queue = TestQueue(policies: policies)
         let backup = PushTarget(remote: "backup", url: "/srv/p.git", project: "p")
-        #expect(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.count == 1)
-        #expect(queue.enqueue(Self.refs("refs/heads/a"), for: Self.other, events: [2], createdAt: .zero, now: .zero).isEmpty)
-        #expect(queue.enqueue(Self.refs("refs/heads/a"), for: backup, events: [3], createdAt: .zero, now: .zero).started.count == 1)
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.count == 1
+        )
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.other, events: [2], createdAt: .zero, now: .zero).isEmpty
+        )
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/a"), for: backup, events: [3], createdAt: .zero, now: .zero).started
+                .count == 1
+        )
     }
 
     @Test func transientFailuresRetryWithGrowingBackoffUntilMaxRetries() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(10), maxRetries: 3))
-        var task = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
+        var task = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
         var now = ManualInstant.zero
         let failure = PushAttemptResult.transientFailure(code: "network", message: "connection refused")
         for expectedWait in [10, 20, 40] {
@@ -105,7 +141,13 @@ struct ReplicationQueueTests {
     }
 
     @Test func backoffStopsGrowing() {
-        let policy = SchedulingPolicy(replicationDelay: .zero, replicationRetry: .seconds(60), maxRetries: 0, updateRefErrorMaxRetries: 0, threads: 1)
+        let policy = SchedulingPolicy(
+            replicationDelay: .zero,
+            replicationRetry: .seconds(60),
+            maxRetries: 0,
+            updateRefErrorMaxRetries: 0,
+            threads: 1
+        )
         #expect(policy.backoff(afterFailures: 1) == .seconds(60))
         #expect(policy.backoff(afterFailures: 5) == .seconds(960))
         #expect(policy.backoff(afterFailures: 50) == .seconds(960))
@@ -113,21 +155,30 @@ struct ReplicationQueueTests {
 
     @Test func updateRefFailuresGiveUpAtOnceByDefault() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0))
-        let task = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
+        let task = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
         let result = PushAttemptResult.updateRefFailed("refs/heads/a: failed to lock")
         #expect(queue.pushFinished(task.id, result: result, now: .zero) == [.delivered(task, result, gaveUp: true)])
     }
 
     @Test func updateRefFailuresRetryUpToTheirOwnLimit() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(1), updateRef: 1))
-        var task = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
+        var task = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
         let result = PushAttemptResult.updateRefFailed("failed to update ref")
         guard case .retryScheduled = queue.pushFinished(task.id, result: result, now: .zero).first else {
             Issue.record("expected a retry")
             return
         }
         task = try #require(queue.wakeUp(now: .seconds(1)).started.first)
-        #expect(queue.pushFinished(task.id, result: result, now: .seconds(1)).first == .delivered(task, result, gaveUp: true))
+        #expect(
+            queue.pushFinished(task.id, result: result, now: .seconds(1)).first
+                == .delivered(task, result, gaveUp: true)
+        )
     }
 
     @Test(arguments: [
@@ -137,7 +188,10 @@ struct ReplicationQueueTests {
     ])
     func finalOutcomesAreNotRetried(result: PushAttemptResult) throws {
         var queue = TestQueue(policies: Self.policy(delay: 0))
-        let task = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
+        let task = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
         let actions = queue.pushFinished(task.id, result: result, now: .zero)
         guard case .delivered = actions.first else {
             Issue.record("expected a delivery, got \(actions)")
@@ -148,7 +202,10 @@ struct ReplicationQueueTests {
 
     @Test func permanentFailuresAreReportedOnceAndProbedForever() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(1), maxRetries: 1))
-        var task = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
+        var task = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
         let failure = PushAttemptResult.permanentFailure(code: "authentication", message: "denied")
         var now = ManualInstant.zero
         var reports = 0
@@ -168,7 +225,10 @@ struct ReplicationQueueTests {
 
     @Test func aRetryAbsorbsWorkThatArrivedMeanwhile() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(30)))
-        let task = try #require(queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero).started.first)
+        let task = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
         _ = queue.enqueue(Self.refs("refs/heads/b"), for: Self.target, events: [2], createdAt: .zero, now: .seconds(1))
         _ = queue.pushFinished(task.id, result: .transientFailure(code: "network", message: "reset"), now: .seconds(2))
         #expect(queue.wakeUp(now: .seconds(31)).isEmpty)

@@ -1,0 +1,301 @@
+import Foundation
+import ReplicationTestSupport
+import Testing
+
+/// `replicator serve` on loopback with a real sshd mirror, fed Gerrit events over HTTP.
+@Suite(.timeLimit(.minutes(3)))
+struct DaemonEndToEndTests {
+    /// A source project `p`, an ssh mirror (mirror = true, with a pull ref of its own) and a local
+    /// mirror (replicateDeletions = true, mirror = false), and a running daemon.
+    final class Site {
+        let directory: TemporaryDirectory
+        let server: SSHServer
+        let port: Int
+        var daemon: BackgroundProcess?
+
+        var config: String { self.directory.path("etc/replication.config") }
+        var source: String { self.directory.path("git/p.git") }
+        var sshMirror: String { self.directory.path("ssh/p.git") }
+        var localMirror: String { self.directory.path("local/p.git") }
+        var base: String { "http://127.0.0.1:\(self.port)" }
+
+        init(delay: Int = 0, retry: String = "1 s", extra: String = "") throws {
+            self.directory = try TemporaryDirectory("serve")
+            self.server = try SSHServer()
+            self.port = try SSHServer.freePort()
+            try GitFixtures.makeRepository(
+                at: self.directory.path("git/p.git"),
+                refs: [("refs/heads/main", "one"), ("refs/tags/v1", "tag")]
+            )
+            try GitFixtures.makeRepository(at: self.directory.path("ssh/p.git"), refs: [("refs/pull/1/head", "pr")])
+            try self.directory.write(
+                """
+                [gerrit]
+                  basePath = ../git
+                [remote "ssh"]
+                  url = \(self.server.url(self.directory.path("ssh")))/${name}.git
+                  push = +refs/heads/*:refs/heads/*
+                  push = +refs/tags/*:refs/tags/*
+                  push = +refs/changes/*:refs/changes/*
+                  mirror = true
+                  replicationDelay = \(delay)
+                  replicationRetry = \(retry)
+                  replicateProjectDeletions = true
+                  identityFile = \(self.server.clientKey)
+                  knownHostsFile = \(self.server.knownHosts)
+                [remote "local"]
+                  url = ../local/${name}.git
+                  push = +refs/heads/*:refs/heads/*
+                  push = +refs/tags/*:refs/tags/*
+                  replicateDeletions = true
+                  replicationDelay = 0
+                \(extra)
+                """,
+                to: "etc/replication.config"
+            )
+        }
+
+        func serve() throws {
+            let daemon = try BackgroundProcess(
+                ReplicatorProcess.executable.path,
+                ["serve", "--config", self.config, "--listen", "127.0.0.1:\(self.port)", "--log-level", "debug"],
+                log: self.directory.path("serve.log")
+            )
+            self.daemon = daemon
+            let up = eventually(timeout: .seconds(20)) { (try? HTTPClient.get("\(self.base)/healthz"))?.status == 200 }
+            #expect(up, "the daemon did not come up: \(daemon.log)")
+        }
+
+        func post(_ body: String) throws -> HTTPClient.Response {
+            try HTTPClient.post("\(self.base)/events", body)
+        }
+
+        func refUpdated(_ ref: String, project: String = "p") -> String {
+            #"{"type":"ref-updated","refUpdate":{"project":"\#(project)","refName":"\#(ref)"}}"#
+        }
+
+        func git(_ arguments: [String]) throws {
+            _ = try Command.git(["--git-dir", self.source] + arguments)
+        }
+
+        func commit(_ ref: String, _ message: String) throws {
+            let tree = try Command.git(["--git-dir", self.source, "hash-object", "-t", "tree", "-w", "/dev/null"])
+            let commit = try Command.git(["--git-dir", self.source, "commit-tree", tree, "-m", message])
+            try self.git(["update-ref", ref, commit])
+        }
+
+        func status() throws -> [String: Any] {
+            let response = try HTTPClient.get("\(self.base)/status")
+            return try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        }
+
+        var log: String { self.daemon?.log ?? "" }
+
+        deinit {
+            self.daemon?.signal(SIGKILL)
+            self.daemon?.wait()
+        }
+    }
+
+    @Test func mirrorsConvergeOnGerritEvents() throws {
+        let site = try Site()
+        try site.serve()
+
+        try site.commit("refs/heads/feature", "feature")
+        #expect(try site.post(site.refUpdated("feature")).status == 202)
+        #expect(eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/feature"] != nil }, "\(site.log)")
+        #expect(eventually { (try? GitFixtures.refs(of: site.localMirror))?["refs/heads/feature"] != nil })
+
+        try site.commit("refs/changes/01/1/1", "patch set")
+        try site.commit("refs/changes/01/1/meta", "meta")
+        let lines = site.refUpdated("refs/changes/01/1/1") + "\n" + site.refUpdated("refs/changes/01/1/meta") + "\n"
+        let accepted = try site.post(lines)
+        #expect(accepted.status == 202 && accepted.body.contains(#""accepted":2"#), "\(accepted.body)")
+        #expect(
+            eventually {
+                let refs = (try? GitFixtures.refs(of: site.sshMirror)) ?? [:]
+                return refs["refs/changes/01/1/1"] != nil && refs["refs/changes/01/1/meta"] != nil
+            }
+        )
+
+        try site.git(["update-ref", "-d", "refs/tags/v1"])
+        #expect(try site.post(site.refUpdated("refs/tags/v1")).status == 202)
+        #expect(eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/tags/v1"] == nil }, "mirror = true")
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.localMirror))?["refs/tags/v1"] == nil },
+            "replicateDeletions = true, mirror = false"
+        )
+        #expect(
+            try GitFixtures.refs(of: site.sshMirror)["refs/pull/1/head"] != nil,
+            "refs/pull/* is outside the refspecs"
+        )
+
+        try site.git(["symbolic-ref", "HEAD", "refs/heads/feature"])
+        let head =
+            #"{"type":"project-head-updated","projectName":"p","oldHead":"refs/heads/main","newHead":"refs/heads/feature"}"#
+        #expect(try site.post(head).status == 202)
+        #expect(
+            eventually {
+                (try? Command.git(["--git-dir", site.sshMirror, "symbolic-ref", "HEAD"])) == "refs/heads/feature"
+            }
+        )
+        #expect(
+            eventually {
+                (try? Command.git(["--git-dir", site.localMirror, "symbolic-ref", "HEAD"])) == "refs/heads/feature"
+            }
+        )
+
+        #expect(try site.post(#"{"type":"project-deleted","projectName":"p"}"#).status == 202)
+        #expect(eventually { !FileManager.default.fileExists(atPath: site.sshMirror) }, "replicateProjectDeletions")
+        #expect(FileManager.default.fileExists(atPath: site.localMirror), "the local remote does not delete projects")
+
+        let metrics = try HTTPClient.get("\(site.base)/metrics").body
+        #expect(metrics.contains(#"replication_pushes_total{remote="ssh",result="ok"}"#), "\(metrics)")
+        #expect(metrics.contains("replication_latency_count"))
+        #expect(site.log.contains("Replication finished"))
+    }
+
+    @Test func malformedEventsAreRefusedAndNothingElseIsDisturbed() throws {
+        let site = try Site()
+        try site.serve()
+        let refusals: [(String, Int, String)] = [
+            ("{not json", 400, "malformed"),
+            (#"{"type":"surprise"}"#, 400, "unknown-type"),
+            (site.refUpdated("main", project: "../etc"), 400, "invalid-project"),
+            (site.refUpdated("main", project: "/etc"), 400, "invalid-project"),
+            (site.refUpdated("main", project: "nosuch"), 404, "unknown-project"),
+            (String(repeating: " ", count: 5 << 20), 413, ""),
+        ]
+        for (body, status, reason) in refusals {
+            let response = try site.post(body)
+            #expect(response.status == status, "\(body.prefix(60)): \(response.body)")
+            #expect(reason.isEmpty || response.body.contains(reason), "\(response.body)")
+        }
+        try site.commit("refs/heads/after", "after")
+        #expect(try site.post(site.refUpdated("after")).status == 202)
+        #expect(eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/after"] != nil }, "\(site.log)")
+        #expect(
+            try site.status()["pendingEvents"] as? Int == 0
+                || eventually { (try? site.status()["pendingEvents"] as? Int) == 0 }
+        )
+    }
+
+    /// SIGKILL while events stream in and pushes run: every acknowledged update arrives after a restart,
+    /// and so do updates queued with `notify` and the post-receive hook while the daemon was down.
+    @Test func nothingAcknowledgedIsLostWhenTheDaemonIsKilled() throws {
+        // A one-second replicationDelay keeps work pending when the kill comes.
+        let site = try Site(delay: 1)
+        try site.serve()
+        var acknowledged: [String] = []
+        for index in 0..<40 {
+            let ref = "refs/heads/b\(index)"
+            try site.commit(ref, "b\(index)")
+            if try site.post(site.refUpdated(ref)).status == 202 { acknowledged.append(ref) }
+            if index == 25 { site.daemon?.signal(SIGKILL) }
+            if index >= 25 { break }
+        }
+        site.daemon?.wait()
+        #expect(acknowledged.count == 26)
+        let queued = try ReplicatorProcess.run([
+            "status", "--json", "--config", site.config, "--listen", "127.0.0.1:\(site.port)",
+        ])
+        #expect(queued.status == 1 && queued.standardOutput.contains("not running"), "\(queued.standardOutput)")
+        #expect(!queued.standardOutput.contains(#""pendingEvents" : 0"#), "work was pending at the kill")
+        try site.commit("refs/heads/notified", "n")
+        let notify = try ReplicatorProcess.run([
+            "notify", "--config", site.config, "--project", "p", "--ref", "notified",
+        ])
+        #expect(notify.status == 0, "\(notify.standardError)")
+        try site.commit("refs/heads/hooked", "h")
+        let hook = try Command.run(
+            "/bin/sh",
+            [
+                "-c",
+                "printf '%s %s refs/heads/hooked\\n' 0 1 | '\(ReplicatorProcess.executable.path)' hook post-receive --config '\(site.config)' --project p",
+            ]
+        )
+        #expect(hook.status != 0, "lines that are not OLD NEW REF are refused")
+        let zero = String(repeating: "0", count: 40)
+        let good = try Command.run(
+            "/bin/sh",
+            [
+                "-c",
+                "printf '%s %s refs/heads/hooked\\n' \(zero) \(zero) | '\(ReplicatorProcess.executable.path)' hook post-receive --config '\(site.config)' --project p",
+            ]
+        )
+        #expect(good.status == 0, "\(good.standardError)")
+
+        try site.serve()
+        let expected = acknowledged + ["refs/heads/notified", "refs/heads/hooked"]
+        let arrived = eventually(timeout: .seconds(60)) {
+            let refs = (try? GitFixtures.refs(of: site.sshMirror)) ?? [:]
+            return expected.allSatisfy { refs[$0] != nil }
+        }
+        let missing = expected.filter { (try? GitFixtures.refs(of: site.sshMirror))?[$0] == nil }
+        #expect(arrived, "missing on the mirror: \(missing)\n\(site.log)")
+        #expect(eventually { (try? site.status()["pendingEvents"] as? Int) == 0 })
+    }
+
+    /// The mirror's sshd goes away: pushes fail and are retried with backoff, status says so, and
+    /// the backlog drains once sshd is back.
+    @Test func aBacklogDrainsWhenTheMirrorComesBack() throws {
+        let site = try Site()
+        try site.serve()
+        site.server.stop()
+        for index in 0..<5 {
+            try site.commit("refs/heads/down\(index)", "down")
+            #expect(try site.post(site.refUpdated("refs/heads/down\(index)")).status == 202)
+        }
+        let failing = eventually {
+            let remotes = (try? site.status()["remotes"] as? [[String: Any]]) ?? []
+            let targets = remotes.first { $0["name"] as? String == "ssh" }?["targets"] as? [[String: Any]] ?? []
+            return targets.contains { (($0["consecutiveFailures"] as? Int) ?? 0) >= 2 }
+        }
+        #expect(failing, "retries show in /status: \(site.log)")
+        let status = try site.status()
+        #expect((status["pendingEvents"] as? Int ?? 0) > 0)
+        try site.server.start()
+        let drained = eventually(timeout: .seconds(60)) {
+            let refs = (try? GitFixtures.refs(of: site.sshMirror)) ?? [:]
+            return (0..<5).allSatisfy { refs["refs/heads/down\($0)"] != nil }
+        }
+        #expect(drained, "\(site.log)")
+        #expect(eventually { (try? site.status()["pendingEvents"] as? Int) == 0 })
+        #expect(site.log.contains("will retry"))
+    }
+
+    @Test func sigtermDrainsAndExitsCleanly() throws {
+        let site = try Site()
+        try site.serve()
+        site.daemon?.signal(SIGTERM)
+        #expect(site.daemon?.wait() == 0, "\(site.log)")
+        #expect(site.log.contains("Replication engine stopped"))
+    }
+
+    @Test func listeningBeyondLoopbackNeedsABearerToken() throws {
+        let site = try Site()
+        let refused = try ReplicatorProcess.run(["serve", "--config", site.config, "--listen", "0.0.0.0:\(site.port)"])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("bearerToken"))
+    }
+
+    @Test func startWaitsThroughARunningDaemon() throws {
+        let site = try Site()
+        try site.serve()
+        try site.commit("refs/heads/started", "s")
+        let result = try ReplicatorProcess.run([
+            "start", "--wait", "--now", "p", "--remote", "ssh", "--json", "--config", site.config,
+        ])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardError.contains("daemon runs pushes from this store"))
+        #expect(try GitFixtures.refs(of: site.sshMirror)["refs/heads/started"] != nil)
+        let list = try ReplicatorProcess.run([
+            "list", "--config", site.config, "--listen", "127.0.0.1:\(site.port)", "--detail",
+        ])
+        #expect(list.standardOutput.contains("Remote: ssh") && list.standardOutput.contains("In Flight: 0"))
+        let status = try ReplicatorProcess.run([
+            "status", "--config", site.config, "--listen", "127.0.0.1:\(site.port)",
+        ])
+        #expect(status.status == 0 && status.standardOutput.contains("remote ssh"), "\(status.standardOutput)")
+    }
+}
