@@ -33,7 +33,7 @@ def run_case(work, sshd, name, refs, prepare_mirror):
             mirror = f"{work}/{tool}/p.git"
             shutil.rmtree(mirror, ignore_errors=True)
             prepare_mirror(mirror)
-        ours.append(measure([REPLICATOR, "start", "--all", "--config", config]))
+        ours.append(measure([REPLICATOR, "start", "--all", "--wait", "--now", "--config", config]))
         theirs.append(measure(["git", "-C", source, "push", "-q", "--prune", sshd.url(f"{work}/git/p.git"), "+refs/*:refs/*"], env=sshd.git_env))
     (ta, tb) = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in theirs)
     ma, mb = max(x[1] for x in ours), max(x[1] for x in theirs)
