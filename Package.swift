@@ -5,7 +5,6 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
-let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
@@ -70,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReplicationDaemonTests",
-            dependencies: ["ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport", hummingbirdTesting]
+            dependencies: ["ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport"]
         ),
         .testTarget(
             name: "ReplicationCommandsTests",

@@ -32,6 +32,8 @@ struct ConfigReport: Encodable {
     var fanOutDirectory: String?
     var gerrit: Section
     var replication: Section
+    /// Replicator's own `[replicator]` section (the daemon).
+    var replicator: Section
     var remotes: [Remote]
     var skippedRemotes: [String]
     var diagnostics: [Diagnostic]
@@ -41,7 +43,8 @@ struct ConfigReport: Encodable {
     private let source: ReplicationConfiguration
 
     private enum CodingKeys: String, CodingKey {
-        case config, files, fanOutDirectory, gerrit, replication, remotes, skippedRemotes, diagnostics, errors, warnings
+        case config, files, fanOutDirectory, gerrit, replication, replicator, remotes, skippedRemotes, diagnostics
+        case errors, warnings
     }
 
     init(_ configuration: ReplicationConfiguration) {
@@ -51,6 +54,7 @@ struct ConfigReport: Encodable {
         self.fanOutDirectory = configuration.fanOutDirectory
         self.gerrit = Section(configuration.gerrit.effectiveOptions)
         self.replication = Section(configuration.replication.effectiveOptions)
+        self.replicator = Section(configuration.daemon.effectiveOptions)
         self.remotes = configuration.remotes.map(Remote.init)
         self.skippedRemotes = configuration.skippedRemotes
         self.diagnostics = configuration.diagnostics.map(Diagnostic.init)
@@ -70,6 +74,7 @@ struct ConfigReport: Encodable {
         if let fanOut = self.fanOutDirectory { lines.append("Fan-out directory: \(fanOut)") }
         lines += Self.block("[gerrit]", self.source.gerrit.effectiveOptions)
         lines += Self.block("[replication]", self.source.replication.effectiveOptions)
+        lines += Self.block("[replicator]", self.source.daemon.effectiveOptions)
         for remote in self.source.remotes {
             lines += Self.block(
                 "[remote \"\(remote.name)\"]  (\(remote.location.file):\(remote.location.line))",

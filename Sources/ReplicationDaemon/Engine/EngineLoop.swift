@@ -139,7 +139,7 @@ struct EngineLoop {
                 to: PushTarget(remote: "", url: "", project: ""),
                 completed: [id]
             )
-            self.reported.insert(id)
+            if self.options.stopWhenReported { self.reported.insert(id) }
         }
         return actions
     }
@@ -214,6 +214,8 @@ struct EngineLoop {
         } catch {
             self.logger.error("Cannot record a push outcome", metadata: ["error": "\(error)"])
         }
+        // Only `start --wait`'s own engine stops on first attempts; a daemon keeps no such record.
+        guard self.options.stopWhenReported else { return }
         for id in wanting {
             self.attempted[id, default: []].insert(task.target)
             if let remaining = self.remaining[id], remaining.isSubset(of: self.attempted[id] ?? []) {
