@@ -24,6 +24,13 @@ package final class SQLiteTaskStore: TaskStore {
         do {
             self.database = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(self.database)
+            // Outcomes a `start --wait` never read (it was interrupted) go after a day.
+            try self.database.write { db in
+                try db.execute(
+                    sql: "DELETE FROM outcomes WHERE recorded_at < ?",
+                    arguments: [Date().timeIntervalSince1970 - 86_400]
+                )
+            }
         } catch {
             throw TaskStoreError(code: "open", message: "cannot open the task store \(path): \(error)")
         }
