@@ -12,14 +12,42 @@ enum TaskStoreContract {
         let events = [
             ReplicationEvent.refUpdated(project: "p", refs: ["refs/heads/a"]),
             ReplicationEvent(kind: .fullSync, project: "q", remotes: ["r"], urlSubstring: "x", immediately: true),
+            ReplicationEvent(kind: .projectDeleted, project: "r"),
         ]
         let ids = try await store.append(events, source: "test", wantsOutcomes: false)
-        #expect(ids.count == 2 && ids[0] < ids[1])
-        let stored = try await store.events(after: 0, limit: 10)
-        #expect(stored.map(\.event) == events)
-        #expect(stored.map(\.id) == ids)
-        #expect(try await store.events(after: ids[0], limit: 10).map(\.id) == [ids[1]])
-        #expect(try await store.events(after: 0, limit: 1).map(\.id) == [ids[0]])
+        #expect(ids.count == 3 && ids[0] < ids[1] && ids[1] < ids[2])
+        #expect(try await store.claimEvents(node: "a", only: nil, limit: 2).map(\.id) == Array(ids.prefix(2)))
+        let rest = try await store.claimEvents(node: "a", only: nil, limit: 10)
+        #expect(rest.map(\.event) == [events[2]])
+        #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).isEmpty, "a claim is returned once")
+        #expect(try await store.heldEvents(node: "a").map(\.event) == events)
+    }
+
+    static func claimsCanBeLimitedAndReleased(_ store: any TaskStore) async throws {
+        let ids = try await store.append(
+            [.refUpdated(project: "p", refs: ["refs/heads/a"]), .refUpdated(project: "p", refs: ["refs/heads/b"])],
+            source: "t",
+            wantsOutcomes: false
+        )
+        #expect(try await store.claimEvents(node: "a", only: [ids[1]], limit: 10).map(\.id) == [ids[1]])
+        try await store.releaseLeases(node: "a")
+        #expect(try await store.heldEvents(node: "a").isEmpty)
+        #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == ids)
+    }
+
+    static func runningPushesShowInTheClusterView(_ store: any TaskStore) async throws {
+        _ = try await store.append(
+            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+            source: "t",
+            wantsOutcomes: false
+        )
+        _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
+        try await store.recordPush(Self.target, node: "a", running: true)
+        var cluster = try await store.cluster()
+        #expect(cluster.first { $0.name == "a" } == ClusterNode(name: "a", projects: ["p"], pushing: [Self.target.url]))
+        try await store.recordPush(Self.target, node: "a", running: false)
+        cluster = try await store.cluster()
+        #expect(cluster.first { $0.name == "a" }?.pushing == [])
     }
 
     static func deliveriesAreRememberedAndCompletedEventsLeave(_ store: any TaskStore) async throws {
@@ -29,10 +57,10 @@ enum TaskStoreContract {
             wantsOutcomes: false
         )
         try await store.recordDelivery(of: ids, to: Self.target, completed: [])
-        #expect(try await store.events(after: 0, limit: 10).first?.delivered == [Self.target])
+        #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).first?.delivered == [Self.target])
         #expect(try await store.summary().pendingEvents == 1)
         try await store.recordDelivery(of: ids, to: Self.second, completed: ids)
-        #expect(try await store.events(after: 0, limit: 10).isEmpty)
+        #expect(try await store.heldEvents(node: "a").isEmpty)
         #expect(try await store.summary() == StoreSummary(pendingEvents: 0, oldestStoredAt: nil))
     }
 
@@ -81,13 +109,9 @@ enum TaskStoreContract {
         #expect(try await store.progress(of: waited)[0].outcomes.isEmpty)
     }
 
-    static func oneExecutorAtATime(_ store: any TaskStore) async throws {
+    static func executorLeaseCanBeTaken(_ store: any TaskStore) async throws {
         let lease = try #require(try await store.acquireExecutorLease(wait: false))
-        #expect(try await store.acquireExecutorLease(wait: false) == nil)
         lease.release()
-        let again = try await store.acquireExecutorLease(wait: false)
-        #expect(again != nil)
-        again?.release()
     }
 }
 
@@ -114,8 +138,27 @@ struct SQLiteTaskStoreTests {
         try await self.withStore(TaskStoreContract.outcomesAreKeptOnlyForEventsThatWantThem)
     }
 
+    @Test func claimsAndReleases() async throws {
+        try await self.withStore(TaskStoreContract.claimsCanBeLimitedAndReleased)
+    }
+
+    @Test func clusterView() async throws {
+        try await self.withStore(TaskStoreContract.runningPushesShowInTheClusterView)
+    }
+
     @Test func executorLease() async throws {
-        try await self.withStore(TaskStoreContract.oneExecutorAtATime)
+        try await self.withStore(TaskStoreContract.executorLeaseCanBeTaken)
+    }
+
+    @Test func oneProcessPushesAtATime() async throws {
+        try await self.withStore { store in
+            let lease = try #require(try await store.acquireExecutorLease(wait: false))
+            #expect(try await store.acquireExecutorLease(wait: false) == nil)
+            lease.release()
+            let again = try await store.acquireExecutorLease(wait: false)
+            #expect(again != nil)
+            again?.release()
+        }
     }
 
     @Test func eventsSurviveReopening() async throws {
@@ -126,7 +169,7 @@ struct SQLiteTaskStoreTests {
                 wantsOutcomes: false
             )
             let reopened = try SQLiteTaskStore(path: store.path)
-            #expect(try await reopened.events(after: 0, limit: 10).map(\.id) == ids)
+            #expect(try await reopened.claimEvents(node: "a", only: nil, limit: 10).map(\.id) == ids)
         }
     }
 }

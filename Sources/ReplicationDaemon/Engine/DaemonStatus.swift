@@ -8,6 +8,9 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
     package var configurationLoadedAt: String?
     package var configurationError: String?
     package var remotes: [Remote]
+    /// This node's name, and every node sharing the store with what it holds and runs.
+    package var node: String?
+    package var cluster: [ClusterNode] = []
 
     package init(
         ready: Bool = false,

@@ -16,6 +16,8 @@ extension EngineLoop {
         )
         status.configurationLoadedAt = Self.timestamp(self.configurationLoadedAt)
         status.configurationError = self.configurationError
+        status.node = self.options.nodeName
+        status.cluster = self.cluster
         self.statusBoard.publish(status)
         self.metrics.oldestPending(seconds: oldest ?? 0)
         for remote in status.remotes {

@@ -20,7 +20,9 @@ struct EngineLoop {
     /// Targets each event still has to reach.
     private var remaining: [Int64: Set<PushTarget>] = [:]
     private(set) var storedAt: [Int64: Double] = [:]
-    private var lastSeen: Int64 = 0
+    private var lastRenewal = ContinuousClock.now
+    /// The cluster as the store last showed it.
+    private(set) var cluster: [ClusterNode] = []
     /// Events of `options.onlyEvents` with a first attempt reported at every target.
     private var reported: Set<Int64> = []
     private var attempted: [Int64: Set<PushTarget>] = [:]
@@ -85,7 +87,11 @@ struct EngineLoop {
         var actions: [Action] = []
         do {
             while true {
-                let events = try await self.store.events(after: self.lastSeen, limit: 500)
+                let events = try await self.store.claimEvents(
+                    node: self.options.nodeName,
+                    only: self.options.onlyEvents,
+                    limit: 500
+                )
                 actions += try await self.plan(events, now: now)
                 guard events.count == 500 else { break }
             }
@@ -105,7 +111,6 @@ struct EngineLoop {
         var planned: [Int64: Int] = [:]
         var empty: [Int64] = []
         for stored in events {
-            self.lastSeen = max(self.lastSeen, stored.id)
             if let only = self.options.onlyEvents, !only.contains(stored.id) { continue }
             let targets = expansion.targets(of: stored.event).filter { !stored.delivered.contains($0.target) }
             if stored.wantsOutcomes { planned[stored.id] = targets.count }
@@ -153,12 +158,17 @@ struct EngineLoop {
         self.queue.update(policies: Self.policies(of: fresh))
         self.queue.removeAllPending()
         self.remaining.removeAll()
-        self.lastSeen = 0
         self.logger.notice(
             "Configuration reloaded; pending work re-planned",
             metadata: ["remotes": "\(fresh.remotes.count)"]
         )
-        return await self.readNewEvents()
+        do {
+            let held = try await self.store.heldEvents(node: self.options.nodeName)
+            return try await self.plan(held, now: ContinuousClock.now) + self.readNewEvents()
+        } catch {
+            self.logger.error("Cannot read the task store", metadata: ["error": "\(error)"])
+            return await self.readNewEvents()
+        }
     }
 
     mutating func configurationRejected(_ reason: String) {
@@ -172,9 +182,32 @@ struct EngineLoop {
         return self.queue.wakeUp(now: now)
     }
 
+    /// Keeps this node's claims in a shared store alive and refreshes the cluster view.
+    mutating func maintain() async {
+        let now = ContinuousClock.now
+        guard now - self.lastRenewal >= self.options.leaseRenewInterval || self.cluster.isEmpty else { return }
+        self.lastRenewal = now
+        do {
+            try await self.store.renewLeases(node: self.options.nodeName)
+            self.cluster = try await self.store.cluster()
+        } catch {
+            self.logger.error("Cannot renew claims in the task store", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The engine stopped: its claims go back to the pool for other nodes.
+    func releaseClaims() async {
+        do {
+            try await self.store.releaseLeases(node: self.options.nodeName)
+        } catch {
+            self.logger.warning("Cannot release claims; they expire by themselves", metadata: ["error": "\(error)"])
+        }
+    }
+
     // MARK: Pushes
 
-    func started(_ task: Queue.Task) {
+    func started(_ task: Queue.Task) async {
+        try? await self.store.recordPush(task.target, node: self.options.nodeName, running: true)
         let now = ContinuousClock.now
         self.metrics.pushStarted(remote: task.target.remote, delay: now - task.createdAt, retries: task.retries)
         self.logger.info(
@@ -191,6 +224,7 @@ struct EngineLoop {
         -> [Action]
     {
         let now = ContinuousClock.now
+        try? await self.store.recordPush(task.target, node: self.options.nodeName, running: false)
         self.metrics.pushFinished(
             remote: task.target.remote,
             result: execution.result.label,

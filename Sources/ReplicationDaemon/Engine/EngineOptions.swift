@@ -1,3 +1,5 @@
+package import Foundation
+
 /// How the engine runs, beyond the replication configuration.
 package struct EngineOptions: Sendable {
     /// How often the store is read for events that other processes added (`notify`, hooks, `start`).
@@ -12,5 +14,15 @@ package struct EngineOptions: Sendable {
     /// Pending work older than this makes `/healthz/caught-up` fail.
     package var caughtUpThreshold: Duration = .seconds(300)
 
+    /// This engine's name in a shared store (claims, `/status`); unique per process.
+    package var nodeName = EngineOptions.defaultNodeName()
+    /// How often claims in a shared store are renewed (a third of the store's lease time).
+    package var leaseRenewInterval: Duration = .seconds(5)
+
     package init() {}
+
+    /// `HOST:PID`.
+    package static func defaultNodeName() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
 }

@@ -55,6 +55,11 @@ package final class ReplicationEngine: Service {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.tick() }
+                if let changes = self.store.changes() {
+                    group.addTask {
+                        for await _ in changes { self.continuation.yield(.poll) }
+                    }
+                }
                 self.continuation.yield(.poll)
                 for await input in self.inputs {
                     await self.handle(input, loop: &loop, group: &group)
@@ -65,6 +70,7 @@ package final class ReplicationEngine: Service {
         } onGracefulShutdown: {
             self.continuation.yield(.shutdown)
         }
+        await loop.releaseClaims()
         self.logger.notice(
             "Replication engine stopped",
             metadata: ["replication.pending.events": "\(loop.pendingEvents)"]
@@ -84,6 +90,7 @@ package final class ReplicationEngine: Service {
         case .poll:
             actions = await loop.readNewEvents()
         case .tick:
+            await loop.maintain()
             if let source = self.source,
                 let fresh = source.reloadIfChanged(rejected: { loop.configurationRejected($0) })
             {
@@ -100,7 +107,7 @@ package final class ReplicationEngine: Service {
         }
         for action in actions {
             guard case .startPush(let task) = action else { continue }
-            loop.started(task)
+            await loop.started(task)
             group.addTask {
                 let started = ContinuousClock.now
                 let execution = await self.executor.push(task.work, to: task.target)

@@ -66,6 +66,21 @@ package final class SQLiteTaskStore: TaskStore {
                     """
             )
         }
+        migrator.registerMigration("v2: claims and running pushes") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN claimed_by TEXT;
+                    CREATE TABLE running (
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        project TEXT NOT NULL,
+                        node TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        PRIMARY KEY (remote, url)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -83,26 +98,57 @@ package final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    package func events(after id: Int64, limit: Int) async throws -> [StoredEvent] {
-        try await self.database.read { db in
-            let rows = try Row.fetchAll(
+    package func claimEvents(node: String, only: Set<Int64>?, limit: Int) async throws -> [StoredEvent] {
+        let filter = only.map { ids in " AND id IN (\(ids.map(String.init).joined(separator: ",")))" } ?? ""
+        return try await self.database.write { db in
+            let ids = try Int64.fetchAll(
                 db,
-                sql: "SELECT id, event, stored_at, wants_outcomes FROM events WHERE id > ? ORDER BY id LIMIT ?",
-                arguments: [id, limit]
+                sql: "SELECT id FROM events WHERE claimed_by IS NOT ?\(filter) ORDER BY id LIMIT ?",
+                arguments: [node, limit]
             )
-            guard let last = rows.last else { return [] }
-            let delivered = try Self.deliveries(db, from: rows[0]["id"], through: last["id"])
-            return try rows.map { row in
-                let id: Int64 = row["id"]
-                let text: String = row["event"]
-                return StoredEvent(
-                    id: id,
-                    event: try JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)),
-                    storedAt: row["stored_at"],
-                    delivered: delivered[id] ?? [],
-                    wantsOutcomes: row["wants_outcomes"]
-                )
-            }
+            guard !ids.isEmpty else { return [] }
+            let list = ids.map(String.init).joined(separator: ",")
+            try db.execute(sql: "UPDATE events SET claimed_by = ? WHERE id IN (\(list))", arguments: [node])
+            return try Self.storedEvents(db, where: "id IN (\(list))", [])
+        }
+    }
+
+    package func heldEvents(node: String) async throws -> [StoredEvent] {
+        try await self.database.read { db in
+            try Self.storedEvents(db, where: "claimed_by = ?", [node])
+        }
+    }
+
+    /// One process pushes from an SQLite store (the lock): its claims need no renewal.
+    package func renewLeases(node: String) async throws {}
+
+    package func releaseLeases(node: String) async throws {
+        try await self.database.write { db in
+            try db.execute(sql: "UPDATE events SET claimed_by = NULL WHERE claimed_by = ?", arguments: [node])
+            try db.execute(sql: "DELETE FROM running WHERE node = ?", arguments: [node])
+        }
+    }
+
+    private static func storedEvents(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
+        -> [StoredEvent]
+    {
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT id, event, stored_at, wants_outcomes FROM events WHERE \(condition) ORDER BY id",
+            arguments: arguments
+        )
+        guard let first = rows.first, let last = rows.last else { return [] }
+        let delivered = try Self.deliveries(db, from: first["id"], through: last["id"])
+        return try rows.map { row in
+            let id: Int64 = row["id"]
+            let text: String = row["event"]
+            return StoredEvent(
+                id: id,
+                event: try JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)),
+                storedAt: row["stored_at"],
+                delivered: delivered[id] ?? [],
+                wantsOutcomes: row["wants_outcomes"]
+            )
         }
     }
 
@@ -204,6 +250,50 @@ package final class SQLiteTaskStore: TaskStore {
     }
 
     package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
-        try await FileLock.acquire(path: self.path + ".lock", wait: wait)
+        guard let lock = try await FileLock.acquire(path: self.path + ".lock", wait: wait) else { return nil }
+        // Whoever pushed before is gone: what it ran is not running any more.
+        try await self.database.write { db in try db.execute(sql: "DELETE FROM running") }
+        return lock
     }
+
+    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws {
+        let now = Date().timeIntervalSince1970
+        try await self.database.write { db in
+            if running {
+                try db.execute(
+                    sql:
+                        "INSERT OR REPLACE INTO running (remote, url, project, node, started_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [target.remote, target.url, target.project, node, now]
+                )
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
+                    arguments: [target.remote, target.url, node]
+                )
+            }
+        }
+    }
+
+    package func cluster() async throws -> [ClusterNode] {
+        try await self.database.read { db in
+            var nodes: [String: ClusterNode] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT claimed_by, event FROM events WHERE claimed_by IS NOT NULL") {
+                let node: String = row["claimed_by"]
+                let text: String = row["event"]
+                let project = (try? JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)))?.project ?? ""
+                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(project)
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT node, url FROM running ORDER BY url") {
+                let node: String = row["node"]
+                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(row["url"])
+            }
+            return nodes.values.map { node in
+                var node = node
+                node.projects = Array(Set(node.projects)).sorted()
+                return node
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
+    package func changes() -> AsyncStream<Void>? { nil }
 }

@@ -3,24 +3,57 @@ package import ReplicationCore
 /// The durable queue: events are stored before they are acknowledged and stay until every target
 /// has them. One contract (`TaskStoreContract` in the tests) for every implementation.
 package protocol TaskStore: Sendable {
-    /// Stores events durably (committed and synced) and returns their ids, in order.
+    /// Stores events durably (committed and synced) and returns their ids, in order; wakes the
+    /// nodes that listen for changes.
     func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64]
-    /// Stored events with an id above `id`, oldest first, with the targets they already reached.
-    func events(after id: Int64, limit: Int) async throws -> [StoredEvent]
+    /// Claims stored events for `node` to plan, oldest first, with the targets they already reached:
+    /// events no live node holds (a node holds an event when it holds the event's project).
+    /// `only` limits the claim to those events (`start --wait` without a daemon).
+    func claimEvents(node: String, only: Set<Int64>?, limit: Int) async throws -> [StoredEvent]
+    /// Every event `node` holds (to re-plan after a configuration reload).
+    func heldEvents(node: String) async throws -> [StoredEvent]
+    /// Keeps `node`'s claims alive for another lease period and lets go of projects with nothing
+    /// left to do. Stores with a single pusher (SQLite) need no renewal.
+    func renewLeases(node: String) async throws
+    /// `node` stops: its claims go back to the pool at once.
+    func releaseLeases(node: String) async throws
     /// How many targets each event was planned for (what `start --wait` waits for).
     func recordPlanned(_ counts: [Int64: Int]) async throws
     /// `target` is done with `events`; `completed` (a subset) are done everywhere and leave the queue.
     func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws
     /// The first attempt's outcome for events whose sender waits for outcomes; others are ignored.
     func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws
+    /// A push to `target` runs (`running = true`) or ended, on `node`: the cluster's in-flight view.
+    func recordPush(_ target: PushTarget, node: String, running: Bool) async throws
     /// Where `start --wait` stands for its events.
     func progress(of events: [Int64]) async throws -> [EventProgress]
     /// Forgets the outcomes of events whose sender has read them.
     func removeOutcomes(of events: [Int64]) async throws
     /// Pending events: how many and since when.
     func summary() async throws -> StoreSummary
-    /// The right to run pushes from this store. `nil` when another process holds it and `wait` is false.
+    /// Which node holds what and runs what.
+    func cluster() async throws -> [ClusterNode]
+    /// The right to run pushes from this store. `nil` when another process holds it and `wait` is
+    /// false. Stores shared by several nodes grant it to every node.
     func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)?
+    /// Signals when another process stored events (PostgreSQL `LISTEN`); `nil` when the store has no
+    /// such signal and must be polled.
+    func changes() -> AsyncStream<Void>?
+}
+
+/// One node of a cluster sharing a store, as `/status` shows it.
+package struct ClusterNode: Hashable, Sendable, Codable {
+    package var name: String
+    /// Projects whose events this node holds.
+    package var projects: [String]
+    /// URLs it is pushing to now.
+    package var pushing: [String]
+
+    package init(name: String, projects: [String], pushing: [String]) {
+        self.name = name
+        self.projects = projects
+        self.pushing = pushing
+    }
 }
 
 /// Held while a process runs pushes from a store; releasing it lets another process take over.
