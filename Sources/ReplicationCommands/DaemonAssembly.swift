@@ -33,6 +33,7 @@ struct DaemonAssembly {
         var options = EngineOptions()
         options.caughtUpThreshold = configuration.daemon.caughtUpThreshold
         options.drainTimeout = configuration.daemon.drainTimeout
+        options.leaseRenewInterval = configuration.daemon.leaseTimeout / 3
         let engine = ReplicationEngine(
             store: store,
             executor: executor,

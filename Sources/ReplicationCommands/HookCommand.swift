@@ -39,8 +39,9 @@ struct PostReceiveHook: AsyncParsableCommand {
         try RefArguments.requireProject(project, in: configuration)
         let refs = try Self.refs(from: FileHandle.standardInput.readDataToEndOfFile())
         guard !refs.isEmpty else { return }
-        let store = try self.storeOptions.open(for: configuration)
-        _ = try await store.append([.refUpdated(project: project, refs: refs)], source: "hook", wantsOutcomes: false)
+        _ = try await self.storeOptions.withStore(for: configuration) { store in
+            try await store.append([.refUpdated(project: project, refs: refs)], source: "hook", wantsOutcomes: false)
+        }
     }
 
     /// The ref names of `OLD NEW REF` lines.

@@ -47,8 +47,9 @@ struct NotifyCommand: AsyncParsableCommand {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         try RefArguments.requireProject(self.project, in: configuration)
         let event = ReplicationEvent.refUpdated(project: self.project, refs: try RefArguments.normalize(self.ref))
-        let store = try self.storeOptions.open(for: configuration)
-        _ = try await store.append([event], source: "notify", wantsOutcomes: false)
+        _ = try await self.storeOptions.withStore(for: configuration) { store in
+            try await store.append([event], source: "notify", wantsOutcomes: false)
+        }
     }
 }
 

@@ -48,17 +48,18 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "replicator") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = self.logLevel.level
         LibGit2.initialize()
-        let store = try self.storeOptions.open(for: configuration)
-        let daemon = try await DaemonAssembly.build(
-            configuration: configuration,
-            configPath: self.options.path,
-            store: store,
-            storeLocation: self.storeOptions.location(for: configuration),
-            address: address,
-            eventsFrom: self.eventsFrom,
-            logger: logger
-        )
-        try await daemon.run()
+        try await self.storeOptions.withStore(for: configuration, logger: logger) { store in
+            let daemon = try await DaemonAssembly.build(
+                configuration: configuration,
+                configPath: self.options.path,
+                store: store,
+                storeLocation: StoreOptions.redacted(self.storeOptions.location(for: configuration)),
+                address: address,
+                eventsFrom: self.eventsFrom,
+                logger: logger
+            )
+            try await daemon.run()
+        }
     }
 }
 

@@ -99,7 +99,6 @@ struct StartCommand: AsyncParsableCommand {
             return
         }
         let projects = try selection.projects(in: configuration)
-        let store = try self.storeOptions.open(for: configuration)
         let events = projects.selected.map {
             ReplicationEvent(
                 kind: .fullSync,
@@ -110,22 +109,29 @@ struct StartCommand: AsyncParsableCommand {
                 allowMassDeletion: self.allowMassDeletion
             )
         }
-        let ids = try await store.append(events, source: "start", wantsOutcomes: self.wait)
-        guard self.wait else {
-            let where_ = self.storeOptions.location(for: configuration)
-            print("Queued a full sync of \(ids.count) project(s) in \(where_).")
+        let logger = Self.logger(level: self.logLevel)
+        let report = try await self.storeOptions.withStore(for: configuration, logger: logger) { store in
+            let ids = try await store.append(events, source: "start", wantsOutcomes: self.wait)
+            guard self.wait else { return PlanReport?.none }
+            return try await StartWaiter(
+                store: store,
+                events: ids,
+                configuration: configuration,
+                configPath: self.options.path,
+                expected: events.map { EventExpansion(configuration: configuration).targets(of: $0).count }.reduce(
+                    0,
+                    +
+                ),
+                logger: logger
+            ).run()
+        }
+        guard var report else {
+            let location = StoreOptions.redacted(self.storeOptions.location(for: configuration))
+            print("Queued a full sync of \(events.count) project(s) in \(location).")
             for failure in projects.missing { print("error: \(failure.message)") }
             guard projects.missing.isEmpty else { throw ExitCode(ExitStatus.failure) }
             return
         }
-        var report = try await StartWaiter(
-            store: store,
-            events: ids,
-            configuration: configuration,
-            configPath: self.options.path,
-            expected: events.map { EventExpansion(configuration: configuration).targets(of: $0).count }.reduce(0, +),
-            logger: Self.logger(level: self.logLevel)
-        ).run()
         report.errors.insert(contentsOf: projects.missing, at: 0)
         print(self.json ? try Self.json(report) : report.humanText(pushed: true), terminator: "")
         guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }

@@ -27,8 +27,8 @@ struct StatusCommand: AsyncParsableCommand {
             print(self.json ? try Self.encode(status) : Self.text(status), terminator: "")
             return
         }
-        let summary = try await self.storeOptions.open(for: configuration).summary()
-        let location = self.storeOptions.location(for: configuration)
+        let summary = try await self.storeOptions.withStore(for: configuration) { try await $0.summary() }
+        let location = StoreOptions.redacted(self.storeOptions.location(for: configuration))
         if self.json {
             print(try Self.encode(NotRunning(daemon: "not running", store: location, queue: summary)), terminator: "")
         } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ReplicationCore
 import ReplicationDaemon
 
@@ -28,13 +29,37 @@ struct StoreOptions: ParsableArguments {
         return configuration.daemon.store
     }
 
-    /// Opens the queue (creating it when needed).
-    func open(for configuration: ReplicationConfiguration) throws -> any TaskStore {
+    /// Opens the queue (creating or migrating it when needed), runs `body` with it, and closes it.
+    func withStore<Result: Sendable>(
+        for configuration: ReplicationConfiguration,
+        logger: Logger = Logger(label: "replicator", factory: { _ in SwiftLogNoOpLogHandler() }),
+        _ body: (any TaskStore) async throws -> Result
+    ) async throws -> Result {
         let location = self.location(for: configuration)
-        guard !location.hasPrefix("postgres://") else {
-            throw CommandFailure("postgres:// stores are not supported yet; use an SQLite file")
+        let store: any TaskStore =
+            location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+            ? try PostgresTaskStore(url: location, leaseTimeout: configuration.daemon.leaseTimeout, logger: logger)
+            : try SQLiteTaskStore(path: location)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                await store.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            do {
+                try await store.prepare()
+            } catch {
+                throw CommandFailure("cannot prepare the task store \(Self.redacted(location)): \(error)")
+            }
+            return try await body(store)
         }
-        return try SQLiteTaskStore(path: location)
+    }
+
+    /// The store's location without a password, for messages.
+    static func redacted(_ location: String) -> String {
+        guard var components = URLComponents(string: location), components.password != nil else { return location }
+        components.password = "***"
+        return components.string ?? location
     }
 }
 

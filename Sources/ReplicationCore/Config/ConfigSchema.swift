@@ -27,7 +27,9 @@ package enum ConfigSchema {
     ]
 
     /// Replicator's own section.
-    package static let daemonKeys = ["store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout"]
+    package static let daemonKeys = [
+        "store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout", "leaseTimeout",
+    ]
 
     package static let includeKeys = ["path"]
     package static let urlKeys = ["insteadOf", "pushInsteadOf"]

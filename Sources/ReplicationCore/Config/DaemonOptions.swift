@@ -14,6 +14,9 @@ package struct DaemonOptions: Hashable, Sendable {
     package var caughtUpThreshold = Duration.seconds(300)
     /// How long running pushes get to finish at shutdown before they are stopped and left queued.
     package var drainTimeout = Duration.seconds(30)
+    /// Shared (PostgreSQL) stores: how long a node's claims outlive its last renewal; a node that
+    /// dies loses its projects to the others after this.
+    package var leaseTimeout = Duration.seconds(30)
 
     /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
     /// site layout (`etc/replication.config`, `git/`, `data/`).
@@ -28,21 +31,37 @@ package struct DaemonOptions: Hashable, Sendable {
     init(reading reader: inout SectionReader, configDirectory: String) {
         self.init(store: Self.defaultStore(configDirectory: configDirectory))
         if let store = reader.string("store"), !store.isEmpty {
-            self.store = store.hasPrefix("postgres://") ? store : PathText.resolve(store, against: configDirectory)
+            self.store =
+                store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")
+                ? store : PathText.resolve(store, against: configDirectory)
         }
         if let listen = reader.string("listen"), !listen.isEmpty { self.listen = listen }
         if let token = reader.string("bearerToken"), !token.isEmpty { self.bearerToken = token }
         self.caughtUpThreshold = reader.duration("caughtUpThreshold", default: .seconds(300), defaultUnit: .seconds)
         self.drainTimeout = reader.duration("drainTimeout", default: .seconds(30), defaultUnit: .seconds)
+        self.leaseTimeout = max(
+            .seconds(2),
+            reader.duration("leaseTimeout", default: .seconds(30), defaultUnit: .seconds)
+        )
+    }
+
+    /// ``store`` with a URL's password replaced by `***`.
+    package var redactedStore: String {
+        guard let scheme = self.store.firstRange(of: "://"), let at = self.store.lastIndex(of: "@"),
+            scheme.upperBound < at,
+            let colon = self.store[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return self.store }
+        return String(self.store[...colon]) + "***" + String(self.store[at...])
     }
 
     package var effectiveOptions: [EffectiveOption] {
         [
-            EffectiveOption("store", .string(self.store), isExtension: true),
+            EffectiveOption("store", .string(self.redactedStore), isExtension: true),
             EffectiveOption("listen", .string(self.listen), isExtension: true),
             EffectiveOption("bearerToken", .string(self.bearerToken.map { _ in "(set)" }), isExtension: true),
             EffectiveOption("caughtUpThreshold", .duration(self.caughtUpThreshold), isExtension: true),
             EffectiveOption("drainTimeout", .duration(self.drainTimeout), isExtension: true),
+            EffectiveOption("leaseTimeout", .duration(self.leaseTimeout), isExtension: true),
         ]
     }
 }

@@ -41,6 +41,16 @@ where Instant: Sendable, Instant.Duration == Duration {
         self.policies = policies
     }
 
+    /// Forgets a started task and the project's pending work without a result: another node of a
+    /// shared store holds the project now and delivers its events.
+    package mutating func abandon(_ id: Int, project: String) {
+        if let (url, task) = self.running.first(where: { $0.value.id == id }) {
+            self.running[url] = nil
+            self.runningPerRemote[task.target.remote, default: 1] -= 1
+        }
+        self.pending = self.pending.filter { $0.key.project != project }
+    }
+
     /// Drops every pending task (a reload re-plans the stored events); running pushes go on.
     package mutating func removeAllPending() {
         self.pending.removeAll()

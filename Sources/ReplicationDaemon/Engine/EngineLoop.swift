@@ -206,8 +206,22 @@ struct EngineLoop {
 
     // MARK: Pushes
 
-    func started(_ task: Queue.Task) async {
-        try? await self.store.recordPush(task.target, node: self.options.nodeName, running: true)
+    /// Records the push's start; `false` when another node took its project over (this node stalled
+    /// past its lease): the push must not run, and everything this node had for the project goes.
+    mutating func started(_ task: Queue.Task) async -> Bool {
+        let held = (try? await self.store.recordPush(task.target, node: self.options.nodeName, running: true)) ?? true
+        guard held else {
+            self.queue.abandon(task.id, project: task.target.project)
+            for (id, targets) in self.remaining where targets.contains(where: { $0.project == task.target.project }) {
+                self.remaining[id] = nil
+                self.storedAt[id] = nil
+            }
+            self.logger.warning(
+                "Another node took this project over; leaving it",
+                metadata: ["replication.project": "\(task.target.project)"]
+            )
+            return false
+        }
         let now = ContinuousClock.now
         self.metrics.pushStarted(remote: task.target.remote, delay: now - task.createdAt, retries: task.retries)
         self.logger.info(
@@ -216,6 +230,7 @@ struct EngineLoop {
                 "replication.work": "\(task.work.summary(limit: self.maxRefsToShow))"
             ]) { $1 }
         )
+        return true
     }
 
     private var maxRefsToShow: Int { max(self.configuration.gerrit.maxRefsToShow, 2) }

@@ -55,11 +55,7 @@ package final class ReplicationEngine: Service {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.tick() }
-                if let changes = self.store.changes() {
-                    group.addTask {
-                        for await _ in changes { self.continuation.yield(.poll) }
-                    }
-                }
+                group.addTask { await self.store.listenForChanges { self.continuation.yield(.poll) } }
                 self.continuation.yield(.poll)
                 for await input in self.inputs {
                     await self.handle(input, loop: &loop, group: &group)
@@ -107,7 +103,7 @@ package final class ReplicationEngine: Service {
         }
         for action in actions {
             guard case .startPush(let task) = action else { continue }
-            await loop.started(task)
+            guard await loop.started(task) else { continue }
             group.addTask {
                 let started = ContinuousClock.now
                 let execution = await self.executor.push(task.work, to: task.target)

@@ -256,7 +256,8 @@ package final class SQLiteTaskStore: TaskStore {
         return lock
     }
 
-    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws {
+    @discardableResult
+    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
         let now = Date().timeIntervalSince1970
         try await self.database.write { db in
             if running {
@@ -272,6 +273,7 @@ package final class SQLiteTaskStore: TaskStore {
                 )
             }
         }
+        return true
     }
 
     package func cluster() async throws -> [ClusterNode] {
@@ -295,5 +297,13 @@ package final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    package func changes() -> AsyncStream<Void>? { nil }
+    /// Other processes' events are found by polling.
+    package func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async {}
+
+    package func run() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    /// Opening the file already migrated it.
+    package func prepare() async throws {}
 }

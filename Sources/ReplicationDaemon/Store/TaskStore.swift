@@ -23,8 +23,11 @@ package protocol TaskStore: Sendable {
     func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws
     /// The first attempt's outcome for events whose sender waits for outcomes; others are ignored.
     func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws
-    /// A push to `target` runs (`running = true`) or ended, on `node`: the cluster's in-flight view.
-    func recordPush(_ target: PushTarget, node: String, running: Bool) async throws
+    /// A push to `target` starts (`running = true`) or ended, on `node`: the cluster's in-flight
+    /// view. Starting returns `false` when `node` no longer holds the target's project (another node
+    /// took it over): the push must not run.
+    @discardableResult
+    func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool
     /// Where `start --wait` stands for its events.
     func progress(of events: [Int64]) async throws -> [EventProgress]
     /// Forgets the outcomes of events whose sender has read them.
@@ -36,9 +39,13 @@ package protocol TaskStore: Sendable {
     /// The right to run pushes from this store. `nil` when another process holds it and `wait` is
     /// false. Stores shared by several nodes grant it to every node.
     func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)?
-    /// Signals when another process stored events (PostgreSQL `LISTEN`); `nil` when the store has no
-    /// such signal and must be polled.
-    func changes() -> AsyncStream<Void>?
+    /// Calls `onChange` whenever another process stores events (PostgreSQL `LISTEN`), until the task
+    /// is cancelled; returns at once when the store has no such signal and must be polled.
+    func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async
+    /// Runs the store's connections until the task is cancelled (PostgreSQL's client needs it).
+    func run() async
+    /// Creates or migrates the schema; called once, with ``run()`` going.
+    func prepare() async throws
 }
 
 /// One node of a cluster sharing a store, as `/status` shows it.

@@ -1,0 +1,340 @@
+import Foundation
+package import Logging
+import NIOCore
+import PostgresNIO
+package import ReplicationCore
+
+/// The shared store: any number of `replicator serve` nodes push from one PostgreSQL database.
+/// A node claims a project with a lease (`project_leases`, renewed while it works, taken over by
+/// another node once it expires) and then every stored event of that project, so the pushes to a
+/// project's URLs run on one node at a time. Appends `NOTIFY replicator_events`; idle nodes `LISTEN`.
+package final class PostgresTaskStore: TaskStore {
+    package static let channel = "replicator_events"
+
+    private let client: PostgresClient
+    private let logger: Logger
+    private let leaseSeconds: Double
+    /// Projects a node takes per claim, so that idle nodes get a share of a burst.
+    private let projectsPerClaim: Int
+
+    /// - Parameters:
+    ///   - url: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]`.
+    ///   - leaseTimeout: how long a node's claims outlive its last renewal.
+    package init(url: String, leaseTimeout: Duration, projectsPerClaim: Int = 8, logger: Logger) throws {
+        guard let components = URLComponents(string: url),
+            components.scheme == "postgres" || components.scheme == "postgresql",
+            let host = components.host
+        else {
+            throw TaskStoreError(
+                code: "url",
+                message: "invalid PostgreSQL URL '\(url)': expected postgres://USER@HOST[:PORT]/DATABASE"
+            )
+        }
+        let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } == true
+        let database = components.path.drop { $0 == "/" }
+        var configuration = PostgresClient.Configuration(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user ?? "postgres",
+            password: components.password,
+            database: database.isEmpty ? nil : String(database),
+            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+        )
+        configuration.options.maximumConnections = 8
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+        self.leaseSeconds = Double(leaseTimeout.components.seconds)
+        self.projectsPerClaim = projectsPerClaim
+    }
+
+    package func run() async {
+        await self.client.run()
+    }
+
+    package func prepare() async throws {
+        try await PostgresSchema.migrate(self.client, logger: self.logger)
+    }
+
+    package func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64] {
+        let encoded = try events.map { (String(decoding: try JSONEncoder().encode($0), as: UTF8.self), $0.project) }
+        let now = Date().timeIntervalSince1970
+        return try await self.client.withTransaction(logger: self.logger) { connection in
+            var ids: [Int64] = []
+            for (event, project) in encoded {
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO events (event, project, source, stored_at, wants_outcomes)
+                    VALUES (\(event), \(project), \(source), \(now), \(wantsOutcomes)) RETURNING id
+                    """,
+                    logger: self.logger
+                )
+                for try await id in rows.decode(Int64.self) { ids.append(id) }
+            }
+            try await connection.query("NOTIFY replicator_events", logger: self.logger)
+            return ids
+        }
+    }
+
+    package func claimEvents(node: String, only: Set<Int64>?, limit: Int) async throws -> [StoredEvent] {
+        let onlyIDs = only.map { Array($0) }
+        let lease = self.leaseSeconds
+        let perClaim = self.projectsPerClaim
+        return try await self.client.withTransaction(logger: self.logger) { connection in
+            // Take projects that have events and no live lease (new ones, or a dead node's).
+            try await connection.query(
+                """
+                INSERT INTO project_leases (project, node, expires_at)
+                SELECT project, \(node), now() + make_interval(secs => \(lease)) FROM (
+                    SELECT DISTINCT e.project FROM events e
+                    WHERE (\(onlyIDs)::bigint[] IS NULL OR e.id = ANY(\(onlyIDs)::bigint[]))
+                      AND NOT EXISTS (
+                        SELECT 1 FROM project_leases l WHERE l.project = e.project AND l.expires_at > now())
+                    LIMIT \(perClaim)
+                ) free
+                ON CONFLICT (project) DO UPDATE SET node = EXCLUDED.node, expires_at = EXCLUDED.expires_at
+                WHERE project_leases.expires_at <= now()
+                """,
+                logger: self.logger
+            )
+            let rows = try await connection.query(
+                """
+                UPDATE events SET claimed_by = \(node) WHERE id IN (
+                    SELECT e.id FROM events e JOIN project_leases l ON l.project = e.project
+                    WHERE l.node = \(node) AND l.expires_at > now() AND e.claimed_by IS DISTINCT FROM \(node)
+                      AND (\(onlyIDs)::bigint[] IS NULL OR e.id = ANY(\(onlyIDs)::bigint[]))
+                    ORDER BY e.id LIMIT \(limit) FOR UPDATE OF e SKIP LOCKED)
+                RETURNING id, event, stored_at, wants_outcomes
+                """,
+                logger: self.logger
+            )
+            return try await Self.storedEvents(rows, connection: connection, logger: self.logger)
+        }
+    }
+
+    package func heldEvents(node: String) async throws -> [StoredEvent] {
+        try await self.client.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT id, event, stored_at, wants_outcomes FROM events WHERE claimed_by = \(node) ORDER BY id",
+                logger: self.logger
+            )
+            return try await Self.storedEvents(rows, connection: connection, logger: self.logger)
+        }
+    }
+
+    private static func storedEvents(
+        _ rows: PostgresRowSequence,
+        connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        for try await (id, text, storedAt, wantsOutcomes) in rows.decode((Int64, String, Double, Bool).self) {
+            let event = try JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8))
+            events.append(StoredEvent(id: id, event: event, storedAt: storedAt, wantsOutcomes: wantsOutcomes))
+        }
+        guard !events.isEmpty else { return [] }
+        let ids = events.map(\.id)
+        var delivered: [Int64: Set<PushTarget>] = [:]
+        let projects = Dictionary(uniqueKeysWithValues: events.map { ($0.id, $0.event.project) })
+        let deliveries = try await connection.query(
+            "SELECT event_id, remote, url FROM deliveries WHERE event_id = ANY(\(ids))",
+            logger: logger
+        )
+        for try await (id, remote, url) in deliveries.decode((Int64, String, String).self) {
+            delivered[id, default: []].insert(PushTarget(remote: remote, url: url, project: projects[id] ?? ""))
+        }
+        return events.map { event in
+            var event = event
+            event.delivered = delivered[event.id] ?? []
+            return event
+        }.sorted { $0.id < $1.id }
+    }
+
+    package func renewLeases(node: String) async throws {
+        let lease = self.leaseSeconds
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            try await connection.query(
+                "UPDATE project_leases SET expires_at = now() + make_interval(secs => \(lease)) WHERE node = \(node)",
+                logger: self.logger
+            )
+            // Projects with nothing left go back to the pool.
+            try await connection.query(
+                """
+                DELETE FROM project_leases l WHERE l.node = \(node)
+                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.project = l.project)
+                """,
+                logger: self.logger
+            )
+            try await connection.query(
+                "INSERT INTO nodes (node, seen_at) VALUES (\(node), now()) ON CONFLICT (node) DO UPDATE SET seen_at = now()",
+                logger: self.logger
+            )
+        }
+    }
+
+    package func releaseLeases(node: String) async throws {
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            try await connection.query("DELETE FROM project_leases WHERE node = \(node)", logger: self.logger)
+            try await connection.query(
+                "UPDATE events SET claimed_by = NULL WHERE claimed_by = \(node)",
+                logger: self.logger
+            )
+            try await connection.query("DELETE FROM running WHERE node = \(node)", logger: self.logger)
+            try await connection.query("DELETE FROM nodes WHERE node = \(node)", logger: self.logger)
+            try await connection.query("NOTIFY replicator_events", logger: self.logger)
+        }
+    }
+
+    package func recordPlanned(_ counts: [Int64: Int]) async throws {
+        for (id, count) in counts {
+            try await self.client.query("UPDATE events SET planned = \(count) WHERE id = \(id)", logger: self.logger)
+        }
+    }
+
+    package func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws {
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            if !events.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO deliveries (event_id, remote, url)
+                    SELECT id, \(target.remote), \(target.url) FROM events WHERE id = ANY(\(events))
+                    ON CONFLICT DO NOTHING
+                    """,
+                    logger: self.logger
+                )
+            }
+            if !completed.isEmpty {
+                try await connection.query("DELETE FROM events WHERE id = ANY(\(completed))", logger: self.logger)
+            }
+        }
+    }
+
+    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
+        guard !events.isEmpty else { return }
+        let encoded = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+        let now = Date().timeIntervalSince1970
+        try await self.client.query(
+            """
+            INSERT INTO outcomes (event_id, remote, url, outcome, recorded_at)
+            SELECT id, \(outcome.target.remote), \(outcome.target.url), \(encoded), \(now) FROM events
+            WHERE id = ANY(\(events)) AND wants_outcomes
+            ON CONFLICT DO NOTHING
+            """,
+            logger: self.logger
+        )
+    }
+
+    @discardableResult
+    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
+        guard running else {
+            try await self.client.query(
+                "DELETE FROM running WHERE remote = \(target.remote) AND url = \(target.url) AND node = \(node)",
+                logger: self.logger
+            )
+            return true
+        }
+        let now = Date().timeIntervalSince1970
+        let rows = try await self.client.query(
+            """
+            INSERT INTO running (remote, url, project, node, started_at)
+            SELECT \(target.remote), \(target.url), \(target.project), \(node), \(now)
+            WHERE EXISTS (
+                SELECT 1 FROM project_leases WHERE project = \(target.project) AND node = \(node) AND expires_at > now())
+            ON CONFLICT (remote, url) DO UPDATE SET node = EXCLUDED.node, project = EXCLUDED.project,
+                started_at = EXCLUDED.started_at
+            RETURNING 1
+            """,
+            logger: self.logger
+        )
+        var held = false
+        for try await _ in rows.decode(Int.self) { held = true }
+        return held
+    }
+
+    package func progress(of events: [Int64]) async throws -> [EventProgress] {
+        var result: [EventProgress] = []
+        for id in events {
+            var planned: Int?
+            var isPending = false
+            for try await value in try await self.client.query("SELECT planned FROM events WHERE id = \(id)").decode(
+                Int?.self
+            ) {
+                planned = value
+                isPending = true
+            }
+            var outcomes: [PushOutcomeRecord] = []
+            let rows = try await self.client.query(
+                "SELECT outcome FROM outcomes WHERE event_id = \(id) ORDER BY remote, url"
+            )
+            for try await text in rows.decode(String.self) {
+                outcomes.append(try JSONDecoder().decode(PushOutcomeRecord.self, from: Data(text.utf8)))
+            }
+            result.append(
+                EventProgress(
+                    id: id,
+                    planned: isPending ? planned : outcomes.count,
+                    outcomes: outcomes,
+                    isPending: isPending
+                )
+            )
+        }
+        return result
+    }
+
+    package func removeOutcomes(of events: [Int64]) async throws {
+        try await self.client.query("DELETE FROM outcomes WHERE event_id = ANY(\(events))", logger: self.logger)
+    }
+
+    package func summary() async throws -> StoreSummary {
+        let rows = try await self.client.query("SELECT count(*), min(stored_at) FROM events", logger: self.logger)
+        for try await (count, oldest) in rows.decode((Int, Double?).self) {
+            return StoreSummary(pendingEvents: count, oldestStoredAt: oldest)
+        }
+        return StoreSummary(pendingEvents: 0, oldestStoredAt: nil)
+    }
+
+    package func cluster() async throws -> [ClusterNode] {
+        var nodes: [String: ClusterNode] = [:]
+        let leases = try await self.client.query(
+            "SELECT node, project FROM project_leases WHERE expires_at > now() ORDER BY project",
+            logger: self.logger
+        )
+        for try await (node, project) in leases.decode((String, String).self) {
+            nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(project)
+        }
+        let running = try await self.client.query("SELECT node, url FROM running ORDER BY url", logger: self.logger)
+        for try await (node, url) in running.decode((String, String).self) {
+            nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(url)
+        }
+        let seen = try await self.client.query(
+            "SELECT node FROM nodes WHERE seen_at > now() - make_interval(secs => \(self.leaseSeconds))",
+            logger: self.logger
+        )
+        for try await node in seen.decode(String.self) {
+            nodes[node] = nodes[node] ?? ClusterNode(name: node, projects: [], pushing: [])
+        }
+        return nodes.values.sorted { $0.name < $1.name }
+    }
+
+    /// Every node pushes from a shared store; claims keep them apart.
+    package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
+        SharedStoreLease()
+    }
+
+    package func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await self.client.withConnection { connection in
+                    for try await _ in try await connection.listen(Self.channel) { onChange() }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                self.logger.warning("Lost the change notifications; listening again", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
+private struct SharedStoreLease: ExecutorLease {
+    func release() {}
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import ReplicationCore
+import ReplicationDaemon
+import ReplicationTestSupport
+import Testing
+
+/// The same contract as the SQLite store, against a real PostgreSQL server, plus what only a
+/// shared store does: claims that keep nodes apart and leases that expire.
+@Suite(.timeLimit(.minutes(2)))
+struct PostgresTaskStoreTests {
+    private func withStore(
+        leaseTimeout: Duration = .seconds(30),
+        _ body: (PostgresTaskStore) async throws -> Void
+    ) async throws {
+        let url = try PostgresServer.shared().makeDatabase()
+        let store = try PostgresTaskStore(
+            url: url,
+            leaseTimeout: leaseTimeout,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await store.prepare()
+            try await store.prepare()  // migrating twice is harmless
+            try await body(store)
+        }
+    }
+
+    @Test func appendedEventsComeBackInOrder() async throws {
+        try await self.withStore { try await TaskStoreContract.appendedEventsComeBackInOrderWithIncreasingIds($0) }
+    }
+
+    @Test func claimsAndReleases() async throws {
+        try await self.withStore { try await TaskStoreContract.claimsCanBeLimitedAndReleased($0) }
+    }
+
+    @Test func deliveriesAndCompletion() async throws {
+        try await self.withStore { try await TaskStoreContract.deliveriesAreRememberedAndCompletedEventsLeave($0) }
+    }
+
+    @Test func idsAreNeverReused() async throws {
+        try await self.withStore { try await TaskStoreContract.idsAreNeverReusedAfterDeletion($0) }
+    }
+
+    @Test func outcomes() async throws {
+        try await self.withStore { try await TaskStoreContract.outcomesAreKeptOnlyForEventsThatWantThem($0) }
+    }
+
+    @Test func clusterView() async throws {
+        try await self.withStore { try await TaskStoreContract.runningPushesShowInTheClusterView($0) }
+    }
+
+    @Test func executorLease() async throws {
+        try await self.withStore { try await TaskStoreContract.executorLeaseCanBeTaken($0) }
+    }
+
+    @Test func aProjectBelongsToOneNodeUntilItsLeaseExpires() async throws {
+        try await self.withStore(leaseTimeout: .seconds(2)) { store in
+            let ids = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"]), .refUpdated(project: "q", refs: ["refs/heads/a"])],
+                source: "t",
+                wantsOutcomes: false
+            )
+            let first = try await store.claimEvents(node: "a", only: [ids[0]], limit: 10)
+            #expect(first.map(\.id) == [ids[0]])
+            // b gets q, never p, while a's lease on p lives, even for p's new events.
+            let later = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/b"])],
+                source: "t",
+                wantsOutcomes: false
+            )
+            #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == [ids[1]])
+            #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).map(\.id) == later)
+            #expect(try await store.recordPush(TaskStoreContract.target, node: "a", running: true))
+            #expect(
+                !(try await store.recordPush(TaskStoreContract.target, node: "b", running: true)),
+                "b does not hold p"
+            )
+            // a stops renewing (it died): after the lease, b takes p and everything a held there.
+            try await Task.sleep(for: .seconds(3))
+            try await store.renewLeases(node: "b")
+            let takenOver = try await store.claimEvents(node: "b", only: nil, limit: 10)
+            #expect(takenOver.map(\.id) == [ids[0], later[0]])
+            #expect(!(try await store.recordPush(TaskStoreContract.target, node: "a", running: true)), "a lost p")
+            let cluster = try await store.cluster()
+            #expect(cluster.first { $0.name == "b" }?.projects.sorted() == ["p", "q"])
+        }
+    }
+
+    @Test func idleProjectsGoBackToThePool() async throws {
+        try await self.withStore { store in
+            let ids = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: "t",
+                wantsOutcomes: false
+            )
+            _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
+            try await store.recordDelivery(of: ids, to: TaskStoreContract.target, completed: ids)
+            try await store.renewLeases(node: "a")
+            let later = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/b"])],
+                source: "t",
+                wantsOutcomes: false
+            )
+            #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == later)
+        }
+    }
+
+    @Test func appendsWakeListeners() async throws {
+        try await self.withStore { store in
+            let (signals, continuation) = AsyncStream.makeStream(of: Void.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.listenForChanges { continuation.yield() } }
+                try await Task.sleep(for: .milliseconds(500))
+                _ = try await store.append(
+                    [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                    source: "t",
+                    wantsOutcomes: false
+                )
+                var iterator = signals.makeAsyncIterator()
+                #expect(await iterator.next() != nil)
+                group.cancelAll()
+            }
+        }
+    }
+}
