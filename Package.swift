@@ -40,6 +40,8 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev"])]
         ),
+        // prctl(PR_SET_PDEATHSIG): push workers die with the process that supervises them.
+        .target(name: "CProcessControl"),
         // The only module that touches libgit2 and libssh2.
         .target(name: "ReplicationGit", dependencies: ["ReplicationCore", "CLibgit2", "CLibssh2"]),
         // The daemon: durable task store, scheduler loop, event intake, HTTP, metrics. Never imports
@@ -54,7 +56,9 @@ let package = Package(
         .target(
             name: "ReplicationCommands",
             dependencies: [
-                "ReplicationCore", "ReplicationGit", "ReplicationDaemon", argumentParser, hummingbird, logging,
+                "ReplicationCore", "ReplicationGit", "ReplicationDaemon", "CProcessControl", argumentParser,
+                hummingbird,
+                logging,
                 serviceLifecycle, unixSignals,
             ]
         ),
@@ -82,7 +86,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CProcessControl" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

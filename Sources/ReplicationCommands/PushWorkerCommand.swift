@@ -1,4 +1,5 @@
 import ArgumentParser
+import CProcessControl
 import Foundation
 import ReplicationCore
 import ReplicationGit
@@ -25,6 +26,11 @@ struct PushWorkerCommand: ParsableCommand {
     @Flag(name: .long) var allowMassDeletion = false
 
     func run() throws {
+        // A supervisor that dies (SIGKILL) takes its pushes along: its node's claims will go to
+        // another node, which must not find an orphan still pushing to the same URL.
+        guard replicator_die_with_parent() == 0 else {
+            throw CommandFailure("the supervising process is gone")
+        }
         LibGit2.initialize()
         var output = PushWorkerOutput(report: nil, error: nil)
         do {

@@ -324,7 +324,9 @@ package final class PostgresTaskStore: TaskStore {
         while !Task.isCancelled {
             do {
                 try await self.client.withConnection { connection in
-                    for try await _ in try await connection.listen(Self.channel) { onChange() }
+                    try await connection.listen(on: Self.channel) { notifications in
+                        for try await _ in notifications { onChange() }
+                    }
                 }
             } catch {
                 if Task.isCancelled { return }
