@@ -239,7 +239,7 @@ struct EngineLoop {
         -> [Action]
     {
         let now = ContinuousClock.now
-        try? await self.store.recordPush(task.target, node: self.options.nodeName, running: false)
+        _ = try? await self.store.recordPush(task.target, node: self.options.nodeName, running: false)
         self.metrics.pushFinished(
             remote: task.target.remote,
             result: execution.result.label,

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// How the engine runs, beyond the replication configuration.
 package struct EngineOptions: Sendable {
