@@ -58,6 +58,12 @@ struct StatusCommand: AsyncParsableCommand {
                 + (status.oldestPendingSeconds.map { String(format: ", oldest %.0f s", $0) } ?? ""),
         ]
         if let error = status.configurationError { lines.append("configuration change rejected: \(error)") }
+        if let node = status.node { lines.append("node: \(node)") }
+        for node in status.cluster {
+            var line = "  node \(node.name): \(node.projects.count) project(s) held"
+            if !node.pushing.isEmpty { line += ", pushing \(node.pushing.joined(separator: ", "))" }
+            lines.append(line)
+        }
         for remote in status.remotes {
             lines.append("")
             lines.append(

@@ -131,4 +131,46 @@ struct ClusterEndToEndTests {
         }
         nodes.removeAll()
     }
+
+    /// Events queued in the embedded SQLite store move to PostgreSQL and are delivered from there.
+    @Test func queuedWorkMovesFromSQLiteToPostgreSQL() throws {
+        let directory = try TemporaryDirectory("move")
+        let store = try PostgresServer.shared().makeDatabase()
+        try GitFixtures.makeRepository(
+            at: directory.path("git/p.git"),
+            refs: [("refs/heads/main", "one"), ("refs/heads/dev", "two"), ("refs/tags/v1", "three")]
+        )
+        try directory.write(
+            """
+            [remote "local"]
+              url = ../mirror/${name}.git
+              push = +refs/*:refs/*
+              replicationDelay = 0
+            """,
+            to: "etc/replication.config"
+        )
+        let config = directory.path("etc/replication.config")
+        for ref in ["main", "dev", "refs/tags/v1"] {
+            let queued = try ReplicatorProcess.run(["notify", "--config", config, "--project", "p", "--ref", ref])
+            #expect(queued.status == 0, "\(queued.standardError)")
+        }
+        let moved = try ReplicatorProcess.run(["store", "move", "--config", config, "--to", store])
+        #expect(moved.status == 0, "\(moved.standardError)")
+        #expect(moved.standardOutput.contains("Moved 3 event(s)"))
+        let emptied = try ReplicatorProcess.run(["status", "--json", "--config", config, "--listen", "127.0.0.1:1"])
+        #expect(emptied.standardOutput.contains(#""pendingEvents" : 0"#), "\(emptied.standardOutput)")
+
+        let port = try SSHServer.freePort()
+        let node = try BackgroundProcess(
+            ReplicatorProcess.executable.path,
+            ["serve", "--config", config, "--store", store, "--listen", "127.0.0.1:\(port)"],
+            log: directory.path("serve.log")
+        )
+        let delivered = eventually(timeout: .seconds(30)) {
+            (try? GitFixtures.refs(of: directory.path("mirror/p.git")))?.count == 3
+        }
+        #expect(delivered, "\(node.log)")
+        node.signal(SIGTERM)
+        #expect(node.wait() == 0)
+    }
 }
