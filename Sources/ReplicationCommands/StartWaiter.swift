@@ -16,12 +16,28 @@ struct StartWaiter {
 
     func run() async throws -> PlanReport {
         let progress = ProgressDisplay(total: self.expected)
-        if let lease = try await self.store.acquireExecutorLease(wait: false) {
-            defer { lease.release() }
-            try await self.runEngine(progress: progress)
-        } else {
+        guard let lease = try await self.store.acquireExecutorLease(wait: false) else {
             self.logger.notice("A replicator daemon runs pushes from this store; waiting for its results")
+            return try await self.waitForOutcomes(progress: progress)
         }
+        defer { lease.release() }
+        // Push what no running node takes (all of it, without a daemon), until every target reported.
+        return try await withThrowingTaskGroup(of: PlanReport?.self) { group in
+            group.addTask {
+                try await self.runEngine(progress: progress)
+                return nil
+            }
+            group.addTask { try await self.waitForOutcomes(progress: progress) }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let report = result { return report }
+            }
+            return try await self.waitForOutcomes(progress: progress)
+        }
+    }
+
+    /// Polls the store until every event has its first outcome at every target.
+    private func waitForOutcomes(progress: ProgressDisplay) async throws -> PlanReport {
         var shown = 0
         while true {
             let states = try await self.store.progress(of: self.events)
@@ -42,6 +58,7 @@ struct StartWaiter {
         var options = EngineOptions()
         options.onlyEvents = Set(self.events)
         options.stopWhenReported = true
+        options.leaseRenewInterval = self.configuration.daemon.leaseTimeout / 3
         let engine = ReplicationEngine(
             store: self.store,
             executor: WorkerPushExecutor(

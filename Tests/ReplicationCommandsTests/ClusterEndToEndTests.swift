@@ -123,6 +123,12 @@ struct ClusterEndToEndTests {
         #expect(!takenOver.isEmpty, "survivors pushed the dead node's projects \(deadNodeProjects)")
         #expect(nodes[1].log.contains("Replication finished") && nodes[2].log.contains("Replication finished"))
 
+        // start --wait works from the command line against the shared store, with nodes running.
+        let started = try ReplicatorProcess.run([
+            "start", "--wait", "--now", "p00", "p01", "--json", "--config", directory.path("etc/replication.config"),
+        ])
+        #expect(started.status == 0, "\(started.standardOutput)\(started.standardError)")
+        #expect(started.standardOutput.contains(#""project" : "p01""#))
         let status = try HTTPClient.get("http://127.0.0.1:\(ports[1])/status")
         #expect(status.body.contains(#""cluster""#))
         for index in [1, 2] {
