@@ -7,7 +7,8 @@ import ReplicationDaemon
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List remotes with their URLs and their pending and running pushes (Gerrit's replication list)."
+        abstract: "List remotes with their URLs and their pending and running pushes (Gerrit's replication list).",
+        discussion: "With --detail, also every node sharing the store: the projects it holds and the URLs it pushes to."
     )
 
     @OptionGroup var options: ConfigOptions
@@ -34,6 +35,23 @@ struct ListCommand: AsyncParsableCommand {
             let queue = status?.remotes.first { $0.name == remote.name }
             let entry = ListEntry(remote: remote, queue: queue, detail: self.detail)
             print(self.json ? try entry.jsonLine() : entry.text)
+        }
+        // Nodes sharing the store, with the projects they hold and the URLs they push to now.
+        guard self.detail, let cluster = status?.cluster, !cluster.isEmpty else { return }
+        for node in cluster {
+            if self.json {
+                let object: [String: Any] = ["Node": node.name, "Projects": node.projects, "Pushing": node.pushing]
+                let data = try JSONSerialization.data(
+                    withJSONObject: object,
+                    options: [.sortedKeys, .withoutEscapingSlashes]
+                )
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("Node: \(node.name)")
+                print("Projects: \(node.projects.joined(separator: " "))")
+                for url in node.pushing { print("  push \(url)") }
+                print("")
+            }
         }
     }
 

@@ -131,6 +131,14 @@ struct ClusterEndToEndTests {
         #expect(started.standardOutput.contains(#""project" : "p01""#))
         let status = try HTTPClient.get("http://127.0.0.1:\(ports[1])/status")
         #expect(status.body.contains(#""cluster""#))
+        let list = try ReplicatorProcess.run([
+            "list", "--detail", "--config", directory.path("etc/replication.config"), "--listen",
+            "127.0.0.1:\(ports[1])",
+        ])
+        #expect(
+            list.standardOutput.contains("Remote: ssh") && list.standardOutput.contains("Node: "),
+            "\(list.standardOutput)"
+        )
         for index in [1, 2] {
             nodes[index].signal(SIGTERM)
             #expect(nodes[index].wait() == 0, "\(nodes[index].log)")
