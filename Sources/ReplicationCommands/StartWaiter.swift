@@ -38,12 +38,16 @@ struct StartWaiter {
 
     /// Polls the store until every event has its first outcome at every target.
     private func waitForOutcomes(progress: ProgressDisplay) async throws -> PlanReport {
-        var shown = 0
+        // Outcomes come back sorted, not in arrival order: remember which were shown.
+        var shown = Set<String>()
         while true {
             let states = try await self.store.progress(of: self.events)
             let outcomes = states.flatMap(\.outcomes)
-            for outcome in outcomes.dropFirst(shown) { progress.finished(outcome) }
-            shown = max(shown, outcomes.count)
+            for state in states {
+                for outcome in state.outcomes where shown.insert("\(state.id) \(outcome.target)").inserted {
+                    progress.finished(outcome)
+                }
+            }
             if states.allSatisfy(\.isReported) {
                 try await self.store.removeOutcomes(of: self.events)
                 var report = PlanReport()
