@@ -14,6 +14,7 @@ struct DaemonAssembly {
 
     static func build(
         configuration: ReplicationConfiguration,
+        snapshot: Data,
         configPath: String,
         store: any TaskStore,
         storeLocation: String,
@@ -22,7 +23,7 @@ struct DaemonAssembly {
         logger: Logger
     ) async throws -> DaemonAssembly {
         let lease = try await Self.lease(store, location: storeLocation, logger: logger)
-        let box = ConfigurationBox(configuration)
+        let box = ConfigurationBox(configuration, snapshot: snapshot)
         let executor = WorkerPushExecutor(
             configuration: box,
             supervisor: PushSupervisor(

@@ -26,12 +26,12 @@ final class FileConfigurationSource: ConfigurationSource {
             return true
         }
         guard changed else { return nil }
-        let fresh = ReplicationConfiguration.load(path: self.path, fileSystem: LocalConfigFileSystem())
+        let (fresh, snapshot) = ConfigSnapshot.load(path: self.path)
         guard fresh.isUsable else {
             rejected(fresh.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
             return nil
         }
-        self.box.replace(fresh)
+        self.box.replace(fresh, snapshot: snapshot)
         self.fingerprint.withLock { $0 = Self.fingerprint(of: fresh) }
         return fresh
     }

@@ -9,9 +9,14 @@ struct PushSupervisor: Sendable {
     var connectTimeout: Duration
 
     /// Runs the worker for `work`; `isCancelled` is polled, and a cancelled push is stopped.
-    func push(_ target: ReplicationTarget, work: PushWork, isCancelled: @escaping () -> Bool = { false })
-        -> PushWorkerOutput
-    {
+    /// With `configSnapshot`, the worker loads that snapshot (``ConfigSnapshot``) instead of the
+    /// files on disk.
+    func push(
+        _ target: ReplicationTarget,
+        work: PushWork,
+        configSnapshot: Data? = nil,
+        isCancelled: @escaping () -> Bool = { false }
+    ) -> PushWorkerOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
@@ -23,6 +28,11 @@ struct PushSupervisor: Sendable {
         if work.updateHead { arguments.append("--head") }
         if work.deleteProject { arguments.append("--delete-project") }
         if work.allowMassDeletion { arguments.append("--allow-mass-deletion") }
+        let input = Pipe()
+        if configSnapshot != nil {
+            arguments.append("--config-on-stdin")
+            process.standardInput = input
+        }
         process.arguments = arguments
         let output = Pipe()
         let errors = Pipe()
@@ -33,6 +43,10 @@ struct PushSupervisor: Sendable {
             try process.run()
         } catch {
             return .init(report: nil, error: .init(code: "other", message: "cannot start the push worker: \(error)"))
+        }
+        if let configSnapshot {
+            input.fileHandleForWriting.write(configSnapshot)
+            try? input.fileHandleForWriting.close()
         }
         let outputReader = BackgroundRead(output.fileHandleForReading)
         let progressReader = Thread { Self.follow(errors.fileHandleForReading, watchdog: watchdog) }

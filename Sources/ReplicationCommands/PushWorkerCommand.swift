@@ -24,6 +24,8 @@ struct PushWorkerCommand: ParsableCommand {
     @Flag(name: .long, help: "Move the mirror's HEAD to the source's.") var head = false
     @Flag(name: .long, help: "Delete the mirror first (project-deleted).") var deleteProject = false
     @Flag(name: .long) var allowMassDeletion = false
+    @Flag(name: .long, help: "Load the configuration from the snapshot on standard input (the daemon's).")
+    var configOnStdin = false
 
     func run() throws {
         // A supervisor that dies (SIGKILL) takes its pushes along: its node's claims will go to
@@ -46,7 +48,7 @@ struct PushWorkerCommand: ParsableCommand {
     }
 
     private func run(into output: inout PushWorkerOutput) throws {
-        let configuration = ReplicationConfiguration.load(path: self.config, fileSystem: LocalConfigFileSystem())
+        let configuration = try self.loadConfiguration()
         guard configuration.isUsable, let remote = configuration.remote(named: self.remote) else {
             throw CommandFailure("the configuration has errors or no remote \(self.remote)")
         }
@@ -87,6 +89,20 @@ struct PushWorkerCommand: ParsableCommand {
             output.updatedHead = try creator.updateHead(url, to: head) ? head : nil
             output.report?.updatedHead = output.updatedHead
         }
+    }
+
+    private func loadConfiguration() throws -> ReplicationConfiguration {
+        guard self.configOnStdin else {
+            return ReplicationConfiguration.load(path: self.config, fileSystem: LocalConfigFileSystem())
+        }
+        let snapshot = try JSONDecoder().decode(
+            ConfigSnapshot.self,
+            from: FileHandle.standardInput.readDataToEndOfFile()
+        )
+        return ReplicationConfiguration.load(
+            path: self.config,
+            fileSystem: SnapshotConfigFileSystem(snapshot: snapshot)
+        )
     }
 
     private func push(_ target: PushTarget, creator: RepositoryCreator, created: inout Bool) throws -> PushReport {

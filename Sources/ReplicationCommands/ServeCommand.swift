@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: LogLevelOption = .info
 
     func run() async throws {
-        let configuration = try ReplicationConfiguration.loadForCommand(self.options)
+        let (configuration, snapshot) = try ReplicationConfiguration.loadWithSnapshotForCommand(self.options)
         let address = try ListenAddress(parsing: self.listen ?? configuration.daemon.listen)
         guard address.isLoopback || configuration.daemon.bearerToken != nil else {
             throw ValidationError(
@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await self.storeOptions.withStore(for: configuration, logger: logger) { store in
             let daemon = try await DaemonAssembly.build(
                 configuration: configuration,
+                snapshot: snapshot,
                 configPath: self.options.path,
                 store: store,
                 storeLocation: StoreOptions.redacted(self.storeOptions.location(for: configuration)),

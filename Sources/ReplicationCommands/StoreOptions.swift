@@ -66,12 +66,19 @@ struct StoreOptions: ParsableArguments {
 extension ReplicationConfiguration {
     /// Loads the configuration or prints its errors and fails with status 1.
     static func loadForCommand(_ options: ConfigOptions) throws -> ReplicationConfiguration {
-        let configuration = ReplicationConfiguration.load(path: options.path, fileSystem: LocalConfigFileSystem())
+        try self.loadWithSnapshotForCommand(options).configuration
+    }
+
+    /// ``loadForCommand(_:)``, with the snapshot of the files read (for push workers).
+    static func loadWithSnapshotForCommand(_ options: ConfigOptions) throws -> (
+        configuration: ReplicationConfiguration, snapshot: Data
+    ) {
+        let (configuration, snapshot) = ConfigSnapshot.load(path: options.path)
         guard configuration.isUsable else {
             let text = configuration.diagnostics.filter { $0.severity == .error }.map(\.description)
             FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(ExitStatus.failure)
         }
-        return configuration
+        return (configuration, snapshot)
     }
 }

@@ -21,9 +21,11 @@ struct WorkerPushExecutor: PushExecutor {
             await withCheckedContinuation { continuation in
                 // The supervisor blocks its thread while the worker runs; keep that off the pool.
                 Thread.detachNewThread {
-                    let output = self.supervisor.push(replicationTarget, work: work) {
-                        cancelled.load(ordering: .relaxed)
-                    }
+                    let output = self.supervisor.push(
+                        replicationTarget,
+                        work: work,
+                        configSnapshot: self.configuration.snapshot
+                    ) { cancelled.load(ordering: .relaxed) }
                     continuation.resume(returning: output)
                 }
             }
@@ -92,17 +94,19 @@ extension PushWorkerOutput {
     }
 }
 
-/// The configuration the daemon runs with; replaced on reload, read by every push.
+/// The configuration the daemon runs with, and the snapshot of the files it came from (handed to
+/// every push worker); replaced on reload.
 final class ConfigurationBox: Sendable {
-    private let value: Mutex<ReplicationConfiguration>
+    private let value: Mutex<(configuration: ReplicationConfiguration, snapshot: Data?)>
 
-    init(_ configuration: ReplicationConfiguration) {
-        self.value = Mutex(configuration)
+    init(_ configuration: ReplicationConfiguration, snapshot: Data? = nil) {
+        self.value = Mutex((configuration, snapshot))
     }
 
-    var current: ReplicationConfiguration { self.value.withLock { $0 } }
+    var current: ReplicationConfiguration { self.value.withLock { $0.configuration } }
+    var snapshot: Data? { self.value.withLock { $0.snapshot } }
 
-    func replace(_ configuration: ReplicationConfiguration) {
-        self.value.withLock { $0 = configuration }
+    func replace(_ configuration: ReplicationConfiguration, snapshot: Data?) {
+        self.value.withLock { $0 = (configuration, snapshot) }
     }
 }

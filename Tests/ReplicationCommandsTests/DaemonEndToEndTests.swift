@@ -55,10 +55,11 @@ struct DaemonEndToEndTests {
             )
         }
 
-        func serve() throws {
+        func serve(_ extraArguments: [String] = []) throws {
             let daemon = try BackgroundProcess(
                 ReplicatorProcess.executable.path,
-                ["serve", "--config", self.config, "--listen", "127.0.0.1:\(self.port)", "--log-level", "debug"],
+                ["serve", "--config", self.config, "--listen", "127.0.0.1:\(self.port)", "--log-level", "debug"]
+                    + extraArguments,
                 log: self.directory.path("serve.log")
             )
             self.daemon = daemon
@@ -297,5 +298,66 @@ struct DaemonEndToEndTests {
             "status", "--config", site.config, "--listen", "127.0.0.1:\(site.port)",
         ])
         #expect(status.status == 0 && status.standardOutput.contains("remote ssh"), "\(status.standardOutput)")
+    }
+
+    /// `gerrit.autoReload`: pending work is re-planned under a changed configuration, and a broken
+    /// change is refused while the running configuration stays in force.
+    @Test func autoReloadReplansPendingWorkAndKeepsTheOldConfigurationOnErrors() throws {
+        let site = try Site(delay: 3600, extra: "[gerrit]\n  autoReload = true\n")
+        try site.serve()
+        try site.commit("refs/heads/waiting", "w")
+        #expect(try site.post(site.refUpdated("waiting")).status == 202)
+        #expect(eventually { (try? GitFixtures.refs(of: site.localMirror))?["refs/heads/waiting"] != nil })
+        usleep(500_000)
+        #expect(try GitFixtures.refs(of: site.sshMirror)["refs/heads/waiting"] == nil, "held back by replicationDelay")
+
+        let original = try String(contentsOfFile: site.config, encoding: .utf8)
+        try original.replacingOccurrences(of: "replicationDelay = 3600", with: "replicationDelay = 0")
+            .write(toFile: site.config, atomically: true, encoding: .utf8)
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/waiting"] != nil },
+            "re-planned under the new delay: \(site.log)"
+        )
+
+        try (original + "\n[remote \"broken\"]\n  url = /x/${name}.git\n  push = refs/heads/*:refs/heads/x\n")
+            .write(toFile: site.config, atomically: true, encoding: .utf8)
+        #expect(
+            eventually { (try? site.status()["configurationError"] as? String)?.contains("remote.broken.push") == true }
+        )
+        try site.commit("refs/heads/after", "a")
+        #expect(try site.post(site.refUpdated("after")).status == 202)
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/after"] != nil },
+            "the previous configuration (delay 0) still acts: \(site.log)"
+        )
+    }
+
+    /// `gerrit.replicateOnStartup` queues a full sync of every project when the daemon starts.
+    @Test func replicateOnStartupSyncsEveryProject() throws {
+        let site = try Site(extra: "[gerrit]\n  replicateOnStartup = true\n")
+        try site.serve()
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/main"] != nil },
+            "\(site.log)"
+        )
+        #expect(try GitFixtures.refs(of: site.sshMirror)["refs/pull/1/head"] != nil)
+    }
+
+    /// `--events-from COMMAND`: Gerrit stream-events lines; unusable lines are logged and skipped.
+    @Test func streamEventsFromACommand() throws {
+        let site = try Site()
+        try site.commit("refs/heads/streamed", "s")
+        let lines = [
+            #"{"type":"patchset-created","change":{}}"#,
+            "not json",
+            #"{"type":"ref-updated","refUpdate":{"project":"p","refName":"refs/heads/streamed"}}"#,
+        ]
+        try site.directory.write(lines.joined(separator: "\n") + "\n", to: "events.jsonl")
+        try site.serve(["--events-from", "cat '\(site.directory.path("events.jsonl"))'; sleep 600"])
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/streamed"] != nil },
+            "\(site.log)"
+        )
+        #expect(site.log.contains("Stream event refused"))
     }
 }
