@@ -3,13 +3,11 @@ import ReplicationCore
 import ReplicationDaemon
 
 extension PlanReport {
-    /// The report `start --wait` prints, from the first attempt's outcome at every target.
-    mutating func add(_ outcome: PushOutcomeRecord) {
-        let target = outcome.target
-        guard let output = try? JSONDecoder().decode(PushWorkerOutput.self, from: Data(outcome.detail.utf8)) else {
-            self.errors.append(
-                .init(project: target.project, remote: target.remote, url: target.url, message: outcome.result)
-            )
+    /// The report `start --wait` prints, from the first attempt's outcome at every target: the
+    /// worker's decoded output, or just the result's label when it had none.
+    mutating func add(_ target: PushTarget, result: String, output: PushWorkerOutput?) {
+        guard let output else {
+            self.errors.append(.init(project: target.project, remote: target.remote, url: target.url, message: result))
             return
         }
         if let pushed = output.report {

@@ -1,6 +1,5 @@
 import Foundation
 import ReplicationCore
-import ReplicationDaemon
 
 /// One self-rewriting status line on a terminal's standard error while `start` pushes; silent when
 /// standard error is not a terminal (logs, CI, pipes).
@@ -16,12 +15,6 @@ final class ProgressDisplay: @unchecked Sendable {
         self.total = total
         self.isActive = isActive && total > 0
         self.draw()
-    }
-
-    /// One target's first attempt is known.
-    func finished(_ outcome: PushOutcomeRecord) {
-        let output = try? JSONDecoder().decode(PushWorkerOutput.self, from: Data(outcome.detail.utf8))
-        self.finished(output ?? PushWorkerOutput(report: nil, error: nil))
     }
 
     /// Called from the pushes of every remote at once.

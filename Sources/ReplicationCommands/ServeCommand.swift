@@ -45,8 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "listening on \(address) (beyond loopback) requires replicator.bearerToken in the configuration"
             )
         }
-        var logger = Logger(label: "replicator") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = self.logLevel.level
+        let logger = self.logLevel.makeLogger()
         LibGit2.initialize()
         try await self.storeOptions.withStore(for: configuration, logger: logger) { store in
             let daemon = try await DaemonAssembly.build(

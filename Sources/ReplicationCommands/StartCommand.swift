@@ -109,7 +109,7 @@ struct StartCommand: AsyncParsableCommand {
                 allowMassDeletion: self.allowMassDeletion
             )
         }
-        let logger = Self.logger(level: self.logLevel)
+        let logger = self.logLevel.makeLogger()
         let report = try await self.storeOptions.withStore(for: configuration, logger: logger) { store in
             let ids = try await store.append(events, source: "start", wantsOutcomes: self.wait)
             guard self.wait else { return PlanReport?.none }
@@ -137,13 +137,6 @@ struct StartCommand: AsyncParsableCommand {
         guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }
     }
 
-    /// The replication log goes to standard error, so that standard output stays the report.
-    private static func logger(level: LogLevelOption) -> Logger {
-        var logger = Logger(label: "replicator") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = level.level
-        return logger
-    }
-
     private static func json(_ report: PlanReport) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -156,4 +149,11 @@ enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
     case trace, debug, info, notice, warning, error, critical
 
     var level: Logger.Level { Logger.Level(rawValue: self.rawValue) ?? .info }
+
+    /// The replication log, on standard error so that standard output stays the command's report.
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "replicator") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = self.level
+        return logger
+    }
 }

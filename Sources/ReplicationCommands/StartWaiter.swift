@@ -36,23 +36,40 @@ struct StartWaiter {
         }
     }
 
-    /// Polls the store until every event has its first outcome at every target.
+    /// Polls the store until every event has its first outcome at every target. Outcomes (a big
+    /// push's report is megabytes) are read and decoded when their count changed, or once a second
+    /// (events planned for no target add none), and each is decoded once.
     private func waitForOutcomes(progress: ProgressDisplay) async throws -> PlanReport {
-        // Outcomes come back sorted, not in arrival order: remember which were shown.
-        var shown = Set<String>()
+        var decoded: [String: PushWorkerOutput?] = [:]
+        var seen = -1
+        var lastRead = ContinuousClock.now
         while true {
-            let states = try await self.store.progress(of: self.events)
-            let outcomes = states.flatMap(\.outcomes)
-            for state in states {
-                for outcome in state.outcomes where shown.insert("\(state.id) \(outcome.target)").inserted {
-                    progress.finished(outcome)
+            let count = try await self.store.outcomeCount(of: self.events)
+            if count != seen || ContinuousClock.now - lastRead >= .seconds(1) {
+                seen = count
+                lastRead = ContinuousClock.now
+                let states = try await self.store.progress(of: self.events)
+                for state in states {
+                    // Outcomes come back sorted, not in arrival order: key them.
+                    for outcome in state.outcomes {
+                        let key = "\(state.id) \(outcome.target)"
+                        guard decoded[key] == nil else { continue }
+                        let output = try? JSONDecoder().decode(PushWorkerOutput.self, from: Data(outcome.detail.utf8))
+                        decoded[key] = .some(output)
+                        progress.finished(output ?? PushWorkerOutput(report: nil, error: nil))
+                    }
                 }
-            }
-            if states.allSatisfy(\.isReported) {
-                try await self.store.removeOutcomes(of: self.events)
-                var report = PlanReport()
-                for outcome in outcomes { report.add(outcome) }
-                return report
+                if states.allSatisfy(\.isReported) {
+                    try await self.store.removeOutcomes(of: self.events)
+                    var report = PlanReport()
+                    for state in states {
+                        for outcome in state.outcomes {
+                            let output = decoded["\(state.id) \(outcome.target)"] ?? nil
+                            report.add(outcome.target, result: outcome.result, output: output)
+                        }
+                    }
+                    return report
+                }
             }
             try await Task.sleep(for: .milliseconds(100))
         }

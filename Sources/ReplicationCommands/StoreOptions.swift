@@ -24,7 +24,7 @@ struct StoreOptions: ParsableArguments {
     /// Where the queue is, for `configuration`.
     func location(for configuration: ReplicationConfiguration) -> String {
         if let chosen = self.store ?? ProcessInfo.processInfo.environment[Self.environmentVariable] {
-            return chosen.hasPrefix("postgres://") ? chosen : LocalConfigFileSystem.absolute(chosen)
+            return DaemonOptions.isDatabaseURL(chosen) ? chosen : LocalConfigFileSystem.absolute(chosen)
         }
         return configuration.daemon.store
     }
@@ -37,7 +37,7 @@ struct StoreOptions: ParsableArguments {
     ) async throws -> Result {
         let location = self.location(for: configuration)
         let store: any TaskStore =
-            location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+            DaemonOptions.isDatabaseURL(location)
             ? try PostgresTaskStore(url: location, leaseTimeout: configuration.daemon.leaseTimeout, logger: logger)
             : try SQLiteTaskStore(path: location)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
@@ -57,9 +57,7 @@ struct StoreOptions: ParsableArguments {
 
     /// The store's location without a password, for messages.
     static func redacted(_ location: String) -> String {
-        guard var components = URLComponents(string: location), components.password != nil else { return location }
-        components.password = "***"
-        return components.string ?? location
+        DaemonOptions.redacted(location)
     }
 }
 

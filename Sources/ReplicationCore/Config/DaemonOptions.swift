@@ -31,9 +31,7 @@ package struct DaemonOptions: Hashable, Sendable {
     init(reading reader: inout SectionReader, configDirectory: String) {
         self.init(store: Self.defaultStore(configDirectory: configDirectory))
         if let store = reader.string("store"), !store.isEmpty {
-            self.store =
-                store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")
-                ? store : PathText.resolve(store, against: configDirectory)
+            self.store = Self.isDatabaseURL(store) ? store : PathText.resolve(store, against: configDirectory)
         }
         if let listen = reader.string("listen"), !listen.isEmpty { self.listen = listen }
         if let token = reader.string("bearerToken"), !token.isEmpty { self.bearerToken = token }
@@ -45,18 +43,23 @@ package struct DaemonOptions: Hashable, Sendable {
         )
     }
 
-    /// ``store`` with a URL's password replaced by `***`.
-    package var redactedStore: String {
-        guard let scheme = self.store.firstRange(of: "://"), let at = self.store.lastIndex(of: "@"),
+    /// Whether a store location is a PostgreSQL URL rather than an SQLite file.
+    package static func isDatabaseURL(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    /// `location` with a URL's password replaced by `***`, for messages and `config check`.
+    package static func redacted(_ location: String) -> String {
+        guard let scheme = location.firstRange(of: "://"), let at = location.lastIndex(of: "@"),
             scheme.upperBound < at,
-            let colon = self.store[scheme.upperBound..<at].firstIndex(of: ":")
-        else { return self.store }
-        return String(self.store[...colon]) + "***" + String(self.store[at...])
+            let colon = location[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return location }
+        return String(location[...colon]) + "***" + String(location[at...])
     }
 
     package var effectiveOptions: [EffectiveOption] {
         [
-            EffectiveOption("store", .string(self.redactedStore), isExtension: true),
+            EffectiveOption("store", .string(Self.redacted(self.store)), isExtension: true),
             EffectiveOption("listen", .string(self.listen), isExtension: true),
             EffectiveOption("bearerToken", .string(self.bearerToken.map { _ in "(set)" }), isExtension: true),
             EffectiveOption("caughtUpThreshold", .duration(self.caughtUpThreshold), isExtension: true),

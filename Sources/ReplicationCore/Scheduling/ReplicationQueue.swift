@@ -111,11 +111,6 @@ where Instant: Sendable, Instant.Duration == Duration {
         return actions
     }
 
-    /// When ``wakeUp(now:)`` next has something to start, if anything is pending.
-    package var nextWakeUp: Instant? {
-        self.pending.values.filter { self.running[$0.target.url] == nil }.map(\.dueAt).min()
-    }
-
     private func canStart(_ task: Task) -> Bool {
         self.running[task.target.url] == nil
             && self.runningPerRemote[task.target.remote, default: 0] < self.policy(for: task.target.remote).threads

@@ -12,7 +12,7 @@ extension EngineLoop {
             caughtUp: (oldest ?? 0) <= self.options.caughtUpThreshold.seconds,
             pendingEvents: self.pendingEvents,
             oldestPendingSeconds: oldest,
-            remotes: self.configuration.remotes.map { self.status(of: $0, now: now, wallNow: wallNow) }
+            remotes: self.remoteStatuses(now: now, wallNow: wallNow)
         )
         status.configurationLoadedAt = Self.timestamp(self.configurationLoadedAt)
         status.configurationError = self.configurationError
@@ -25,13 +25,31 @@ extension EngineLoop {
         }
     }
 
+    /// Grouped by remote once: the status is published every tick, with thousands of tasks.
+    private func remoteStatuses(now: ContinuousClock.Instant, wallNow: Date) -> [DaemonStatus.Remote] {
+        let pending = Dictionary(grouping: self.queue.pending.values, by: \.target.remote)
+        let running = Dictionary(grouping: self.queue.running.values, by: \.target.remote)
+        let idle = Dictionary(grouping: self.queue.health.values.compactMap(\.target), by: \.remote)
+        return self.configuration.remotes.map { remote in
+            self.status(
+                of: remote,
+                pending: pending[remote.name] ?? [],
+                running: running[remote.name] ?? [],
+                known: idle[remote.name] ?? [],
+                now: now,
+                wallNow: wallNow
+            )
+        }
+    }
+
     private func status(
         of remote: RemoteConfiguration,
+        pending: [Queue.Task],
+        running: [Queue.Task],
+        known: [PushTarget],
         now: ContinuousClock.Instant,
         wallNow: Date
     ) -> DaemonStatus.Remote {
-        let pending = self.queue.pending.values.filter { $0.target.remote == remote.name }
-        let running = self.queue.running.values.filter { $0.target.remote == remote.name }
         var targets: [PushTarget: DaemonStatus.Target] = [:]
         let wall = { (instant: ContinuousClock.Instant) in
             Self.timestamp(wallNow.addingTimeInterval(-(now - instant).seconds))
@@ -51,8 +69,8 @@ extension EngineLoop {
             )
             targets[task.target]?.state = "running"
         }
-        for (url, health) in self.queue.health where !targets.keys.contains(where: { $0.url == url }) {
-            guard let target = health.target, target.remote == remote.name else { continue }
+        let busyURLs = Set(targets.keys.map(\.url))
+        for target in known where !busyURLs.contains(target.url) {
             targets[target] = self.target(target, wall: wall)
         }
         return DaemonStatus.Remote(

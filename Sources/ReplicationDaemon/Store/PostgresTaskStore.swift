@@ -251,33 +251,23 @@ package final class PostgresTaskStore: TaskStore {
     }
 
     package func progress(of events: [Int64]) async throws -> [EventProgress] {
-        var result: [EventProgress] = []
-        for id in events {
-            var planned: Int?
-            var isPending = false
-            for try await value in try await self.client.query("SELECT planned FROM events WHERE id = \(id)").decode(
-                Int?.self
-            ) {
-                planned = value
-                isPending = true
-            }
-            var outcomes: [PushOutcomeRecord] = []
-            let rows = try await self.client.query(
-                "SELECT outcome FROM outcomes WHERE event_id = \(id) ORDER BY remote, url"
-            )
-            for try await text in rows.decode(String.self) {
-                outcomes.append(try JSONDecoder().decode(PushOutcomeRecord.self, from: Data(text.utf8)))
-            }
-            result.append(
-                EventProgress(
-                    id: id,
-                    planned: isPending ? planned : outcomes.count,
-                    outcomes: outcomes,
-                    isPending: isPending
-                )
-            )
+        var planned: [Int64: Int?] = [:]
+        let stored = try await self.client.query("SELECT id, planned FROM events WHERE id = ANY(\(events))")
+        for try await (id, count) in stored.decode((Int64, Int?).self) { planned[id] = .some(count) }
+        var outcomes: [Int64: [PushOutcomeRecord]] = [:]
+        let rows = try await self.client.query(
+            "SELECT event_id, outcome FROM outcomes WHERE event_id = ANY(\(events)) ORDER BY event_id, remote, url"
+        )
+        for try await (id, text) in rows.decode((Int64, String).self) {
+            outcomes[id, default: []].append(try JSONDecoder().decode(PushOutcomeRecord.self, from: Data(text.utf8)))
         }
-        return result
+        return events.map { EventProgress(id: $0, stored: planned[$0], outcomes: outcomes[$0] ?? []) }
+    }
+
+    package func outcomeCount(of events: [Int64]) async throws -> Int {
+        let rows = try await self.client.query("SELECT count(*) FROM outcomes WHERE event_id = ANY(\(events))")
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
 
     package func removeOutcomes(of events: [Int64]) async throws {

@@ -137,41 +137,33 @@ package final class SQLiteTaskStore: TaskStore {
             sql: "SELECT id, event, stored_at, wants_outcomes FROM events WHERE \(condition) ORDER BY id",
             arguments: arguments
         )
-        guard let first = rows.first, let last = rows.last else { return [] }
-        let delivered = try Self.deliveries(db, from: first["id"], through: last["id"])
-        return try rows.map { row in
-            let id: Int64 = row["id"]
+        let events = try rows.map { row in
             let text: String = row["event"]
             return StoredEvent(
-                id: id,
+                id: row["id"],
                 event: try JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)),
                 storedAt: row["stored_at"],
-                delivered: delivered[id] ?? [],
                 wantsOutcomes: row["wants_outcomes"]
             )
         }
-    }
-
-    private static func deliveries(_ db: Database, from first: Int64, through last: Int64) throws -> [Int64: Set<
-        PushTarget
-    >] {
-        let rows = try Row.fetchAll(
+        guard let first = events.first?.id, let last = events.last?.id else { return [] }
+        var delivered: [Int64: Set<PushTarget>] = [:]
+        let projects = Dictionary(uniqueKeysWithValues: events.map { ($0.id, $0.event.project) })
+        let deliveries = try Row.fetchAll(
             db,
-            sql: """
-                SELECT d.event_id, d.remote, d.url, e.event FROM deliveries d JOIN events e ON e.id = d.event_id
-                WHERE d.event_id BETWEEN ? AND ?
-                """,
+            sql: "SELECT event_id, remote, url FROM deliveries WHERE event_id BETWEEN ? AND ?",
             arguments: [first, last]
         )
-        var result: [Int64: Set<PushTarget>] = [:]
-        for row in rows {
-            let text: String = row["event"]
-            let project = (try? JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)))?.project ?? ""
-            result[row["event_id"], default: []].insert(
-                PushTarget(remote: row["remote"], url: row["url"], project: project)
-            )
+        for row in deliveries {
+            let id: Int64 = row["event_id"]
+            guard let project = projects[id] else { continue }
+            delivered[id, default: []].insert(PushTarget(remote: row["remote"], url: row["url"], project: project))
         }
-        return result
+        return events.map { event in
+            var event = event
+            event.delivered = delivered[event.id] ?? []
+            return event
+        }
     }
 
     package func recordPlanned(_ counts: [Int64: Int]) async throws {
@@ -215,24 +207,31 @@ package final class SQLiteTaskStore: TaskStore {
     }
 
     package func progress(of events: [Int64]) async throws -> [EventProgress] {
-        try await self.database.read { db in
-            try events.map { id in
-                let planned = try Int.fetchOne(db, sql: "SELECT planned FROM events WHERE id = ?", arguments: [id])
-                let isPending =
-                    try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) ?? false
-                let outcomes = try String.fetchAll(
-                    db,
-                    sql: "SELECT outcome FROM outcomes WHERE event_id = ? ORDER BY remote, url",
-                    arguments: [id]
-                ).map { try JSONDecoder().decode(PushOutcomeRecord.self, from: Data($0.utf8)) }
-                // A completed event no longer stores its plan: every outcome it has is all it had.
-                return EventProgress(
-                    id: id,
-                    planned: isPending ? planned : outcomes.count,
-                    outcomes: outcomes,
-                    isPending: isPending
+        let list = events.map(String.init).joined(separator: ",")
+        return try await self.database.read { db in
+            var planned: [Int64: Int?] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, planned FROM events WHERE id IN (\(list))") {
+                planned[row["id"]] = .some(row["planned"])
+            }
+            var outcomes: [Int64: [PushOutcomeRecord]] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT event_id, outcome FROM outcomes WHERE event_id IN (\(list)) ORDER BY event_id, remote, url"
+            )
+            for row in rows {
+                let text: String = row["outcome"]
+                outcomes[row["event_id"], default: []].append(
+                    try JSONDecoder().decode(PushOutcomeRecord.self, from: Data(text.utf8))
                 )
             }
+            return events.map { EventProgress(id: $0, stored: planned[$0], outcomes: outcomes[$0] ?? []) }
+        }
+    }
+
+    package func outcomeCount(of events: [Int64]) async throws -> Int {
+        let list = events.map(String.init).joined(separator: ",")
+        return try await self.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM outcomes WHERE event_id IN (\(list))") ?? 0
         }
     }
 
@@ -279,21 +278,22 @@ package final class SQLiteTaskStore: TaskStore {
     package func cluster() async throws -> [ClusterNode] {
         try await self.database.read { db in
             var nodes: [String: ClusterNode] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT claimed_by, event FROM events WHERE claimed_by IS NOT NULL") {
+            let held = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT claimed_by, json_extract(event, '$.project') AS project FROM events
+                    WHERE claimed_by IS NOT NULL ORDER BY project
+                    """
+            )
+            for row in held {
                 let node: String = row["claimed_by"]
-                let text: String = row["event"]
-                let project = (try? JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)))?.project ?? ""
-                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(project)
+                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(row["project"])
             }
             for row in try Row.fetchAll(db, sql: "SELECT node, url FROM running ORDER BY url") {
                 let node: String = row["node"]
                 nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(row["url"])
             }
-            return nodes.values.map { node in
-                var node = node
-                node.projects = Array(Set(node.projects)).sorted()
-                return node
-            }.sorted { $0.name < $1.name }
+            return nodes.values.sorted { $0.name < $1.name }
         }
     }
 

@@ -30,6 +30,8 @@ package protocol TaskStore: Sendable {
     func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool
     /// Where `start --wait` stands for its events.
     func progress(of events: [Int64]) async throws -> [EventProgress]
+    /// How many outcomes `events` have so far: a cheap check before reading them with ``progress(of:)``.
+    func outcomeCount(of events: [Int64]) async throws -> Int
     /// Forgets the outcomes of events whose sender has read them.
     func removeOutcomes(of events: [Int64]) async throws
     /// Pending events: how many and since when.
@@ -97,6 +99,18 @@ package struct EventProgress: Hashable, Sendable {
         self.planned = planned
         self.outcomes = outcomes
         self.isPending = isPending
+    }
+
+    /// From what a store holds: `stored` is the event's planned count when it is still queued
+    /// (`.some(nil)`: not planned yet) and `nil` once it left the queue, when every outcome it has
+    /// is all it had.
+    package init(id: Int64, stored: Int??, outcomes: [PushOutcomeRecord]) {
+        let planned: Int? =
+            switch stored {
+            case .some(let planned): planned
+            case .none: outcomes.count
+            }
+        self.init(id: id, planned: planned, outcomes: outcomes, isPending: stored != nil)
     }
 
     /// Every planned target has reported its first attempt.
