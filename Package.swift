@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
     ],
     targets: [
         // Pure core: configuration, refspecs, filters, URL templates. No I/O, no C, no Foundation.
@@ -70,7 +71,10 @@ let package = Package(
         ),
         // Fixtures shared by the test targets: temporary repositories, a real sshd, git CLI helpers.
         .target(name: "ReplicationTestSupport", path: "Tests/ReplicationTestSupport"),
-        .testTarget(name: "ReplicationCoreTests", dependencies: ["ReplicationCore"]),
+        .testTarget(
+            name: "ReplicationCoreTests",
+            dependencies: ["ReplicationCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "ReplicationGitTests",
             dependencies: ["ReplicationGit", "ReplicationCore", "ReplicationTestSupport"]

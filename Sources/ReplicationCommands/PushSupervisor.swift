@@ -19,21 +19,17 @@ struct PushSupervisor: Sendable {
     ) -> PushWorkerOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var arguments = [
-            "push-worker", "--config", self.configPath, "--remote", target.remote.name, "--project", target.project,
-            "--url", target.url.description,
-        ]
-        arguments += work.refs.sorted().flatMap { ["--ref", $0] }
-        if work.fullSync { arguments.append("--full") }
-        if work.updateHead { arguments.append("--head") }
-        if work.deleteProject { arguments.append("--delete-project") }
-        if work.allowMassDeletion { arguments.append("--allow-mass-deletion") }
+        // Everything that comes from events travels on standard input, never as an argument that a
+        // project or ref name such as `-x` could turn into an option.
+        process.arguments = ["push-worker", "--config=\(self.configPath)"]
+        let job = PushWorkerJob(
+            remote: target.remote.name,
+            project: target.project,
+            url: target.url.description,
+            work: work
+        )
         let input = Pipe()
-        if configSnapshot != nil {
-            arguments.append("--config-on-stdin")
-            process.standardInput = input
-        }
-        process.arguments = arguments
+        process.standardInput = input
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -44,10 +40,9 @@ struct PushSupervisor: Sendable {
         } catch {
             return .init(report: nil, error: .init(code: "other", message: "cannot start the push worker: \(error)"))
         }
-        if let configSnapshot {
-            input.fileHandleForWriting.write(configSnapshot)
-            try? input.fileHandleForWriting.close()
-        }
+        // Written on a thread of its own: a worker that exits before reading must not block us, and
+        // its closed pipe is an error to report (SIGPIPE is ignored), not a crash.
+        let inputWriter = BackgroundWrite(input.fileHandleForWriting, job.encoded(snapshot: configSnapshot))
         let outputReader = BackgroundRead(output.fileHandleForReading)
         let progressReader = Thread { Self.follow(errors.fileHandleForReading, watchdog: watchdog) }
         progressReader.start()
@@ -63,8 +58,11 @@ struct PushSupervisor: Sendable {
         }
         process.waitUntilExit()
         let data = outputReader.wait()
+        let inputError = inputWriter.wait()
         guard let decoded = try? JSONDecoder().decode(PushWorkerOutput.self, from: data) else {
-            let detail = String(decoding: watchdog.unexpectedOutput, as: UTF8.self)
+            let detail =
+                String(decoding: watchdog.unexpectedOutput, as: UTF8.self)
+                + (inputError.map { " (its job could not be written: \($0))" } ?? "")
             return .init(
                 report: nil,
                 error: .init(
@@ -142,6 +140,29 @@ private final class Watchdog: @unchecked Sendable {
             if line == "progress connected" { self.current.connected = true }
             self.current.lastProgress = ContinuousClock.now
         }
+    }
+}
+
+/// Writes a whole buffer to a pipe and closes it, on another thread; the error, if the reader left.
+private final class BackgroundWrite: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var error: (any Error)?
+
+    init(_ handle: FileHandle, _ data: Data) {
+        Thread {
+            do {
+                try handle.write(contentsOf: data)
+            } catch {
+                self.error = error
+            }
+            try? handle.close()
+            self.done.signal()
+        }.start()
+    }
+
+    func wait() -> (any Error)? {
+        self.done.wait()
+        return self.error
     }
 }
 

@@ -15,17 +15,6 @@ struct PushWorkerCommand: ParsableCommand {
     )
 
     @Option(name: .long) var config: String
-    @Option(name: .long) var remote: String
-    @Option(name: .long) var project: String
-    @Option(name: .long) var url: String
-    @Option(name: .customLong("ref"), help: "Push these refs (delta mode).")
-    var refs: [String] = []
-    @Flag(name: .long, help: "Compare every ref with the mirror.") var full = false
-    @Flag(name: .long, help: "Move the mirror's HEAD to the source's.") var head = false
-    @Flag(name: .long, help: "Delete the mirror first (project-deleted).") var deleteProject = false
-    @Flag(name: .long) var allowMassDeletion = false
-    @Flag(name: .long, help: "Load the configuration from the snapshot on standard input (the daemon's).")
-    var configOnStdin = false
 
     func run() throws {
         // A supervisor that dies (SIGKILL) takes its pushes along: its node's claims will go to
@@ -36,23 +25,43 @@ struct PushWorkerCommand: ParsableCommand {
         LibGit2.initialize()
         var output = PushWorkerOutput(report: nil, error: nil)
         do {
-            try self.run(into: &output)
+            let (job, snapshot) = try PushWorkerJob.read(from: FileHandle.standardInput.readDataToEndOfFile())
+            try PushWorkerRun(config: self.config, job: job, snapshot: snapshot).run(into: &output)
         } catch let error as GitError {
             output.error = .init(code: error.code.rawValue, message: error.message)
         } catch let error as SourceMissing {
             output.error = .init(code: SourceMissing.code, message: error.message)
+        } catch let error as DeletionRefused {
+            output.error = .init(code: DeletionRefused.code, message: error.message)
         } catch {
             output.error = .init(code: GitError.Code.other.rawValue, message: "\(error)")
         }
-        FileHandle.standardOutput.write(try JSONEncoder().encode(output))
+        try FileHandle.standardOutput.write(contentsOf: try JSONEncoder().encode(output))
     }
+}
 
-    private func run(into output: inout PushWorkerOutput) throws {
+/// One push, as ``PushWorkerCommand`` carries it out.
+private struct PushWorkerRun {
+    let config: String
+    let job: PushWorkerJob
+    let snapshot: ConfigSnapshot?
+
+    private var remote: String { self.job.remote }
+    private var project: String { self.job.project }
+    private var url: String { self.job.url }
+    private var refs: [String] { self.job.work.refs.sorted() }
+    private var full: Bool { self.job.work.fullSync }
+    private var head: Bool { self.job.work.updateHead }
+    private var deleteProject: Bool { self.job.work.deleteProject }
+    private var allowMassDeletion: Bool { self.job.work.allowMassDeletion }
+
+    func run(into output: inout PushWorkerOutput) throws {
         let configuration = try self.loadConfiguration()
         guard configuration.isUsable, let remote = configuration.remote(named: self.remote) else {
             throw CommandFailure("the configuration has errors or no remote \(self.remote)")
         }
         let (url, access) = SSHEndpoint.resolve(try RemoteURL(parsing: self.url), remote: remote)
+        let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
         if self.deleteProject {
             let creator = RepositoryCreator(
                 project: self.project,
@@ -61,11 +70,17 @@ struct PushWorkerCommand: ParsableCommand {
                 head: nil,
                 access: access
             )
-            output.deletedRepository = try creator.delete(url)
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw DeletionRefused(message: "not deleted: the source repository \(path) exists (again)")
+            }
+            switch Result(catching: { () throws(GitError) in try creator.delete(url) }) {
+            case .success(let deleted): output.deletedRepository = deleted
+            case .failure(let error) where error.code == .invalid: throw DeletionRefused(message: error.message)
+            case .failure(let error): throw error
+            }
             Self.announce(.connected)
         }
         guard self.full || !self.refs.isEmpty || self.head else { return }
-        let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
         guard FileManager.default.fileExists(atPath: path) else {
             throw SourceMissing(message: "the source repository \(path) does not exist")
         }
@@ -92,13 +107,9 @@ struct PushWorkerCommand: ParsableCommand {
     }
 
     private func loadConfiguration() throws -> ReplicationConfiguration {
-        guard self.configOnStdin else {
+        guard let snapshot = self.snapshot else {
             return ReplicationConfiguration.load(path: self.config, fileSystem: LocalConfigFileSystem())
         }
-        let snapshot = try JSONDecoder().decode(
-            ConfigSnapshot.self,
-            from: FileHandle.standardInput.readDataToEndOfFile()
-        )
         return ReplicationConfiguration.load(
             path: self.config,
             fileSystem: SnapshotConfigFileSystem(snapshot: snapshot)
@@ -148,14 +159,37 @@ struct PushWorkerCommand: ParsableCommand {
         }
     }
 
-    private static func announce(_ progress: PushProgress) {
+    static func announce(_ progress: PushProgress) {
         let line: String
         switch progress {
         case .connected: line = "progress connected"
         case .planned(let updates): line = "progress planned \(updates)"
         case .sent(let bytes): line = "progress sent \(bytes)"
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
+    }
+}
+
+/// What a push worker is asked to do, on its standard input: this JSON on the first line, then the
+/// daemon's ``ConfigSnapshot`` when it runs one.
+struct PushWorkerJob: Codable {
+    var remote: String
+    var project: String
+    var url: String
+    var work: PushWork
+
+    func encoded(snapshot: Data?) -> Data {
+        var data = (try? JSONEncoder().encode(self)) ?? Data()
+        data.append(UInt8(ascii: "\n"))
+        if let snapshot { data.append(snapshot) }
+        return data
+    }
+
+    static func read(from input: Data) throws -> (PushWorkerJob, ConfigSnapshot?) {
+        let newline = input.firstIndex(of: UInt8(ascii: "\n")) ?? input.endIndex
+        let job = try JSONDecoder().decode(PushWorkerJob.self, from: input[..<newline])
+        let rest = input[newline...].dropFirst()
+        return (job, rest.isEmpty ? nil : try JSONDecoder().decode(ConfigSnapshot.self, from: rest))
     }
 }
 
@@ -177,6 +211,13 @@ struct PushWorkerOutput: Codable {
 /// The source repository is gone: nothing to push, and retrying will not help.
 struct SourceMissing: Error {
     static let code = "sourceMissing"
+    var message: String
+}
+
+/// A mirror's deletion could not be proven safe (its path, or the source still being there): reported
+/// as a refusal, never retried.
+struct DeletionRefused: Error {
+    static let code = "deletionRefused"
     var message: String
 }
 
@@ -226,8 +267,34 @@ struct RepositoryCreator {
         ).url
     }
 
+    /// Deletes the mirror at `url` only when its path lies strictly below the fixed part of the
+    /// URL template it was expanded from (``URLTemplate/deletionProblem(at:)``).
     func delete(_ url: RemoteURL) throws(GitError) -> Bool {
-        try RemoteRepositoryAdmin.deleteRepository(at: self.adminURL(for: url), channel: self.channel)
+        let target = self.adminURL(for: url)
+        // Templates resolved as the URLs were (ssh_config may turn an scp path into `/~/path`).
+        let templates = (self.remote.adminUrls.first.map { [$0] } ?? self.remote.urls).map {
+            URLTemplate(text: $0.text, url: SSHEndpoint.resolve($0.url, remote: self.remote).url)
+        }
+        let template = templates.first {
+            $0.expand(project: self.project, style: self.remote.remoteNameStyle).path == target.path
+        }
+        guard let template else {
+            throw GitError(
+                code: .invalid,
+                function: "deleting the repository",
+                status: -1,
+                message: "refusing to delete '\(target.path)': no URL of remote \(self.remote.name) expands to it"
+            )
+        }
+        if let problem = template.deletionProblem(at: target.path) {
+            throw GitError(
+                code: .invalid,
+                function: "deleting the repository",
+                status: -1,
+                message: "refusing: \(problem)"
+            )
+        }
+        return try RemoteRepositoryAdmin.deleteRepository(at: target, channel: self.channel)
     }
 
     func create(_ url: RemoteURL) throws(GitError) {

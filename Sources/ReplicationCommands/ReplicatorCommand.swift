@@ -18,6 +18,9 @@ public struct ReplicatorCommand: AsyncParsableCommand {
     /// Parses the process arguments and runs the command. Usage errors exit with status 2, as the
     /// documented interface promises (argument-parser's own default is 64).
     public static func runAsMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
+        // A reader that went away (a push worker, a closed pipe) is an error to report at the write,
+        // never a signal that kills the daemon.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try Self.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -34,7 +37,7 @@ public struct ReplicatorCommand: AsyncParsableCommand {
         let code = Self.exitCode(for: error)
         guard code == .validationFailure else { Self.exit(withError: error) }
         let message = Self.fullMessage(for: error)
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((message + "\n").utf8))
         Foundation.exit(ExitStatus.usage)
     }
 }

@@ -74,7 +74,7 @@ struct StartCommand: AsyncParsableCommand {
             let text = configuration.diagnostics.filter { $0.severity == .error }.map(\.description).joined(
                 separator: "\n"
             )
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
             throw ExitCode(ExitStatus.failure)
         }
         let unknown = self.remotes.filter { configuration.remote(named: $0) == nil }

@@ -74,7 +74,7 @@ extension ReplicationConfiguration {
         let (configuration, snapshot) = ConfigSnapshot.load(path: options.path)
         guard configuration.isUsable else {
             let text = configuration.diagnostics.filter { $0.severity == .error }.map(\.description)
-            FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((text.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(ExitStatus.failure)
         }
         return (configuration, snapshot)

@@ -69,6 +69,7 @@ extension PushWorkerOutput {
     var attemptResult: PushAttemptResult {
         if let error {
             if error.code == SourceMissing.code { return .sourceMissing(error.message) }
+            if error.code == DeletionRefused.code { return .refsRejected(error.message) }
             return Self.errorClass(of: error.code) == "permanent"
                 ? .permanentFailure(code: error.code, message: error.message)
                 : .transientFailure(code: error.code, message: error.message)

@@ -76,19 +76,23 @@ package enum RemoteRepositoryAdmin {
 
 extension RemoteRepositoryAdmin {
     /// Deletes a mirror (Gerrit's `rm -rf` for ssh, a recursive delete for local paths); `false`
-    /// when there was nothing to delete. Refuses paths that could not be a repository of a project.
+    /// when there was nothing to delete. The caller has checked the path against its URL template;
+    /// here, there and then, it must be a git repository (`HEAD` and `objects/`), or nothing is
+    /// deleted.
     package static func deleteRepository(at url: RemoteURL, channel: SSHAdminChannel) throws(GitError) -> Bool {
         let path = url.path
         guard path.count > 1, !path.split(separator: "/").contains("..") else {
-            throw GitError(
-                code: .invalid,
-                function: "deleting the repository",
-                status: -1,
-                message: "refusing to delete '\(path)'"
-            )
+            throw Self.refusal("refusing to delete '\(path)'")
         }
         guard url.transport == .ssh else {
             guard FileManager.default.fileExists(atPath: path) else { return false }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path + "/HEAD"),
+                FileManager.default.fileExists(atPath: path + "/objects", isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
+                throw Self.refusal("refusing to delete '\(path)': it is not a git repository (no HEAD and objects/)")
+            }
             do {
                 try FileManager.default.removeItem(atPath: path)
             } catch {
@@ -97,8 +101,18 @@ extension RemoteRepositoryAdmin {
             return true
         }
         let quoted = ShellQuoting.quote(path)
-        let command = "if [ -e \(quoted) ]; then rm -rf \(quoted) && echo deleted; fi"
-        return try channel.run(command, on: url, purpose: "deleting the repository").contains("deleted")
+        let command =
+            "if [ -e \(quoted) ]; then if [ -f \(quoted)/HEAD ] && [ -d \(quoted)/objects ]; "
+            + "then rm -rf \(quoted) && echo deleted; else echo not-a-repository; fi; fi"
+        let output = try channel.run(command, on: url, purpose: "deleting the repository")
+        if output.contains("not-a-repository") {
+            throw Self.refusal("refusing to delete '\(path)' on \(url.host ?? ""): it is not a git repository")
+        }
+        return output.contains("deleted")
+    }
+
+    private static func refusal(_ message: String) -> GitError {
+        GitError(code: .invalid, function: "deleting the repository", status: -1, message: message)
     }
 }
 

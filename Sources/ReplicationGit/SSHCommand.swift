@@ -28,7 +28,7 @@ package enum SSHCommand {
         }
         defer { libssh2_session_free(session) }
         libssh2_session_set_blocking(session, 1)
-        libssh2_session_set_timeout(session, timeout == .zero ? 0 : Int(timeout.wholeMilliseconds))
+        libssh2_session_set_timeout(session, timeout == .zero ? 0 : Int(clamping: timeout.wholeMilliseconds))
         guard libssh2_session_handshake(session, socket) == 0 else {
             throw Self.error(.network, "SSH handshake with \(host):\(port) failed: \(Self.lastError(session))")
         }
@@ -187,7 +187,7 @@ enum TCPConnection {
             )
         }
         var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-        let ready = poll(&poller, 1, timeout == .zero ? -1 : Int32(timeout.wholeMilliseconds))
+        let ready = poll(&poller, 1, timeout == .zero ? -1 : Int32(clamping: timeout.wholeMilliseconds))
         var failure: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &failure, &length)

@@ -146,7 +146,11 @@ struct DaemonEndToEndTests {
             }
         )
 
-        #expect(try site.post(#"{"type":"project-deleted","projectName":"p"}"#).status == 202)
+        let deletion = #"{"type":"project-deleted","projectName":"p"}"#
+        #expect(try site.post(deletion).status == 409, "the source still exists")
+        #expect(FileManager.default.fileExists(atPath: site.sshMirror))
+        try FileManager.default.removeItem(atPath: site.source)
+        #expect(try site.post(deletion).status == 202)
         #expect(eventually { !FileManager.default.fileExists(atPath: site.sshMirror) }, "replicateProjectDeletions")
         #expect(FileManager.default.fileExists(atPath: site.localMirror), "the local remote does not delete projects")
 

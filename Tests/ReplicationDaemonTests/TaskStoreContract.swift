@@ -172,4 +172,39 @@ struct SQLiteTaskStoreTests {
             #expect(try await reopened.claimEvents(node: "a", only: nil, limit: 10).map(\.id) == ids)
         }
     }
+
+    /// GRDB's WAL set-up turns `synchronous` down to NORMAL after `prepareDatabase`: check the
+    /// setting on the connection that writes, not the configuration that asked for it.
+    @Test func theWritingConnectionSyncsEveryCommit() async throws {
+        try await self.withStore { store in
+            #expect(try await store.writerSynchronousMode() == 2, "PRAGMA synchronous = FULL on the writer")
+            let reopened = try SQLiteTaskStore(path: store.path)
+            #expect(try await reopened.writerSynchronousMode() == 2)
+        }
+    }
+
+    @Test func concurrentAppendsEachGetTheirOwnIds() async throws {
+        try await self.withStore { store in
+            let ids = try await withThrowingTaskGroup(of: (Int, [Int64]).self) { group in
+                for client in 0..<32 {
+                    group.addTask {
+                        let events = (0..<3).map {
+                            ReplicationEvent.refUpdated(project: "p\(client)", refs: ["refs/heads/b\($0)"])
+                        }
+                        return (client, try await store.append(events, source: "t", wantsOutcomes: false))
+                    }
+                }
+                return try await group.reduce(into: [Int: [Int64]]()) { $0[$1.0] = $1.1 }
+            }
+            let all = ids.values.flatMap { $0 }
+            #expect(Set(all).count == 96)
+            #expect(ids.values.allSatisfy { $0 == $0.sorted() && $0.count == 3 })
+            let stored = try await store.claimEvents(node: "a", only: nil, limit: 200)
+            for (client, clientIDs) in ids {
+                let events = stored.filter { clientIDs.contains($0.id) }.map(\.event)
+                #expect(events.map(\.project) == Array(repeating: "p\(client)", count: 3))
+                #expect(events.map(\.refs) == (0..<3).map { ["refs/heads/b\($0)"] })
+            }
+        }
+    }
 }

@@ -25,8 +25,19 @@ package final class BackgroundProcess: @unchecked Sendable {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // Default signal handling and an empty mask, whatever the test runner blocked or ignored.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        var none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid = pid_t()
-        guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else {
+        guard posix_spawn(&pid, path, &actions, &attributes, argv, envp) == 0 else {
             throw Command.Failure(description: "cannot start \(path)")
         }
         self.pid = pid

@@ -8,12 +8,17 @@ package struct LoadedConfigDocument: Sendable {
     package var fanOutDirectory: String?
     package var document = GitConfig()
     package var diagnostics: [ConfigDiagnostic] = []
+    /// `[include]`s followed so far.
+    package var includesRead = 0
 }
 
 /// Reads `replication.config` as Gerrit does, with file/line diagnostics instead of log lines.
 package struct ConfigDocumentLoader: Sendable {
     /// git refuses deeper include chains too.
     package static let maximumIncludeDepth = 10
+    /// Includes read in one load, at most: without cycles, a few files that include each other
+    /// several times would still multiply.
+    package static let maximumIncludes = 100
 
     private let fileSystem: any ConfigFileSystem
 
@@ -23,7 +28,7 @@ package struct ConfigDocumentLoader: Sendable {
 
     package func load(path: String) -> LoadedConfigDocument {
         var loaded = LoadedConfigDocument(mainFile: path)
-        guard let main = self.read(path, into: &loaded, includedFrom: nil, depth: 0) else { return loaded }
+        guard let main = self.read(path, into: &loaded, includedFrom: nil, chain: []) else { return loaded }
         let fanOutDirectory = PathText.directory(of: path) + "/replication"
         guard let fanOutFiles = self.fileSystem.configFiles(inDirectory: fanOutDirectory) else {
             loaded.document = main
@@ -32,7 +37,7 @@ package struct ConfigDocumentLoader: Sendable {
         loaded.fanOutDirectory = fanOutDirectory
         loaded.document = Self.withoutRemotes(main, diagnostics: &loaded.diagnostics)
         for file in fanOutFiles {
-            guard let fanOut = self.read(file, into: &loaded, includedFrom: nil, depth: 0) else { continue }
+            guard let fanOut = self.read(file, into: &loaded, includedFrom: nil, chain: []) else { continue }
             if let remote = FanOutFile.remote(of: fanOut, file: file, diagnostics: &loaded.diagnostics) {
                 loaded.document.append(contentsOf: remote)
             }
@@ -45,7 +50,7 @@ package struct ConfigDocumentLoader: Sendable {
         _ path: String,
         into loaded: inout LoadedConfigDocument,
         includedFrom include: GitConfigEntry?,
-        depth: Int
+        chain: [String]
     ) -> GitConfig? {
         let text: String?
         do {
@@ -61,7 +66,7 @@ package struct ConfigDocumentLoader: Sendable {
         loaded.files.append(path)
         do {
             let parsed = try GitConfigParser.parse(text, file: path)
-            return self.resolvingIncludes(in: parsed, of: path, into: &loaded, depth: depth)
+            return self.resolvingIncludes(in: parsed, of: path, into: &loaded, chain: chain + [path])
         } catch {
             let column = error.location.column.map { " (column \($0))" } ?? ""
             loaded.diagnostics.append(.error(.syntax, at: error.location, error.message + column))
@@ -90,7 +95,7 @@ package struct ConfigDocumentLoader: Sendable {
         in parsed: GitConfig,
         of path: String,
         into loaded: inout LoadedConfigDocument,
-        depth: Int
+        chain: [String]
     ) -> GitConfig {
         var result = GitConfig()
         var sectionIndex = 0
@@ -104,7 +109,7 @@ package struct ConfigDocumentLoader: Sendable {
             guard entry.section == GitConfigSectionID(name: "include", subsection: nil), entry.name == "path" else {
                 continue
             }
-            if let included = self.include(entry, from: path, into: &loaded, depth: depth) {
+            if let included = self.include(entry, from: path, into: &loaded, chain: chain) {
                 result.append(contentsOf: included)
             }
         }
@@ -116,7 +121,7 @@ package struct ConfigDocumentLoader: Sendable {
         _ entry: GitConfigEntry,
         from path: String,
         into loaded: inout LoadedConfigDocument,
-        depth: Int
+        chain: [String]
     ) -> GitConfig? {
         guard let value = entry.value, !value.isEmpty else {
             loaded.diagnostics.append(
@@ -124,13 +129,23 @@ package struct ConfigDocumentLoader: Sendable {
             )
             return nil
         }
-        guard depth < Self.maximumIncludeDepth else {
-            let message = "includes nest deeper than \(Self.maximumIncludeDepth) levels (an include cycle?)"
-            loaded.diagnostics.append(.error(.includeTooDeep, key: entry.qualifiedKey, at: entry.location, message))
+        let target = PathText.resolve(self.fileSystem.expandingTilde(value), against: PathText.directory(of: path))
+        let problem: String? =
+            if chain.contains(target) {
+                "include cycle: '\(target)' is already being read (\(chain.joined(separator: " -> ")))"
+            } else if chain.count > Self.maximumIncludeDepth {
+                "includes nest deeper than \(Self.maximumIncludeDepth) levels"
+            } else if loaded.includesRead >= Self.maximumIncludes {
+                "more than \(Self.maximumIncludes) includes in one configuration"
+            } else {
+                nil
+            }
+        if let problem {
+            loaded.diagnostics.append(.error(.includeTooDeep, key: entry.qualifiedKey, at: entry.location, problem))
             return nil
         }
-        let target = PathText.resolve(self.fileSystem.expandingTilde(value), against: PathText.directory(of: path))
-        return self.read(target, into: &loaded, includedFrom: entry, depth: depth + 1)
+        loaded.includesRead += 1
+        return self.read(target, into: &loaded, includedFrom: entry, chain: chain)
     }
 
     /// In fan-out mode Gerrit ignores remotes in `replication.config`.

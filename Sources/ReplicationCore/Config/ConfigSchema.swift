@@ -74,6 +74,8 @@ package enum ConfigSchema {
     }
 
     private static func closest(to word: String, among candidates: [String]) -> String? {
+        // No key is this long: a suggestion would only cost time (edit distance is quadratic).
+        guard word.utf8.count <= 64 else { return nil }
         let lowered = word.lowercased()
         let limit = max(2, lowered.count / 3)
         let scored = candidates.map { ($0, EditDistance.between(lowered, $0.lowercased())) }

@@ -54,14 +54,21 @@ package enum ConfigValue {
 
     /// Gerrit's `ConfigUtil.getTimeUnit`: a non-negative number, optionally followed by a unit
     /// (`ms`, `s`, `m`, `h`, `d`, `w`, `mon`, `y` and their long forms); a bare number is in `defaultUnit`.
+    /// `nil` too above ``maximumDuration``, so that no later arithmetic on it can overflow.
     package static func duration(_ raw: String, defaultUnit: TimeUnit) -> Duration? {
         let text = raw.trimmingConfigWhitespace()
         let digits = text.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let count = Int(digits), digits == "0" || digits.first != "0" else { return nil }
+        guard !digits.isEmpty, digits.count <= 18, let count = Int(digits), digits == "0" || digits.first != "0"
+        else { return nil }
         let unitName = text.dropFirst(digits.count).trimmingConfigWhitespace().lowercased()
         guard let unit = unitName.isEmpty ? defaultUnit.duration : Self.timeUnits[unitName] else { return nil }
-        return unit * count
+        // At most 10^18 units of at most a year each: well inside Duration's 128-bit range.
+        let value = unit * count
+        return value <= Self.maximumDuration ? value : nil
     }
+
+    /// The longest time any option takes: a year.
+    package static let maximumDuration = Duration.seconds(365 * 86_400)
 
     private static let timeUnits: [String: Duration] = {
         let day = Duration.seconds(86_400)

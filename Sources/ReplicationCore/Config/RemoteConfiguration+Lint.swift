@@ -1,13 +1,23 @@
 /// Warnings about configurations that load but probably do not do what their author meant.
 extension RemoteConfiguration {
+    static let maximumPairwiseLintedRefSpecs = 256
+
     mutating func lint(_ reader: inout SectionReader) {
         let entries = reader.strings("push").map(\.entry)
         let specs = self.push.all
         // Entries and specs line up only when every push line parsed.
         let located =
             specs.count == entries.count ? Array(zip(specs, entries.map(Optional.some))) : specs.map { ($0, nil) }
+        // Overlap checks compare every pair: past a few hundred lines they would cost more than the load.
+        let comparesPairs = located.count <= Self.maximumPairwiseLintedRefSpecs
+        if !comparesPairs {
+            let message =
+                "\(located.count) push refspecs: overlap checks skipped (done up to \(Self.maximumPairwiseLintedRefSpecs))"
+            reader.warning(.overlappingRefSpecs, "push", entries.last, message)
+        }
         for (index, (spec, entry)) in located.enumerated() {
             Self.lintNames(of: spec, entry: entry, reader: &reader)
+            guard comparesPairs else { continue }
             for (earlier, earlierEntry) in located[..<index] where !earlier.isNegative && !spec.isNegative {
                 Self.lintPair(earlier: earlier, at: earlierEntry, later: spec, at: entry, reader: &reader)
             }

@@ -70,12 +70,24 @@ struct SectionReader {
             _ = self.single(key)
             return value
         }
-        return .seconds(60 * self.int(key, default: defaultValue, minimum: 0, unit: .minutes))
+        let minutes = self.int(
+            key,
+            default: defaultValue,
+            minimum: 0,
+            maximum: Int(ConfigValue.maximumDuration.components.seconds / 60),
+            unit: .minutes
+        )
+        return .seconds(60 * minutes)
     }
 
     /// An integer with Gerrit's lower clamp; `unit` names what the number counts, for messages.
-    mutating func int(_ key: String, default defaultValue: Int, minimum: Int? = nil, unit: IntegerUnit = .count) -> Int
-    {
+    mutating func int(
+        _ key: String,
+        default defaultValue: Int,
+        minimum: Int? = nil,
+        maximum: Int? = nil,
+        unit: IntegerUnit = .count
+    ) -> Int {
         guard let entry = self.single(key) else { return defaultValue }
         guard let raw = entry.value, let parsed = ConfigValue.integer(raw) else {
             self.error(
@@ -100,6 +112,11 @@ struct SectionReader {
             )
             return minimum
         }
+        if let maximum, parsed.value > maximum {
+            let message = "\(parsed.value) is above the maximum of \(maximum) \(unit.rawValue); using \(defaultValue)"
+            self.error(.invalidValue, key, entry, message)
+            return defaultValue
+        }
         return parsed.value
     }
 
@@ -108,7 +125,8 @@ struct SectionReader {
     {
         guard let entry = self.single(key) else { return defaultValue }
         guard let raw = entry.value, let value = ConfigValue.duration(raw, defaultUnit: defaultUnit) else {
-            let message = "expected a non-negative time such as '30 s', '5 min' or '2 h', got '\(entry.value ?? "")'"
+            let message =
+                "expected a non-negative time up to a year, such as '30 s', '5 min' or '2 h', got '\(entry.value ?? "")'"
             self.error(.invalidValue, key, entry, message)
             return defaultValue
         }

@@ -4,12 +4,16 @@ package enum ProjectName {
     package static func problem(with name: String) -> String? {
         if name.isEmpty { return "empty name" }
         if name.hasPrefix("/") { return "absolute paths escape gerrit.basePath" }
+        if name.hasPrefix("~") { return "a leading '~' would make git and the shell expand a home directory" }
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "control characters are not allowed"
         }
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
         if components.contains(where: { $0 == ".." }) { return "'..' escapes gerrit.basePath" }
         if components.contains(where: { $0.isEmpty || $0 == "." }) { return "empty or '.' path components" }
+        if components.contains(where: { $0.hasSuffix(".git") }) {
+            return "a project name never ends in '.git' (that is its repository directory's suffix)"
+        }
         return nil
     }
 

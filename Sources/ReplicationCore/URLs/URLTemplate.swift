@@ -25,6 +25,35 @@ package struct URLTemplate: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension URLTemplate {
+    /// The directory every expansion lies in: the path up to the first `${name}`, cut after its
+    /// last `/`. A template without `${name}` names one repository for every project: its whole
+    /// path is fixed.
+    package var fixedPrefix: String {
+        let path = self.url.path
+        guard let placeholder = path.firstRange(of: Self.namePlaceholder) else { return path }
+        let head = path[..<placeholder.lowerBound]
+        guard let slash = head.lastIndex(of: "/") else { return "" }
+        return String(head[...slash])
+    }
+
+    /// Why the mirror at `path` (an expansion of this template) must not be deleted, or `nil`:
+    /// it has to lie strictly below ``fixedPrefix``, with no `.`/`..` steps and a last component
+    /// that is not empty.
+    package func deletionProblem(at path: String) -> String? {
+        let prefix = self.fixedPrefix
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        if components.contains(where: { $0 == ".." || $0 == "." }) { return "'\(path)' has '.' or '..' steps" }
+        guard path.hasPrefix(prefix), path.count > prefix.count else {
+            return "'\(path)' is not strictly below '\(prefix)', the fixed part of the URL \(self.url)"
+        }
+        guard let last = components.last, !last.isEmpty, last != ".git" else {
+            return "'\(path)' has an empty last component"
+        }
+        return nil
+    }
+}
+
 /// Guava's `urlPathSegmentEscaper` with `%2F` turned back into `/`, as Gerrit does.
 package enum PathSegmentEscaping {
     private static let safe = Set(

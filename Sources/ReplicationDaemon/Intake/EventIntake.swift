@@ -22,8 +22,18 @@ package struct EventIntake: Sendable {
     /// Decodes and stores a body of Gerrit events; all or nothing.
     package func accept(_ body: Data, source: String) async throws(EventIntakeError) -> GerritEventDecoder.Decoded {
         let decoded = try self.decoder.decode(body)
-        for event in decoded.events where event.kind != .projectDeleted && !self.projectExists(event.project) {
-            throw EventIntakeError(.unknownProject, "no such project '\(event.project)' under gerrit.basePath")
+        for event in decoded.events {
+            let exists = self.projectExists(event.project)
+            if event.kind == .projectDeleted, exists {
+                // A deletion is proven by the source: its repository must be gone first.
+                throw EventIntakeError(
+                    .projectExists,
+                    "project '\(event.project)' still exists under gerrit.basePath; its mirrors are not deleted"
+                )
+            }
+            if event.kind != .projectDeleted, !exists {
+                throw EventIntakeError(.unknownProject, "no such project '\(event.project)' under gerrit.basePath")
+            }
         }
         try await self.store(decoded.events, source: source)
         return decoded

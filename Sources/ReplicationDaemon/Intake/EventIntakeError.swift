@@ -5,8 +5,8 @@ package struct EventIntakeError: Error, Hashable, Sendable, CustomStringConverti
         case unknownType = "unknown-type"
         case invalidProject = "invalid-project"
         case unknownProject = "unknown-project"
+        case projectExists = "project-exists"
         case invalidRef = "invalid-ref"
-        case tooLarge = "too-large"
         case unavailable
     }
 
@@ -20,13 +20,13 @@ package struct EventIntakeError: Error, Hashable, Sendable, CustomStringConverti
 
     package var description: String { self.message }
 
-    /// 400 for what the sender got wrong, 404 for an unknown project, 413 for a body over the limit,
-    /// 503 when the store cannot take events.
+    /// 400 for what the sender got wrong, 404 for an unknown project, 409 for deleting a project
+    /// that still exists, 503 when the store cannot take events.
     package var httpStatus: Int {
         switch self.code {
         case .malformed, .unknownType, .invalidProject, .invalidRef: 400
         case .unknownProject: 404
-        case .tooLarge: 413
+        case .projectExists: 409
         case .unavailable: 503
         }
     }

@@ -16,6 +16,7 @@ package final class PostgresTaskStore: TaskStore {
     private let leaseSeconds: Double
     /// Projects a node takes per claim, so that idle nodes get a share of a burst.
     private let projectsPerClaim: Int
+    private let appends: GroupCommit<PendingAppend, Int64>
 
     /// - Parameters:
     ///   - url: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]`.
@@ -41,7 +42,9 @@ package final class PostgresTaskStore: TaskStore {
             tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
         )
         configuration.options.maximumConnections = 8
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.appends = GroupCommit { items in try await Self.insert(items, client: client, logger: logger) }
         self.logger = logger
         self.leaseSeconds = Double(leaseTimeout.components.seconds)
         self.projectsPerClaim = projectsPerClaim
@@ -56,21 +59,47 @@ package final class PostgresTaskStore: TaskStore {
     }
 
     package func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64] {
-        let encoded = try events.map { (String(decoding: try JSONEncoder().encode($0), as: UTF8.self), $0.project) }
         let now = Date().timeIntervalSince1970
-        return try await self.client.withTransaction(logger: self.logger) { connection in
+        let items = try events.map { event in
+            PendingAppend(
+                event: String(decoding: try JSONEncoder().encode(event), as: UTF8.self),
+                project: event.project,
+                source: source,
+                wantsOutcomes: wantsOutcomes,
+                storedAt: now
+            )
+        }
+        return try await self.appends.submit(items)
+    }
+
+    struct PendingAppend: Sendable {
+        var event: String
+        var project: String
+        var source: String
+        var wantsOutcomes: Bool
+        var storedAt: Double
+    }
+
+    /// One transaction (one commit, one WAL flush with `synchronous_commit = on`) for a group of appends.
+    private static func insert(_ items: [PendingAppend], client: PostgresClient, logger: Logger) async throws
+        -> [Int64]
+    {
+        try await client.withTransaction(logger: logger) { connection in
+            // A server or role default of `off` would acknowledge before the WAL is flushed.
+            try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
             var ids: [Int64] = []
-            for (event, project) in encoded {
+            for item in items {
                 let rows = try await connection.query(
                     """
                     INSERT INTO events (event, project, source, stored_at, wants_outcomes)
-                    VALUES (\(event), \(project), \(source), \(now), \(wantsOutcomes)) RETURNING id
+                    VALUES (\(item.event), \(item.project), \(item.source), \(item.storedAt), \(item.wantsOutcomes))
+                    RETURNING id
                     """,
-                    logger: self.logger
+                    logger: logger
                 )
                 for try await id in rows.decode(Int64.self) { ids.append(id) }
             }
-            try await connection.query("NOTIFY replicator_events", logger: self.logger)
+            try await connection.query("NOTIFY replicator_events", logger: logger)
             return ids
         }
     }

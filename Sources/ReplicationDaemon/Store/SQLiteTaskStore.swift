@@ -3,11 +3,20 @@ import GRDB
 package import ReplicationCore
 
 /// The embedded store: one SQLite file in WAL mode, `synchronous = FULL`, so an event is on disk
-/// when ``append(_:source:wantsOutcomes:)`` returns. Several processes may write (`notify`, hooks,
+/// (the WAL fsync'd) when ``append(_:source:wantsOutcomes:)`` returns. Concurrent appends share one
+/// transaction and one fsync (``GroupCommit``). Several processes may write (`notify`, hooks,
 /// `start`); one at a time runs pushes, by holding an exclusive `flock` on `PATH.lock`.
 package final class SQLiteTaskStore: TaskStore {
     package let path: String
     private let database: DatabasePool
+    private let appends: GroupCommit<PendingAppend, Int64>
+
+    private struct PendingAppend: Sendable {
+        var event: String
+        var source: String
+        var wantsOutcomes: Bool
+        var storedAt: Double
+    }
 
     /// Opens (creating and migrating when needed) the store at `path`.
     package init(path: String) throws {
@@ -18,11 +27,13 @@ package final class SQLiteTaskStore: TaskStore {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
-            self.database = try DatabasePool(path: path, configuration: configuration)
+            let database = try DatabasePool(path: path, configuration: configuration)
+            self.database = database
+            // GRDB's WAL set-up runs `synchronous = NORMAL` on the writer after `prepareDatabase`
+            // (no fsync per commit); set FULL on the one writing connection once it is open.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            self.appends = GroupCommit { items in try await Self.insert(items, into: database) }
             try Self.migrator.migrate(self.database)
             // Outcomes a `start --wait` never read (it was interrupted) go after a day.
             try self.database.write { db in
@@ -85,16 +96,34 @@ package final class SQLiteTaskStore: TaskStore {
     }
 
     package func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64] {
-        let encoded = try events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let now = Date().timeIntervalSince1970
-        return try await self.database.write { db in
-            try encoded.map { event in
+        let items = try events.map { event in
+            PendingAppend(
+                event: String(decoding: try JSONEncoder().encode(event), as: UTF8.self),
+                source: source,
+                wantsOutcomes: wantsOutcomes,
+                storedAt: now
+            )
+        }
+        return try await self.appends.submit(items)
+    }
+
+    private static func insert(_ items: [PendingAppend], into database: DatabasePool) async throws -> [Int64] {
+        try await database.write { db in
+            try items.map { item in
                 try db.execute(
                     sql: "INSERT INTO events (event, source, stored_at, wants_outcomes) VALUES (?, ?, ?, ?)",
-                    arguments: [event, source, now, wantsOutcomes]
+                    arguments: [item.event, item.source, item.storedAt, item.wantsOutcomes]
                 )
                 return db.lastInsertedRowID
             }
+        }
+    }
+
+    /// `PRAGMA synchronous` as the writing connection has it (2 = FULL): what durability rests on.
+    package func writerSynchronousMode() async throws -> Int {
+        try await self.database.writeWithoutTransaction { db in
+            try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
         }
     }
 

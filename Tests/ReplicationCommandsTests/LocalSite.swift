@@ -1,0 +1,90 @@
+import Foundation
+import ReplicationTestSupport
+import Testing
+
+/// A source site with local-path mirrors and, when asked, a running `replicator serve`: for the
+/// tests that need the real binary but no sshd.
+final class LocalSite {
+    let directory: TemporaryDirectory
+    let port: Int
+    var daemon: BackgroundProcess?
+
+    var config: String { self.directory.path("etc/replication.config") }
+    var store: String { self.directory.path("data/replicator/tasks.sqlite") }
+    var base: String { "http://127.0.0.1:\(self.port)" }
+
+    func source(_ project: String = "p") -> String { self.directory.path("git/\(project).git") }
+    func mirror(_ project: String = "p") -> String { self.directory.path("mirror/\(project).git") }
+
+    /// `remote` is the body of `[remote "mirror"]`, after its url; `extra` follows the remote.
+    init(
+        projects: [String] = ["p"],
+        remote: String = "push = +refs/heads/*:refs/heads/*\n  push = +refs/tags/*:refs/tags/*\n  replicationDelay = 0",
+        url: String = "../mirror/${name}.git",
+        extra: String = ""
+    ) throws {
+        self.directory = try TemporaryDirectory("site")
+        self.port = try SSHServer.freePort()
+        for project in projects {
+            try GitFixtures.makeRepository(at: self.source(project), refs: [("refs/heads/main", "one")])
+        }
+        try self.writeConfig(
+            """
+            [gerrit]
+              basePath = ../git
+            [remote "mirror"]
+              url = \(url)
+              \(remote)
+            \(extra)
+            """
+        )
+    }
+
+    func writeConfig(_ text: String) throws {
+        try self.directory.write(text, to: "etc/replication.config")
+    }
+
+    func serve(_ extraArguments: [String] = [], expectUp: Bool = true) throws {
+        let daemon = try BackgroundProcess(
+            ReplicatorProcess.executable.path,
+            ["serve", "--config", self.config, "--listen", "127.0.0.1:\(self.port)", "--log-level", "debug"]
+                + extraArguments,
+            log: self.directory.path("serve-\(UUID().uuidString.prefix(8)).log")
+        )
+        self.daemon = daemon
+        guard expectUp else { return }
+        let up = eventually(timeout: .seconds(20)) { (try? HTTPClient.get("\(self.base)/healthz"))?.status == 200 }
+        #expect(up, "the daemon did not come up: \(daemon.log)")
+    }
+
+    func post(_ body: String, headers: [String: String] = [:]) throws -> HTTPClient.Response {
+        try HTTPClient.post("\(self.base)/events", body, headers: headers)
+    }
+
+    func replicator(_ arguments: [String]) throws -> ReplicatorProcess.Result {
+        try ReplicatorProcess.run(arguments + ["--config", self.config])
+    }
+
+    func stop() {
+        guard let daemon = self.daemon else { return }
+        daemon.signal(SIGTERM)
+        daemon.wait()
+        self.daemon = nil
+    }
+
+    static func refUpdated(_ ref: String, project: String = "p", old: String? = nil, new: String? = nil) -> String {
+        let values = [old.map { #","oldRev":"\#($0)""# }, new.map { #","newRev":"\#($0)""# }].compactMap { $0 }
+        return #"{"type":"ref-updated","refUpdate":{"project":"\#(project)","refName":"\#(ref)"\#(values.joined())}}"#
+    }
+
+    static func projectDeleted(_ project: String) -> String {
+        #"{"type":"project-deleted","projectName":"\#(project)"}"#
+    }
+
+    deinit {
+        if let daemon, !daemon.hasExited {
+            daemon.signal(SIGKILL)
+            daemon.wait()
+        }
+    }
+}
