@@ -342,6 +342,7 @@ struct EngineLoop {
         for (key, value) in execution.notes { metadata["replication.\(key)"] = "\(value)" }
         switch execution.result {
         case .succeeded, .refsRejected:
+            if let message = execution.result.message { metadata["replication.rejected"] = "\(message)" }
             self.logger.info("Replication finished", metadata: metadata)
         default:
             metadata["replication.error"] = "\(execution.result.message ?? "")"

@@ -1,0 +1,76 @@
+import Foundation
+import ReplicationTestSupport
+import Testing
+
+/// Events a hostile local user (or an unlucky script) can send: none crashes the daemon or
+/// destroys what it should not.
+@Suite(.timeLimit(.minutes(2)))
+struct HostileEventTests {
+    /// A project named `-x` once became an option of the push worker, which then exited without
+    /// reading a configuration snapshot over 64 KiB: the daemon died of SIGPIPE, at every restart.
+    @Test func anOptionLookingProjectWithABigConfigurationIsPushed() throws {
+        let padding = (0..<1_200).map { "# padding line \($0) to push the configuration past 64 KiB" }
+        let site = try LocalSite(projects: ["-x", "p"], extra: padding.joined(separator: "\n"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: site.config)).count > 65_536)
+        try site.serve()
+        #expect(try site.post(LocalSite.refUpdated("refs/heads/main", project: "-x")).status == 202)
+        #expect(try site.post(LocalSite.refUpdated("refs/heads/main", project: "p")).status == 202)
+        let arrived = eventually(timeout: .seconds(20)) {
+            (try? GitFixtures.refs(of: site.mirror("-x"))["refs/heads/main"]) != nil
+                && (try? GitFixtures.refs(of: site.mirror("p"))["refs/heads/main"]) != nil
+        }
+        #expect(arrived, "\(site.daemon?.log ?? "")")
+        #expect(site.daemon?.hasExited == false)
+        site.stop()
+    }
+
+    @Test func projectDeletionIsProvenBeforeAnythingIsDeleted() throws {
+        let site = try LocalSite(
+            projects: ["p", "gone"],
+            remote: "push = +refs/heads/*:refs/heads/*\n  replicationDelay = 0\n  replicateProjectDeletions = true"
+        )
+        try site.serve()
+        #expect(try site.post(LocalSite.refUpdated("refs/heads/main", project: "p")).status == 202)
+        #expect(eventually(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: site.mirror("p")) })
+
+        let live = try site.post(LocalSite.projectDeleted("p"))
+        #expect(live.status == 409, "\(live.body)")
+        #expect(live.body.contains("still exists"))
+        for name in ["anything/.git", "~root/x", "../etc", "/abs"] {
+            #expect(try site.post(LocalSite.projectDeleted(name)).status == 400, "\(name)")
+        }
+
+        // A mirror path that is no git repository (someone's files) is refused there and then.
+        try FileManager.default.removeItem(atPath: site.source("gone"))
+        try site.directory.write("precious", to: "mirror/gone.git/notes.txt")
+        #expect(try site.post(LocalSite.projectDeleted("gone")).status == 202)
+        #expect(
+            eventually(timeout: .seconds(20)) { site.daemon?.log.contains("not a git repository") == true },
+            "\(site.daemon?.log ?? "")"
+        )
+        #expect(FileManager.default.fileExists(atPath: site.directory.path("mirror/gone.git/notes.txt")))
+        #expect(FileManager.default.fileExists(atPath: site.mirror("p")))
+        site.stop()
+    }
+
+    /// The reported finding: `basenameOnly`, a URL without `.git`, `project-deleted` for
+    /// `anything/.git` ran `rm -rf '<base>/'`.
+    @Test func basenameOnlyDeletionNeverReachesTheMirrorBase() throws {
+        let site = try LocalSite(
+            remote: """
+                push = +refs/heads/*:refs/heads/*
+                  replicationDelay = 0
+                  replicateProjectDeletions = true
+                  remoteNameStyle = basenameOnly
+                """,
+            url: "../mirror/${name}"
+        )
+        try site.directory.write("other mirror", to: "mirror/other/HEAD")
+        try site.serve()
+        #expect(try site.post(LocalSite.projectDeleted("anything/.git")).status == 400)
+        #expect(try site.post(LocalSite.projectDeleted("anything/x.git")).status == 400)
+        usleep(500_000)
+        #expect(FileManager.default.fileExists(atPath: site.directory.path("mirror/other/HEAD")))
+        site.stop()
+    }
+}
