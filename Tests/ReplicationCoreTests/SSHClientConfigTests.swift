@@ -60,4 +60,36 @@ struct SSHClientConfigTests {
                 == "git@example.org:org/x.git"
         )
     }
+
+    /// The reported finding: `StrictHostKeyChecking no` under `Match host other` turned checking off
+    /// for the Host block before it.
+    @Test func matchBlocksNeverLeakIntoThePreviousHostBlock() {
+        let config = SSHClientConfig(
+            text: """
+                Host mirror
+                  HostName mirror.example.org
+                Match host other
+                  StrictHostKeyChecking no
+                Match host mirror.example.org
+                  User git
+                Match exec "true"
+                  StrictHostKeyChecking no
+                Match all
+                  Port 2222
+                """
+        )
+        let mirror = config.settings(for: "mirror")
+        #expect(mirror.strictHostKeyChecking == nil)
+        #expect(mirror.user == "git", "Match host matches the name after HostName")
+        #expect(mirror.port == 2222)
+        #expect(config.settings(for: "other").strictHostKeyChecking == "no")
+        #expect(config.settings(for: "third").strictHostKeyChecking == nil, "unsupported Match never applies")
+        #expect(config.warnings.map(\.line) == [7])
+    }
+
+    @Test func matchOriginalHostUsesTheAlias() {
+        let config = SSHClientConfig(text: "Host a\n  HostName b\nMatch originalhost a,c\n  User u\n")
+        #expect(config.settings(for: "a").user == "u")
+        #expect(config.settings(for: "b").user == nil)
+    }
 }

@@ -2,8 +2,18 @@
 /// `Port`, `IdentityFile`, `UserKnownHostsFile`, `StrictHostKeyChecking`. As in OpenSSH, the first
 /// value obtained for a key wins, and `IdentityFile` accumulates.
 package struct SSHClientConfig: Sendable {
+    /// Which hosts a block's options apply to.
+    private enum Condition: Sendable {
+        /// `Host PATTERN…`, matched against the name written in the URL.
+        case host([String])
+        /// `Match host PATTERN,…` (after `HostName`), `Match originalhost PATTERN,…`, `Match all`.
+        case match(hostPatterns: [String]?, originalHostPatterns: [String]?)
+        /// A `Match` with a criterion Replicator cannot evaluate (`exec`, `user`, …): never applies.
+        case never
+    }
+
     private struct Block: Sendable {
-        var patterns: [String]
+        var condition: Condition
         var options: [(key: String, value: String)]
     }
 
@@ -19,31 +29,62 @@ package struct SSHClientConfig: Sendable {
     }
 
     private var blocks: [Block] = []
+    /// Lines Replicator cannot honour, with their line numbers (`Match` blocks it skips).
+    package private(set) var warnings: [(line: Int, message: String)] = []
 
     package init(text: String) {
-        var current = Block(patterns: ["*"], options: [])
-        for rawLine in text.split(whereSeparator: \.isNewline) {
+        var current = Block(condition: .host(["*"]), options: [])
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingConfigWhitespace()
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             let (key, value) = Self.split(line)
-            if key == "host" {
+            switch key {
+            case "host":
                 self.blocks.append(current)
-                current = Block(
-                    patterns: value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init),
-                    options: []
-                )
-            } else {
+                current = Block(condition: .host(Self.words(value)), options: [])
+            case "match":
+                // Every option up to the next Host or Match belongs to this block, and to no other.
+                self.blocks.append(current)
+                let condition = Self.matchCondition(value)
+                if case .never = condition {
+                    self.warnings.append(
+                        (index + 1, "'Match \(value)' is not supported (only host, originalhost, all); its block is skipped")
+                    )
+                }
+                current = Block(condition: condition, options: [])
+            default:
                 current.options.append((key, value))
             }
         }
         self.blocks.append(current)
     }
 
+    private static func words(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    }
+
+    private static func matchCondition(_ text: String) -> Condition {
+        let words = Self.words(text)
+        if words.map({ $0.lowercased() }) == ["all"] { return .match(hostPatterns: nil, originalHostPatterns: nil) }
+        guard words.count.isMultiple(of: 2), !words.isEmpty else { return .never }
+        var hosts: [String]?
+        var originals: [String]?
+        for pair in stride(from: 0, to: words.count, by: 2) {
+            let patterns = words[pair + 1].split(separator: ",").map(String.init)
+            switch words[pair].lowercased() {
+            case "host": hosts = (hosts ?? []) + patterns
+            case "originalhost": originals = (originals ?? []) + patterns
+            default: return .never
+            }
+        }
+        return .match(hostPatterns: hosts, originalHostPatterns: originals)
+    }
+
     /// The settings for `host` (the name written in the URL).
     package func settings(for host: String) -> Settings {
         var settings = Settings()
         var seen = Set<String>()
-        for block in self.blocks where Self.matches(host, block.patterns) {
+        for block in self.blocks where Self.applies(block.condition, to: host, hostName: settings.hostName) {
             for (key, value) in block.options {
                 if key == "identityfile" {
                     settings.identityFiles.append(value.replacing("%h", with: host))
@@ -62,6 +103,19 @@ package struct SSHClientConfig: Sendable {
             }
         }
         return settings
+    }
+
+    private static func applies(_ condition: Condition, to host: String, hostName: String?) -> Bool {
+        switch condition {
+        case .host(let patterns):
+            return Self.matches(host, patterns)
+        case .match(let hostPatterns, let originalHostPatterns):
+            let target = hostName ?? host
+            return (hostPatterns.map { Self.matches(target, $0) } ?? true)
+                && (originalHostPatterns.map { Self.matches(host, $0) } ?? true)
+        case .never:
+            return false
+        }
     }
 
     /// `Key value`, `Key=value` and `Key = "value"`.
