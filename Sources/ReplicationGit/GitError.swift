@@ -28,7 +28,10 @@ package struct GitError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// Reads `git_error_last()` now, on the thread of the failing call (it is thread-local).
     static func last(_ function: String, status: Int32) -> GitError {
-        let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "\(function) failed (\(status))"
+        var message = git_error_last().map { String(cString: $0.pointee.message) } ?? "\(function) failed (\(status))"
+        if message.contains("Unable to exchange encryption keys") {
+            message += Self.rsaOnlyHint
+        }
         return GitError(
             code: Self.classify(status: status, message: message),
             function: function,
@@ -36,6 +39,11 @@ package struct GitError: Error, Hashable, Sendable, CustomStringConvertible {
             message: message
         )
     }
+
+    /// libssh2 1.10 offers no `rsa-sha2-*` host-key algorithm; OpenSSH 8.8+ no longer signs with `ssh-rsa`.
+    static let rsaOnlyHint =
+        " (the server may offer only an RSA host key: libssh2 1.10 cannot verify rsa-sha2 host keys, "
+        + "and OpenSSH 8.8+ no longer offers ssh-rsa; give the server an ed25519 or ECDSA host key)"
 
     private static func classify(status: Int32, message: String) -> Code {
         switch status {

@@ -9,35 +9,98 @@ enum KnownHosts {
         case match
         case mismatch
         case notFound
+        /// An `@revoked` line names this key.
+        case revoked
         case unusable(String)
     }
 
+    /// Checks the server's key against `access`'s known_hosts file; why it is refused, or `nil`.
+    /// An unknown host accepted under `StrictHostKeyChecking no|accept-new` is recorded in that
+    /// file, as ssh does, so that a later change of key is noticed.
+    static func verify(
+        host: String,
+        port: Int,
+        key: UnsafeRawBufferPointer,
+        keyType: (bits: Int32, name: String),
+        sha256: Data,
+        access: SSHAccess
+    ) -> String? {
+        let file = access.effectiveKnownHostsFile
+        let verdict = Self.check(file: file, host: host, port: port, key: key, keyType: keyType.bits)
+        let refusal = Self.refusal(
+            verdict,
+            host: host,
+            port: port,
+            file: file,
+            keyType: keyType.name,
+            sha256: sha256,
+            acceptsUnknownHosts: access.acceptsUnknownHosts
+        )
+        if refusal == nil, verdict == .notFound { Self.record(host: host, port: port, key: key, in: file) }
+        return refusal
+    }
+
+    /// Reads the file line by line (libssh2's own reader gives up on the whole file at a line over
+    /// ~4 KB, and knows no `@revoked`); lines it cannot parse are skipped one by one.
     static func check(file: String, host: String, port: Int, key: UnsafeRawBufferPointer, keyType: Int32) -> Verdict {
-        guard FileManager.default.fileExists(atPath: file) else { return .notFound }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return .notFound }
         guard let session = libssh2_session_init_ex(nil, nil, nil, nil) else { return .unusable("libssh2 session") }
         defer { libssh2_session_free(session) }
-        guard let hosts = libssh2_knownhost_init(session) else { return .unusable("libssh2 knownhost") }
-        defer { libssh2_knownhost_free(hosts) }
-        guard libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0 else {
-            return .unusable("cannot read \(file)")
+        guard let known = libssh2_knownhost_init(session), let revoked = libssh2_knownhost_init(session) else {
+            return .unusable("libssh2 knownhost")
+        }
+        defer {
+            libssh2_knownhost_free(known)
+            libssh2_knownhost_free(revoked)
+        }
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            if line.hasPrefix("@revoked ") {
+                Self.add(String(line.dropFirst("@revoked ".count)), to: revoked)
+            } else if !line.hasPrefix("@") {  // @cert-authority: host certificates are not supported
+                Self.add(line, to: known)
+            }
         }
         guard let base = key.baseAddress else { return .unusable("empty host key") }
         let typeMask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | keyType
-        let result = libssh2_knownhost_checkp(
-            hosts,
-            host,
-            Int32(port),
-            base.assumingMemoryBound(to: CChar.self),
-            key.count,
-            typeMask,
-            nil
-        )
-        switch result {
+        let check = { (hosts: OpaquePointer) in
+            libssh2_knownhost_checkp(
+                hosts,
+                host,
+                Int32(port),
+                base.assumingMemoryBound(to: CChar.self),
+                key.count,
+                typeMask,
+                nil
+            )
+        }
+        if check(revoked) == LIBSSH2_KNOWNHOST_CHECK_MATCH { return .revoked }
+        switch check(known) {
         case LIBSSH2_KNOWNHOST_CHECK_MATCH: return .match
         case LIBSSH2_KNOWNHOST_CHECK_MISMATCH: return .mismatch
         case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND: return .notFound
         default: return .unusable("libssh2_knownhost_checkp failed")
         }
+    }
+
+    private static func add(_ line: String, to hosts: OpaquePointer) {
+        _ = line.withCString { libssh2_knownhost_readline(hosts, $0, strlen($0), LIBSSH2_KNOWNHOST_FILE_OPENSSH) }
+    }
+
+    /// Appends `host key` to `file` (`[host]:port` off port 22), creating it when missing.
+    private static func record(host: String, port: Int, key: UnsafeRawBufferPointer, in file: String) {
+        // The key blob starts with its algorithm name: uint32 length, then the name.
+        guard key.count > 4 else { return }
+        let nameLength = key.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        guard nameLength > 0, 4 + nameLength <= key.count else { return }
+        let algorithm = String(decoding: key[4..<(4 + nameLength)], as: UTF8.self)
+        let name = port == 22 ? host : "[\(host)]:\(port)"
+        let line = "\(name) \(algorithm) \(Data(key).base64EncodedString())\n"
+        let descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        _ = line.withCString { write(descriptor, $0, strlen($0)) }
     }
 
     /// libssh2's key-type bits for a libgit2 raw host-key type.
@@ -69,6 +132,8 @@ enum KnownHosts {
             return nil
         case .notFound where acceptsUnknownHosts:
             return nil
+        case .revoked:
+            return "the host key of \(host):\(port) (\(keyType) \(fingerprint)) is marked @revoked in \(file)"
         case .mismatch:
             return
                 "the host key of \(host):\(port) does not match \(file) (the server offered \(keyType) \(fingerprint)); "

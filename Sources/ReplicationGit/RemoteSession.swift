@@ -72,18 +72,15 @@ final class RemoteSession {
         }
         let keyType = KnownHosts.libssh2KeyType(forRawType: Int(hostKey.raw_type.rawValue))
         let key = UnsafeRawBufferPointer(start: blob, count: hostKey.hostkey_len)
-        let file = self.access.effectiveKnownHostsFile
-        let verdict = KnownHosts.check(file: file, host: host, port: self.port, key: key, keyType: keyType.bits)
         let sha256 = withUnsafeBytes(of: hostKey.hash_sha256) { Data($0) }
         guard
-            let refusal = KnownHosts.refusal(
-                verdict,
+            let refusal = KnownHosts.verify(
                 host: host,
                 port: self.port,
-                file: file,
-                keyType: keyType.name,
+                key: key,
+                keyType: keyType,
                 sha256: sha256,
-                acceptsUnknownHosts: self.access.acceptsUnknownHosts
+                access: self.access
             )
         else {
             return 0

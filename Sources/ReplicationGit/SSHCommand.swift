@@ -30,7 +30,9 @@ package enum SSHCommand {
         libssh2_session_set_blocking(session, 1)
         libssh2_session_set_timeout(session, timeout == .zero ? 0 : Int(clamping: timeout.wholeMilliseconds))
         guard libssh2_session_handshake(session, socket) == 0 else {
-            throw Self.error(.network, "SSH handshake with \(host):\(port) failed: \(Self.lastError(session))")
+            let reason = Self.lastError(session)
+            let hint = reason.contains("Unable to exchange encryption keys") ? GitError.rsaOnlyHint : ""
+            throw Self.error(.network, "SSH handshake with \(host):\(port) failed: \(reason)\(hint)")
         }
         defer { libssh2_session_disconnect_ex(session, 11, "done", "") }
         try Self.verifyHostKey(session, host: host, port: port, access: access)
@@ -49,22 +51,13 @@ package enum SSHCommand {
         let keyType = KnownHosts.libssh2KeyType(forRawType: Int(type))
         let fingerprint =
             libssh2_hostkey_hash(session, LIBSSH2_HOSTKEY_HASH_SHA256).map { Data(bytes: $0, count: 32) } ?? Data()
-        let file = access.effectiveKnownHostsFile
-        let verdict = KnownHosts.check(
-            file: file,
+        if let message = KnownHosts.verify(
             host: host,
             port: port,
             key: UnsafeRawBufferPointer(start: key, count: length),
-            keyType: keyType.bits
-        )
-        if let message = KnownHosts.refusal(
-            verdict,
-            host: host,
-            port: port,
-            file: file,
-            keyType: keyType.name,
+            keyType: keyType,
             sha256: fingerprint,
-            acceptsUnknownHosts: access.acceptsUnknownHosts
+            access: access
         ) {
             throw Self.error(.hostKey, message)
         }

@@ -266,6 +266,42 @@ struct StartPushTests {
             try GitFixtures.refs(of: site.mirror("ssh", "alpha"))
                 == (try Self.expected(site, "alpha", everything: true))
         )
+        if strict == "accept-new" {
+            let recorded = try String(contentsOfFile: knownHosts, encoding: .utf8)
+            #expect(recorded.hasPrefix("[127.0.0.1]:\(site.server.port) ssh-ed25519 "), "accept-new records the key")
+            let trusted = try String(contentsOfFile: site.server.knownHosts, encoding: .utf8)
+            #expect(trusted.contains(recorded.split(separator: " ")[2].trimmingCharacters(in: .newlines)))
+        }
+    }
+
+    /// known_hosts as OpenSSH reads it: a very long line does not hide the others, `@revoked` refuses.
+    @Test func knownHostsLongLinesAndRevokedKeys() throws {
+        let site = try Self.makeSite()
+        let trusted = try String(contentsOfFile: site.server.knownHosts, encoding: .utf8)
+        let junk = "# " + String(repeating: "x", count: 6_000) + "\nlong.example.org ssh-ed25519 "
+            + String(repeating: "A", count: 5_000) + "\n"
+        let run = { (knownHosts: String) throws -> ReplicatorProcess.Result in
+            try site.directory.write(knownHosts, to: "etc/known_hosts")
+            try site.directory.write(
+                """
+                [gerrit]
+                  basePath = ../git
+                [remote "ssh"]
+                  url = \(site.server.url(site.directory.path("ssh")))/${name}.git
+                  identityFile = \(site.server.clientKey)
+                  knownHostsFile = \(site.directory.path("etc/known_hosts"))
+                """,
+                to: "etc/hosts.config"
+            )
+            return try ReplicatorProcess.run(
+                ["start", "--wait", "--now", "alpha", "--config", site.directory.path("etc/hosts.config")]
+            )
+        }
+        let long = try run(junk + trusted)
+        #expect(long.status == 0, "\(long.standardOutput)\(long.standardError)")
+        let revoked = try run(trusted + "@revoked " + trusted)
+        #expect(revoked.status == 1)
+        #expect(revoked.standardOutput.contains("@revoked"), "\(revoked.standardOutput)")
     }
 
     /// No key file anywhere: the key lives only in a running ssh-agent, used for the push and for
