@@ -37,24 +37,29 @@ struct PostReceiveHook: AsyncParsableCommand {
             throw ValidationError("invalid project '\(project)': \(problem)")
         }
         try RefArguments.requireProject(project, in: configuration)
-        let refs = try Self.refs(from: FileHandle.standardInput.readDataToEndOfFile())
+        let (refs, values) = try Self.refs(from: FileHandle.standardInput.readDataToEndOfFile())
         guard !refs.isEmpty else { return }
+        let event = ReplicationEvent.refUpdated(project: project, refs: refs, values: values)
         _ = try await self.storeOptions.withStore(for: configuration) { store in
-            try await store.append([.refUpdated(project: project, refs: refs)], source: "hook", wantsOutcomes: false)
+            try await store.append([event], source: "hook", wantsOutcomes: false)
         }
     }
 
-    /// The ref names of `OLD NEW REF` lines.
-    static func refs(from input: Data) throws -> [String] {
+    /// The ref names of `OLD NEW REF` lines, and the values git reported for each (what proves a
+    /// deletion on the mirrors).
+    static func refs(from input: Data) throws -> (refs: [String], values: [String: [String]]) {
         let lines = String(decoding: input, as: UTF8.self).split(whereSeparator: \.isNewline)
+        var values: [String: [String]] = [:]
         let refs = try lines.map { line in
             let fields = line.split(separator: " ")
             guard fields.count == 3, fields[0...1].allSatisfy(Self.isObjectID) else {
                 throw ValidationError("expected 'OLD NEW REF' on standard input, got '\(line)'")
             }
-            return String(fields[2])
+            let ref = try RefArguments.normalize([String(fields[2])])[0]
+            values[ref, default: []] += ReplicationEvent.values(old: String(fields[0]), new: String(fields[1]))
+            return ref
         }
-        return try RefArguments.normalize(refs)
+        return (refs, values)
     }
 
     /// SHA-1 or SHA-256 object ids, in hexadecimal.

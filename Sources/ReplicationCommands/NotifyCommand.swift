@@ -9,7 +9,10 @@ struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify",
         abstract: "Queue a ref update for replication.",
-        discussion: "Only ref names are stored: the daemon reads the ref's value when it pushes."
+        discussion: """
+            The daemon reads the ref's value when it pushes. --old/--new are stored to prove deletions: a ref gone \
+            at the source is deleted on a mirror only while the mirror still holds one of them.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -27,10 +30,16 @@ struct NotifyCommand: AsyncParsableCommand {
     )
     var ref: [String]
 
-    @Option(name: .long, help: ArgumentHelp("Its old value (checked, not stored).", valueName: "id"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Its old value: a deletion reaches a mirror only while it holds this value.",
+            valueName: "id"
+        )
+    )
     var old: String?
 
-    @Option(name: .long, help: ArgumentHelp("Its new value (checked, not stored).", valueName: "id"))
+    @Option(name: .long, help: ArgumentHelp("Its new value (the zero id for a deletion).", valueName: "id"))
     var new: String?
 
     func validate() throws {
@@ -46,7 +55,13 @@ struct NotifyCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         try RefArguments.requireProject(self.project, in: configuration)
-        let event = ReplicationEvent.refUpdated(project: self.project, refs: try RefArguments.normalize(self.ref))
+        let refs = try RefArguments.normalize(self.ref)
+        let values = ReplicationEvent.values(old: self.old, new: self.new)
+        let event = ReplicationEvent.refUpdated(
+            project: self.project,
+            refs: refs,
+            values: values.isEmpty ? nil : Dictionary(uniqueKeysWithValues: refs.map { ($0, values) })
+        )
         _ = try await self.storeOptions.withStore(for: configuration) { store in
             try await store.append([event], source: "notify", wantsOutcomes: false)
         }

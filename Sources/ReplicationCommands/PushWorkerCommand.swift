@@ -147,6 +147,7 @@ private struct PushWorkerRun {
         let refs = self.refs
         let full = self.full
         let allowMassDeletion = self.allowMassDeletion
+        let knownValues = self.job.work.knownValues
         return try target.repository.push(
             to: target.url,
             access: target.access,
@@ -155,7 +156,13 @@ private struct PushWorkerRun {
         ) { advertised in
             full
                 ? planner.planFullSync(local: target.local, remote: advertised, allowMassDeletion: allowMassDeletion)
-                : planner.planDelta(refs: refs, local: target.local, remote: advertised)
+                : planner.planDelta(
+                    refs: refs,
+                    local: target.local,
+                    remote: advertised,
+                    knownValues: knownValues,
+                    allowMassDeletion: allowMassDeletion
+                )
         }
     }
 

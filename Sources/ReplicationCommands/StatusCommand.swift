@@ -27,14 +27,24 @@ struct StatusCommand: AsyncParsableCommand {
             print(self.json ? try Self.encode(status) : Self.text(status), terminator: "")
             return
         }
-        let summary = try await self.storeOptions.withStore(for: configuration) { try await $0.summary() }
+        let (summary, held) = try await self.storeOptions.withStore(for: configuration) {
+            (try await $0.summary(), try await $0.heldPushes())
+        }
         let location = StoreOptions.redacted(self.storeOptions.location(for: configuration))
         if self.json {
-            print(try Self.encode(NotRunning(daemon: "not running", store: location, queue: summary)), terminator: "")
+            let document = NotRunning(daemon: "not running", store: location, queue: summary, held: held)
+            print(try Self.encode(document), terminator: "")
         } else {
             let age = summary.oldestStoredAt.map { ", oldest \(Int(Date().timeIntervalSince1970 - $0)) s" } ?? ""
             print("daemon: not running at \(client.address)")
             print("store: \(location): \(summary.pendingEvents) pending event(s)\(age)")
+            for push in held {
+                print(
+                    "held: \(push.target.project) -> \(push.target.url) (remote \(push.target.remote)): "
+                        + "\(push.deletions) deletion(s); replicator allow-deletions \(push.target.project) "
+                        + "--remote \(push.target.remote)"
+                )
+            }
         }
         throw ExitCode(ExitStatus.failure)
     }
@@ -43,6 +53,7 @@ struct StatusCommand: AsyncParsableCommand {
         var daemon: String
         var store: String
         var queue: StoreSummary
+        var held: [HeldPush]
     }
 
     static func encode(_ value: some Encodable) throws -> String {
@@ -63,6 +74,12 @@ struct StatusCommand: AsyncParsableCommand {
             var line = "  node \(node.name): \(node.projects.count) project(s) held"
             if !node.pushing.isEmpty { line += ", pushing \(node.pushing.joined(separator: ", "))" }
             lines.append(line)
+        }
+        for held in status.held {
+            lines.append(
+                "held: \(held.project) -> \(held.url) (remote \(held.remote)): \(held.deletions) deletion(s), "
+                    + "\(held.events) event(s); let it through once with: \(held.release)"
+            )
         }
         for remote in status.remotes {
             lines.append("")

@@ -55,6 +55,11 @@ extension PushExecution {
         )
         self.refProblems = (output.report?.results ?? []).filter { $0.status == .rejected || $0.status == .failed }
             .map { RefProblem(ref: $0.update.destination, status: $0.status.rawValue, reason: $0.message ?? "") }
+        // Deletions refused for want of proof are worth a line each in the replication log.
+        self.refProblems += (output.report?.plan.skipped ?? []).filter {
+            $0.reason.hasPrefix("not deleted: the mirror has")
+        }
+        .map { RefProblem(ref: $0.ref, status: "not-deleted", reason: $0.reason) }
     }
 }
 
@@ -75,7 +80,7 @@ extension PushWorkerOutput {
                 : .transientFailure(code: error.code, message: error.message)
         }
         guard let report else { return .succeeded }
-        if let blocked = report.plan.blocked { return .blocked(blocked) }
+        if let blocked = report.plan.blocked { return .blocked(blocked, deletions: report.plan.deletions.count) }
         if let failure = report.failure { return .transientFailure(code: "network", message: failure) }
         if report.hasUpdateRefFailure {
             return .updateRefFailed(

@@ -119,8 +119,10 @@ struct DaemonEndToEndTests {
             }
         )
 
+        let tag = try Command.git(["--git-dir", site.source, "rev-parse", "refs/tags/v1"])
         try site.git(["update-ref", "-d", "refs/tags/v1"])
-        #expect(try site.post(site.refUpdated("refs/tags/v1")).status == 202)
+        let zero = String(repeating: "0", count: 40)
+        #expect(try site.post(LocalSite.refUpdated("refs/tags/v1", old: tag, new: zero)).status == 202)
         #expect(eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/tags/v1"] == nil }, "mirror = true")
         #expect(
             eventually { (try? GitFixtures.refs(of: site.localMirror))?["refs/tags/v1"] == nil },

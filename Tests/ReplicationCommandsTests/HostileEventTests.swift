@@ -73,4 +73,62 @@ struct HostileEventTests {
         #expect(FileManager.default.fileExists(atPath: site.directory.path("mirror/other/HEAD")))
         site.stop()
     }
+
+    /// The reported finding: one POST naming 152 refs deleted 151 remote-only refs. Now an event
+    /// deletes only what the source reported, and more than `maxDeletions` is held until allowed.
+    @Test func eventDeletionsAreProvenAndGuardedByMaxDeletions() throws {
+        let site = try LocalSite(
+            remote: """
+                push = +refs/heads/*:refs/heads/*
+                  replicationDelay = 1
+                  replicateDeletions = true
+                  maxDeletions = 3
+                """
+        )
+        try site.serve()
+        let source = site.source()
+        let main = try Command.git(["--git-dir", source, "rev-parse", "refs/heads/main"])
+        #expect(try site.post(LocalSite.refUpdated("refs/heads/main")).status == 202)
+        #expect(eventually(timeout: .seconds(20)) { (try? GitFixtures.refs(of: site.mirror()))?.count == 1 })
+
+        // Refs the source never had, named by events without values: nothing is deleted.
+        let foreign = (0..<152).map { "refs/heads/x\($0)" }
+        let updates = foreign.map { "create \($0) \(main)\n" }.joined()
+        #expect(
+            try Command.run("git", ["--git-dir", site.mirror(), "update-ref", "--stdin"], input: updates).status == 0
+        )
+        let body = foreign.map { LocalSite.refUpdated($0) }.joined(separator: "\n")
+        #expect(try site.post(body).status == 202)
+        #expect(
+            eventually(timeout: .seconds(20)) { site.daemon?.log.contains("not a value the source reported") == true }
+        )
+        #expect(try GitFixtures.refs(of: site.mirror()).count == 153)
+
+        // Five branches pushed, then deleted at the source: more than maxDeletions, so held.
+        let branches = (0..<5).map { "refs/heads/b\($0)" }
+        for branch in branches { _ = try Command.git(["--git-dir", source, "update-ref", branch, main]) }
+        #expect(try site.post(branches.map { LocalSite.refUpdated($0) }.joined(separator: "\n")).status == 202)
+        #expect(eventually(timeout: .seconds(20)) { (try? GitFixtures.refs(of: site.mirror()))?.count == 158 })
+        for branch in branches { _ = try Command.git(["--git-dir", source, "update-ref", "-d", branch]) }
+        let zero = String(repeating: "0", count: 40)
+        let deletions = branches.map { LocalSite.refUpdated($0, old: main, new: zero) }.joined(separator: "\n")
+        #expect(try site.post(deletions).status == 202)
+        let held = eventually(timeout: .seconds(20)) {
+            let status = (try? HTTPClient.get("\(site.base)/status"))?.body ?? ""
+            return status.contains(#""deletions" : 5"#) || status.contains(#""deletions":5"#)
+        }
+        #expect(held, "\((try? HTTPClient.get("\(site.base)/status"))?.body ?? "")")
+        #expect(try GitFixtures.refs(of: site.mirror()).count == 158, "nothing deleted while held")
+        let status = try site.replicator(["status"])
+        #expect(status.standardOutput.contains("held: p"), "\(status.standardOutput)")
+        #expect(status.standardOutput.contains("replicator allow-deletions p --remote mirror"))
+
+        let allowed = try site.replicator(["allow-deletions", "p", "--remote", "mirror"])
+        #expect(allowed.status == 0, "\(allowed.standardOutput)\(allowed.standardError)")
+        #expect(eventually(timeout: .seconds(20)) { (try? GitFixtures.refs(of: site.mirror()))?.count == 153 })
+        #expect(try GitFixtures.refs(of: site.mirror())["refs/heads/x0"] != nil, "still not the source's to delete")
+        let again = eventually(timeout: .seconds(10)) { (try? site.replicator(["allow-deletions", "p"]))?.status == 1 }
+        #expect(again, "nothing is held any more")
+        site.stop()
+    }
 }

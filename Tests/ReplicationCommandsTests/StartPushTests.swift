@@ -278,7 +278,8 @@ struct StartPushTests {
     @Test func knownHostsLongLinesAndRevokedKeys() throws {
         let site = try Self.makeSite()
         let trusted = try String(contentsOfFile: site.server.knownHosts, encoding: .utf8)
-        let junk = "# " + String(repeating: "x", count: 6_000) + "\nlong.example.org ssh-ed25519 "
+        let junk =
+            "# " + String(repeating: "x", count: 6_000) + "\nlong.example.org ssh-ed25519 "
             + String(repeating: "A", count: 5_000) + "\n"
         let run = { (knownHosts: String) throws -> ReplicatorProcess.Result in
             try site.directory.write(knownHosts, to: "etc/known_hosts")

@@ -33,7 +33,17 @@ private enum Fixture {
     static func plan(_ config: String, local: String, remote: String, delta: [String]?) -> UpdatePlan {
         let planner = self.planner(config)
         guard let delta else { return planner.planFullSync(local: self.refs(local), remote: self.refs(remote)) }
-        return planner.planDelta(refs: delta, local: self.refs(local), remote: self.refs(remote))
+        return planner.planDelta(
+            refs: delta,
+            local: self.refs(local),
+            remote: self.refs(remote),
+            knownValues: self.reported(delta, remote: self.refs(remote))
+        )
+    }
+
+    /// Events that reported what the mirror holds: every deletion they name is proven.
+    static func reported(_ refs: [String], remote: [String: ObjectID]) -> [String: Set<String>] {
+        Dictionary(refs.map { ($0, Set(remote.values.map(\.hex))) }, uniquingKeysWith: { $0.union($1) })
     }
 }
 
@@ -192,7 +202,14 @@ struct ReferenceScenarioTests {
         )
         let planner = UpdatePlanner(remote: configuration.remotes[0])
         let plan =
-            delta.map { planner.planDelta(refs: $0, local: Fixture.refs(local), remote: Fixture.refs(remote)) }
+            delta.map {
+                planner.planDelta(
+                    refs: $0,
+                    local: Fixture.refs(local),
+                    remote: Fixture.refs(remote),
+                    knownValues: Fixture.reported($0, remote: Fixture.refs(remote))
+                )
+            }
             ?? planner.planFullSync(local: Fixture.refs(local), remote: Fixture.refs(remote))
         #expect(Fixture.summary(plan) == expected, "\(name)")
         #expect(plan.skipped.map(\.ref) == expectedSkipped, "\(name): \(plan.skipped)")
@@ -332,15 +349,57 @@ struct MassDeletionGuardTests {
         }
     }
 
-    @Test func neverBlocksDeltaDeletions() {
+    /// Event deletions are guarded too (finding: one POST naming 152 refs deleted 151).
+    @Test(arguments: [false, true])
+    func blocksDeltaDeletionsAboveTheLimitToo(allow: Bool) {
         let planner = Fixture.planner("  mirror = true\n  maxDeletions = 1\n")
+        let remote = Fixture.refs(Self.remote)
         let plan = planner.planDelta(
             refs: ["refs/heads/a", "refs/heads/b"],
             local: [:],
-            remote: Fixture.refs(Self.remote)
+            remote: remote,
+            knownValues: Fixture.reported(["refs/heads/a", "refs/heads/b"], remote: remote),
+            allowMassDeletion: allow
         )
         #expect(plan.deletions.count == 2)
-        #expect(plan.blocked == nil)
+        #expect((plan.blocked != nil) == !allow)
+    }
+}
+
+struct DeltaDeletionProofTests {
+    private static let config = "  push = +refs/heads/*:refs/heads/*\n  replicateDeletions = true\n"
+
+    @Test func aRefTheSourceNeverHadIsNotDeletedByAnEvent() {
+        let planner = Fixture.planner(Self.config)
+        let plan = planner.planDelta(
+            refs: ["refs/heads/mirror-only"],
+            local: Fixture.refs("refs/heads/main=a"),
+            remote: Fixture.refs("refs/heads/main=a refs/heads/mirror-only=b"),
+            knownValues: [:]
+        )
+        #expect(plan.updates.isEmpty)
+        #expect(plan.skipped.first?.reason.contains("not a value the source reported") == true)
+    }
+
+    @Test func aDeletionGoesThroughOnlyWhileTheMirrorHoldsAReportedValue() {
+        let planner = Fixture.planner(Self.config)
+        let remote = Fixture.refs("refs/heads/x=b")
+        let b = String(repeating: "b", count: 40)
+        let c = String(repeating: "c", count: 40)
+        let proven = planner.planDelta(
+            refs: ["refs/heads/x"],
+            local: [:],
+            remote: remote,
+            knownValues: ["refs/heads/x": [c, b]]
+        )
+        #expect(Fixture.summary(proven) == ["delete refs/heads/x"])
+        let moved = planner.planDelta(
+            refs: ["refs/heads/x"],
+            local: [:],
+            remote: remote,
+            knownValues: ["refs/heads/x": [c]]
+        )
+        #expect(moved.updates.isEmpty, "the mirror moved on since the event: not ours to delete")
     }
 }
 

@@ -8,13 +8,23 @@ struct GerritEventDecoderTests {
 
     @Test func refUpdatedWithFullAndShortRefNames() throws {
         let body = """
-            {"type":"ref-updated","refUpdate":{"oldRev":"0","newRev":"1","refName":"refs/tags/v1","project":"a/b"}}
+            {"type":"ref-updated","refUpdate":{"oldRev":"\(Self.old)","newRev":"\(Self.zero)","refName":"refs/tags/v1","project":"a/b"}}
             {"type":"ref-updated","refUpdate":{"refName":"master","project":"a/b"}}
             {"type":"patchset-created","change":{}}
             """
         let decoded = try self.decoder.decode(Data(body.utf8))
         #expect(decoded.events.map(\.refs) == [["refs/tags/v1"], ["refs/heads/master"]])
+        #expect(decoded.events.map(\.refValues) == [["refs/tags/v1": [Self.old]], nil], "zeros are no value")
         #expect(decoded.ignored == 1)
+    }
+
+    static let old = String(repeating: "ab", count: 20)
+    static let zero = String(repeating: "0", count: 40)
+
+    @Test(arguments: ["0", "xyz", "12345"])
+    func revisionsThatAreNoObjectIdsAreRefused(value: String) {
+        let body = #"{"type":"ref-updated","refUpdate":{"oldRev":"\#(value)","refName":"refs/heads/a","project":"p"}}"#
+        #expect(throws: EventIntakeError.self) { try self.decoder.decode(Data(body.utf8)) }
     }
 
     @Test func arraysAndOtherKinds() throws {

@@ -56,6 +56,32 @@ struct PostgresTaskStoreTests {
         try await self.withStore { try await TaskStoreContract.executorLeaseCanBeTaken($0) }
     }
 
+    @Test func heldPushes() async throws {
+        try await self.withStore { try await TaskStoreContract.heldPushesAreRecordedAndCleared($0) }
+    }
+
+    @Test func concurrentAppendsShareCommitsAndKeepTheirOrder() async throws {
+        try await self.withStore { store in
+            let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for client in 0..<16 {
+                    group.addTask {
+                        try await store.append(
+                            [
+                                .refUpdated(project: "p\(client)", refs: ["refs/heads/a"]),
+                                .refUpdated(project: "p\(client)", refs: ["refs/heads/b"]),
+                            ],
+                            source: "t",
+                            wantsOutcomes: false
+                        )
+                    }
+                }
+                return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+            }
+            #expect(Set(ids.flatMap { $0 }).count == 32)
+            #expect(ids.allSatisfy { $0.count == 2 && $0[0] < $0[1] })
+        }
+    }
+
     @Test func aProjectBelongsToOneNodeUntilItsLeaseExpires() async throws {
         try await self.withStore(leaseTimeout: .seconds(2)) { store in
             let ids = try await store.append(

@@ -109,6 +109,19 @@ enum TaskStoreContract {
         #expect(try await store.progress(of: waited)[0].outcomes.isEmpty)
     }
 
+    static func heldPushesAreRecordedAndCleared(_ store: any TaskStore) async throws {
+        #expect(try await store.heldPushes().isEmpty)
+        try await store.recordHeld(Self.target, deletions: 151, reason: "would delete 151 refs")
+        try await store.recordHeld(Self.second, deletions: 3, reason: "first")
+        try await store.recordHeld(Self.second, deletions: 4, reason: "again")
+        let held = try await store.heldPushes()
+        #expect(held.map(\.target) == [Self.target, Self.second].sorted { $0.url < $1.url })
+        #expect(held.first { $0.target == Self.second }?.deletions == 4)
+        #expect(held.first { $0.target == Self.target }?.reason == "would delete 151 refs")
+        try await store.recordHeld(Self.target, deletions: 0, reason: nil)
+        #expect(try await store.heldPushes().map(\.target) == [Self.second])
+    }
+
     static func executorLeaseCanBeTaken(_ store: any TaskStore) async throws {
         let lease = try #require(try await store.acquireExecutorLease(wait: false))
         lease.release()
@@ -144,6 +157,10 @@ struct SQLiteTaskStoreTests {
 
     @Test func clusterView() async throws {
         try await self.withStore(TaskStoreContract.runningPushesShowInTheClusterView)
+    }
+
+    @Test func heldPushes() async throws {
+        try await self.withStore(TaskStoreContract.heldPushesAreRecordedAndCleared)
     }
 
     @Test func executorLease() async throws {

@@ -21,7 +21,8 @@ package enum Command {
         _ executable: String,
         _ arguments: [String],
         in directory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        input: String? = nil
     ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
@@ -32,7 +33,16 @@ package enum Command {
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
+        let standardInput = Pipe()
+        if input != nil { process.standardInput = standardInput }
         try process.run()
+        if let input {
+            let writer = standardInput.fileHandleForWriting
+            Thread {
+                try? writer.write(contentsOf: Data(input.utf8))
+                try? writer.close()
+            }.start()
+        }
         // Read both pipes concurrently so that neither fills up and blocks the child.
         let errorData = LockedData()
         let reader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }

@@ -43,8 +43,16 @@ package struct UpdatePlanner: Sendable {
         return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
     }
 
-    /// Gerrit's `doPushDelta`: the refs named by events, against local state read now.
-    package func planDelta(refs: [String], local: [String: ObjectID], remote: [String: ObjectID]) -> UpdatePlan {
+    /// Gerrit's `doPushDelta`: the refs named by events, against local state read now. A ref gone
+    /// locally is deleted on the mirror only while the mirror holds a value the events reported for
+    /// it (`knownValues`), and the mass-deletion guard holds the plan as it does a full sync's.
+    package func planDelta(
+        refs: [String],
+        local: [String: ObjectID],
+        remote: [String: ObjectID],
+        knownValues: [String: Set<String>] = [:],
+        allowMassDeletion: Bool = false
+    ) -> UpdatePlan {
         var plan = PlanBuilder(mode: .delta)
         var seen = Set<String>()
         for name in refs where seen.insert(name).inserted {
@@ -62,10 +70,10 @@ package struct UpdatePlanner: Sendable {
             if let id = local[name] {
                 self.planPush(of: name, id: id, remote: remote, into: &plan)
             } else {
-                self.planDeletion(of: name, local: local, remote: remote, into: &plan)
+                self.planDeletion(of: name, local: local, remote: remote, knownValues: knownValues[name], into: &plan)
             }
         }
-        return plan.build(blocked: nil)
+        return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
     }
 
     private func planPush(of name: String, id: ObjectID, remote: [String: ObjectID], into plan: inout PlanBuilder) {
@@ -132,6 +140,7 @@ package struct UpdatePlanner: Sendable {
         of source: String,
         local: [String: ObjectID],
         remote: [String: ObjectID],
+        knownValues: Set<String>?,
         into plan: inout PlanBuilder
     ) {
         guard let mapping = self.refSpecs.mapping(forSource: source) else { return }
@@ -143,7 +152,16 @@ package struct UpdatePlanner: Sendable {
             plan.skip(source, reason)
         } else if let feeder = self.feeder(of: mapping.destination, local: local) {
             plan.skip(source, "not deleted: \(mapping.destination) is still pushed from local \(feeder)")
-        } else if self.isMirror || self.replicateDeletions {
+        } else if !(self.isMirror || self.replicateDeletions) {
+            plan.skip(source, "deleted locally; not propagated because mirror and replicateDeletions are false")
+        } else if knownValues?.contains(id.hex) != true {
+            let reported = knownValues.map { $0.sorted().joined(separator: ", ") } ?? "none"
+            plan.skip(
+                source,
+                "not deleted: the mirror has \(id.hex), not a value the source reported for this ref (\(reported)); "
+                    + "a full sync with mirror = true prunes it"
+            )
+        } else {
             plan.add(
                 RefUpdate(
                     action: .delete,
@@ -154,8 +172,6 @@ package struct UpdatePlanner: Sendable {
                     isForced: mapping.isForced
                 )
             )
-        } else {
-            plan.skip(source, "deleted locally; not propagated because mirror and replicateDeletions are false")
         }
     }
 
@@ -187,8 +203,9 @@ package struct UpdatePlanner: Sendable {
         guard self.maxDeletions > 0, deletions > self.maxDeletions else { return nil }
         return
             "would delete \(deletions) refs, more than remote.\(self.remoteName).maxDeletions = \(self.maxDeletions); "
-            + "nothing is pushed to this URL. Review the deletions with `replicator start --dry-run`, then rerun with "
-            + "--allow-mass-deletion or raise maxDeletions"
+            + "nothing is pushed to this URL. Review the deletions with `replicator start --dry-run`, then let them "
+            + "through once with `replicator allow-deletions PROJECT --remote \(self.remoteName)` (a held push) or "
+            + "`start --allow-mass-deletion`, or raise maxDeletions"
     }
 }
 

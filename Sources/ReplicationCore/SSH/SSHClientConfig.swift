@@ -48,7 +48,10 @@ package struct SSHClientConfig: Sendable {
                 let condition = Self.matchCondition(value)
                 if case .never = condition {
                     self.warnings.append(
-                        (index + 1, "'Match \(value)' is not supported (only host, originalhost, all); its block is skipped")
+                        (
+                            index + 1,
+                            "'Match \(value)' is not supported (only host, originalhost, all); its block is skipped"
+                        )
                     )
                 }
                 current = Block(condition: condition, options: [])

@@ -28,6 +28,9 @@ package struct EventExpansion: Sendable {
                     && remote.replicates(project: event.project)
             case .refUpdated, .headUpdated:
                 return remote.replicates(project: event.project)
+            case .allowDeletions:
+                return (event.remotes.isEmpty || event.remotes.contains(remote.name))
+                    && remote.replicates(project: event.project)
             }
         }
     }
@@ -37,13 +40,16 @@ package struct EventExpansion: Sendable {
         case .projectDeleted: return PushWork(deleteProject: true)
         case .fullSync: return PushWork(fullSync: true, allowMassDeletion: event.allowMassDeletion)
         case .headUpdated: return PushWork(updateHead: true)
+        case .allowDeletions: return PushWork(allowMassDeletion: true)
         case .refUpdated:
             // Gerrit's `wouldPushRef`: a push refspec takes the ref as its source.
             let refs = event.refs.filter { ref in
                 if ref == "refs/meta/config", !remote.replicatePermissions { return false }
                 return remote.push.mapping(forSource: ref) != nil
             }
-            return refs.isEmpty ? nil : PushWork(refs: Set(refs))
+            guard !refs.isEmpty else { return nil }
+            let values = (event.refValues ?? [:]).filter { refs.contains($0.key) }.mapValues(Set.init)
+            return PushWork(refs: Set(refs), knownValues: values)
         }
     }
 

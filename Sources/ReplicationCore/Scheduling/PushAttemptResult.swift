@@ -5,7 +5,7 @@ package enum PushAttemptResult: Hashable, Sendable {
     /// Some refs were refused one by one (non-fast-forward, hook); never retried.
     case refsRejected(String)
     /// The plan was not pushed because it would delete too many refs; a person decides.
-    case blocked(String)
+    case blocked(String, deletions: Int)
     /// `failed to lock` / `failed to update ref`: retried up to `updateRefErrorMaxRetries`.
     case updateRefFailed(String)
     /// Network trouble, timeouts, a repository that could not be created yet: retried with backoff.
@@ -31,7 +31,7 @@ package enum PushAttemptResult: Hashable, Sendable {
     package var message: String? {
         switch self {
         case .succeeded: nil
-        case .refsRejected(let message), .blocked(let message), .updateRefFailed(let message),
+        case .refsRejected(let message), .blocked(let message, _), .updateRefFailed(let message),
             .sourceMissing(let message):
             message
         case .transientFailure(_, let message), .permanentFailure(_, let message): message

@@ -8,21 +8,26 @@ package struct PushWork: Hashable, Sendable, Codable {
     package var refs: Set<String> = []
     /// Move the mirror's HEAD to the source's.
     package var updateHead = false
-    /// A person allowed this full sync to delete more than `maxDeletions` refs.
+    /// A person allowed this push to delete more than `maxDeletions` refs (`start
+    /// --allow-mass-deletion`, `replicator allow-deletions`).
     package var allowMassDeletion = false
+    /// Object ids events reported for `refs`: what proves a delta deletion (empty when `fullSync`).
+    package var knownValues: [String: Set<String>] = [:]
 
     package init(
         deleteProject: Bool = false,
         fullSync: Bool = false,
         refs: Set<String> = [],
         updateHead: Bool = false,
-        allowMassDeletion: Bool = false
+        allowMassDeletion: Bool = false,
+        knownValues: [String: Set<String>] = [:]
     ) {
         self.deleteProject = deleteProject
         self.fullSync = fullSync
         self.refs = fullSync ? [] : refs
         self.updateHead = updateHead
         self.allowMassDeletion = allowMassDeletion
+        self.knownValues = fullSync ? [:] : knownValues
     }
 
     package var isEmpty: Bool { !self.deleteProject && !self.fullSync && self.refs.isEmpty && !self.updateHead }
@@ -36,6 +41,7 @@ package struct PushWork: Hashable, Sendable, Codable {
         }
         self.fullSync = self.fullSync || later.fullSync
         self.refs = self.fullSync ? [] : self.refs.union(later.refs)
+        self.knownValues = self.fullSync ? [:] : self.knownValues.merging(later.knownValues) { $0.union($1) }
         self.updateHead = self.updateHead || later.updateHead
         self.allowMassDeletion = self.allowMassDeletion || later.allowMassDeletion
     }

@@ -11,12 +11,17 @@ package struct ReplicationEvent: Hashable, Sendable, Codable {
         case projectDeleted = "project-deleted"
         /// `replicator start`, `replicateOnStartup`: compare every ref with the mirror.
         case fullSync = "full-sync"
+        /// `replicator allow-deletions`: let a push held by `maxDeletions` through, once.
+        case allowDeletions = "allow-deletions"
     }
 
     package var kind: Kind
     package var project: String
     /// The refs of a `ref-updated` event; empty for the other kinds.
     package var refs: [String]
+    /// Object ids the source reported for those refs (`oldRev`, `newRev`, zeros left out): a ref the
+    /// source deleted is deleted on a mirror only while the mirror still holds one of them.
+    package var refValues: [String: [String]]?
     /// Remote names a full sync is limited to; empty means every remote.
     package var remotes: [String]
     /// A substring of the URLs a full sync is limited to (`start --url`).
@@ -30,6 +35,7 @@ package struct ReplicationEvent: Hashable, Sendable, Codable {
         kind: Kind,
         project: String,
         refs: [String] = [],
+        refValues: [String: [String]]? = nil,
         remotes: [String] = [],
         urlSubstring: String? = nil,
         immediately: Bool = false,
@@ -38,14 +44,23 @@ package struct ReplicationEvent: Hashable, Sendable, Codable {
         self.kind = kind
         self.project = project
         self.refs = refs
+        self.refValues = refValues
         self.remotes = remotes
         self.urlSubstring = urlSubstring
         self.immediately = immediately
         self.allowMassDeletion = allowMassDeletion
     }
 
-    package static func refUpdated(project: String, refs: [String]) -> Self {
-        Self(kind: .refUpdated, project: project, refs: refs)
+    package static func refUpdated(project: String, refs: [String], values: [String: [String]]? = nil) -> Self {
+        Self(kind: .refUpdated, project: project, refs: refs, refValues: values)
+    }
+}
+
+extension ReplicationEvent {
+    /// `oldRev`/`newRev` as Gerrit and git hooks report them: lower-cased, the zero id (a ref that did
+    /// not exist) left out.
+    package static func values(old: String?, new: String?) -> [String] {
+        [old, new].compactMap { $0?.lowercased() }.filter { !$0.isEmpty && $0.contains { $0 != "0" } }
     }
 }
 

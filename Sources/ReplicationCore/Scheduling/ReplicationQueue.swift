@@ -6,8 +6,10 @@
 /// - At most one push per URL runs; work arriving meanwhile waits for it, then runs (no polling).
 /// - At most `threads` pushes per remote run; remotes never wait for each other.
 /// - Transient failures retry with a growing backoff up to `maxRetries`; update-ref failures up to
-///   `updateRefErrorMaxRetries`; per-ref refusals and blocked plans are final; permanent failures
-///   mark the URL failed (reported once) and probe it again with the same backoff, forever.
+///   `updateRefErrorMaxRetries`; per-ref refusals are final; permanent failures mark the URL failed
+///   (reported once) and probe it again with the same backoff, forever.
+/// - A push blocked by `maxDeletions` is held with its events: later work for the URL joins it, and
+///   it runs again only when work that allows mass deletion arrives (a person said so).
 package struct ReplicationQueue<Instant: InstantProtocol>: Sendable
 where Instant: Sendable, Instant.Duration == Duration {
     package typealias Task = PushTask<Instant>
@@ -23,10 +25,14 @@ where Instant: Sendable, Instant.Duration == Duration {
         case targetFailed(PushTarget, PushAttemptResult)
         /// A URL in the failed state was pushed successfully again.
         case targetRecovered(PushTarget)
+        /// The push would delete more than `maxDeletions` refs: held, with its events, until allowed.
+        case held(Task, reason: String, deletions: Int)
     }
 
     package private(set) var pending: [PushTarget: Task] = [:]
     package private(set) var running: [String: Task] = [:]
+    /// Pushes held by the mass-deletion guard, waiting for ``PushWork/allowMassDeletion``.
+    package private(set) var held: [PushTarget: Task] = [:]
     package private(set) var health: [String: TargetHealth<Instant>] = [:]
     private var policies: [String: SchedulingPolicy]
     private var runningPerRemote: [String: Int] = [:]
@@ -49,11 +55,13 @@ where Instant: Sendable, Instant.Duration == Duration {
             self.runningPerRemote[task.target.remote, default: 1] -= 1
         }
         self.pending = self.pending.filter { $0.key.project != project }
+        self.held = self.held.filter { $0.key.project != project }
     }
 
-    /// Drops every pending task (a reload re-plans the stored events); running pushes go on.
+    /// Drops every pending and held task (a reload re-plans the stored events); running pushes go on.
     package mutating func removeAllPending() {
         self.pending.removeAll()
+        self.held.removeAll()
     }
 
     /// Queues work from stored events. Events the running push to the same target already delivers
@@ -67,7 +75,6 @@ where Instant: Sendable, Instant.Duration == Duration {
         now: Instant
     ) -> [Action] {
         let newEvents = events.subtracting(self.running[target.url]?.events ?? [])
-        guard !newEvents.isEmpty || events.isEmpty, !work.isEmpty else { return self.wakeUp(now: now) }
         let delay = immediately ? .zero : self.policy(for: target.remote).replicationDelay
         var task = Task(
             id: self.nextID,
@@ -77,6 +84,15 @@ where Instant: Sendable, Instant.Duration == Duration {
             createdAt: createdAt,
             dueAt: now.advanced(by: delay)
         )
+        if self.held[target] != nil {
+            self.addToHeld(task, now: now)
+            return self.wakeUp(now: now)
+        }
+        if work.isEmpty, work.allowMassDeletion, !newEvents.isEmpty {
+            // An allowance with nothing held here (any more): done with its events at once.
+            return [.delivered(task, .succeeded, gaveUp: false)] + self.wakeUp(now: now)
+        }
+        guard !newEvents.isEmpty || events.isEmpty, !work.isEmpty else { return self.wakeUp(now: now) }
         if var existing = self.pending[target] {
             existing.absorb(task)
             if immediately { existing.dueAt = min(existing.dueAt, now) }
@@ -86,6 +102,19 @@ where Instant: Sendable, Instant.Duration == Duration {
         }
         self.pending[target] = task
         return self.wakeUp(now: now)
+    }
+
+    /// Later work joins a held push; work that allows mass deletion releases it, due at once.
+    private mutating func addToHeld(_ task: Task, now: Instant) {
+        guard var held = self.held[task.target] else { return }
+        held.absorb(task)
+        guard task.work.allowMassDeletion else {
+            self.held[task.target] = held
+            return
+        }
+        self.held[task.target] = nil
+        held.dueAt = now
+        self.pending[task.target] = held
     }
 
     /// Records how a push ended and decides what follows.
@@ -143,8 +172,18 @@ extension ReplicationQueue {
             health.lastSuccess = now
             health.consecutiveFailures = 0
             health.isFailed = false
-            if case .blocked(let reason) = result { health.lastBlocked = reason } else { health.lastBlocked = nil }
-            return [.delivered(task, result, gaveUp: false)] + (wasFailed ? [.targetRecovered(task.target)] : [])
+            let recovered: [Action] = wasFailed ? [.targetRecovered(task.target)] : []
+            guard case .blocked(let reason, let deletions) = result else {
+                health.lastBlocked = nil
+                return [.delivered(task, result, gaveUp: false)] + recovered
+            }
+            health.lastBlocked = reason
+            var held = task
+            held.work.allowMassDeletion = false
+            self.held[task.target] = held
+            // Work that arrived meanwhile joins it (and releases it, if it allows mass deletion).
+            if let waiting = self.pending.removeValue(forKey: task.target) { self.addToHeld(waiting, now: now) }
+            return [.held(held, reason: reason, deletions: deletions)] + recovered
         case .updateRefFailed:
             health.note(result, at: now)
             next.updateRefRetries += 1

@@ -11,6 +11,18 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
     /// This node's name, and every node sharing the store with what it holds and runs.
     package var node: String?
     package var cluster: [ClusterNode] = []
+    /// Pushes the mass-deletion guard holds, with the command that lets each through once.
+    package var held: [Held] = []
+
+    package struct Held: Hashable, Sendable, Codable {
+        package var remote: String
+        package var project: String
+        package var url: String
+        package var deletions: Int
+        package var reason: String
+        package var events: Int
+        package var release: String
+    }
 
     package init(
         ready: Bool = false,

@@ -18,6 +18,19 @@ extension EngineLoop {
         status.configurationError = self.configurationError
         status.node = self.options.nodeName
         status.cluster = self.cluster
+        status.held = self.queue.held.values.sorted { ($0.target.project, $0.target) < ($1.target.project, $1.target) }
+            .map { task in
+                let detail = self.held[task.target]
+                return DaemonStatus.Held(
+                    remote: task.target.remote,
+                    project: task.target.project,
+                    url: task.target.url,
+                    deletions: detail?.deletions ?? 0,
+                    reason: detail?.reason ?? "",
+                    events: task.events.count,
+                    release: "replicator allow-deletions \(task.target.project) --remote \(task.target.remote)"
+                )
+            }
         self.statusBoard.publish(status)
         self.metrics.oldestPending(seconds: oldest ?? 0)
         for remote in status.remotes {
@@ -68,6 +81,11 @@ extension EngineLoop {
                 limit: self.configuration.gerrit.maxRefsToShow
             )
             targets[task.target]?.state = "running"
+        }
+        for task in self.queue.held.values where task.target.remote == remote.name {
+            targets[task.target] = targets[task.target] ?? self.target(task.target, wall: wall)
+            targets[task.target]?.pending = Self.summary(task, now: now, limit: self.configuration.gerrit.maxRefsToShow)
+            targets[task.target]?.state = "held"
         }
         let busyURLs = Set(targets.keys.map(\.url))
         for target in known where !busyURLs.contains(target.url) {

@@ -28,6 +28,11 @@ struct EngineLoop {
     private var attempted: [Int64: Set<PushTarget>] = [:]
     private(set) var shutdown: Shutdown?
     private var storeFailing = false
+    /// Pushes the mass-deletion guard holds (also recorded in the store for `allow-deletions`).
+    private(set) var held: [PushTarget: (deletions: Int, reason: String)] = [:]
+    /// Targets whose held record in the store must go once they are delivered (read at start too:
+    /// a previous run may have left some).
+    private var heldInStore: Set<PushTarget>?
 
     struct Shutdown {
         /// Pending pushes due before this still start (`drainQueueAttempts` × `replicationDelay`).
@@ -122,7 +127,7 @@ struct EngineLoop {
             self.storedAt[stored.id] = stored.storedAt
             let createdAt = now.advanced(by: .seconds(min(0, stored.storedAt - wallNow)))
             for (target, work) in targets {
-                actions += self.queue.enqueue(
+                let enqueued = self.queue.enqueue(
                     work,
                     for: target,
                     events: [stored.id],
@@ -130,6 +135,9 @@ struct EngineLoop {
                     immediately: stored.event.immediately,
                     now: now
                 )
+                for action in enqueued {
+                    if case .startPush = action { actions.append(action) } else { await self.apply(action) }
+                }
             }
             self.logger.debug(
                 "Event planned",
@@ -158,6 +166,7 @@ struct EngineLoop {
         self.queue.update(policies: Self.policies(of: fresh))
         self.queue.removeAllPending()
         self.remaining.removeAll()
+        self.held.removeAll()
         self.logger.notice(
             "Configuration reloaded; pending work re-planned",
             metadata: ["remotes": "\(fresh.remotes.count)"]
@@ -277,6 +286,22 @@ struct EngineLoop {
         switch action {
         case .startPush:
             return
+        case .held(let task, let reason, let deletions):
+            self.held[task.target] = (deletions, reason)
+            self.logger.warning(
+                "Push held by maxDeletions; it stays queued until allowed",
+                metadata: self.metadata(of: task).merging([
+                    "replication.deletions": "\(deletions)", "replication.reason": "\(reason)",
+                    "replication.release":
+                        "replicator allow-deletions \(task.target.project) --remote \(task.target.remote)",
+                ]) { $1 }
+            )
+            do {
+                try await self.store.recordHeld(task.target, deletions: deletions, reason: reason)
+                self.heldInStore?.insert(task.target)
+            } catch {
+                self.logger.error("Cannot record a held push", metadata: ["error": "\(error)"])
+            }
         case .delivered(let task, let result, let gaveUp):
             if gaveUp {
                 self.logger.error(
@@ -312,6 +337,8 @@ struct EngineLoop {
     }
 
     private mutating func delivered(_ task: Queue.Task) async {
+        self.held[task.target] = nil
+        await self.forgetHeld(task.target)
         var completed: [Int64] = []
         for id in task.events {
             self.remaining[id]?.remove(task.target)
@@ -327,6 +354,19 @@ struct EngineLoop {
         } catch {
             // The events stay stored: the next start replays them (a push too many, never one too few).
             self.logger.error("Cannot record a delivery", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A target delivered after being held: its record in the store goes.
+    private mutating func forgetHeld(_ target: PushTarget) async {
+        if self.heldInStore == nil {
+            self.heldInStore = Set(((try? await self.store.heldPushes()) ?? []).map(\.target))
+        }
+        guard self.heldInStore?.remove(target) != nil else { return }
+        do {
+            try await self.store.recordHeld(target, deletions: 0, reason: nil)
+        } catch {
+            self.logger.error("Cannot clear a held push", metadata: ["error": "\(error)"])
         }
     }
 

@@ -77,7 +77,11 @@ package struct GerritEventDecoder: Sendable {
             }
             let project = try Self.project(update["project"], field: "refUpdate.project")
             let ref = try Self.refName(update["refName"])
-            return .refUpdated(project: project, refs: [ref])
+            let values = try ReplicationEvent.values(
+                old: Self.objectID(update["oldRev"], field: "refUpdate.oldRev"),
+                new: Self.objectID(update["newRev"], field: "refUpdate.newRev")
+            )
+            return .refUpdated(project: project, refs: [ref], values: values.isEmpty ? nil : [ref: values])
         case "project-head-updated":
             let project = try Self.project(object["projectName"] ?? object["project"], field: "projectName")
             return ReplicationEvent(kind: .headUpdated, project: project)
@@ -104,6 +108,15 @@ package struct GerritEventDecoder: Sendable {
             throw EventIntakeError(.invalidProject, "project '\(name)': \(problem)")
         }
         return name
+    }
+
+    /// `oldRev`/`newRev`: absent, or an object id (40 or 64 hexadecimal digits).
+    private static func objectID(_ value: Any?, field: String) throws(EventIntakeError) -> String? {
+        guard let value else { return nil }
+        guard let text = value as? String, [40, 64].contains(text.utf8.count), text.allSatisfy(\.isHexDigit) else {
+            throw EventIntakeError(.malformed, "\"\(field)\" is not an object id (40 or 64 hexadecimal digits)")
+        }
+        return text
     }
 
     /// Gerrit's `refName`: a full ref name, or the old short form for a branch (`master`).

@@ -51,7 +51,18 @@ enum PostgresSchema {
             node text PRIMARY KEY,
             seen_at timestamptz NOT NULL
         );
+        """,
         """
+        CREATE TABLE held (
+            remote text NOT NULL,
+            url text NOT NULL,
+            project text NOT NULL,
+            deletions integer NOT NULL,
+            reason text NOT NULL,
+            held_at double precision NOT NULL,
+            PRIMARY KEY (remote, url)
+        );
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -279,6 +279,47 @@ package final class PostgresTaskStore: TaskStore {
         return held
     }
 
+    package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
+        guard let reason else {
+            try await self.client.query(
+                "DELETE FROM held WHERE remote = \(target.remote) AND url = \(target.url)",
+                logger: self.logger
+            )
+            return
+        }
+        let now = Date().timeIntervalSince1970
+        try await self.client.query(
+            """
+            INSERT INTO held (remote, url, project, deletions, reason, held_at)
+            VALUES (\(target.remote), \(target.url), \(target.project), \(deletions), \(reason), \(now))
+            ON CONFLICT (remote, url) DO UPDATE SET project = EXCLUDED.project, deletions = EXCLUDED.deletions,
+                reason = EXCLUDED.reason, held_at = EXCLUDED.held_at
+            """,
+            logger: self.logger
+        )
+    }
+
+    package func heldPushes() async throws -> [HeldPush] {
+        let rows = try await self.client.query(
+            "SELECT remote, url, project, deletions, reason, held_at FROM held ORDER BY project, remote, url",
+            logger: self.logger
+        )
+        var held: [HeldPush] = []
+        for try await (remote, url, project, deletions, reason, heldAt) in rows.decode(
+            (String, String, String, Int, String, Double).self
+        ) {
+            held.append(
+                HeldPush(
+                    target: PushTarget(remote: remote, url: url, project: project),
+                    deletions: deletions,
+                    reason: reason,
+                    heldAt: heldAt
+                )
+            )
+        }
+        return held
+    }
+
     package func progress(of events: [Int64]) async throws -> [EventProgress] {
         var planned: [Int64: Int?] = [:]
         let stored = try await self.client.query("SELECT id, planned FROM events WHERE id = ANY(\(events))")

@@ -92,6 +92,21 @@ package final class SQLiteTaskStore: TaskStore {
                     """
             )
         }
+        migrator.registerMigration("v3: held pushes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE held (
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        project TEXT NOT NULL,
+                        deletions INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        held_at REAL NOT NULL,
+                        PRIMARY KEY (remote, url)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -230,6 +245,39 @@ package final class SQLiteTaskStore: TaskStore {
                         SELECT id, ?, ?, ?, ? FROM events WHERE id = ? AND wants_outcomes
                         """,
                     arguments: [outcome.target.remote, outcome.target.url, encoded, now, id]
+                )
+            }
+        }
+    }
+
+    package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
+        let now = Date().timeIntervalSince1970
+        try await self.database.write { db in
+            if let reason {
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO held (remote, url, project, deletions, reason, held_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [target.remote, target.url, target.project, deletions, reason, now]
+                )
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM held WHERE remote = ? AND url = ?",
+                    arguments: [target.remote, target.url]
+                )
+            }
+        }
+    }
+
+    package func heldPushes() async throws -> [HeldPush] {
+        try await self.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM held ORDER BY project, remote, url").map { row in
+                HeldPush(
+                    target: PushTarget(remote: row["remote"], url: row["url"], project: row["project"]),
+                    deletions: row["deletions"],
+                    reason: row["reason"],
+                    heldAt: row["held_at"]
                 )
             }
         }

@@ -28,6 +28,10 @@ package protocol TaskStore: Sendable {
     /// took it over): the push must not run.
     @discardableResult
     func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool
+    /// A push to `target` is held by the mass-deletion guard (`reason` set), or is no longer (`nil`).
+    func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws
+    /// Every push the mass-deletion guard holds, for `allow-deletions` and `status`.
+    func heldPushes() async throws -> [HeldPush]
     /// Where `start --wait` stands for its events.
     func progress(of events: [Int64]) async throws -> [EventProgress]
     /// How many outcomes `events` have so far: a cheap check before reading them with ``progress(of:)``.
@@ -62,6 +66,22 @@ package struct ClusterNode: Hashable, Sendable, Codable {
         self.name = name
         self.projects = projects
         self.pushing = pushing
+    }
+}
+
+/// A push the mass-deletion guard holds: it stays queued until `replicator allow-deletions`.
+package struct HeldPush: Hashable, Sendable, Codable {
+    package var target: PushTarget
+    package var deletions: Int
+    package var reason: String
+    /// Seconds since 1970.
+    package var heldAt: Double
+
+    package init(target: PushTarget, deletions: Int, reason: String, heldAt: Double) {
+        self.target = target
+        self.deletions = deletions
+        self.reason = reason
+        self.heldAt = heldAt
     }
 }
 

@@ -183,7 +183,6 @@ struct ReplicationQueueTests {
 
     @Test(arguments: [
         PushAttemptResult.refsRejected("refs/heads/a: non-fast-forward"),
-        .blocked("would delete 500 refs"),
         .sourceMissing("no such repository"),
     ])
     func finalOutcomesAreNotRetried(result: PushAttemptResult) throws {
@@ -198,6 +197,62 @@ struct ReplicationQueueTests {
             return
         }
         #expect(queue.pending.isEmpty)
+    }
+
+    @Test func aBlockedPushIsHeldWithItsEventsUntilAllowedOnce() throws {
+        var queue = TestQueue(policies: Self.policy(delay: 0))
+        let task = try #require(
+            queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
+                .started.first
+        )
+        let blocked = PushAttemptResult.blocked("would delete 500 refs", deletions: 500)
+        let actions = queue.pushFinished(task.id, result: blocked, now: .zero)
+        guard case .held(let held, _, 500) = actions.first else {
+            Issue.record("expected a held push, got \(actions)")
+            return
+        }
+        #expect(held.events == [1])
+        #expect(queue.held[Self.target] != nil && queue.pending.isEmpty)
+        // Later work waits with it; nothing starts on its own.
+        #expect(
+            queue.enqueue(Self.refs("refs/heads/b"), for: Self.target, events: [2], createdAt: .zero, now: .seconds(1))
+                .started.isEmpty
+        )
+        #expect(queue.wakeUp(now: .seconds(100)).started.isEmpty)
+        // An allowance releases it at once, with everything it gathered.
+        let released = try #require(
+            queue.enqueue(
+                PushWork(allowMassDeletion: true),
+                for: Self.target,
+                events: [3],
+                createdAt: .zero,
+                now: .seconds(2)
+            ).started.first
+        )
+        #expect(released.events == [1, 2, 3])
+        #expect(released.work.refs == ["refs/heads/a", "refs/heads/b"] && released.work.allowMassDeletion)
+        #expect(queue.held.isEmpty)
+        #expect(
+            queue.pushFinished(released.id, result: .succeeded, now: .seconds(3)).first
+                == .delivered(released, .succeeded, gaveUp: false)
+        )
+    }
+
+    @Test func anAllowanceWithNothingHeldIsDeliveredAtOnce() {
+        var queue = TestQueue(policies: Self.policy(delay: 0))
+        let actions = queue.enqueue(
+            PushWork(allowMassDeletion: true),
+            for: Self.target,
+            events: [7],
+            createdAt: .zero,
+            now: .zero
+        )
+        guard case .delivered(let task, .succeeded, false) = actions.first else {
+            Issue.record("expected a delivery, got \(actions)")
+            return
+        }
+        #expect(task.events == [7])
+        #expect(queue.pending.isEmpty && queue.running.isEmpty)
     }
 
     @Test func permanentFailuresAreReportedOnceAndProbedForever() throws {
