@@ -131,4 +131,39 @@ struct HostileEventTests {
         #expect(again, "nothing is held any more")
         site.stop()
     }
+
+    /// The reported finding: `projects = ^(a+)+$` and one event for 40 a's and a b spun the engine
+    /// loop forever; nothing else replicated, health stayed green and SIGTERM was ignored.
+    @Test func aPathologicalProjectsRegexStallsNothing() throws {
+        let site = try LocalSite(
+            extra: """
+                [remote "slow"]
+                  url = ../slow/${name}.git
+                  projects = ^(a+)+$
+                  replicateProjectDeletions = true
+                  replicationDelay = 0
+                [replicator]
+                  drainTimeout = 5 s
+                """
+        )
+        let check = try site.replicator(["config", "check"])
+        #expect(check.standardOutput.contains("nests quantifiers"), "\(check.standardOutput)")
+        try site.serve()
+        let hostile = String(repeating: "a", count: 40) + "b"
+        #expect(try site.post(LocalSite.projectDeleted(hostile)).status == 202)
+        #expect(try site.post(LocalSite.refUpdated("refs/heads/main")).status == 202)
+        let arrived = eventually(timeout: .seconds(20)) {
+            (try? GitFixtures.refs(of: site.mirror()))?["refs/heads/main"] != nil
+        }
+        #expect(arrived, "\(site.daemon?.log ?? "")")
+        #expect(site.daemon?.log.contains("takes too long to match") == true)
+        #expect(try HTTPClient.get("\(site.base)/healthz").status == 200)
+        let daemon = try #require(site.daemon)
+        let clock = ContinuousClock()
+        let stopping = clock.now
+        daemon.signal(SIGTERM)
+        let stopped = eventually(timeout: .seconds(15)) { daemon.hasExited }
+        #expect(stopped, "SIGTERM stops the daemon within drainTimeout")
+        #expect(clock.now - stopping < .seconds(15))
+    }
 }

@@ -25,6 +25,7 @@ package struct ConfigDiagnostic: Hashable, Sendable, CustomStringConvertible {
         case invalidURL
         case missingNamePlaceholder
         case invalidRegex
+        case suspiciousRegex
         case skippedRemote
         case fanOut
         case noRemotes

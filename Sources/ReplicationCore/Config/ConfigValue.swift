@@ -62,9 +62,9 @@ package enum ConfigValue {
         else { return nil }
         let unitName = text.dropFirst(digits.count).trimmingConfigWhitespace().lowercased()
         guard let unit = unitName.isEmpty ? defaultUnit.duration : Self.timeUnits[unitName] else { return nil }
-        // At most 10^18 units of at most a year each: well inside Duration's 128-bit range.
-        let value = unit * count
-        return value <= Self.maximumDuration ? value : nil
+        // Compared before multiplying: 10^18 years would overflow Duration's 128 bits.
+        guard Double(count) <= Self.maximumDuration / unit else { return nil }
+        return unit * count
     }
 
     /// The longest time any option takes: a year.

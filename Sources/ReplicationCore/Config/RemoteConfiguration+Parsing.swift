@@ -62,7 +62,14 @@ extension RemoteConfiguration {
     ) -> [ProjectPattern] {
         reader.strings(key).compactMap { value, entry in
             do {
-                return try ProjectPattern(value, cache: regexes)
+                let pattern = try ProjectPattern(value, cache: regexes)
+                if pattern.kind == .regex, let nested = RegexRisk.nestedQuantifier(in: value) {
+                    let message =
+                        "'\(nested)' nests quantifiers: matching some names takes exponential time; the daemon gives "
+                        + "each match \(ProjectPattern.matchTimeLimitText) and then treats the project as not matching"
+                    reader.warning(.suspiciousRegex, key, entry, message)
+                }
+                return pattern
             } catch {
                 reader.error(.invalidRegex, key, entry, "\(error)")
                 return nil

@@ -25,6 +25,10 @@ package struct ProjectPattern: Sendable, CustomStringConvertible {
 
     package var description: String { self.text }
 
+    /// How long the daemon lets one `^regex` match run before it treats the name as not matching.
+    package static let matchTimeLimit = Duration.milliseconds(200)
+    package static let matchTimeLimitText = "200 ms"
+
     package func matches(_ project: String) -> Bool {
         switch self.kind {
         case .regex: self.regex?.matchesWhole(project) ?? false

@@ -2,9 +2,16 @@
 /// `ReplicationQueue.fire` → `pushReferences`, and `onProjectDeleted`).
 package struct EventExpansion: Sendable {
     package let configuration: ReplicationConfiguration
+    /// Whether a remote's `projects`/`excludeProjects` take a project. The daemon passes a bounded,
+    /// memoized matcher: a pathological regex must not stall its loop.
+    private let replicates: @Sendable (RemoteConfiguration, String) -> Bool
 
-    package init(configuration: ReplicationConfiguration) {
+    package init(
+        configuration: ReplicationConfiguration,
+        replicates: @escaping @Sendable (RemoteConfiguration, String) -> Bool = { $0.replicates(project: $1) }
+    ) {
         self.configuration = configuration
+        self.replicates = replicates
     }
 
     /// Every target the event concerns, with what to do there.
@@ -22,15 +29,15 @@ package struct EventExpansion: Sendable {
             switch event.kind {
             case .projectDeleted:
                 // Unlike Gerrit (reference §9 P7), only remotes whose `projects` filter covers the project.
-                return remote.replicateProjectDeletions && remote.replicates(project: event.project)
+                return remote.replicateProjectDeletions && self.replicates(remote, event.project)
             case .fullSync:
                 return (event.remotes.isEmpty || event.remotes.contains(remote.name))
-                    && remote.replicates(project: event.project)
+                    && self.replicates(remote, event.project)
             case .refUpdated, .headUpdated:
-                return remote.replicates(project: event.project)
+                return self.replicates(remote, event.project)
             case .allowDeletions:
                 return (event.remotes.isEmpty || event.remotes.contains(remote.name))
-                    && remote.replicates(project: event.project)
+                    && self.replicates(remote, event.project)
             }
         }
     }
@@ -54,16 +61,6 @@ package struct EventExpansion: Sendable {
     }
 
     private func urls(of remote: RemoteConfiguration, for event: ReplicationEvent) -> [RemoteURL] {
-        let selection = ReplicationSelection(projects: [], urlSubstring: event.urlSubstring)
-        return selection.targets(for: event.project, in: self.configuration.only(remote)).map(\.url)
-    }
-}
-
-extension ReplicationConfiguration {
-    /// The same configuration with a single remote (to reuse the selection's URL filter).
-    fileprivate func only(_ remote: RemoteConfiguration) -> ReplicationConfiguration {
-        var copy = self
-        copy.remotes = [remote]
-        return copy
+        ReplicationSelection(projects: [], urlSubstring: event.urlSubstring).urls(of: remote, for: event.project)
     }
 }

@@ -44,15 +44,15 @@ package struct ReplicationSelection: Sendable {
         configuration.remotes.filter { self.remotes.isEmpty || self.remotes.contains($0.name) }
             .filter { $0.replicates(project: project) }
             .flatMap { remote in
-                remote.urls.filter { self.matchesURL($0, project: project, remote: remote) }
-                    .map {
-                        ReplicationTarget(
-                            project: project,
-                            remote: remote,
-                            url: $0.expand(project: project, style: remote.remoteNameStyle)
-                        )
-                    }
+                self.urls(of: remote, for: project).map { ReplicationTarget(project: project, remote: remote, url: $0) }
             }
+    }
+
+    /// The selected URLs of `remote`, expanded for `project` (whether the remote replicates the
+    /// project is the caller's question).
+    package func urls(of remote: RemoteConfiguration, for project: String) -> [RemoteURL] {
+        remote.urls.filter { self.matchesURL($0, project: project, remote: remote) }
+            .map { $0.expand(project: project, style: remote.remoteNameStyle) }
     }
 
     /// Gerrit's `Destination.matches`: the template or the expanded URL contains the substring.

@@ -14,6 +14,8 @@ struct EngineLoop {
     let statusBoard: StatusBoard
     private let logger: Logger
     private(set) var configuration: ReplicationConfiguration
+    /// The current configuration's project filters, memoized and bounded in time.
+    private var projectMatcher: BoundedProjectMatcher
     private(set) var configurationLoadedAt = Date()
     private(set) var configurationError: String?
     private(set) var queue: Queue
@@ -55,6 +57,7 @@ struct EngineLoop {
         self.metrics = metrics
         self.statusBoard = statusBoard
         self.logger = logger
+        self.projectMatcher = BoundedProjectMatcher(logger: logger)
         self.queue = Queue(policies: Self.policies(of: configuration))
     }
 
@@ -110,7 +113,8 @@ struct EngineLoop {
     }
 
     private mutating func plan(_ events: [StoredEvent], now: ContinuousClock.Instant) async throws -> [Action] {
-        let expansion = EventExpansion(configuration: self.configuration)
+        let matcher = self.projectMatcher
+        let expansion = EventExpansion(configuration: self.configuration) { matcher.replicates($0, $1) }
         let wallNow = Date().timeIntervalSince1970
         var actions: [Action] = []
         var planned: [Int64: Int] = [:]
@@ -161,6 +165,7 @@ struct EngineLoop {
     /// drops it); running pushes finish under the old one.
     mutating func reload(_ fresh: ReplicationConfiguration) async -> [Action] {
         self.configuration = fresh
+        self.projectMatcher = BoundedProjectMatcher(logger: self.logger)
         self.configurationLoadedAt = Date()
         self.configurationError = nil
         self.queue.update(policies: Self.policies(of: fresh))
