@@ -47,7 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = self.logLevel.makeLogger()
         LibGit2.initialize()
-        try await self.storeOptions.withStore(for: configuration, logger: logger) { store in
+        try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) { store in
             let daemon = try await DaemonAssembly.build(
                 configuration: configuration,
                 snapshot: snapshot,

@@ -110,7 +110,8 @@ struct StartCommand: AsyncParsableCommand {
             )
         }
         let logger = self.logLevel.makeLogger()
-        let report = try await self.storeOptions.withStore(for: configuration, logger: logger) { store in
+        let report = try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) {
+            store in
             let ids = try await store.append(events, source: "start", wantsOutcomes: self.wait)
             guard self.wait else { return PlanReport?.none }
             return try await StartWaiter(

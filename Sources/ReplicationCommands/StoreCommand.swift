@@ -36,12 +36,12 @@ struct MoveStoreCommand: AsyncParsableCommand {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         var target = StoreOptions()
         target.store = self.to
-        let moved = try await self.storeOptions.withStore(for: configuration) { source in
+        let moved = try await self.storeOptions.withStore(for: configuration, bounded: false) { source in
             guard let lease = try await source.acquireExecutorLease(wait: false) else {
                 throw CommandFailure("a daemon is pushing from the source store; stop it first")
             }
             defer { lease.release() }
-            return try await target.withStore(for: configuration) { destination in
+            return try await target.withStore(for: configuration, bounded: false) { destination in
                 try await Self.move(from: source, to: destination)
             }
         }

@@ -30,15 +30,26 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the queue (creating or migrating it when needed), runs `body` with it, and closes it.
+    /// The store must answer within `replicator.storeTimeout`, else the process exits with status 1
+    /// and a message (a hook must never hang a `git push`): opening it, and with `bounded` (short
+    /// commands) everything `body` does too.
     func withStore<Result: Sendable>(
         for configuration: ReplicationConfiguration,
         logger: Logger = Logger(label: "replicator", factory: { _ in SwiftLogNoOpLogHandler() }),
+        bounded: Bool = true,
         _ body: (any TaskStore) async throws -> Result
     ) async throws -> Result {
         let location = self.location(for: configuration)
+        let watchdog = StoreWatchdog(timeout: configuration.daemon.storeTimeout, location: Self.redacted(location))
+        defer { watchdog.disarm() }
         let store: any TaskStore =
             DaemonOptions.isDatabaseURL(location)
-            ? try PostgresTaskStore(url: location, leaseTimeout: configuration.daemon.leaseTimeout, logger: logger)
+            ? try PostgresTaskStore(
+                url: location,
+                leaseTimeout: configuration.daemon.leaseTimeout,
+                connectTimeout: configuration.daemon.storeTimeout,
+                logger: logger
+            )
             : try SQLiteTaskStore(path: location)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
@@ -51,6 +62,7 @@ struct StoreOptions: ParsableArguments {
             } catch {
                 throw CommandFailure("cannot prepare the task store \(Self.redacted(location)): \(error)")
             }
+            if !bounded { watchdog.disarm() }
             return try await body(store)
         }
     }
@@ -78,5 +90,32 @@ extension ReplicationConfiguration {
             throw ExitCode(ExitStatus.failure)
         }
         return (configuration, snapshot)
+    }
+}
+
+/// Ends the process when the store does not answer in time: postgres-nio may wait on a silent
+/// server without end, and a cancelled wait is not guaranteed to return.
+private final class StoreWatchdog: @unchecked Sendable {  // DispatchWorkItem.cancel is thread-safe
+    private let item: DispatchWorkItem
+
+    init(timeout: Duration, location: String) {
+        let item = DispatchWorkItem {
+            let message =
+                "error: the task store \(location) did not answer within \(timeout.configText) (replicator.storeTimeout)\n"
+            try? FileHandle.standardError.write(contentsOf: Data(message.utf8))
+            exit(ExitStatus.failure)
+        }
+        self.item = item
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.timeInterval, execute: item)
+    }
+
+    func disarm() {
+        self.item.cancel()
+    }
+}
+
+extension Duration {
+    var timeInterval: TimeInterval {
+        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
     }
 }

@@ -28,7 +28,7 @@ package enum ConfigSchema {
 
     /// Replicator's own section.
     package static let daemonKeys = [
-        "store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout", "leaseTimeout",
+        "store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout", "leaseTimeout", "storeTimeout",
     ]
 
     package static let includeKeys = ["path"]

@@ -17,6 +17,9 @@ package struct DaemonOptions: Hashable, Sendable {
     /// Shared (PostgreSQL) stores: how long a node's claims outlive its last renewal; a node that
     /// dies loses its projects to the others after this.
     package var leaseTimeout = Duration.seconds(30)
+    /// How long a command (`notify`, `hook`, `status`, …) waits for the store before it fails, so
+    /// that an unreachable database never blocks a user's `git push` in a hook.
+    package var storeTimeout = Duration.seconds(10)
 
     /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
     /// site layout (`etc/replication.config`, `git/`, `data/`).
@@ -40,6 +43,10 @@ package struct DaemonOptions: Hashable, Sendable {
         self.leaseTimeout = max(
             .seconds(2),
             reader.duration("leaseTimeout", default: .seconds(30), defaultUnit: .seconds)
+        )
+        self.storeTimeout = max(
+            .seconds(1),
+            reader.duration("storeTimeout", default: .seconds(10), defaultUnit: .seconds)
         )
     }
 
@@ -65,6 +72,7 @@ package struct DaemonOptions: Hashable, Sendable {
             EffectiveOption("caughtUpThreshold", .duration(self.caughtUpThreshold), isExtension: true),
             EffectiveOption("drainTimeout", .duration(self.drainTimeout), isExtension: true),
             EffectiveOption("leaseTimeout", .duration(self.leaseTimeout), isExtension: true),
+            EffectiveOption("storeTimeout", .duration(self.storeTimeout), isExtension: true),
         ]
     }
 }

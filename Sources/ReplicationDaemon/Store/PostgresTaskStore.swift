@@ -21,7 +21,13 @@ package final class PostgresTaskStore: TaskStore {
     /// - Parameters:
     ///   - url: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]`.
     ///   - leaseTimeout: how long a node's claims outlive its last renewal.
-    package init(url: String, leaseTimeout: Duration, projectsPerClaim: Int = 8, logger: Logger) throws {
+    package init(
+        url: String,
+        leaseTimeout: Duration,
+        connectTimeout: Duration = .seconds(10),
+        projectsPerClaim: Int = 8,
+        logger: Logger
+    ) throws {
         guard let components = URLComponents(string: url),
             components.scheme == "postgres" || components.scheme == "postgresql",
             let host = components.host
@@ -42,6 +48,7 @@ package final class PostgresTaskStore: TaskStore {
             tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
         )
         configuration.options.maximumConnections = 8
+        configuration.options.connectTimeout = connectTimeout
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.appends = GroupCommit { items in try await Self.insert(items, client: client, logger: logger) }
