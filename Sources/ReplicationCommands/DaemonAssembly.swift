@@ -50,7 +50,8 @@ struct DaemonAssembly {
                     atPath: ProjectDirectory.repositoryPath(of: project, under: box.current.gerrit.basePath)
                 )
             },
-            wake: { engine.wake() }
+            wake: { engine.wake() },
+            unavailable: { engine.statusBoard.status.storeError }
         )
         if configuration.gerrit.replicateOnStartup {
             try await Self.scheduleStartupSync(configuration, intake: intake, logger: logger)

@@ -4,15 +4,18 @@ import ReplicationDaemon
 import Testing
 
 /// One configuration file in memory.
-private struct OneFile: ConfigFileSystem {
+struct OneFile: ConfigFileSystem {
     var text: String
     func readFile(atPath path: String) throws(ConfigFileError) -> String? { self.text }
     func configFiles(inDirectory path: String) -> [String]? { nil }
     func expandingTilde(_ path: String) -> String { path }
 
+    static func configuration(_ text: String) -> ReplicationConfiguration {
+        ReplicationConfiguration.load(path: "/etc/replication.config", fileSystem: Self(text: text))
+    }
+
     static func remote(_ lines: String) -> RemoteConfiguration {
-        let text = "[remote \"m\"]\n  url = /m/${name}.git\n" + lines
-        return ReplicationConfiguration.load(path: "/etc/replication.config", fileSystem: Self(text: text)).remotes[0]
+        self.configuration("[remote \"m\"]\n  url = /m/${name}.git\n" + lines).remotes[0]
     }
 }
 

@@ -7,6 +7,8 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
     package var oldestPendingSeconds: Double?
     package var configurationLoadedAt: String?
     package var configurationError: String?
+    /// Why the task store cannot be read or claimed from; `ready` is false meanwhile.
+    package var storeError: String?
     package var remotes: [Remote]
     /// This node's name, and every node sharing the store with what it holds and runs.
     package var node: String?

@@ -6,14 +6,16 @@ extension EngineLoop {
     func publishStatus() {
         let now = ContinuousClock.now
         let wallNow = Date()
-        let oldest = self.storedAt.values.min().map { wallNow.timeIntervalSince1970 - $0 }
+        let oldestStored = self.storeSummary.map { $0.oldestStoredAt } ?? self.storedAt.values.min()
+        let oldest = oldestStored.map { wallNow.timeIntervalSince1970 - $0 }
         var status = DaemonStatus(
-            ready: true,
-            caughtUp: (oldest ?? 0) <= self.options.caughtUpThreshold.seconds,
-            pendingEvents: self.pendingEvents,
+            ready: self.storeError == nil,
+            caughtUp: self.storeError == nil && (oldest ?? 0) <= self.options.caughtUpThreshold.seconds,
+            pendingEvents: self.storeSummary?.pendingEvents ?? self.pendingEvents,
             oldestPendingSeconds: oldest,
             remotes: self.remoteStatuses(now: now, wallNow: wallNow)
         )
+        status.storeError = self.storeError
         status.configurationLoadedAt = Self.timestamp(self.configurationLoadedAt)
         status.configurationError = self.configurationError
         status.node = self.options.nodeName

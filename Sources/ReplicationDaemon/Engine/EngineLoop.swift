@@ -29,7 +29,12 @@ struct EngineLoop {
     private var reported: Set<Int64> = []
     private var attempted: [Int64: Set<PushTarget>] = [:]
     private(set) var shutdown: Shutdown?
-    private var storeFailing = false
+    /// Why claiming from the store failed last, until a claim succeeds again.
+    private(set) var claimError: String?
+    /// The queue as the store counts it (every node's events), refreshed about once a second.
+    private(set) var storeSummary: StoreSummary?
+    private(set) var summaryError: String?
+    private var summaryReadAt: ContinuousClock.Instant?
     /// Pushes the mass-deletion guard holds (also recorded in the store for `allow-deletions`).
     private(set) var held: [PushTarget: (deletions: Int, reason: String)] = [:]
     /// Targets whose held record in the store must go once they are delivered (read at start too:
@@ -103,11 +108,13 @@ struct EngineLoop {
                 actions += try await self.plan(events, now: now)
                 guard events.count == 500 else { break }
             }
-            if self.storeFailing { self.logger.notice("Task store readable again") }
-            self.storeFailing = false
+            if self.claimError != nil { self.logger.notice("Task store readable again") }
+            self.claimError = nil
         } catch {
-            if !self.storeFailing { self.logger.error("Cannot read the task store", metadata: ["error": "\(error)"]) }
-            self.storeFailing = true
+            if self.claimError == nil {
+                self.logger.error("Cannot read the task store", metadata: ["error": "\(error)"])
+            }
+            self.claimError = "cannot claim events: \(error)"
         }
         return actions + self.wakeUp(now)
     }
@@ -196,8 +203,29 @@ struct EngineLoop {
         return self.queue.wakeUp(now: now)
     }
 
+    /// What `/healthz` says of the store: why it cannot be used, or `nil`.
+    var storeError: String? { self.claimError ?? self.summaryError }
+
+    /// Counts what the store holds, about once a second: `/status` and `/healthz` report the store,
+    /// not this loop's memory of it.
+    mutating func refreshStoreSummary() async {
+        let now = ContinuousClock.now
+        if let last = self.summaryReadAt, now - last < .seconds(1) { return }
+        self.summaryReadAt = now
+        do {
+            self.storeSummary = try await self.store.summary()
+            self.summaryError = nil
+        } catch {
+            if self.summaryError == nil {
+                self.logger.error("Cannot count the task store's events", metadata: ["error": "\(error)"])
+            }
+            self.summaryError = "cannot read the queue: \(error)"
+        }
+    }
+
     /// Keeps this node's claims in a shared store alive and refreshes the cluster view.
     mutating func maintain() async {
+        await self.refreshStoreSummary()
         let now = ContinuousClock.now
         guard now - self.lastRenewal >= self.options.leaseRenewInterval || self.cluster.isEmpty else { return }
         self.lastRenewal = now

@@ -47,22 +47,30 @@ package enum DaemonHTTP {
         var ignored: Int
     }
 
-    private struct Health: Encodable {
+    package struct Health: Encodable {
         var ready: Bool
         var caughtUp: Bool
         var pendingEvents: Int
         var oldestPendingSeconds: Double?
+        var storeError: String?
     }
 
-    private static func health(_ status: DaemonStatus, requireCaughtUp: Bool) throws -> Response {
+    /// 200 when the engine reads its store (and, for caught-up, has nothing old pending), else 503.
+    package static func health(of status: DaemonStatus, requireCaughtUp: Bool) -> (status: Int, body: Health) {
         let healthy = status.ready && (!requireCaughtUp || status.caughtUp)
         let body = Health(
             ready: status.ready,
             caughtUp: status.caughtUp,
             pendingEvents: status.pendingEvents,
-            oldestPendingSeconds: status.oldestPendingSeconds
+            oldestPendingSeconds: status.oldestPendingSeconds,
+            storeError: status.storeError
         )
-        return try Self.json(healthy ? .ok : .serviceUnavailable, body)
+        return (healthy ? 200 : 503, body)
+    }
+
+    private static func health(_ status: DaemonStatus, requireCaughtUp: Bool) throws -> Response {
+        let (code, body) = Self.health(of: status, requireCaughtUp: requireCaughtUp)
+        return try Self.json(HTTPResponse.Status(code: code), body)
     }
 
     private static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {

@@ -7,20 +7,28 @@ package struct EventIntake: Sendable {
     private let store: any TaskStore
     private let projectExists: @Sendable (String) -> Bool
     private let wake: @Sendable () -> Void
+    /// Why events cannot be replicated now (the engine cannot read its store), or `nil`.
+    private let unavailable: @Sendable () -> String?
     private let decoder = GerritEventDecoder()
 
     package init(
         store: any TaskStore,
         projectExists: @escaping @Sendable (String) -> Bool,
-        wake: @escaping @Sendable () -> Void
+        wake: @escaping @Sendable () -> Void,
+        unavailable: @escaping @Sendable () -> String? = { nil }
     ) {
         self.store = store
         self.projectExists = projectExists
         self.wake = wake
+        self.unavailable = unavailable
     }
 
     /// Decodes and stores a body of Gerrit events; all or nothing.
     package func accept(_ body: Data, source: String) async throws(EventIntakeError) -> GerritEventDecoder.Decoded {
+        if let reason = self.unavailable() {
+            // Stored, they would wait unseen: the sender should hold them and retry.
+            throw EventIntakeError(.unavailable, "not replicating: \(reason)")
+        }
         let decoded = try self.decoder.decode(body)
         for event in decoded.events {
             let exists = self.projectExists(event.project)
