@@ -17,34 +17,33 @@ struct PushSupervisor: Sendable {
         configSnapshot: Data? = nil,
         isCancelled: @escaping () -> Bool = { false }
     ) -> PushWorkerOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        // Everything that comes from events travels on standard input, never as an argument that a
-        // project or ref name such as `-x` could turn into an option.
-        process.arguments = ["push-worker", "--config=\(self.configPath)"]
         let job = PushWorkerJob(
             remote: target.remote.name,
             project: target.project,
             url: target.url.description,
             work: work
         )
-        let input = Pipe()
-        process.standardInput = input
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let watchdog = Watchdog()
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let process: ChildProcess
         do {
-            try process.run()
+            // Everything that comes from events travels on standard input, never as an argument
+            // that a project or ref name such as `-x` could turn into an option.
+            process = try ChildProcess(
+                executable,
+                ["push-worker", "--config=\(self.configPath)"],
+                input: true,
+                errors: true
+            )
         } catch {
             return .init(report: nil, error: .init(code: "other", message: "cannot start the push worker: \(error)"))
         }
+        let watchdog = Watchdog()
         // Written on a thread of its own: a worker that exits before reading must not block us, and
         // its closed pipe is an error to report (SIGPIPE is ignored), not a crash.
-        let inputWriter = BackgroundWrite(input.fileHandleForWriting, job.encoded(snapshot: configSnapshot))
-        let outputReader = BackgroundRead(output.fileHandleForReading)
-        let progressReader = Thread { Self.follow(errors.fileHandleForReading, watchdog: watchdog) }
+        let inputWriter = BackgroundWrite(process.input!, job.encoded(snapshot: configSnapshot))
+        let outputReader = BackgroundRead(process.output)
+        let errors = process.errors!
+        let progressReader = Thread { Self.follow(errors, watchdog: watchdog) }
         progressReader.start()
         if let timeout = self.waitOrTimeOut(
             process,
@@ -52,11 +51,11 @@ struct PushSupervisor: Sendable {
             idleTimeout: target.remote.timeout,
             isCancelled: isCancelled
         ) {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            process.waitForExit()
             return .init(report: nil, error: .init(code: "network", message: timeout))
         }
-        process.waitUntilExit()
+        process.waitForExit()
         let data = outputReader.wait()
         let inputError = inputWriter.wait()
         guard let decoded = try? JSONDecoder().decode(PushWorkerOutput.self, from: data) else {
@@ -67,7 +66,7 @@ struct PushSupervisor: Sendable {
                 report: nil,
                 error: .init(
                     code: "other",
-                    message: "the push worker failed (status \(process.terminationStatus)) \(detail)"
+                    message: "the push worker failed (status \(process.terminationStatus ?? -1)) \(detail)"
                 )
             )
         }
@@ -76,14 +75,14 @@ struct PushSupervisor: Sendable {
 
     /// `nil` when the worker finished in time, else why it was stopped.
     private func waitOrTimeOut(
-        _ process: Process,
+        _ process: ChildProcess,
         watchdog: Watchdog,
         idleTimeout: Duration,
         isCancelled: () -> Bool
     ) -> String? {
         let clock = ContinuousClock()
         let started = clock.now
-        while process.isRunning {
+        while !process.hasExited {
             usleep(20_000)
             if isCancelled() { return "stopped before it finished (shutdown); the push stays queued" }
             let state = watchdog.state

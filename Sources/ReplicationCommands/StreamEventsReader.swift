@@ -5,7 +5,9 @@ import ServiceLifecycle
 
 /// `serve --events-from`: Gerrit `stream-events` JSON lines from standard input or from a command
 /// (restarted when it ends, e.g. `ssh gerrit stream-events` after a disconnect). Each line is one
-/// event: lines that cannot be used are logged and skipped, the stream goes on.
+/// event: a line that cannot be an event is logged and skipped; a line the store cannot take now is
+/// retried until it can, and meanwhile nothing more is read (the rest waits in the pipe, not in
+/// memory, and nothing is dropped).
 struct StreamEventsReader: Service {
     let source: String
     let intake: EventIntake
@@ -13,13 +15,34 @@ struct StreamEventsReader: Service {
 
     /// Wait before restarting a command that ended.
     static let restartDelay = Duration.seconds(5)
+    /// Wait before offering a line again to a store that refused it.
+    static let retryDelay = Duration.seconds(1)
 
     func run() async throws {
         repeat {
-            let lines = self.source == "-" ? Self.lines(from: FileHandle.standardInput) : self.commandLines()
-            for await line in lines.cancelOnGracefulShutdown() {
-                await self.accept(line)
+            let process: ChildProcess?
+            let handle: FileHandle
+            if self.source == "-" {
+                process = nil
+                handle = FileHandle.standardInput
+            } else {
+                do {
+                    process = try ChildProcess("/bin/sh", ["-c", self.source], processGroup: true)
+                } catch {
+                    self.logger.error("Cannot start the event command", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: Self.restartDelay)
+                    continue
+                }
+                handle = process!.output
             }
+            let lines = LineReader(handle)
+            for await line in lines.stream.cancelOnGracefulShutdown() {
+                await self.accept(line)
+                lines.next()
+            }
+            lines.next()  // let the reading thread see the end
+            process?.stop()
+            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             guard self.source != "-" else {
                 self.logger.notice("Standard input ended; events keep arriving over HTTP only")
                 return
@@ -31,48 +54,70 @@ struct StreamEventsReader: Service {
 
     private func accept(_ line: String) async {
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-        do {
-            _ = try await self.intake.accept(Data(line.utf8), source: "stream-events")
-        } catch {
-            self.logger.warning(
-                "Stream event refused",
-                metadata: ["reason": "\(error.code.rawValue): \(error.message)", "event": "\(line.prefix(200))"]
-            )
-        }
-    }
-
-    private func commandLines() -> AsyncStream<String> {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", self.source]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do {
-            try process.run()
-        } catch {
-            self.logger.error("Cannot start the event command", metadata: ["error": "\(error)"])
-            return AsyncStream { $0.finish() }
-        }
-        return Self.lines(from: pipe.fileHandleForReading)
-    }
-
-    /// Lines read on a thread of their own (reads block).
-    private static func lines(from handle: FileHandle) -> AsyncStream<String> {
-        AsyncStream { continuation in
-            Thread.detachNewThread {
-                var buffer = Data()
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    buffer.append(chunk)
-                    while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                        continuation.yield(String(decoding: buffer[..<newline], as: UTF8.self))
-                        buffer.removeSubrange(...newline)
-                    }
+        var reported = false
+        while true {
+            do {
+                _ = try await self.intake.accept(Data(line.utf8), source: "stream-events")
+                if reported { self.logger.notice("The task store takes stream events again") }
+                return
+            } catch  where error.code == .unavailable {
+                if !reported {
+                    self.logger.error(
+                        "The task store cannot take a stream event; reading stops until it can",
+                        metadata: ["reason": "\(error.message)"]
+                    )
+                    reported = true
                 }
-                if !buffer.isEmpty { continuation.yield(String(decoding: buffer, as: UTF8.self)) }
-                continuation.finish()
+                guard (try? await Task.sleep(for: Self.retryDelay)) != nil, !Task.isShuttingDownGracefully else {
+                    // Shutting down: the line was never acknowledged; Gerrit's stream has it no more,
+                    // so say exactly what was not stored.
+                    self.logger.error("Stream event not stored at shutdown", metadata: ["event": "\(line.prefix(500))"])
+                    return
+                }
+            } catch {
+                self.logger.warning(
+                    "Stream event refused",
+                    metadata: ["reason": "\(error.code.rawValue): \(error.message)", "event": "\(line.prefix(200))"]
+                )
+                return
             }
         }
+    }
+}
+
+/// Lines of a pipe read on a thread of its own (reads block), one at a time: the thread reads the
+/// next line only after ``next()``, so a consumer that stops taking lines stops the reading.
+private final class LineReader: Sendable {
+    let stream: AsyncStream<String>
+    private let taken = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        self.stream = stream
+        Thread { [taken] in
+            var buffer = Data()
+            func emit(_ line: String) -> Bool {
+                guard case .enqueued = continuation.yield(line) else { return false }
+                taken.wait()
+                return true
+            }
+            reading: while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                    buffer.removeSubrange(...newline)
+                    if !emit(line) { break reading }
+                }
+            }
+            if !buffer.isEmpty { _ = emit(String(decoding: buffer, as: UTF8.self)) }
+            continuation.finish()
+        }.start()
+    }
+
+    /// The consumer is done with the last line.
+    func next() {
+        self.taken.signal()
     }
 }

@@ -359,11 +359,30 @@ struct DaemonEndToEndTests {
             #"{"type":"ref-updated","refUpdate":{"project":"p","refName":"refs/heads/streamed"}}"#,
         ]
         try site.directory.write(lines.joined(separator: "\n") + "\n", to: "events.jsonl")
-        try site.serve(["--events-from", "cat '\(site.directory.path("events.jsonl"))'; sleep 600"])
+        let pidFile = site.directory.path("events.pid")
+        try site.serve([
+            "--events-from",
+            "echo $$ > '\(pidFile)'; cat '\(site.directory.path("events.jsonl"))'; exec sleep 600",
+        ])
         #expect(
             eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/streamed"] != nil },
             "\(site.log)"
         )
         #expect(site.log.contains("Stream event refused"))
+        // The command runs in its own process group with SIGTERM unblocked, and stops with the daemon.
+        let pid = try #require(
+            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .newlines))
+        )
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let blocked = status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") }
+        #expect(blocked?.hasSuffix("0000000000000000") == true, "\(blocked ?? "")")
+        #expect(getpgid(pid) == pid, "a process group of its own")
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").sorted()
+        #expect(descriptors == ["0", "1", "2"], "children inherit no descriptor of the daemon's")
+        let daemon = try #require(site.daemon)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait() == 0)
+        #expect(eventually(timeout: .seconds(10)) { kill(pid, 0) != 0 }, "the event command is stopped")
+        #expect(!site.log.contains("restarting it"), "no false restart at shutdown")
     }
 }

@@ -1,0 +1,131 @@
+import Foundation
+
+/// A child process spawned with `posix_spawn`, not Foundation's `Process`: it inherits no
+/// descriptor but its pipes and standard error (Foundation's `Process` hands every child a socket
+/// of its own), default signal handling and an empty signal mask (the daemon blocks SIGTERM for
+/// its own handler, and ignores SIGPIPE; a child must do neither).
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    /// The child's standard input, when it was asked for.
+    let input: FileHandle?
+    /// The child's standard output.
+    let output: FileHandle
+    /// The child's standard error, when it was asked for (else it shares ours).
+    let errors: FileHandle?
+    private let lock = NSLock()
+    private var status: Int32?
+
+    /// - Parameter processGroup: whether the child leads a process group of its own, so that
+    ///   ``stop(grace:)`` also ends what it started (a shell's children).
+    init(
+        _ executable: String,
+        _ arguments: [String],
+        input wantsInput: Bool = false,
+        errors wantsErrors: Bool = false,
+        processGroup: Bool = false
+    ) throws {
+        let stdin = wantsInput ? try Self.pipe() : nil
+        let stdout = try Self.pipe()
+        let stderr = wantsErrors ? try Self.pipe() : nil
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stdin {
+            posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
+        if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr.write, 2) }
+        // Everything else goes, whoever opened it and however (no close-on-exec needed).
+        for descriptor in Self.openDescriptors() where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        var none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        if processGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        let words = [executable] + arguments
+        let argv = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        for end in [stdin?.read, stdout.write, stderr?.write].compactMap({ $0 }) { close(end) }
+        guard spawned == 0 else {
+            for end in [stdin?.write, stdout.read, stderr?.read].compactMap({ $0 }) { close(end) }
+            throw CommandFailure("cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        self.pid = pid
+        self.input = stdin.map { FileHandle(fileDescriptor: $0.write, closeOnDealloc: true) }
+        self.output = FileHandle(fileDescriptor: stdout.read, closeOnDealloc: true)
+        self.errors = stderr.map { FileHandle(fileDescriptor: $0.read, closeOnDealloc: true) }
+    }
+
+    /// A pipe whose ends close on exec: only the copies `dup2` places survive in the child.
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        guard Foundation.pipe(&ends) == 0 else { throw CommandFailure("cannot create a pipe") }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return (ends[0], ends[1])
+    }
+
+    private static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    }
+
+    func signal(_ signal: Int32) {
+        guard !self.hasExited else { return }
+        kill(self.pid, signal)
+    }
+
+    /// SIGTERM to the child's process group, SIGKILL after `grace`, then reaps it.
+    func stop(grace: Duration = .seconds(2)) {
+        guard !self.hasExited else { return }
+        kill(-self.pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while !self.hasExited, ContinuousClock.now < deadline { usleep(20_000) }
+        if !self.hasExited {
+            kill(-self.pid, SIGKILL)
+            self.waitForExit()
+        }
+    }
+
+    var hasExited: Bool {
+        self.lock.withLock {
+            guard self.status == nil else { return true }
+            var status: Int32 = 0
+            if waitpid(self.pid, &status, WNOHANG) == self.pid { self.status = status }
+            return self.status != nil
+        }
+    }
+
+    func waitForExit() {
+        self.lock.withLock {
+            guard self.status == nil else { return }
+            var status: Int32 = 0
+            while waitpid(self.pid, &status, 0) == -1, errno == EINTR {}
+            self.status = status
+        }
+    }
+
+    /// The exit status, or 128 + the signal that ended it; `nil` while it runs.
+    var terminationStatus: Int32? {
+        self.lock.withLock {
+            self.status.map { status in
+                let signal = status & 0x7F
+                return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+            }
+        }
+    }
+}
