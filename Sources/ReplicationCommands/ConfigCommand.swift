@@ -26,7 +26,7 @@ struct ConfigCheckCommand: ParsableCommand {
     func run() throws {
         let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
         let report = ConfigReport(configuration)
-        print(self.json ? try report.jsonText() : report.humanText(), terminator: "")
+        print(Credentials.redact(self.json ? try report.jsonText() : report.humanText()), terminator: "")
         guard configuration.isUsable else { throw ExitCode(ExitStatus.failure) }
     }
 }

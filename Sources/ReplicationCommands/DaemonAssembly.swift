@@ -60,10 +60,12 @@ struct DaemonAssembly {
             intake: intake,
             statusBoard: engine.statusBoard,
             metrics: engine.metrics,
-            bearerToken: configuration.daemon.bearerToken
+            bearerToken: configuration.daemon.bearerToken,
+            requestTimeout: configuration.daemon.requestTimeout
         )
         let application = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .init(configuration.daemon.requestTimeout))),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "replicator"),
             onServerRunning: { channel in
                 logger.notice(

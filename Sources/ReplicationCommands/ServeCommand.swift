@@ -78,7 +78,38 @@ struct ListenAddress: CustomStringConvertible {
         self.port = port
     }
 
-    var isLoopback: Bool { ["127.0.0.1", "localhost", "::1"].contains(self.host) || self.host.hasPrefix("127.") }
+    /// Whether every address the host resolves to is a loopback address (127.0.0.0/8, ::1): a name
+    /// such as `127.evil.example` is judged by where it points, not by how it is spelled.
+    var isLoopback: Bool {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var results: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(self.host, nil, &hints, &results) == 0, let first = results else { return false }
+        defer { freeaddrinfo(first) }
+        var current: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = current {
+            guard let address = entry.pointee.ai_addr, Self.isLoopback(address) else { return false }
+            current = entry.pointee.ai_next
+        }
+        return true
+    }
+
+    private static func isLoopback(_ address: UnsafeMutablePointer<sockaddr>) -> Bool {
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                UInt32(bigEndian: $0.pointee.sin_addr.s_addr) >> 24 == 127
+            }
+        case AF_INET6:
+            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                withUnsafeBytes(of: $0.pointee.sin6_addr) { bytes in
+                    bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1
+                }
+            }
+        default:
+            return false
+        }
+    }
 
     var description: String { "\(self.host):\(self.port)" }
 }

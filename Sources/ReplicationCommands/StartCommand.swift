@@ -94,7 +94,7 @@ struct StartCommand: AsyncParsableCommand {
                 selection: selection,
                 allowMassDeletion: self.allowMassDeletion
             ).run()
-            print(self.json ? try Self.json(report) : report.humanText(), terminator: "")
+            print(Credentials.redact(self.json ? try Self.json(report) : report.humanText()), terminator: "")
             guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }
             return
         }
@@ -134,7 +134,7 @@ struct StartCommand: AsyncParsableCommand {
             return
         }
         report.errors.insert(contentsOf: projects.missing, at: 0)
-        print(self.json ? try Self.json(report) : report.humanText(pushed: true), terminator: "")
+        print(Credentials.redact(self.json ? try Self.json(report) : report.humanText(pushed: true)), terminator: "")
         guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }
     }
 
@@ -153,7 +153,9 @@ enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
 
     /// The replication log, on standard error so that standard output stays the command's report.
     func makeLogger() -> Logger {
-        var logger = Logger(label: "replicator") { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "replicator") {
+            RedactingLogHandler(inner: StreamLogHandler.standardError(label: $0))
+        }
         logger.logLevel = self.level
         return logger
     }

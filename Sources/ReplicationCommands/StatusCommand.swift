@@ -24,7 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         let client = try DaemonClient(configuration: configuration, listen: self.listen)
         if let status = try await client.status() {
-            print(self.json ? try Self.encode(status) : Self.text(status), terminator: "")
+            print(Credentials.redact(self.json ? try Self.encode(status) : Self.text(status)), terminator: "")
             return
         }
         let (summary, held) = try await self.storeOptions.withStore(for: configuration) {

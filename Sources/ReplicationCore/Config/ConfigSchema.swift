@@ -29,6 +29,7 @@ package enum ConfigSchema {
     /// Replicator's own section.
     package static let daemonKeys = [
         "store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout", "leaseTimeout", "storeTimeout",
+        "requestTimeout",
     ]
 
     package static let includeKeys = ["path"]

@@ -20,6 +20,9 @@ package struct DaemonOptions: Hashable, Sendable {
     /// How long a command (`notify`, `hook`, `status`, …) waits for the store before it fails, so
     /// that an unreachable database never blocks a user's `git push` in a hook.
     package var storeTimeout = Duration.seconds(10)
+    /// An HTTP connection that sends nothing for this long is closed, and a request body must be
+    /// complete within it: a sender that never finishes holds nothing open for long.
+    package var requestTimeout = Duration.seconds(30)
 
     /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
     /// site layout (`etc/replication.config`, `git/`, `data/`).
@@ -48,6 +51,10 @@ package struct DaemonOptions: Hashable, Sendable {
             .seconds(1),
             reader.duration("storeTimeout", default: .seconds(10), defaultUnit: .seconds)
         )
+        self.requestTimeout = max(
+            .seconds(1),
+            reader.duration("requestTimeout", default: .seconds(30), defaultUnit: .seconds)
+        )
     }
 
     /// Whether a store location is a PostgreSQL URL rather than an SQLite file.
@@ -57,11 +64,7 @@ package struct DaemonOptions: Hashable, Sendable {
 
     /// `location` with a URL's password replaced by `***`, for messages and `config check`.
     package static func redacted(_ location: String) -> String {
-        guard let scheme = location.firstRange(of: "://"), let at = location.lastIndex(of: "@"),
-            scheme.upperBound < at,
-            let colon = location[scheme.upperBound..<at].firstIndex(of: ":")
-        else { return location }
-        return String(location[...colon]) + "***" + String(location[at...])
+        Credentials.redact(location)
     }
 
     package var effectiveOptions: [EffectiveOption] {
@@ -73,6 +76,7 @@ package struct DaemonOptions: Hashable, Sendable {
             EffectiveOption("drainTimeout", .duration(self.drainTimeout), isExtension: true),
             EffectiveOption("leaseTimeout", .duration(self.leaseTimeout), isExtension: true),
             EffectiveOption("storeTimeout", .duration(self.storeTimeout), isExtension: true),
+            EffectiveOption("requestTimeout", .duration(self.requestTimeout), isExtension: true),
         ]
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 package import Hummingbird
 import NIOCore
+import ReplicationCore
 
 /// The daemon's HTTP interface: `POST /events`, `GET /status`, `GET /healthz`,
 /// `GET /healthz/caught-up`, `GET /metrics`.
@@ -12,7 +13,8 @@ package enum DaemonHTTP {
         intake: EventIntake,
         statusBoard: StatusBoard,
         metrics: ReplicationMetrics,
-        bearerToken: String?
+        bearerToken: String?,
+        requestTimeout: Duration = .seconds(30)
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("healthz") { _, _ in try Self.health(statusBoard.status, requireCaughtUp: false) }
@@ -20,7 +22,7 @@ package enum DaemonHTTP {
         let protected = router.group()
         if let bearerToken { protected.add(middleware: BearerTokenMiddleware(token: bearerToken)) }
         protected.post("events") { request, _ in
-            let body = try await request.body.collect(upTo: Self.maximumEventBodyBytes)
+            let body = try await Self.collect(request.body, within: requestTimeout)
             do {
                 let decoded = try await intake.accept(Data(body.readableBytesView), source: "http")
                 return try Self.json(.accepted, Accepted(accepted: decoded.events.count, ignored: decoded.ignored))
@@ -31,7 +33,7 @@ package enum DaemonHTTP {
                 )
             }
         }
-        protected.get("status") { _, _ in try Self.json(.ok, statusBoard.status) }
+        protected.get("status") { _, _ in try Self.json(.ok, statusBoard.status, redacting: true) }
         protected.get("metrics") { _, _ in
             Response(
                 status: .ok,
@@ -40,6 +42,23 @@ package enum DaemonHTTP {
             )
         }
         return router
+    }
+
+    /// The whole body, within `timeout`: a sender that never finishes must not hold a connection
+    /// (and a handler) open without end.
+    private static func collect(_ body: RequestBody, within timeout: Duration) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: Self.maximumEventBodyBytes) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else {
+                throw HTTPError(.requestTimeout, message: "the request body did not arrive within \(timeout)")
+            }
+            return buffer
+        }
     }
 
     private struct Accepted: Encodable {
@@ -73,10 +92,14 @@ package enum DaemonHTTP {
         return try Self.json(HTTPResponse.Status(code: code), body)
     }
 
-    private static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+    /// `redacting`: URL credentials replaced (``Credentials/redact(_:)``) in the whole document.
+    private static func json(_ status: HTTPResponse.Status, _ value: some Encodable, redacting: Bool = false) throws
+        -> Response
+    {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(value)
+        if redacting { data = Data(Credentials.redact(String(decoding: data, as: UTF8.self)).utf8) }
         data.append(UInt8(ascii: "\n"))
         return Response(
             status: status,
@@ -95,9 +118,31 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard request.headers[.authorization] == "Bearer \(self.token)" else {
+        guard let header = request.headers[.authorization], BearerToken.isPresented(self.token, in: header) else {
             throw HTTPError(.unauthorized, message: "a bearer token is required (Authorization: Bearer ...)")
         }
         return try await next(request, context)
+    }
+
+}
+
+/// Checks `Authorization` headers against `replicator.bearerToken`.
+package enum BearerToken {
+    /// `Bearer TOKEN` with the scheme in any case (RFC 9110 §11.1), the token compared byte for
+    /// byte in constant time (no Unicode equivalence: `é` and `e\u{301}` differ).
+    package static func isPresented(_ token: String, in header: String) -> Bool {
+        let scheme = "bearer "
+        guard header.utf8.count > scheme.utf8.count,
+            header.utf8.prefix(scheme.utf8.count).map({ $0 | 0x20 }).elementsEqual(scheme.utf8)
+        else { return false }
+        let offered = Array(header.utf8.dropFirst(scheme.utf8.count))
+        let expected = Array(token.utf8)
+        var difference: UInt8 = offered.count == expected.count ? 0 : 1
+        for index in 0..<max(offered.count, expected.count) {
+            let left = index < offered.count ? offered[index] : 0
+            let right = index < expected.count ? expected[index] : 0
+            difference |= left ^ right
+        }
+        return difference == 0
     }
 }

@@ -34,7 +34,8 @@ package final class PostgresTaskStore: TaskStore {
         else {
             throw TaskStoreError(
                 code: "url",
-                message: "invalid PostgreSQL URL '\(url)': expected postgres://USER@HOST[:PORT]/DATABASE"
+                message:
+                    "invalid PostgreSQL URL '\(Credentials.redact(url))': expected postgres://USER@HOST[:PORT]/DATABASE"
             )
         }
         let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } == true
