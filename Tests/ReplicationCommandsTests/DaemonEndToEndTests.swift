@@ -336,6 +336,19 @@ struct DaemonEndToEndTests {
             eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/heads/after"] != nil },
             "the previous configuration (delay 0) still acts: \(site.log)"
         )
+
+        // A time that used to overflow (and kill the daemon on reload) is rejected like any error.
+        try original.replacingOccurrences(
+            of: "replicationDelay = 3600",
+            with: "replicationDelay = 9223372036854775807 min"
+        )
+        .write(toFile: site.config, atomically: true, encoding: .utf8)
+        #expect(
+            eventually { (try? site.status()["configurationError"] as? String)?.contains("replicationDelay") == true },
+            "\(site.log)"
+        )
+        #expect(site.daemon?.hasExited == false)
+        #expect(try HTTPClient.get("\(site.base)/healthz").status == 200)
     }
 
     /// `gerrit.replicateOnStartup` queues a full sync of every project when the daemon starts.

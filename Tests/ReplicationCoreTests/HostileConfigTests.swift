@@ -104,4 +104,10 @@ struct HostileConfigTests {
         #expect(configuration.remotes.first?.push.all.count == 5_000)
         #expect(configuration.diagnostics.contains { $0.message.contains("overlap checks skipped") })
     }
+
+    @Test(arguments: ["ssh://h/srv/mirrors/${name}/", "host:/srv/${name}/.git", "ssh://h/srv/"])
+    func urlsWhoseExpansionEndsInAnEmptyComponentAreErrors(url: String) {
+        let configuration = self.load("[remote \"m\"]\n  url = \(url)\n  projects = p\n")
+        #expect(self.errors(configuration).contains { $0.message.contains("last component is empty") })
+    }
 }

@@ -152,6 +152,13 @@ extension RemoteConfiguration {
             reader.error(.missingNamePlaceholder, key, entry, message)
             return nil
         }
+        if resolved.path.hasSuffix("/") || resolved.path.hasSuffix("/.git") {
+            // Every expansion would name a directory with an empty last component: a push or a
+            // project deletion there would act on the parent directory.
+            let message = "\"\(value)\": the path's last component is empty; end it with ${name} or ${name}.git"
+            reader.error(.invalidURL, key, entry, message)
+            return nil
+        }
         Self.checkTransport(template, key: key, entry: entry, reader: &reader)
         return template
     }
