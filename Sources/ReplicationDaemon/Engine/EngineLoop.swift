@@ -93,20 +93,30 @@ struct EngineLoop {
 
     // MARK: Events in
 
-    /// Plans the events other processes (or the HTTP intake) stored since the last read.
+    /// Events claimed per store call, and calls per ``readNewEvents()``: a backlog of any size is
+    /// read in slices, so that shutdown, finished pushes and ticks are handled in between.
+    static let claimBatch = 500
+    static let batchesPerRead = 4
+
+    /// Whether the last ``readNewEvents()`` stopped before the store ran out of events.
+    private(set) var hasMoreEvents = false
+
+    /// Plans (a slice of) the events other processes (or the HTTP intake) stored since the last read.
     mutating func readNewEvents() async -> [Action] {
         let now = ContinuousClock.now
+        self.hasMoreEvents = false
         guard self.shutdown == nil else { return self.wakeUp(now) }
         var actions: [Action] = []
         do {
-            while true {
+            for _ in 0..<Self.batchesPerRead {
                 let events = try await self.store.claimEvents(
                     node: self.options.nodeName,
                     only: self.options.onlyEvents,
-                    limit: 500
+                    limit: Self.claimBatch
                 )
                 actions += try await self.plan(events, now: now)
-                guard events.count == 500 else { break }
+                self.hasMoreEvents = events.count == Self.claimBatch
+                guard self.hasMoreEvents else { break }
             }
             if self.claimError != nil { self.logger.notice("Task store readable again") }
             self.claimError = nil

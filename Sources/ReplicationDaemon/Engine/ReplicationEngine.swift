@@ -2,6 +2,7 @@ import Foundation
 package import Logging
 package import ReplicationCore
 import ServiceLifecycle
+import Synchronization
 
 /// The daemon's heart: reads events from the store, plans them under the current configuration,
 /// drives the ``ReplicationQueue`` state machine from one loop and runs the pushes it asks for.
@@ -18,6 +19,9 @@ package final class ReplicationEngine: Service {
     private let logger: Logger
     private let inputs: AsyncStream<EngineInput>
     private let continuation: AsyncStream<EngineInput>.Continuation
+    /// A `.poll` is queued and not yet handled: wakes coalesce into it, so a burst of requests
+    /// queues one read, not one each (a shutdown would wait behind them all).
+    private let pollQueued = Atomic(false)
 
     package init(
         store: any TaskStore,
@@ -40,6 +44,7 @@ package final class ReplicationEngine: Service {
 
     /// New events are in the store: read them now rather than at the next poll.
     package func wake() {
+        guard !self.pollQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
         self.continuation.yield(.poll)
     }
 
@@ -55,8 +60,8 @@ package final class ReplicationEngine: Service {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.tick() }
-                group.addTask { await self.store.listenForChanges { self.continuation.yield(.poll) } }
-                self.continuation.yield(.poll)
+                group.addTask { await self.store.listenForChanges { self.wake() } }
+                self.wake()
                 for await input in self.inputs {
                     await self.handle(input, loop: &loop, group: &group)
                     if loop.isFinished { break }
@@ -84,6 +89,7 @@ package final class ReplicationEngine: Service {
         let actions: [ReplicationQueue<ContinuousClock.Instant>.Action]
         switch input {
         case .poll:
+            self.pollQueued.store(false, ordering: .releasing)
             actions = await loop.readNewEvents()
         case .tick:
             await loop.maintain()
@@ -109,6 +115,10 @@ package final class ReplicationEngine: Service {
                 let execution = await self.executor.push(task.work, to: task.target)
                 self.continuation.yield(.finished(task, execution, started: started))
             }
+        }
+        if loop.hasMoreEvents {
+            // The rest of a backlog comes after whatever else is waiting (a shutdown, a finished push).
+            self.wake()
         }
         if loop.drainTimedOut {
             group.cancelAll()
