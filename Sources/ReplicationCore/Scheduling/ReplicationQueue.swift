@@ -32,7 +32,14 @@ where Instant: Sendable, Instant.Duration == Duration {
     package private(set) var pending: [PushTarget: Task] = [:]
     package private(set) var running: [String: Task] = [:]
     /// Pushes held by the mass-deletion guard, waiting for ``PushWork/allowMassDeletion``.
-    package private(set) var held: [PushTarget: Task] = [:]
+    package private(set) var held: [PushTarget: Held] = [:]
+
+    /// A push the mass-deletion guard stopped, with what it said.
+    package struct Held: Hashable, Sendable {
+        package var task: Task
+        package var reason: String
+        package var deletions: Int
+    }
     package private(set) var health: [String: TargetHealth<Instant>] = [:]
     private var policies: [String: SchedulingPolicy]
     private var runningPerRemote: [String: Int] = [:]
@@ -107,14 +114,14 @@ where Instant: Sendable, Instant.Duration == Duration {
     /// Later work joins a held push; work that allows mass deletion releases it, due at once.
     private mutating func addToHeld(_ task: Task, now: Instant) {
         guard var held = self.held[task.target] else { return }
-        held.absorb(task)
+        held.task.absorb(task)
         guard task.work.allowMassDeletion else {
             self.held[task.target] = held
             return
         }
         self.held[task.target] = nil
-        held.dueAt = now
-        self.pending[task.target] = held
+        held.task.dueAt = now
+        self.pending[task.target] = held.task
     }
 
     /// Records how a push ended and decides what follows.
@@ -180,7 +187,7 @@ extension ReplicationQueue {
             health.lastBlocked = reason
             var held = task
             held.work.allowMassDeletion = false
-            self.held[task.target] = held
+            self.held[task.target] = Held(task: held, reason: reason, deletions: deletions)
             // Work that arrived meanwhile joins it (and releases it, if it allows mass deletion).
             if let waiting = self.pending.removeValue(forKey: task.target) { self.addToHeld(waiting, now: now) }
             return [.held(held, reason: reason, deletions: deletions)] + recovered

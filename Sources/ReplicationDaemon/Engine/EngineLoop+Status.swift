@@ -20,19 +20,18 @@ extension EngineLoop {
         status.configurationError = self.configurationError
         status.node = self.options.nodeName
         status.cluster = self.cluster
-        status.held = self.queue.held.values.sorted { ($0.target.project, $0.target) < ($1.target.project, $1.target) }
-            .map { task in
-                let detail = self.held[task.target]
-                return DaemonStatus.Held(
-                    remote: task.target.remote,
-                    project: task.target.project,
-                    url: task.target.url,
-                    deletions: detail?.deletions ?? 0,
-                    reason: detail?.reason ?? "",
-                    events: task.events.count,
-                    release: "replicator allow-deletions \(task.target.project) --remote \(task.target.remote)"
-                )
-            }
+        status.held = self.queue.held.values.map { held in
+            let target = held.task.target
+            return DaemonStatus.Held(
+                remote: target.remote,
+                project: target.project,
+                url: target.url,
+                deletions: held.deletions,
+                reason: held.reason,
+                events: held.task.events.count,
+                release: "replicator allow-deletions \(target.project) --remote \(target.remote)"
+            )
+        }.sorted { ($0.project, $0.remote, $0.url) < ($1.project, $1.remote, $1.url) }
         self.statusBoard.publish(status)
         self.metrics.oldestPending(seconds: oldest ?? 0)
         for remote in status.remotes {
@@ -84,7 +83,7 @@ extension EngineLoop {
             )
             targets[task.target]?.state = "running"
         }
-        for task in self.queue.held.values where task.target.remote == remote.name {
+        for task in self.queue.held.values.map(\.task) where task.target.remote == remote.name {
             targets[task.target] = targets[task.target] ?? self.target(task.target, wall: wall)
             targets[task.target]?.pending = Self.summary(task, now: now, limit: self.configuration.gerrit.maxRefsToShow)
             targets[task.target]?.state = "held"

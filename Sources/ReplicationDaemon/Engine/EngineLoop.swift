@@ -35,10 +35,8 @@ struct EngineLoop {
     private(set) var storeSummary: StoreSummary?
     private(set) var summaryError: String?
     private var summaryReadAt: ContinuousClock.Instant?
-    /// Pushes the mass-deletion guard holds (also recorded in the store for `allow-deletions`).
-    private(set) var held: [PushTarget: (deletions: Int, reason: String)] = [:]
-    /// Targets whose held record in the store must go once they are delivered (read at start too:
-    /// a previous run may have left some).
+    /// Targets whose held record in the store must go once they are delivered (read from the store
+    /// at the first delivery: a previous run may have left some).
     private var heldInStore: Set<PushTarget>?
 
     struct Shutdown {
@@ -188,7 +186,6 @@ struct EngineLoop {
         self.queue.update(policies: Self.policies(of: fresh))
         self.queue.removeAllPending()
         self.remaining.removeAll()
-        self.held.removeAll()
         self.logger.notice(
             "Configuration reloaded; pending work re-planned",
             metadata: ["remotes": "\(fresh.remotes.count)"]
@@ -330,7 +327,6 @@ struct EngineLoop {
         case .startPush:
             return
         case .held(let task, let reason, let deletions):
-            self.held[task.target] = (deletions, reason)
             self.logger.warning(
                 "Push held by maxDeletions; it stays queued until allowed",
                 metadata: self.metadata(of: task).merging([
@@ -380,7 +376,6 @@ struct EngineLoop {
     }
 
     private mutating func delivered(_ task: Queue.Task) async {
-        self.held[task.target] = nil
         await self.forgetHeld(task.target)
         var completed: [Int64] = []
         for id in task.events {
