@@ -53,7 +53,7 @@ package enum RemoteRepositoryAdmin {
             return
         }
         let git = ShellQuoting.quote(gitPath ?? "git")
-        let path = ShellQuoting.quote(url.path)
+        let path = ShellQuoting.quote(path: url.path)
         var command = "mkdir -p \(path) && cd \(path) && \(git) init --quiet --bare"
         if let head { command += " && \(git) symbolic-ref HEAD \(ShellQuoting.quote(head))" }
         _ = try channel.run(command, on: url, purpose: "creating the repository")
@@ -68,7 +68,7 @@ package enum RemoteRepositoryAdmin {
         let git = ShellQuoting.quote(gitPath ?? "git")
         let target = ShellQuoting.quote(head)
         let command =
-            "cd \(ShellQuoting.quote(url.path)) && { [ \"$(\(git) symbolic-ref -q HEAD)\" = \(target) ] "
+            "cd \(ShellQuoting.quote(path: url.path)) && { [ \"$(\(git) symbolic-ref -q HEAD)\" = \(target) ] "
             + "|| { \(git) symbolic-ref HEAD \(target) && echo moved; }; }"
         return try channel.run(command, on: url, purpose: "setting HEAD").contains("moved")
     }
@@ -100,7 +100,7 @@ extension RemoteRepositoryAdmin {
             }
             return true
         }
-        let quoted = ShellQuoting.quote(path)
+        let quoted = ShellQuoting.quote(path: path)
         let command =
             "if [ -e \(quoted) ]; then if [ -f \(quoted)/HEAD ] && [ -d \(quoted)/objects ]; "
             + "then rm -rf \(quoted) && echo deleted; else echo not-a-repository; fi; fi"
@@ -120,5 +120,11 @@ extension RemoteRepositoryAdmin {
 package enum ShellQuoting {
     package static func quote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// A path as an argument: quoted, and `./`-prefixed when it starts with `-`, so that `mkdir`,
+    /// `cd` or `rm` never read a project such as `-x` (a relative scp path) as an option.
+    package static func quote(path: String) -> String {
+        self.quote(path.hasPrefix("-") ? "./" + path : path)
     }
 }

@@ -210,6 +210,18 @@ struct ShellQuotingTests {
         let echoed = try Command.run("/bin/sh", ["-c", "printf %s \(quoted)"]).standardOutput
         #expect(echoed == text, "the shell reads back exactly the original")
     }
+
+    @Test func pathsThatLookLikeOptionsAreNotOptions() throws {
+        #expect(ShellQuoting.quote(path: "-x.git") == "'./-x.git'")
+        #expect(ShellQuoting.quote(path: "/srv/-x.git") == "'/srv/-x.git'")
+        let directory = try TemporaryDirectory("quoting")
+        let made = try Command.run(
+            "/bin/sh",
+            ["-c", "cd '\(directory.path)' && mkdir -p \(ShellQuoting.quote(path: "-x.git"))"]
+        )
+        #expect(made.status == 0, "\(made.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.path("-x.git")))
+    }
 }
 
 extension PushTests {
