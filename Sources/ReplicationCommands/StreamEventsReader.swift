@@ -54,33 +54,27 @@ struct StreamEventsReader: Service {
 
     private func accept(_ line: String) async {
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-        var reported = false
-        while true {
-            do {
-                _ = try await self.intake.accept(Data(line.utf8), source: "stream-events")
-                if reported { self.logger.notice("The task store takes stream events again") }
-                return
-            } catch  where error.code == .unavailable {
-                if !reported {
-                    self.logger.error(
-                        "The task store cannot take a stream event; reading stops until it can",
-                        metadata: ["reason": "\(error.message)"]
-                    )
-                    reported = true
-                }
-                guard (try? await Task.sleep(for: Self.retryDelay)) != nil, !Task.isShuttingDownGracefully else {
-                    // Shutting down: the line was never acknowledged; Gerrit's stream has it no more,
-                    // so say exactly what was not stored.
-                    self.logger.error("Stream event not stored at shutdown", metadata: ["event": "\(line.prefix(500))"])
-                    return
-                }
-            } catch {
-                self.logger.warning(
-                    "Stream event refused",
-                    metadata: ["reason": "\(error.code.rawValue): \(error.message)", "event": "\(line.prefix(200))"]
+        let refusal = await self.intake.acceptPatiently(
+            Data(line.utf8),
+            source: "stream-events",
+            retryDelay: Self.retryDelay,
+            onFirstRefusal: { error in
+                self.logger.error(
+                    "The task store cannot take a stream event; reading stops until it can",
+                    metadata: ["reason": "\(error.message)"]
                 )
-                return
-            }
+            },
+            keepTrying: { !Task.isShuttingDownGracefully && !Task.isCancelled }
+        )
+        guard let refusal else { return }
+        if refusal.code == .unavailable {
+            // Shutting down: Gerrit's stream has this line no more, so say exactly what was not stored.
+            self.logger.error("Stream event not stored at shutdown", metadata: ["event": "\(line.prefix(500))"])
+        } else {
+            self.logger.warning(
+                "Stream event refused",
+                metadata: ["reason": "\(refusal.code.rawValue): \(refusal.message)", "event": "\(line.prefix(200))"]
+            )
         }
     }
 }

@@ -110,6 +110,40 @@ struct HonestHealthTests {
         }
     }
 
+    /// stream-events cannot resend: a line the store refuses is offered again until it is stored.
+    @Test func aStreamLineWaitsForTheStoreAndIsNeverDropped() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("patient-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try FailingStore(path: directory.appendingPathComponent("tasks.sqlite").path)
+        let refusing = Atomic(true)
+        let intake = EventIntake(
+            store: store,
+            projectExists: { _ in true },
+            wake: {},
+            unavailable: { refusing.load(ordering: .relaxed) ? "disk I/O error" : nil }
+        )
+        let line = Data(#"{"type":"ref-updated","refUpdate":{"project":"p","refName":"refs/heads/s"}}"#.utf8)
+        let refusals = Atomic(0)
+        let accepting = Task {
+            await intake.acceptPatiently(
+                line,
+                source: "stream-events",
+                retryDelay: .milliseconds(20),
+                onFirstRefusal: { _ in refusals.add(1, ordering: .relaxed) }
+            )
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await store.summary().pendingEvents == 0, "nothing stored while the store refuses")
+        refusing.store(false, ordering: .relaxed)
+        let result = await accepting.value
+        #expect(result == nil, "stored once the store takes events again")
+        #expect(refusals.load(ordering: .relaxed) == 1, "reported once, not at every retry")
+        let stored = try await store.claimEvents(node: "n", only: nil, limit: 10)
+        #expect(stored.map(\.event.refs) == [["refs/heads/s"]])
+        let malformed = await intake.acceptPatiently(Data("not json".utf8), source: "stream-events")
+        #expect(malformed?.code == .malformed, "a line that can never be stored is not retried")
+    }
+
     private static func until(_ condition: () -> Bool) async throws {
         for _ in 0..<300 where !condition() { try await Task.sleep(for: .milliseconds(20)) }
         #expect(condition())

@@ -47,6 +47,33 @@ package struct EventIntake: Sendable {
         return decoded
     }
 
+    /// ``accept(_:source:)`` for a stream that cannot be asked to resend (`stream-events`): while the
+    /// store cannot take events, the same body is offered again every `retryDelay`, and the caller
+    /// reads nothing more meanwhile (the rest waits in its pipe). Returns the refusal of a body that
+    /// can never be stored (malformed, unknown project), `nil` once it is stored, and
+    /// `.unavailable` only when `keepTrying` says to stop (shutdown).
+    package func acceptPatiently(
+        _ body: Data,
+        source: String,
+        retryDelay: Duration = .seconds(1),
+        onFirstRefusal: (EventIntakeError) -> Void = { _ in },
+        keepTrying: () -> Bool = { !Task.isCancelled }
+    ) async -> EventIntakeError? {
+        var refused = false
+        while true {
+            do {
+                _ = try await self.accept(body, source: source)
+                return nil
+            } catch  where error.code == .unavailable {
+                if !refused { onFirstRefusal(error) }
+                refused = true
+                guard (try? await Task.sleep(for: retryDelay)) != nil, keepTrying() else { return error }
+            } catch {
+                return error
+            }
+        }
+    }
+
     /// Stores events built elsewhere (`notify`, hooks, `start`).
     package func store(_ events: [ReplicationEvent], source: String) async throws(EventIntakeError) {
         guard !events.isEmpty else { return }
