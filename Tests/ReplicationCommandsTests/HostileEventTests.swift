@@ -166,4 +166,38 @@ struct HostileEventTests {
         #expect(stopped, "SIGTERM stops the daemon within drainTimeout")
         #expect(clock.now - stopping < .seconds(15))
     }
+
+    /// A stored row no event decodes from (another version's, damaged) used to fail every claim,
+    /// so nothing replicated: it is set aside, kept, and counted.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func anUnreadableStoredEventStallsNothing() throws {
+        let site = try LocalSite()
+        try site.serve()
+        let insert = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("INSERT INTO events (event, source, stored_at, wants_outcomes) VALUES ('{not an event', 'x', 0, 0)")
+            db.commit()
+            """
+        #expect(try Command.run("/usr/bin/python3", ["-c", insert, site.store]).status == 0)
+        #expect(try site.post(LocalSite.refUpdated("refs/heads/main")).status == 202)
+        let arrived = eventually(timeout: .seconds(20)) {
+            (try? GitFixtures.refs(of: site.mirror()))?["refs/heads/main"] != nil
+        }
+        #expect(arrived, "\(site.daemon?.log ?? "")")
+        let counted = eventually(timeout: .seconds(10)) {
+            ((try? HTTPClient.get("\(site.base)/status"))?.body ?? "").contains(#""unreadableEvents":1"#)
+        }
+        #expect(counted)
+        let kept = try Command.run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT claimed_by FROM events WHERE event = '{not an event'\").fetchone()[0])",
+                site.store,
+            ]
+        )
+        #expect(kept.standardOutput.trimmingCharacters(in: .newlines) == "!unreadable", "kept for a person")
+        site.stop()
+    }
 }

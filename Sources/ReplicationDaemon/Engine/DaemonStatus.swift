@@ -9,6 +9,8 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
     package var configurationError: String?
     /// Why the task store cannot be read or claimed from; `ready` is false meanwhile.
     package var storeError: String?
+    /// Stored events that cannot be decoded and were set aside (they stay in the store).
+    package var unreadableEvents: Int?
     package var remotes: [Remote]
     /// This node's name, and every node sharing the store with what it holds and runs.
     package var node: String?

@@ -16,6 +16,7 @@ extension EngineLoop {
             remotes: self.remoteStatuses(now: now, wallNow: wallNow)
         )
         status.storeError = self.storeError
+        status.unreadableEvents = self.storeSummary?.unreadableEvents
         status.configurationLoadedAt = Self.timestamp(self.configurationLoadedAt)
         status.configurationError = self.configurationError
         status.node = self.options.nodeName

@@ -165,7 +165,11 @@ package final class PostgresTaskStore: TaskStore {
     ) async throws -> [StoredEvent] {
         var events: [StoredEvent] = []
         for try await (id, text, storedAt, wantsOutcomes) in rows.decode((Int64, String, Double, Bool).self) {
-            let event = try JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8))
+            // An event that cannot be decoded must not stop the others: left where it is, and said.
+            guard let event = try? JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)) else {
+                logger.error("A stored event cannot be read; it is left in the store", metadata: ["event.id": "\(id)"])
+                continue
+            }
             events.append(StoredEvent(id: id, event: event, storedAt: storedAt, wantsOutcomes: wantsOutcomes))
         }
         guard !events.isEmpty else { return [] }

@@ -159,9 +159,23 @@ package final class SQLiteTaskStore: TaskStore {
             guard !ids.isEmpty else { return [] }
             let list = ids.map(String.init).joined(separator: ",")
             try db.execute(sql: "UPDATE events SET claimed_by = ? WHERE id IN (\(list))", arguments: [node])
-            return try Self.storedEvents(db, where: "id IN (\(list))", [])
+            let events = try Self.storedEvents(db, where: "id IN (\(list))", [])
+            // A row no event decodes from (written by another version, damaged) must not stop every
+            // claim after it: it is set aside, kept for a person, and counted in the summary.
+            let unreadable = Set(ids).subtracting(events.map(\.id))
+            if !unreadable.isEmpty {
+                let list = unreadable.map(String.init).joined(separator: ",")
+                try db.execute(
+                    sql: "UPDATE events SET claimed_by = ? WHERE id IN (\(list))",
+                    arguments: [Self.unreadableMark]
+                )
+            }
+            return events
         }
     }
+
+    /// `claimed_by` of events that cannot be decoded: never claimed again.
+    static let unreadableMark = "!unreadable"
 
     package func heldEvents(node: String) async throws -> [StoredEvent] {
         try await self.database.read { db in
@@ -187,11 +201,14 @@ package final class SQLiteTaskStore: TaskStore {
             sql: "SELECT id, event, stored_at, wants_outcomes FROM events WHERE \(condition) ORDER BY id",
             arguments: arguments
         )
-        let events = try rows.map { row in
+        let events = rows.compactMap { row -> StoredEvent? in
             let text: String = row["event"]
+            guard let event = try? JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)) else {
+                return nil
+            }
             return StoredEvent(
                 id: row["id"],
-                event: try JSONDecoder().decode(ReplicationEvent.self, from: Data(text.utf8)),
+                event: event,
                 storedAt: row["stored_at"],
                 wantsOutcomes: row["wants_outcomes"]
             )
@@ -326,8 +343,15 @@ package final class SQLiteTaskStore: TaskStore {
 
     package func summary() async throws -> StoreSummary {
         try await self.database.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, min(stored_at) AS oldest FROM events")
-            return StoreSummary(pendingEvents: row?["n"] ?? 0, oldestStoredAt: row?["oldest"])
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT count(*) AS n, min(stored_at) AS oldest, sum(claimed_by = ?) AS unreadable FROM events",
+                arguments: [Self.unreadableMark]
+            )
+            var summary = StoreSummary(pendingEvents: row?["n"] ?? 0, oldestStoredAt: row?["oldest"])
+            let unreadable: Int = row?["unreadable"] ?? 0
+            summary.unreadableEvents = unreadable > 0 ? unreadable : nil
+            return summary
         }
     }
 

@@ -145,6 +145,9 @@ package struct StoreSummary: Hashable, Sendable, Codable {
     package var pendingEvents: Int
     /// Seconds since 1970 when the oldest pending event was stored.
     package var oldestStoredAt: Double?
+    /// Stored events that cannot be decoded (another version's, or damaged): set aside, kept, and
+    /// counted among the pending ones. `nil` where the store does not count them.
+    package var unreadableEvents: Int?
 
     package init(pendingEvents: Int, oldestStoredAt: Double?) {
         self.pendingEvents = pendingEvents
