@@ -80,3 +80,18 @@ class SSHD:
 def require_build():
     if not os.access(REPLICATOR, os.X_OK):
         raise SystemExit("build first: swift build -c release --product replicator")
+
+
+def wait_healthy(port, attempts=400):
+    """Waits until `replicator serve` on `port` answers /healthz with 200."""
+    import http.client
+    for _ in range(attempts):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"the daemon on port {port} did not come up")

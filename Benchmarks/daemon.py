@@ -9,7 +9,7 @@ Side by side, in one run, on the same repositories and the same sshd:
 Usage: Benchmarks/daemon.py [ROUNDS]   (after `swift build -c release --product replicator`)
 """
 import http.client, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
-from bench_common import REPLICATOR, SSHD, require_build, sh
+from bench_common import REPLICATOR, SSHD, require_build, sh, wait_healthy
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 PROJECTS = 20
@@ -77,14 +77,7 @@ def main():
         daemon = subprocess.Popen([REPLICATOR, "serve", "--config", f"{work}/etc/replication.config",
                                    "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
                                   stdout=subprocess.DEVNULL, stderr=open(f"{work}/serve.log", "w"))
-        for _ in range(100):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(port)
         connection = http.client.HTTPConnection("127.0.0.1", port)
 
         print(f"{'measure':<44} {'replicator':>12} {'git push':>10} {'ratio':>6}")

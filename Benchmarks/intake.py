@@ -9,7 +9,7 @@ commit (many acknowledged events per fsync).
 Usage: Benchmarks/intake.py [SECONDS]   (after `swift build -c release --product replicator`)
 """
 import http.client, json, os, shutil, subprocess, sys, tempfile, threading, time
-from bench_common import REPLICATOR, require_build, sh
+from bench_common import REPLICATOR, require_build, sh, wait_healthy
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
 
@@ -34,16 +34,8 @@ def start_daemon(work, store_directory, port):
     daemon = subprocess.Popen([REPLICATOR, "serve", "--config", config, "--listen", f"127.0.0.1:{port}",
                                "--log-level", "warning"], stdout=subprocess.DEVNULL,
                               stderr=open(f"{work}/serve.log", "a"))
-    for _ in range(200):
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                return daemon
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit("the daemon did not come up")
+    wait_healthy(port)
+    return daemon
 
 
 def run_clients(port, clients, per_request, seconds):
@@ -82,14 +74,7 @@ def count_syncs(work, store_directory):
                                REPLICATOR, "serve", "--config", f"{work}/etc/replication.config",
                                "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(400):
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(0.05)
+    wait_healthy(port)
     _, total = run_clients(port, 16, 1, SECONDS)
     daemon = int(subprocess.run(["pgrep", "-P", str(tracer.pid)], capture_output=True, text=True).stdout.split()[0])
     os.kill(daemon, 15)
