@@ -37,12 +37,14 @@ struct PushSupervisor: Sendable {
         } catch {
             return .init(report: nil, error: .init(code: "other", message: "cannot start the push worker: \(error)"))
         }
+        guard let input = process.input, let errors = process.errors else {
+            preconditionFailure("ChildProcess was asked for standard input and standard error pipes")
+        }
         let watchdog = Watchdog()
         // Written on a thread of its own: a worker that exits before reading must not block us, and
         // its closed pipe is an error to report (SIGPIPE is ignored), not a crash.
-        let inputWriter = BackgroundWrite(process.input!, job.encoded(snapshot: configSnapshot))
+        let inputWriter = BackgroundWrite(input, job.encoded(snapshot: configSnapshot))
         let outputReader = BackgroundRead(process.output)
-        let errors = process.errors!
         let progressReader = Thread { Self.follow(errors, watchdog: watchdog) }
         progressReader.start()
         if let timeout = self.waitOrTimeOut(

@@ -21,21 +21,15 @@ struct StreamEventsReader: Service {
     func run() async throws {
         repeat {
             let process: ChildProcess?
-            let handle: FileHandle
-            if self.source == "-" {
-                process = nil
-                handle = FileHandle.standardInput
-            } else {
-                do {
-                    process = try ChildProcess("/bin/sh", ["-c", self.source], processGroup: true)
-                } catch {
-                    self.logger.error("Cannot start the event command", metadata: ["error": "\(error)"])
-                    try await Task.sleep(for: Self.restartDelay)
-                    continue
-                }
-                handle = process!.output
+            do {
+                process =
+                    self.source == "-" ? nil : try ChildProcess("/bin/sh", ["-c", self.source], processGroup: true)
+            } catch {
+                self.logger.error("Cannot start the event command", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: Self.restartDelay)
+                continue
             }
-            let lines = LineReader(handle)
+            let lines = LineReader(process?.output ?? FileHandle.standardInput)
             for await line in lines.stream.cancelOnGracefulShutdown() {
                 await self.accept(line)
                 lines.next()
