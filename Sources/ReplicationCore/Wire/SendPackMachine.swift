@@ -1,0 +1,137 @@
+/// The client side of one receive-pack exchange (`git send-pack`), with no I/O: it takes the bytes
+/// the server sends and returns what they mean; the caller writes what ``request(_:)`` returns and
+/// the pack. A server that breaks the protocol is a ``WireError``, never a crash or a wait.
+package struct SendPackMachine: Sendable {
+    package enum Output: Hashable, Sendable {
+        /// The refs and capabilities: the caller plans and calls ``request(_:)``.
+        case advertised(RefAdvertisement)
+        /// Side-band 2: progress and hook output, as the server wrote it.
+        case serverMessage(String)
+        /// The exchange is over; `nil` when no command was sent.
+        case finished(ReportStatus?)
+    }
+
+    private enum State: Sendable {
+        case advertising(RefAdvertisement.Reader)
+        case planning(RefAdvertisement)
+        case reporting(sideBand: Bool, report: ReportStatus.Reader)
+        case finished
+    }
+
+    private var state = State.advertising(RefAdvertisement.Reader())
+    private var lines = PktLineDecoder()
+    /// Inside side-band 1: the report's own pkt-lines.
+    private var reportLines = PktLineDecoder()
+
+    package init() {}
+
+    package var isFinished: Bool {
+        if case .finished = self.state { return true }
+        return false
+    }
+
+    /// Bytes from the server.
+    package mutating func receive(_ bytes: some Sequence<UInt8>) throws(WireError) -> [Output] {
+        self.lines.append(bytes)
+        var outputs: [Output] = []
+        while !self.isFinished, let line = try self.lines.next() {
+            outputs += try self.take(line)
+        }
+        return outputs  // after the end, bytes (a trailing flush) do not matter
+    }
+
+    /// The server closed its side: fine once finished, else the exchange was cut short.
+    package func receiveEnd() throws(WireError) {
+        switch self.state {
+        case .finished: return
+        case .advertising: throw WireError(.truncated, "the server closed the connection before advertising its refs")
+        case .planning: return
+        case .reporting:
+            throw WireError(.truncated, "the server closed the connection before reporting the push's status")
+        }
+    }
+
+    /// The bytes that ask for `request`; a pack follows them when ``PushRequest/sendsPack``.
+    package mutating func request(_ request: PushRequest) throws(WireError) -> [UInt8] {
+        guard case .planning(let advertisement) = self.state else {
+            preconditionFailure("request(_:) before the advertisement or twice")
+        }
+        let bytes = try request.encoded(offered: advertisement.capabilities)
+        if request.commands.isEmpty {
+            self.state = .finished
+        } else {
+            let capabilities = advertisement.capabilities
+            guard capabilities.contains("report-status") || capabilities.contains("report-status-v2") else {
+                throw WireError(.malformed, "the server offers no report-status: per-ref results would be unknown")
+            }
+            self.state = .reporting(sideBand: capabilities.contains("side-band-64k"), report: ReportStatus.Reader())
+        }
+        return bytes
+    }
+
+    private mutating func take(_ line: PktLine) throws(WireError) -> [Output] {
+        switch self.state {
+        case .advertising(var reader):
+            if let advertisement = try reader.take(line) {
+                self.state = .planning(advertisement)
+                return [.advertised(advertisement)]
+            }
+            self.state = .advertising(reader)
+            return []
+        case .planning:
+            throw WireError(.malformed, "the server sent data before the push commands: \(Self.describe(line))")
+        case .reporting(let sideBand, var report):
+            guard sideBand else {
+                let finished = try report.take(line)
+                self.state = finished == nil ? .reporting(sideBand: false, report: report) : .finished
+                return finished.map { [.finished($0)] } ?? []
+            }
+            return try self.takeSideBand(line, report: &report)
+        case .finished:
+            return []
+        }
+    }
+
+    private mutating func takeSideBand(_ line: PktLine, report: inout ReportStatus.Reader) throws(WireError)
+        -> [Output]
+    {
+        guard case .data(let payload) = line, let band = payload.first else {
+            if line == .flush {
+                throw WireError(.truncated, "the server ended its answer before the status report was complete")
+            }
+            throw WireError(.malformed, "unexpected special pkt-line in side-band data")
+        }
+        let body = payload.dropFirst()
+        switch band {
+        case 1:
+            self.reportLines.append(body)
+            while let inner = try self.reportLines.next() {
+                if let finished = try report.take(inner) {
+                    self.state = .finished
+                    return [.finished(finished)]
+                }
+            }
+            self.state = .reporting(sideBand: true, report: report)
+            return []
+        case 2:
+            return [.serverMessage(String(decoding: body, as: UTF8.self))]
+        case 3:
+            throw WireError(.serverError, String(decoding: body, as: UTF8.self).trimmingNewlines)
+        default:
+            throw WireError(.malformed, "unknown side-band \(band)")
+        }
+    }
+
+    private static func describe(_ line: PktLine) -> String {
+        guard case .data(let payload) = line else { return "\(line)" }
+        return PktLineDecoder.show(payload)
+    }
+}
+
+extension String {
+    fileprivate var trimmingNewlines: String {
+        var text = Substring(self)
+        while text.last == "\n" || text.last == "\r" { text = text.dropLast() }
+        return String(text)
+    }
+}

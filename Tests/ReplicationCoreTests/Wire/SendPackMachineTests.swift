@@ -1,0 +1,195 @@
+import PropertyBased
+import Testing
+
+@testable import ReplicationCore
+
+struct PktLineTests {
+    @Test func encodesLengthsAsFourHexDigitsIncludingThemselves() {
+        #expect(PktLine.text("unpack ok").encoded == Array("000eunpack ok\n".utf8))
+        #expect(PktLine.flush.encoded == Array("0000".utf8))
+        #expect(Array(PktLine.data([UInt8](repeating: 65, count: 65_516)).encoded.prefix(4)) == Array("fff0".utf8))
+    }
+
+    @Test func decodesWhateverWayTheBytesArrive() throws {
+        let stream = RecordedExchanges.advertisement
+        for chunk in [1, 2, 3, 7, 64, stream.count] {
+            var decoder = PktLineDecoder()
+            var lines: [PktLine] = []
+            var offset = 0
+            while offset < stream.count {
+                decoder.append(stream[offset..<min(offset + chunk, stream.count)])
+                offset += chunk
+                while let line = try decoder.next() { lines.append(line) }
+            }
+            #expect(lines.count == 3, "chunks of \(chunk)")
+            #expect(lines.last == .flush)
+            #expect(decoder.pendingByteCount == 0)
+        }
+    }
+
+    @Test(arguments: ["zzzz", "0003", "fff1abc"])
+    func refusesLengthsThatAreNotTheProtocol(_ text: String) {
+        var decoder = PktLineDecoder()
+        decoder.append(Array(text.utf8))
+        #expect(throws: WireError.self) { try decoder.next() }
+    }
+}
+
+struct SendPackMachineTests {
+    typealias Recorded = RecordedExchanges
+
+    @Test func readsRefsAndCapabilitiesFromARealAdvertisement() throws {
+        var machine = SendPackMachine()
+        let outputs = try machine.receive(Recorded.advertisement)
+        guard case .advertised(let advertisement)? = outputs.first else { Issue.record("\(outputs)"); return }
+        #expect(
+            advertisement.refs == [
+                "refs/heads/dev": ObjectID(hex: Recorded.dev)!, "refs/heads/main": ObjectID(hex: Recorded.main)!,
+            ]
+        )
+        #expect(advertisement.capabilities.contains("atomic"))
+        #expect(advertisement.capabilities["agent"] == "git/2.39.5")
+        #expect(!advertisement.capabilities.contains("push-options"))
+    }
+
+    @Test func anEmptyRepositoryAdvertisesCapabilitiesOnly() throws {
+        var machine = SendPackMachine()
+        let outputs = try machine.receive(Recorded.emptyRepositoryAdvertisement)
+        guard case .advertised(let advertisement)? = outputs.first else { Issue.record("\(outputs)"); return }
+        #expect(advertisement.refs.isEmpty)
+        #expect(advertisement.capabilities.contains("push-options"))
+    }
+
+    @Test func asksForWhatTheServerOffersAndNamesTheOldIds() throws {
+        var machine = SendPackMachine()
+        _ = try machine.receive(Recorded.advertisement)
+        let zero = String(repeating: "0", count: 40)
+        let request = PushRequest(
+            commands: [
+                PushCommand(
+                    ref: "refs/heads/dev",
+                    oldID: ObjectID(hex: Recorded.dev),
+                    newID: ObjectID(hex: Recorded.main)
+                ),
+                PushCommand(ref: "refs/heads/gone", oldID: ObjectID(hex: Recorded.main), newID: nil),
+            ],
+            atomic: true
+        )
+        let bytes = try machine.request(request)
+        let expected =
+            "\(Recorded.dev) \(Recorded.main) refs/heads/dev\0report-status-v2 side-band-64k quiet atomic ofs-delta agent=replicator\n"
+        #expect(
+            bytes == PktLine.text(expected.dropLast().description).encoded
+                + PktLine.text("\(Recorded.main) \(zero) refs/heads/gone").encoded + PktLine.flush.encoded
+        )
+        #expect(request.sendsPack)
+        #expect(!PushRequest(commands: [request.commands[1]]).sendsPack, "deletions only: no pack")
+    }
+
+    @Test func pushOptionsAndAtomicAreRefusedWhenNotOffered() throws {
+        var machine = SendPackMachine()
+        _ = try machine.receive(Recorded.advertisement)
+        let command = PushCommand(ref: "refs/heads/x", oldID: nil, newID: ObjectID(hex: Recorded.main))
+        #expect(throws: WireError.self) { try machine.request(PushRequest(commands: [command], options: ["a"])) }
+        var plain = SendPackMachine()
+        let advertisement = PktLine.text("\(Recorded.main) refs/heads/main\0report-status delete-refs")
+        _ = try plain.receive(advertisement.encoded + PktLine.flush.encoded)
+        #expect(throws: WireError.self) { try plain.request(PushRequest(commands: [command], atomic: true)) }
+    }
+
+    @Test func readsARealSideBandReportInAnyChunking() throws {
+        for chunk in [1, 5, 19, 1000] {
+            var machine = try Self.machineAwaitingReport()
+            var outputs: [SendPackMachine.Output] = []
+            var offset = 0
+            let report = Recorded.sideBandReport
+            while offset < report.count {
+                outputs += try machine.receive(report[offset..<min(offset + chunk, report.count)])
+                offset += chunk
+            }
+            try machine.receiveEnd()
+            let messages = outputs.compactMap { if case .serverMessage(let text) = $0 { text } else { nil } }
+            #expect(messages.joined().contains("no dev branches here"))
+            #expect(
+                outputs.last
+                    == .finished(ReportStatus(refs: ["refs/heads/dev": "hook declined", "refs/heads/topic": nil]))
+            )
+        }
+    }
+
+    @Test func aFatalSideBandMessageIsTheServersError() throws {
+        var machine = try Self.machineAwaitingReport()
+        let fatal = PktLine.data([3] + Array("fatal: the disk is full\n".utf8)).encoded
+        #expect(throws: WireError(.serverError, "fatal: the disk is full")) { try machine.receive(fatal) }
+    }
+
+    @Test func aConnectionCutShortIsTruncatedNotAHang() throws {
+        var machine = try Self.machineAwaitingReport()
+        _ = try machine.receive(Recorded.sideBandReport.prefix(60))
+        #expect(throws: WireError.self) { try machine.receiveEnd() }
+        #expect(throws: WireError.self) { try SendPackMachine().receiveEnd() }
+    }
+
+    @Test func anUnpackFailureIsReported() throws {
+        var machine = try Self.machineAwaitingReport()
+        let inner =
+            PktLine.text("unpack index-pack abnormal exit").encoded
+            + PktLine.text("ng refs/heads/x unpacker error").encoded + PktLine.flush.encoded
+        let outputs = try machine.receive(PktLine.data([1] + inner).encoded)
+        #expect(
+            outputs == [
+                .finished(
+                    ReportStatus(unpackError: "index-pack abnormal exit", refs: ["refs/heads/x": "unpacker error"])
+                )
+            ]
+        )
+    }
+
+    @Test func anErrLineInTheAdvertisementIsTheServersMessage() {
+        var machine = SendPackMachine()
+        #expect(throws: WireError(.serverError, "access denied")) {
+            try machine.receive(PktLine.text("ERR access denied").encoded)
+        }
+    }
+
+    /// Fuzz: random bytes, and the recorded exchange with bytes flipped, cut or repeated, end in an
+    /// advertisement, a report or a ``WireError``; never a trap.
+    @Test func malformedAnswersAreErrorsNeverCrashes() async {
+        let recorded = Recorded.advertisement + Recorded.sideBandReport
+        let edits = Gen.int(in: 0...(recorded.count - 1)).array(of: 0...6)
+        await propertyCheck(count: 600, input: Gen.uint8().array(of: 0...300), edits, Gen.uint8()) {
+            noise,
+            positions,
+            value in
+            for stream in [noise, Self.mutate(recorded, at: positions, to: value)] {
+                var machine = SendPackMachine()
+                do {
+                    let outputs = try machine.receive(stream)
+                    if case .advertised? = outputs.first {
+                        let command = PushCommand(ref: "refs/heads/x", oldID: nil, newID: ObjectID(hex: Recorded.main))
+                        _ = try machine.request(PushRequest(commands: [command]))
+                        _ = try machine.receive(stream.dropFirst(Recorded.advertisement.count))
+                    }
+                    try machine.receiveEnd()
+                } catch {
+                    #expect((error as? WireError)?.message.isEmpty == false, "\(error)")
+                }
+            }
+        }
+    }
+
+    private static func mutate(_ bytes: [UInt8], at positions: [Int], to value: UInt8) -> [UInt8] {
+        var copy = bytes
+        for position in positions where position < copy.count { copy[position] = value }
+        if let cut = positions.first, positions.count.isMultiple(of: 2) { copy = Array(copy.prefix(cut)) }
+        return copy
+    }
+
+    static func machineAwaitingReport() throws -> SendPackMachine {
+        var machine = SendPackMachine()
+        _ = try machine.receive(Recorded.advertisement)
+        let command = PushCommand(ref: "refs/heads/topic", oldID: nil, newID: ObjectID(hex: Recorded.main))
+        _ = try machine.request(PushRequest(commands: [command]))
+        return machine
+    }
+}
