@@ -6,6 +6,7 @@ struct DryRun {
     let configuration: ReplicationConfiguration
     let selection: ReplicationSelection
     let allowMassDeletion: Bool
+    let pool = SSHSessionPool()
 
     func run() throws -> PlanReport {
         let projects = try self.selection.projects(in: self.configuration)
@@ -54,7 +55,11 @@ struct DryRun {
         var remoteRefs: [String: ObjectID] = [:]
         var remoteMissing = false
         do {
-            remoteRefs = try repository.listRemoteRefs(url: endpoint.url, access: endpoint.access)
+            remoteRefs = try repository.listRemoteRefs(
+                url: endpoint.url,
+                access: endpoint.access,
+                options: PushEngine.options(for: target.remote, in: self.configuration, pool: self.pool)
+            )
         } catch  where error.code == .repositoryNotFound && target.remote.createMissingRepositories {
             remoteMissing = true
         }

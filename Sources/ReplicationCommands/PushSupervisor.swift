@@ -1,5 +1,6 @@
 import Foundation
 import ReplicationCore
+import ReplicationGit
 
 /// Runs one push in a `replicator push-worker` child and kills it when the remote stops answering:
 /// before the worker reports `connected`, after `connectTimeout`; afterwards, after the remote's

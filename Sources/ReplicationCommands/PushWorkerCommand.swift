@@ -95,7 +95,14 @@ private struct PushWorkerRun {
         )
         var created = false
         if self.full || !self.refs.isEmpty {
-            let target = PushTarget(repository: repository, url: url, access: access, remote: remote, local: local.refs)
+            let target = PushTarget(
+                repository: repository,
+                url: url,
+                access: access,
+                remote: remote,
+                local: local.refs,
+                engine: PushEngine.options(for: remote, in: configuration, pool: SSHSessionPool())
+            )
             output.report = try self.push(target, creator: creator, created: &created)
         }
         if self.full || self.head, !created, let head = local.headTarget, output.report?.failure == nil {
@@ -140,6 +147,8 @@ private struct PushWorkerRun {
         let access: SSHAccess
         let remote: RemoteConfiguration
         let local: [String: ObjectID]
+        /// Replicator's own engine, or `nil` for libgit2's push.
+        let engine: SendPackOptions?
     }
 
     private func push(_ target: PushTarget) throws -> PushReport {
@@ -148,12 +157,7 @@ private struct PushWorkerRun {
         let full = self.full
         let allowMassDeletion = self.allowMassDeletion
         let knownValues = self.job.work.knownValues
-        return try target.repository.push(
-            to: target.url,
-            access: target.access,
-            batchSize: target.remote.pushBatchSize,
-            progress: Self.announce
-        ) { advertised in
+        let plan = { (advertised: [String: ObjectID]) in
             full
                 ? planner.planFullSync(local: target.local, remote: advertised, allowMassDeletion: allowMassDeletion)
                 : planner.planDelta(
@@ -164,6 +168,22 @@ private struct PushWorkerRun {
                     allowMassDeletion: allowMassDeletion
                 )
         }
+        if let engine = target.engine {
+            return try target.repository.sendPack(
+                to: target.url,
+                access: target.access,
+                options: engine,
+                progress: Self.announce,
+                plan: plan
+            )
+        }
+        return try target.repository.push(
+            to: target.url,
+            access: target.access,
+            batchSize: target.remote.pushBatchSize,
+            progress: Self.announce,
+            plan: plan
+        )
     }
 
     static func announce(_ progress: PushProgress) {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReplicationDaemon
+import ReplicationGit
 import ServiceLifecycle
 
 /// `serve --events-from`: Gerrit `stream-events` JSON lines from standard input or from a command

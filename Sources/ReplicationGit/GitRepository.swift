@@ -79,6 +79,17 @@ package final class GitRepository {
         return result < 0 ? nil : result == 1
     }
 
+    /// Those of `ids` whose objects this repository has (one object database lookup each).
+    package func existing(_ ids: some Sequence<ObjectID>) -> [ObjectID] {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, self.handle) == 0 else { return [] }
+        defer { git_odb_free(odb) }
+        return ids.filter { id in
+            var oid = id.oid
+            return git_odb_exists(odb, &oid) == 1
+        }
+    }
+
     private static func exists(_ oid: inout git_oid, in repository: OpaquePointer) -> Bool {
         var odb: OpaquePointer?
         guard git_repository_odb(&odb, repository) == 0 else { return false }

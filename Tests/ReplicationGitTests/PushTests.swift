@@ -46,17 +46,36 @@ struct PushTests {
         return Site(directory: directory, source: try GitRepository(path: sourcePath), mirror: mirror, commits: commits)
     }
 
+    /// Which push path a test drives: Replicator's own receive-pack client (what runs wherever git
+    /// is installed) or libgit2's push (the fallback without git).
+    enum Engine: CaseIterable, Sendable {
+        case sendPack
+        case libgit2
+    }
+
     static func push(
         _ site: Site,
         url: String,
         access: SSHAccess = SSHAccess(),
         config: String,
-        batchSize: Int = 0
+        batchSize: Int = 0,
+        engine: Engine = .sendPack,
+        pool: SSHSessionPool = SSHSessionPool()
     ) throws -> PushReport {
         let planner = UpdatePlanner(remote: try RemoteFixture.remote(config))
         let local = try site.source.readRefs().refs
-        return try site.source.push(to: try RemoteURL(parsing: url), access: access, batchSize: batchSize) {
-            planner.planFullSync(local: local, remote: $0)
+        let url = try RemoteURL(parsing: url)
+        switch engine {
+        case .libgit2:
+            return try site.source.push(to: url, access: access, batchSize: batchSize) {
+                planner.planFullSync(local: local, remote: $0)
+            }
+        case .sendPack:
+            var options = SendPackOptions(git: GitBinary.locate()!, timeout: .seconds(30), pool: pool)
+            options.batchSize = batchSize
+            return try site.source.sendPack(to: url, access: access, options: options) {
+                planner.planFullSync(local: local, remote: $0)
+            }
         }
     }
 
@@ -71,11 +90,18 @@ struct PushTests {
         )
     }
 
-    @Test func mirrorsOverSSHAndThenHasNothingToDo() throws {
+    @Test(arguments: Engine.allCases)
+    func mirrorsOverSSHAndThenHasNothingToDo(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
         let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
-        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        let report = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: Self.mirrorConfig,
+            engine: engine
+        )
         #expect(
             Self.statuses(report) == [
                 "refs/heads/dev": "ok", "refs/heads/main": "ok", "refs/heads/rewind": "ok", "refs/tags/v1": "ok",
@@ -90,20 +116,28 @@ struct PushTests {
             ],
             "refs/pull/* lies outside the refspecs and stays"
         )
-        let again = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        let again = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: Self.mirrorConfig,
+            engine: engine
+        )
         #expect(again.results.isEmpty)
         #expect(again.plan.upToDate == 4)
     }
 
-    @Test func pushesToALocalPathToo() throws {
+    @Test(arguments: Engine.allCases)
+    func pushesToALocalPathToo(engine: Engine) throws {
         let site = try Self.makeSite()
-        let report = try Self.push(site, url: site.mirror, config: Self.mirrorConfig)
+        let report = try Self.push(site, url: site.mirror, config: Self.mirrorConfig, engine: engine)
         #expect(report.isSuccess, "\(report.results)")
         #expect(try site.refs()["refs/heads/gone"] == nil)
         #expect(try site.refs()["refs/heads/rewind"] == site.commits[0])
     }
 
-    @Test func refusesANonFastForwardForANonForcedRefSpecAndPushesTheRest() throws {
+    @Test(arguments: Engine.allCases)
+    func refusesANonFastForwardForANonForcedRefSpecAndPushesTheRest(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
         let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
@@ -111,7 +145,8 @@ struct PushTests {
             site,
             url: server.url(site.mirror),
             access: access,
-            config: "  push = refs/heads/*:refs/heads/*\n"
+            config: "  push = refs/heads/*:refs/heads/*\n",
+            engine: engine
         )
         #expect(
             Self.statuses(report) == [
@@ -123,18 +158,26 @@ struct PushTests {
         #expect(refs["refs/heads/main"] == site.commits[2])
     }
 
-    @Test func reportsDeletionProhibitedPerRef() throws {
+    @Test(arguments: Engine.allCases)
+    func reportsDeletionProhibitedPerRef(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
         try Command.git(["config", "receive.denyDeletes", "true"], in: site.mirror)
         let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
-        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        let report = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: Self.mirrorConfig,
+            engine: engine
+        )
         #expect(Self.statuses(report)["refs/heads/gone"] == "rejected: deletion prohibited")
         #expect(Self.statuses(report)["refs/heads/dev"] == "ok")
         #expect(try site.refs()["refs/heads/gone"] == site.commits[0])
     }
 
-    @Test func keepsTheServersMessagesWithAHookRejection() throws {
+    @Test(arguments: Engine.allCases)
+    func keepsTheServersMessagesWithAHookRejection(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
         let hook = site.mirror + "/hooks/update"
@@ -142,7 +185,13 @@ struct PushTests {
             .write(toFile: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
         let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
-        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        let report = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: Self.mirrorConfig,
+            engine: engine
+        )
         #expect(Self.statuses(report)["refs/heads/dev"] == "rejected: hook declined")
         #expect(Self.statuses(report)["refs/heads/main"] == "ok")
         #expect(report.serverMessages.contains("no dev branches here"))
@@ -157,19 +206,42 @@ struct PushTests {
             url: server.url(site.mirror),
             access: access,
             config: Self.mirrorConfig,
-            batchSize: 2
+            batchSize: 2,
+            engine: .libgit2
         )
         #expect(report.isSuccess && report.results.count == 5, "\(report.results)")
         #expect(server.log.components(separatedBy: "Accepted publickey").count - 1 == 3, "5 updates in batches of 2")
     }
 
-    @Test func pushesNothingForABlockedPlan() throws {
+    /// Replicator's engine sends the batches as exchanges on one ssh session: one login.
+    @Test func sendsBatchesOverOneSSHSession() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let pool = SSHSessionPool()
+        let report = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: Self.mirrorConfig,
+            batchSize: 2,
+            pool: pool
+        )
+        #expect(report.isSuccess && report.results.count == 5, "\(report.results)")
+        #expect(server.log.components(separatedBy: "Accepted publickey").count - 1 == 1, "one login for 3 batches")
+        #expect(pool.loginCount == 1 && pool.idleCount == 1, "the session stays open for the next push")
+        #expect(try site.refs()["refs/heads/dev"] == site.commits[1])
+    }
+
+    @Test(arguments: Engine.allCases)
+    func pushesNothingForABlockedPlan(engine: Engine) throws {
         let site = try Self.makeSite()
         let before = try site.refs()
         let report = try Self.push(
             site,
             url: site.mirror,
-            config: Self.mirrorConfig + "  maxDeletions = 1\n  push = +refs/pull/*:refs/pull/*\n"
+            config: Self.mirrorConfig + "  maxDeletions = 1\n  push = +refs/pull/*:refs/pull/*\n",
+            engine: engine
         )
         #expect(
             report.results.allSatisfy { $0.status == .failed && $0.message?.contains("would delete 2 refs") == true }
@@ -227,12 +299,19 @@ struct ShellQuotingTests {
 extension PushTests {
     /// A stale lock file on the server: "failed to update ref" is transient (failed, retried by the
     /// daemon), not a per-ref rejection; the other refs are pushed.
-    @Test func reportsAStaleServerLockAsATransientFailure() throws {
+    @Test(arguments: Engine.allCases)
+    func reportsAStaleServerLockAsATransientFailure(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
         try "".write(toFile: site.mirror + "/refs/heads/dev.lock", atomically: true, encoding: .utf8)
         let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
-        let report = try Self.push(site, url: server.url(site.mirror), access: access, config: Self.mirrorConfig)
+        let report = try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: access,
+            config: Self.mirrorConfig,
+            engine: engine
+        )
         #expect(Self.statuses(report)["refs/heads/dev"] == "failed: failed to update ref")
         #expect(Self.statuses(report)["refs/heads/main"] == "ok")
         #expect(report.hasUpdateRefFailure)

@@ -23,13 +23,13 @@ package enum ConfigSchema {
         // JGit remote keys that a push-only replicator reads but does not use:
         "fetch", "pushurl", "tagopt",
         // Replicator's own:
-        "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile",
+        "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile", "atomicChanges",
     ]
 
     /// Replicator's own section.
     package static let daemonKeys = [
         "store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout", "leaseTimeout", "storeTimeout",
-        "requestTimeout",
+        "requestTimeout", "gitPath", "sshIdleTimeout",
     ]
 
     package static let includeKeys = ["path"]

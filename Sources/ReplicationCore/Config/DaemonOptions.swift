@@ -23,6 +23,10 @@ package struct DaemonOptions: Hashable, Sendable {
     /// An HTTP connection that sends nothing for this long is closed, and a request body must be
     /// complete within it: a sender that never finishes holds nothing open for long.
     package var requestTimeout = Duration.seconds(30)
+    /// The local git binary for packs and local mirrors; `nil`: `git` on PATH (libgit2 when none).
+    package var gitPath: String?
+    /// A pooled ssh session unused this long is closed.
+    package var sshIdleTimeout = Duration.seconds(300)
 
     /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
     /// site layout (`etc/replication.config`, `git/`, `data/`).
@@ -55,6 +59,8 @@ package struct DaemonOptions: Hashable, Sendable {
             .seconds(1),
             reader.duration("requestTimeout", default: .seconds(30), defaultUnit: .seconds)
         )
+        if let git = reader.string("gitPath"), !git.isEmpty { self.gitPath = git }
+        self.sshIdleTimeout = reader.duration("sshIdleTimeout", default: .seconds(300), defaultUnit: .seconds)
     }
 
     /// Whether a store location is a PostgreSQL URL rather than an SQLite file.
@@ -77,6 +83,8 @@ package struct DaemonOptions: Hashable, Sendable {
             EffectiveOption("leaseTimeout", .duration(self.leaseTimeout), isExtension: true),
             EffectiveOption("storeTimeout", .duration(self.storeTimeout), isExtension: true),
             EffectiveOption("requestTimeout", .duration(self.requestTimeout), isExtension: true),
+            EffectiveOption("gitPath", .string(self.gitPath ?? "git (on PATH)"), isExtension: true),
+            EffectiveOption("sshIdleTimeout", .duration(self.sshIdleTimeout), isExtension: true),
         ]
     }
 }

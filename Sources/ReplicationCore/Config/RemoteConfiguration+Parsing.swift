@@ -224,6 +224,7 @@ extension RemoteConfiguration {
         self.storeRefLog = reader.bool("storeRefLog", default: false)
         self.authGroups = reader.strings("authGroup").map(\.value)
         self.createMissingRepositories = reader.bool("createMissingRepositories", default: true)
+        self.atomicChanges = reader.bool("atomicChanges", default: true)
         self.replicatePermissions = reader.bool("replicatePermissions", default: true)
         self.replicateProjectDeletions = reader.bool("replicateProjectDeletions", default: false)
         self.replicateHiddenProjects = reader.bool("replicateHiddenProjects", default: false)

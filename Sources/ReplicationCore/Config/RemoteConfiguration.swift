@@ -26,6 +26,9 @@ package struct RemoteConfiguration: Sendable {
     package var threads = 1
     package var authGroups: [String] = []
     package var createMissingRepositories = true
+    /// Extension: the refs of one change go in an atomic push of their own where the mirror
+    /// supports it.
+    package var atomicChanges = true
     package var gitPath: String?
     package var replicatePermissions = true
     package var replicateProjectDeletions = false

@@ -1,29 +1,29 @@
-import Foundation
+package import Foundation
 
 /// A child process spawned with `posix_spawn`, not Foundation's `Process`: it inherits no
 /// descriptor but its pipes and standard error (Foundation's `Process` hands every child a socket
 /// of its own), default signal handling and an empty signal mask (the daemon blocks SIGTERM for
 /// its own handler, and ignores SIGPIPE; a child must do neither).
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
+package final class ChildProcess: @unchecked Sendable {
+    package let pid: pid_t
     /// The child's standard input, when it was asked for.
-    let input: FileHandle?
+    package let input: FileHandle?
     /// The child's standard output.
-    let output: FileHandle
+    package let output: FileHandle
     /// The child's standard error, when it was asked for (else it shares ours).
-    let errors: FileHandle?
+    package let errors: FileHandle?
     private let lock = NSLock()
     private var status: Int32?
 
     /// - Parameter processGroup: whether the child leads a process group of its own, so that
     ///   ``stop(grace:)`` also ends what it started (a shell's children).
-    init(
+    package init(
         _ executable: String,
         _ arguments: [String],
         input wantsInput: Bool = false,
         errors wantsErrors: Bool = false,
         processGroup: Bool = false
-    ) throws {
+    ) throws(GitError) {
         let stdin = wantsInput ? try Self.pipe() : nil
         let stdout = try Self.pipe()
         let stderr = wantsErrors ? try Self.pipe() : nil
@@ -64,7 +64,7 @@ final class ChildProcess: @unchecked Sendable {
         for end in [stdin?.read, stdout.write, stderr?.write].compactMap({ $0 }) { close(end) }
         guard spawned == 0 else {
             for end in [stdin?.write, stdout.read, stderr?.read].compactMap({ $0 }) { close(end) }
-            throw CommandFailure("cannot start \(executable): \(String(cString: strerror(spawned)))")
+            throw Self.failure("cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
         self.pid = pid
         self.input = stdin.map { FileHandle(fileDescriptor: $0.write, closeOnDealloc: true) }
@@ -73,24 +73,28 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// A pipe whose ends close on exec: only the copies `dup2` places survive in the child.
-    private static func pipe() throws -> (read: Int32, write: Int32) {
+    private static func pipe() throws(GitError) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [0, 0]
-        guard Foundation.pipe(&ends) == 0 else { throw CommandFailure("cannot create a pipe") }
+        guard Foundation.pipe(&ends) == 0 else { throw Self.failure("cannot create a pipe") }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         return (ends[0], ends[1])
+    }
+
+    private static func failure(_ message: String) -> GitError {
+        GitError(code: .other, function: "posix_spawn", status: -1, message: message)
     }
 
     private static func openDescriptors() -> [Int32] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
-    func signal(_ signal: Int32) {
+    package func signal(_ signal: Int32) {
         guard !self.hasExited else { return }
         kill(self.pid, signal)
     }
 
     /// SIGTERM to the child's process group, SIGKILL after `grace`, then reaps it.
-    func stop(grace: Duration = .seconds(2)) {
+    package func stop(grace: Duration = .seconds(2)) {
         guard !self.hasExited else { return }
         kill(-self.pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
@@ -101,7 +105,7 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    var hasExited: Bool {
+    package var hasExited: Bool {
         self.lock.withLock {
             guard self.status == nil else { return true }
             var status: Int32 = 0
@@ -110,7 +114,7 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    func waitForExit() {
+    package func waitForExit() {
         self.lock.withLock {
             guard self.status == nil else { return }
             var status: Int32 = 0
@@ -120,7 +124,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The exit status, or 128 + the signal that ended it; `nil` while it runs.
-    var terminationStatus: Int32? {
+    package var terminationStatus: Int32? {
         self.lock.withLock {
             self.status.map { status in
                 let signal = status & 0x7F

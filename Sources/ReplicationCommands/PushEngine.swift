@@ -1,0 +1,26 @@
+import ReplicationCore
+import ReplicationGit
+
+/// Which push engine runs: Replicator's own receive-pack client when a git binary is there for
+/// packs (`replicator.gitPath`, else `git` on PATH), libgit2's push otherwise.
+enum PushEngine {
+    /// The engine's options for `remote`, or `nil` for the libgit2 fallback.
+    static func options(
+        for remote: RemoteConfiguration,
+        in configuration: ReplicationConfiguration,
+        pool: SSHSessionPool
+    ) -> SendPackOptions? {
+        guard let git = GitBinary.locate(configuration.daemon.gitPath) else { return nil }
+        var options = SendPackOptions(
+            git: git,
+            receivePack: remote.receivePack,
+            connectTimeout: configuration.gerrit.sshConnectionTimeout,
+            timeout: remote.timeout,
+            batchSize: remote.pushBatchSize,
+            atomicChanges: remote.atomicChanges,
+            pool: pool
+        )
+        options.agent = "replicator/\(ReplicatorVersion.text)"
+        return options
+    }
+}

@@ -1,0 +1,73 @@
+/// How a push's updates are split into receive-pack invocations: the refs of one Gerrit change
+/// (`refs/changes/XX/N/…`: patch sets, `meta`, `base`) always travel together, and, where the
+/// mirror supports it, atomically, so that a replica never sees a patch set without its meta.
+package struct PushUnit: Hashable, Sendable {
+    package var updates: [RefUpdate]
+    /// All or nothing (`atomic`); holds whole changes only.
+    package var isAtomic: Bool
+
+    package init(updates: [RefUpdate], isAtomic: Bool) {
+        self.updates = updates
+        self.isAtomic = isAtomic
+    }
+
+    /// The changes in this unit, each its updates, in order.
+    package var changes: [[RefUpdate]] { PushUnits.groups(self.updates).filter { $0.count > 1 } }
+}
+
+package enum PushUnits {
+    /// `refs/changes/34/1234` for `refs/changes/34/1234/meta`; `nil` outside `refs/changes/`.
+    package static func change(of ref: String) -> Substring? {
+        guard ref.hasPrefix("refs/changes/") else { return nil }
+        let parts = ref.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false)
+        guard parts.count == 5 else { return nil }
+        return ref.prefix(parts[0].count + parts[1].count + parts[2].count + parts[3].count + 3)
+    }
+
+    /// Splits `updates` into units of at most `batchSize` refs (0: no limit) that never divide a
+    /// change; changes with several refs go into atomic units when `atomic`, the rest in
+    /// non-atomic ones, so one refused branch blocks nothing else.
+    package static func split(_ updates: [RefUpdate], atomic: Bool, batchSize: Int) -> [PushUnit] {
+        let groups = self.groups(updates)
+        let together = atomic ? groups.filter { $0.count > 1 } : []
+        let loose = atomic ? groups.filter { $0.count <= 1 } : groups
+        return self.batch(loose, size: batchSize).map { PushUnit(updates: $0, isAtomic: false) }
+            + self.batch(together, size: batchSize).map { PushUnit(updates: $0, isAtomic: true) }
+    }
+
+    /// Updates grouped by change (others alone), in the order of their first update.
+    static func groups(_ updates: [RefUpdate]) -> [[RefUpdate]] {
+        var groups: [[RefUpdate]] = []
+        var index: [Substring: Int] = [:]
+        for update in updates {
+            guard let change = self.change(of: update.destination) else {
+                groups.append([update])
+                continue
+            }
+            if let position = index[change] {
+                groups[position].append(update)
+            } else {
+                index[change] = groups.count
+                groups.append([update])
+            }
+        }
+        return groups
+    }
+
+    /// Whole groups into batches of at most `size` updates; a group larger than `size` is a batch
+    /// of its own.
+    private static func batch(_ groups: [[RefUpdate]], size: Int) -> [[RefUpdate]] {
+        guard size > 0 else { return groups.isEmpty ? [] : [groups.flatMap { $0 }] }
+        var batches: [[RefUpdate]] = []
+        var current: [RefUpdate] = []
+        for group in groups {
+            if !current.isEmpty, current.count + group.count > size {
+                batches.append(current)
+                current = []
+            }
+            current += group
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+package import ReplicationCore
+
+/// How Replicator's own push engine reaches a mirror.
+package struct SendPackOptions: Sendable {
+    /// The local git binary: packs (`pack-objects`) and local mirrors (`receive-pack`).
+    package var git: String
+    /// The command run on ssh remotes (`remote.NAME.receivepack`).
+    package var receivePack: String
+    package var connectTimeout: Duration
+    /// Without progress, per network step; zero waits as long as the server (Gerrit's default).
+    package var timeout: Duration
+    package var batchSize: Int
+    /// A change's refs in an atomic push of their own where the mirror supports it.
+    package var atomicChanges: Bool
+    package var pool: SSHSessionPool
+    package var agent = "replicator"
+
+    package init(
+        git: String,
+        receivePack: String = "git-receive-pack",
+        connectTimeout: Duration = .seconds(120),
+        timeout: Duration = .zero,
+        batchSize: Int = 0,
+        atomicChanges: Bool = true,
+        pool: SSHSessionPool
+    ) {
+        self.git = git
+        self.receivePack = receivePack
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.batchSize = batchSize
+        self.atomicChanges = atomicChanges
+        self.pool = pool
+    }
+}
+
+extension GitRepository {
+    /// Pushes to `url` with Replicator's own receive-pack client: list the mirror's refs, plan
+    /// with `makePlan`, then send each ``PushUnit`` (batches, atomic changes) in its own exchange
+    /// over one ssh session; packs come from `git pack-objects`, thin against the mirror's refs.
+    /// Throws only when nothing was sent (connect, authentication, host key, listing).
+    package func sendPack(
+        to url: RemoteURL,
+        access: SSHAccess,
+        options: SendPackOptions,
+        progress: ((PushProgress) -> Void)? = nil,
+        plan makePlan: ([String: ObjectID]) -> UpdatePlan
+    ) throws(GitError) -> PushReport {
+        signal(SIGPIPE, SIG_IGN)
+        return try WireConnector(url: url, access: access, options: options).withExchanges { (open) throws(GitError) in
+            var first = try open()
+            let advertisement = try first.advertisement()
+            progress?(.connected)
+            let plan = makePlan(advertisement.refs)
+            progress?(.planned(updates: plan.updates.count))
+            var push = SendPackRun(
+                repository: self,
+                options: options,
+                advertisement: advertisement,
+                plan: plan,
+                progress: progress
+            )
+            return try push.run(first: first, open: open)
+        }
+    }
+}
+
+/// Opens receive-pack exchanges for one push: exec channels on one pooled ssh session, or local
+/// `git receive-pack` processes.
+struct WireConnector {
+    let url: RemoteURL
+    let access: SSHAccess
+    let options: SendPackOptions
+
+    func withExchanges<Result>(
+        _ body: (() throws(GitError) -> SendPackExchange) throws(GitError) -> Result
+    ) throws(GitError) -> Result {
+        guard self.url.transport == .ssh else {
+            guard FileManager.default.fileExists(atPath: self.url.path) else {
+                throw GitError(
+                    code: .repositoryNotFound,
+                    function: "receive-pack",
+                    status: -3,
+                    message: "\(self.url.path) does not exist"
+                )
+            }
+            return try body { () throws(GitError) in
+                SendPackExchange(
+                    channel: try LocalReceivePack(
+                        git: self.options.git,
+                        path: self.url.path,
+                        timeout: self.options.timeout
+                    )
+                )
+            }
+        }
+        let command = "\(self.options.receivePack) \(ShellQuoting.quote(path: self.url.path))"
+        return try self.options.pool.withSession(
+            SSHEndpointKey(url: self.url, access: self.access),
+            connectTimeout: self.options.connectTimeout
+        ) { (session) throws(GitError) in
+            try body { () throws(GitError) in
+                session.setTimeout(self.options.connectTimeout)
+                let channel = try session.exec(command)
+                session.setTimeout(self.options.timeout)
+                return SendPackExchange(channel: channel)
+            }
+        }
+    }
+}
+
+extension GitRepository {
+    /// The refs the remote at `url` advertises to a push, listed by Replicator's own client with
+    /// the push's timeouts (over ssh; local mirrors are read directly).
+    package func listRemoteRefs(url: RemoteURL, access: SSHAccess, options: SendPackOptions?) throws(GitError)
+        -> [String: ObjectID]
+    {
+        guard let options, url.transport == .ssh else { return try self.listRemoteRefs(url: url, access: access) }
+        signal(SIGPIPE, SIG_IGN)
+        return try WireConnector(url: url, access: access, options: options).withExchanges {
+            (open) throws(GitError) in
+            var exchange = try open()
+            let refs = try exchange.advertisement().refs
+            _ = try? exchange.push(PushRequest(commands: []), writePack: { _ in })
+            return refs
+        }
+    }
+}

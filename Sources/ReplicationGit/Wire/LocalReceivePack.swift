@@ -1,0 +1,124 @@
+import Foundation
+import ReplicationCore
+
+/// `git receive-pack PATH` as a local child process: local mirrors get the same protocol, hooks
+/// and `receive.*` settings as remote ones. Reads and writes wait at most `timeout` (zero: as long
+/// as it takes) for the process to move.
+final class LocalReceivePack: WireChannel {
+    private let process: ChildProcess
+    private let timeout: Duration
+    private var errors = Data()
+    private var inputOpen = true
+    private(set) var bytesWritten = 0
+
+    init(git: String, path: String, timeout: Duration) throws(GitError) {
+        self.process = try ChildProcess(git, ["receive-pack", path], input: true, errors: true, processGroup: true)
+        self.timeout = timeout
+        for handle in [self.process.input, self.process.output, self.process.errors].compactMap({ $0 }) {
+            _ = fcntl(handle.fileDescriptor, F_SETFL, fcntl(handle.fileDescriptor, F_GETFL) | O_NONBLOCK)
+        }
+    }
+
+    deinit {
+        self.process.stop(grace: .milliseconds(200))
+    }
+
+    func read(into buffer: inout [UInt8]) throws(GitError) -> Int {
+        let output = self.process.output.fileDescriptor
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(output, $0.baseAddress, $0.count) }
+            if count >= 0 { return count }
+            guard errno == EAGAIN || errno == EINTR else { throw Self.failure("reading from git receive-pack", errno) }
+            try self.wait(for: output, events: POLLIN)
+        }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(GitError) {
+        guard let input = self.process.input?.fileDescriptor else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let count = Foundation.write(input, bytes.baseAddress!.advanced(by: offset), bytes.count - offset)
+            if count > 0 {
+                offset += count
+                continue
+            }
+            guard errno == EAGAIN || errno == EINTR else {
+                throw Self.failure("writing to git receive-pack", errno, detail: self.errorOutput())
+            }
+            try self.wait(for: input, events: POLLOUT)
+        }
+        self.bytesWritten += bytes.count
+    }
+
+    func finishWriting() throws(GitError) {
+        guard self.inputOpen else { return }
+        self.inputOpen = false
+        try? self.process.input?.close()
+    }
+
+    func errorOutput() -> String {
+        self.drainErrors()
+        return String(decoding: self.errors, as: UTF8.self)
+    }
+
+    /// Waits for `descriptor`, reading standard error meanwhile (a full stderr pipe would stall
+    /// the process).
+    private func wait(for descriptor: Int32, events: Int32) throws(GitError) {
+        let deadline = self.timeout == .zero ? nil : ContinuousClock.now + self.timeout
+        let errors = self.process.errors?.fileDescriptor ?? -1
+        while true {
+            var fds = [
+                pollfd(fd: descriptor, events: Int16(events), revents: 0),
+                pollfd(fd: errors, events: Int16(POLLIN), revents: 0),
+            ]
+            let left = deadline.map { max(0, Int32(clamping: ($0 - ContinuousClock.now).wholeMilliseconds)) } ?? -1
+            let ready = poll(&fds, 2, left)
+            if ready < 0, errno == EINTR { continue }
+            if fds[1].revents != 0 { self.drainErrors() }
+            if fds[0].revents != 0 { return }
+            if let deadline, ContinuousClock.now >= deadline {
+                throw GitError(
+                    code: .network,
+                    function: "receive-pack",
+                    status: -1,
+                    message: "git receive-pack made no progress for \(self.timeout.configText) (remote.timeout)"
+                )
+            }
+        }
+    }
+
+    private func drainErrors() {
+        guard let errors = self.process.errors?.fileDescriptor else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while self.errors.count < 1_000_000 {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(errors, $0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            self.errors.append(contentsOf: buffer.prefix(count))
+        }
+    }
+
+    private static func failure(_ doing: String, _ code: Int32, detail: String = "") -> GitError {
+        let reason = detail.isEmpty ? String(cString: strerror(code)) : detail
+        return GitError(code: .network, function: "receive-pack", status: -1, message: "\(doing) failed: \(reason)")
+    }
+}
+
+/// The git binary Replicator runs for packs and local receive-packs: `replicator.gitPath`, or `git`
+/// found on PATH; `nil` when there is none (libgit2 does the work then).
+package enum GitBinary {
+    package static func locate(_ configured: String? = nil) -> String? {
+        let name = configured ?? "git"
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+    }
+
+    /// `git version 2.39.5` → "2.39.5"; `nil` when it does not run.
+    package static func version(_ git: String) -> String? {
+        guard let process = try? ChildProcess(git, ["version"]) else { return nil }
+        let output = process.output.readDataToEndOfFile()
+        process.waitForExit()
+        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.hasPrefix("git version ") ? String(text.dropFirst(12)) : nil
+    }
+}

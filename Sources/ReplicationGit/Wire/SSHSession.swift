@@ -1,0 +1,271 @@
+internal import CLibssh2
+import Foundation
+package import ReplicationCore
+
+/// Where an ssh session goes and as whom: sessions are shared only between equal keys.
+package struct SSHEndpointKey: Hashable, Sendable {
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var access: SSHAccess
+
+    package init(url: RemoteURL, access: SSHAccess) {
+        self.host = url.host ?? ""
+        self.port = url.port ?? 22
+        self.user = url.user ?? SSHAccess.currentUser
+        self.access = access
+    }
+}
+
+/// One authenticated libssh2 session over its own TCP connection, confined to one thread at a
+/// time. Every blocking call is bounded by the session's timeout (libssh2 gives up after that long
+/// without progress); ``interrupt()`` ends a call in progress from another thread.
+final class SSHSession: @unchecked Sendable {
+    let key: SSHEndpointKey
+    let handle: OpaquePointer
+    private let socket: Int32
+    private(set) var lastUsed = ContinuousClock.now
+    /// Set when a call failed in a way that leaves the session in doubt: it is not reused.
+    var isBroken = false
+    /// Whether a channel got any answer since the session was checked out.
+    var progressed = false
+
+    private init(key: SSHEndpointKey, handle: OpaquePointer, socket: Int32) {
+        self.key = key
+        self.handle = handle
+        self.socket = socket
+    }
+
+    deinit {
+        libssh2_session_disconnect_ex(self.handle, 11, "done", "")
+        libssh2_session_free(self.handle)
+        close(self.socket)
+    }
+
+    /// Connects, checks the host key and authenticates, all within `connectTimeout` per step.
+    static func open(_ key: SSHEndpointKey, connectTimeout: Duration) throws(GitError) -> SSHSession {
+        guard !key.host.isEmpty else { throw Self.error(.invalid, "the URL names no host") }
+        let socket = try TCPConnection.open(host: key.host, port: key.port, timeout: connectTimeout)
+        guard let handle = libssh2_session_init_ex(nil, nil, nil, nil) else {
+            close(socket)
+            throw Self.error(.other, "cannot start libssh2")
+        }
+        let session = SSHSession(key: key, handle: handle, socket: socket)
+        libssh2_session_set_blocking(handle, 1)
+        session.setTimeout(connectTimeout)
+        guard libssh2_session_handshake(handle, socket) == 0 else {
+            let reason = session.lastError
+            let hint = reason.contains("Unable to exchange encryption keys") ? GitError.rsaOnlyHint : ""
+            throw Self.error(.network, "SSH handshake with \(key.host):\(key.port) failed: \(reason)\(hint)")
+        }
+        try session.verifyHostKey()
+        try session.authenticate()
+        libssh2_keepalive_config(handle, 1, 30)
+        return session
+    }
+
+    /// How long one blocking call may go without progress; zero waits as long as the server.
+    func setTimeout(_ timeout: Duration) {
+        libssh2_session_set_timeout(
+            self.handle,
+            timeout == .zero ? 0 : max(1, Int(clamping: timeout.wholeMilliseconds))
+        )
+    }
+
+    /// Ends whatever call is blocked on this session (from any thread): it fails, and the session
+    /// is not reused.
+    func interrupt() {
+        self.isBroken = true
+        shutdown(self.socket, Int32(SHUT_RDWR))
+    }
+
+    func touch() { self.lastUsed = ContinuousClock.now }
+
+    /// Sends a keepalive; false when the connection is gone.
+    func isAlive() -> Bool {
+        var next: Int32 = 0
+        return libssh2_keepalive_send(self.handle, &next) == 0
+    }
+
+    /// Starts `command` in a new exec channel.
+    func exec(_ command: String) throws(GitError) -> SSHChannel {
+        let window = UInt32(2 * 1024 * 1024)
+        guard let channel = libssh2_channel_open_ex(self.handle, "session", 7, window, 32_768, nil, 0) else {
+            throw Self.error(.network, "cannot open an SSH channel: \(self.lastError)")
+        }
+        guard libssh2_channel_process_startup(channel, "exec", 4, command, UInt32(command.utf8.count)) == 0 else {
+            libssh2_channel_free(channel)
+            throw Self.error(.network, "the server refused to run a command: \(self.lastError)")
+        }
+        self.touch()
+        return SSHChannel(session: self, handle: channel)
+    }
+
+    /// Runs `command` to its end and returns what it printed.
+    func run(_ command: String) throws(GitError) -> SSHCommandResult {
+        let channel = try self.exec(command)
+        let output = try channel.readToEnd(stream: 0)
+        let errorOutput = try channel.readToEnd(stream: 1)
+        return SSHCommandResult(status: channel.finish(), output: output, errorOutput: errorOutput)
+    }
+
+    var lastError: String {
+        var message: UnsafeMutablePointer<CChar>?
+        var length: Int32 = 0
+        let code = libssh2_session_last_error(self.handle, &message, &length, 0)
+        let text = message.map { String(cString: $0) } ?? "unknown error"
+        return code == LIBSSH2_ERROR_TIMEOUT ? "timed out (\(text))" : text
+    }
+
+    var lastErrorIsTimeout: Bool { libssh2_session_last_errno(self.handle) == LIBSSH2_ERROR_TIMEOUT }
+
+    static func error(_ code: GitError.Code, _ message: String) -> GitError {
+        GitError(code: code, function: "ssh", status: -1, message: message)
+    }
+
+    private func verifyHostKey() throws(GitError) {
+        var length = 0
+        var type: Int32 = 0
+        guard let key = libssh2_session_hostkey(self.handle, &length, &type) else {
+            throw Self.error(.hostKey, "the server sent no host key")
+        }
+        let keyType = KnownHosts.libssh2KeyType(forRawType: Int(type))
+        let fingerprint =
+            libssh2_hostkey_hash(self.handle, LIBSSH2_HOSTKEY_HASH_SHA256).map { Data(bytes: $0, count: 32) } ?? Data()
+        if let message = KnownHosts.verify(
+            host: self.key.host,
+            port: self.key.port,
+            key: UnsafeRawBufferPointer(start: key, count: length),
+            keyType: keyType,
+            sha256: fingerprint,
+            access: self.key.access
+        ) {
+            throw Self.error(.hostKey, message)
+        }
+    }
+
+    private func authenticate() throws(GitError) {
+        let user = self.key.user
+        let attempts = self.key.access.keyAttempts
+        for attempt in attempts {
+            switch attempt {
+            case .agent:
+                if self.authenticateWithAgent(user: user) { return }
+            case .file(let key):
+                if libssh2_userauth_publickey_fromfile_ex(self.handle, user, UInt32(user.utf8.count), nil, key, nil)
+                    == 0
+                {
+                    return
+                }
+            }
+        }
+        guard !attempts.isEmpty else {
+            let keys = self.key.access.candidateKeys.joined(separator: ", ")
+            throw Self.error(.authentication, "no SSH key: no ssh-agent and no private key found (looked for \(keys))")
+        }
+        let offered = attempts.map(\.description).joined(separator: ", ")
+        throw Self.error(
+            .authentication,
+            "the server rejected SSH key \(offered) for \(user)@\(self.key.host): \(self.lastError)"
+        )
+    }
+
+    /// Tries each identity the agent holds.
+    private func authenticateWithAgent(user: String) -> Bool {
+        guard let agent = libssh2_agent_init(self.handle) else { return false }
+        defer { libssh2_agent_free(agent) }
+        guard libssh2_agent_connect(agent) == 0 else { return false }
+        defer { libssh2_agent_disconnect(agent) }
+        guard libssh2_agent_list_identities(agent) == 0 else { return false }
+        var previous: UnsafeMutablePointer<libssh2_agent_publickey>?
+        var identity: UnsafeMutablePointer<libssh2_agent_publickey>?
+        while libssh2_agent_get_identity(agent, &identity, previous) == 0 {
+            if libssh2_agent_userauth(agent, user, identity) == 0 { return true }
+            previous = identity
+        }
+        return false
+    }
+}
+
+/// An exec channel of an ``SSHSession``: the command's standard input, output and error.
+final class SSHChannel: WireChannel {
+    let session: SSHSession
+    private let handle: OpaquePointer
+    private var closed = false
+    private(set) var bytesWritten = 0
+
+    init(session: SSHSession, handle: OpaquePointer) {
+        self.session = session
+        self.handle = handle
+    }
+
+    deinit {
+        if !self.closed { libssh2_channel_close(self.handle) }
+        libssh2_channel_free(self.handle)
+    }
+
+    func read(into buffer: inout [UInt8]) throws(GitError) -> Int {
+        let count = buffer.withUnsafeMutableBytes { raw in
+            libssh2_channel_read_ex(self.handle, 0, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+        }
+        guard count >= 0 else { throw self.failure("reading from the server") }
+        if count > 0 { self.session.progressed = true }
+        self.session.touch()
+        return count
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(GitError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = libssh2_channel_write_ex(
+                self.handle,
+                0,
+                bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                bytes.count - offset
+            )
+            guard count > 0 else { throw self.failure("writing to the server") }
+            offset += count
+        }
+        self.bytesWritten += bytes.count
+        self.session.touch()
+    }
+
+    func finishWriting() throws(GitError) {
+        guard libssh2_channel_send_eof(self.handle) == 0 else { throw self.failure("ending the upload") }
+    }
+
+    /// Whatever the command wrote on standard error so far (and to its end, once it exited).
+    func errorOutput() -> String {
+        (try? self.readToEnd(stream: 1)) ?? ""
+    }
+
+    func readToEnd(stream: Int32) throws(GitError) -> String {
+        var data = Data()
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        while true {
+            let count = libssh2_channel_read_ex(self.handle, stream, &buffer, buffer.count)
+            if count == 0 { break }
+            guard count > 0 else { throw self.failure("reading the command's output") }
+            buffer.withUnsafeBytes { data.append(contentsOf: $0.prefix(count)) }
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Closes the channel and returns the command's exit status.
+    func finish() -> Int32 {
+        guard !self.closed else { return libssh2_channel_get_exit_status(self.handle) }
+        self.closed = true
+        libssh2_channel_close(self.handle)
+        libssh2_channel_wait_closed(self.handle)
+        return libssh2_channel_get_exit_status(self.handle)
+    }
+
+    private func failure(_ doing: String) -> GitError {
+        self.session.isBroken = true
+        let timedOut = self.session.lastErrorIsTimeout
+        return SSHSession.error(
+            .network,
+            "\(doing) failed: \(timedOut ? "no progress, timed out" : self.session.lastError)"
+        )
+    }
+}

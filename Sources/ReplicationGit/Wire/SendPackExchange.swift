@@ -1,0 +1,76 @@
+import Foundation
+import ReplicationCore
+
+/// One conversation with a `git-receive-pack` over a channel, driven by the pure
+/// ``SendPackMachine``: read the advertisement, send the commands and the pack, read the report.
+struct SendPackExchange {
+    let channel: any WireChannel
+    private var machine = SendPackMachine()
+    private var buffer = [UInt8](repeating: 0, count: 65_536)
+    private(set) var serverMessages = ""
+
+    init(channel: any WireChannel) {
+        self.channel = channel
+    }
+
+    mutating func advertisement() throws(GitError) -> RefAdvertisement {
+        while true {
+            for output in try self.receive() {
+                if case .advertised(let advertisement) = output { return advertisement }
+            }
+        }
+    }
+
+    /// Sends `request` and, when it needs one, the pack `writePack` writes; returns the report
+    /// (`nil` when there was nothing to send).
+    mutating func push(_ request: PushRequest, writePack: (any WireChannel) throws(GitError) -> Void)
+        throws(GitError) -> ReportStatus?
+    {
+        let commands: [UInt8]
+        do {
+            commands = try self.machine.request(request)
+        } catch {
+            throw Self.gitError(error, errorOutput: "")
+        }
+        try self.channel.write(commands)
+        if request.commands.isEmpty {
+            try self.channel.finishWriting()
+            return nil
+        }
+        if request.sendsPack { try writePack(self.channel) }
+        try self.channel.finishWriting()
+        while true {
+            for output in try self.receive() {
+                if case .finished(let report) = output { return report }
+            }
+        }
+    }
+
+    private mutating func receive() throws(GitError) -> [SendPackMachine.Output] {
+        let count = try self.channel.read(into: &self.buffer)
+        do {
+            guard count > 0 else {
+                try self.machine.receiveEnd()
+                return []
+            }
+            let outputs = try self.machine.receive(self.buffer.prefix(count))
+            for case .serverMessage(let text) in outputs { self.serverMessages += text }
+            return outputs
+        } catch {
+            throw Self.gitError(error, errorOutput: self.channel.errorOutput())
+        }
+    }
+
+    /// A protocol failure, with what the server said on standard error (`fatal: '…' does not
+    /// appear to be a git repository`), classified as libgit2's errors are.
+    static func gitError(_ error: WireError, errorOutput: String) -> GitError {
+        let said = errorOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let message = said.isEmpty ? error.message : "\(error.message): \(said)"
+        let lowered = said.lowercased()
+        let missing = ["does not appear to be a git repository", "not a git repository", "no such file or directory"]
+        let code: GitError.Code =
+            missing.contains(where: lowered.contains)
+            ? .repositoryNotFound : error.code == .serverError ? .other : .network
+        return GitError(code: code, function: "receive-pack", status: -1, message: message)
+    }
+}

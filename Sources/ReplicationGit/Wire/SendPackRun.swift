@@ -1,0 +1,166 @@
+import Foundation
+import ReplicationCore
+
+/// One planned push carried out unit by unit, with every ref's result: the client-side
+/// non-fast-forward check, atomic change units (falling back to one change per unit when the
+/// mirror refuses part of one), and the report mapped to what the push path always reported.
+struct SendPackRun {
+    let repository: GitRepository
+    let options: SendPackOptions
+    let advertisement: RefAdvertisement
+    let plan: UpdatePlan
+    let progress: ((PushProgress) -> Void)?
+    private var results: [RefUpdate: RefResult] = [:]
+    private var report: PushReport
+    /// Objects the mirror has, as far as this repository knows them: the thin pack's bases.
+    private let bases: [ObjectID]
+
+    init(
+        repository: GitRepository,
+        options: SendPackOptions,
+        advertisement: RefAdvertisement,
+        plan: UpdatePlan,
+        progress: ((PushProgress) -> Void)?
+    ) {
+        self.repository = repository
+        self.options = options
+        self.advertisement = advertisement
+        self.plan = plan
+        self.progress = progress
+        self.report = PushReport(plan: plan, results: [])
+        self.bases = repository.existing(Set(advertisement.refs.values).union(advertisement.extraHaves))
+    }
+
+    mutating func run(first: SendPackExchange, open: () throws(GitError) -> SendPackExchange) throws(GitError)
+        -> PushReport
+    {
+        var first: SendPackExchange? = first
+        if let blocked = self.plan.blocked {
+            self.report.results = self.plan.updates.map { RefResult(update: $0, status: .failed, message: blocked) }
+            _ = try? first?.push(PushRequest(commands: []), writePack: { _ in })
+            return self.report
+        }
+        let sendable = self.refuseNonFastForwards()
+        let atomic = self.options.atomicChanges && self.advertisement.capabilities.contains("atomic")
+        let units = PushUnits.split(sendable, atomic: atomic, batchSize: self.options.batchSize)
+        if units.isEmpty, var exchange = first {
+            _ = try exchange.push(PushRequest(commands: []), writePack: { _ in })
+            self.report.serverMessages += exchange.serverMessages
+        }
+        for unit in units {
+            let exchange = first
+            first = nil
+            self.send(unit, on: exchange, open: open)
+        }
+        self.report.results = self.plan.updates.compactMap { self.results[$0] }
+        return self.report
+    }
+
+    /// A non-forced refspec must not rewrite history: refuse that ref alone, as `git push` does,
+    /// and with it the other refs of its change.
+    private mutating func refuseNonFastForwards() -> [RefUpdate] {
+        var refused: Set<Substring> = []
+        for update in self.plan.updates {
+            guard let refusal = self.nonFastForwardRefusal(update) else { continue }
+            self.results[update] = RefResult(update: update, status: .rejected, message: refusal)
+            if let change = PushUnits.change(of: update.destination) { refused.insert(change) }
+        }
+        return self.plan.updates.filter { update in
+            guard self.results[update] == nil else { return false }
+            guard let change = PushUnits.change(of: update.destination), refused.contains(change) else { return true }
+            self.results[update] = RefResult(
+                update: update,
+                status: .rejected,
+                message: "not sent: another ref of \(change) was refused"
+            )
+            return false
+        }
+    }
+
+    private func nonFastForwardRefusal(_ update: RefUpdate) -> String? {
+        guard update.action == .update, !update.isForced, let old = update.oldID, let new = update.newID else {
+            return nil
+        }
+        switch self.repository.isFastForward(from: old, to: new) {
+        case true: return nil
+        case false: return "non-fast-forward"
+        case nil: return "non-fast-forward (the remote has commits the source repository does not have)"
+        }
+    }
+
+    /// Sends `unit`; an atomic unit of several changes that the mirror refused is sent again one
+    /// change at a time, so that one refused change keeps only itself out.
+    private mutating func send(
+        _ unit: PushUnit,
+        on exchange: SendPackExchange?,
+        open: () throws(GitError) -> SendPackExchange
+    ) {
+        let outcome = self.exchange(unit, on: exchange, open: open)
+        let changes = unit.changes
+        if unit.isAtomic, changes.count > 1, case .success(let results) = outcome,
+            results.contains(where: { $0.status != .ok })
+        {
+            for change in changes { self.send(PushUnit(updates: change, isAtomic: true), on: nil, open: open) }
+            return
+        }
+        switch outcome {
+        case .success(let results): for result in results { self.results[result.update] = result }
+        case .failure(let error):
+            self.report.failure = error.message
+            for update in unit.updates {
+                self.results[update] = RefResult(update: update, status: .failed, message: error.message)
+            }
+        }
+    }
+
+    private mutating func exchange(
+        _ unit: PushUnit,
+        on existing: SendPackExchange?,
+        open: () throws(GitError) -> SendPackExchange
+    ) -> Result<[RefResult], GitError> {
+        do throws(GitError) {
+            var exchange: SendPackExchange
+            if let existing {
+                exchange = existing
+            } else {
+                exchange = try open()
+                _ = try exchange.advertisement()
+            }
+            var request = PushRequest(commands: unit.updates.map(PushCommand.init), atomic: unit.isAtomic)
+            request.agent = self.options.agent
+            let writer = PackWriter(
+                git: self.options.git,
+                repositoryPath: self.repository.path,
+                offsetDeltas: self.advertisement.capabilities.contains("ofs-delta")
+            )
+            let wants = Array(Set(unit.updates.compactMap(\.newID)))
+            let sentBefore = self.report.bytesSent
+            let progress = self.progress
+            let status = try exchange.push(request) { (channel) throws(GitError) in
+                _ = try writer.write(wants: wants, bases: self.bases, to: channel) { written in
+                    progress?(.sent(bytes: sentBefore + written))
+                }
+            }
+            self.report.serverMessages += exchange.serverMessages
+            self.report.bytesSent += exchange.channel.bytesWritten
+            return .success(unit.updates.map { Self.result(of: $0, in: status) })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func result(of update: RefUpdate, in report: ReportStatus?) -> RefResult {
+        if let unpackError = report?.unpackError {
+            return RefResult(update: update, status: .failed, message: "the mirror could not unpack: \(unpackError)")
+        }
+        switch report?.refs[update.destination] {
+        case .some(nil): return RefResult(update: update, status: .ok)
+        // A stale lock on the server is transient (Gerrit retries it up to updateRefErrorMaxRetries).
+        case .some(let message?) where RefResult.isUpdateRefFailure(message):
+            return RefResult(update: update, status: .failed, message: message)
+        case .some(let message?): return RefResult(update: update, status: .rejected, message: message)
+        case nil:
+            return RefResult(update: update, status: .failed, message: "the server reported no status for this ref")
+        }
+    }
+}
