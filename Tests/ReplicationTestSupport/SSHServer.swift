@@ -55,6 +55,18 @@ package final class SSHServer: @unchecked Sendable {
         self.pid = try Self.readPID(self.directory.path("sshd.pid"))
     }
 
+    /// Ends every open connection (the per-connection sshd processes), as a server restart or an
+    /// idle-connection reaper would; the server keeps listening.
+    package func dropConnections() throws {
+        guard let pid = self.pid else { return }
+        let children = try Command.run("pgrep", ["-P", String(pid)]).standardOutput
+        for child in children.split(separator: "\n").compactMap({ pid_t($0) }) { kill(child, SIGTERM) }
+        usleep(200_000)
+    }
+
+    /// How many times a client logged in so far.
+    package var loginCount: Int { self.log.components(separatedBy: "Accepted publickey").count - 1 }
+
     package func stop() {
         guard let pid = self.pid else { return }
         kill(pid, SIGTERM)

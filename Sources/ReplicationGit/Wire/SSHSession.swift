@@ -91,10 +91,12 @@ final class SSHSession: @unchecked Sendable {
     func exec(_ command: String) throws(GitError) -> SSHChannel {
         let window = UInt32(2 * 1024 * 1024)
         guard let channel = libssh2_channel_open_ex(self.handle, "session", 7, window, 32_768, nil, 0) else {
+            self.isBroken = true
             throw Self.error(.network, "cannot open an SSH channel: \(self.lastError)")
         }
         guard libssh2_channel_process_startup(channel, "exec", 4, command, UInt32(command.utf8.count)) == 0 else {
             libssh2_channel_free(channel)
+            self.isBroken = true
             throw Self.error(.network, "the server refused to run a command: \(self.lastError)")
         }
         self.touch()

@@ -1,0 +1,221 @@
+import Foundation
+import ReplicationCore
+import ReplicationGit
+import ReplicationTestSupport
+import Testing
+
+/// Replicator's own receive-pack client against real `git-receive-pack`, over the test sshd and
+/// local paths: atomic changes, session reuse, timeouts, thin packs, hooks on local mirrors.
+@Suite(.timeLimit(.minutes(2)))
+struct SendPackTests {
+    init() { LibGit2.initialize() }
+
+    /// A Gerrit-like source: main, two changes with a patch set and a meta ref each.
+    struct Site {
+        let directory: TemporaryDirectory
+        let source: GitRepository
+        let sourcePath: String
+        let mirror: String
+        let ids: [String: String]
+
+        func refs() throws -> [String: String] { try GitFixtures.refs(of: self.mirror) }
+    }
+
+    static let changeRefs = [
+        "refs/changes/01/1/1", "refs/changes/01/1/meta", "refs/changes/02/2/1", "refs/changes/02/2/meta",
+    ]
+
+    static func makeSite(mirrorArguments: [[String]] = []) throws -> Site {
+        let directory = try TemporaryDirectory("sendpack")
+        let sourcePath = directory.path("source.git")
+        let mirror = directory.path("mirror.git")
+        let ids = try GitFixtures.makeRepository(
+            at: sourcePath,
+            refs: [("refs/heads/main", "m")] + Self.changeRefs.map { ($0, $0) }
+        )
+        try GitFixtures.makeRepository(at: mirror)
+        for arguments in mirrorArguments { try Command.git(arguments, in: mirror) }
+        return Site(
+            directory: directory,
+            source: try GitRepository(path: sourcePath),
+            sourcePath: sourcePath,
+            mirror: mirror,
+            ids: ids
+        )
+    }
+
+    static let config = "  push = +refs/heads/*:refs/heads/*\n  push = +refs/changes/*:refs/changes/*\n"
+
+    static func options(_ pool: SSHSessionPool = SSHSessionPool(), timeout: Duration = .seconds(30)) -> SendPackOptions
+    {
+        SendPackOptions(git: GitBinary.locate()!, connectTimeout: .seconds(5), timeout: timeout, pool: pool)
+    }
+
+    static func push(_ site: Site, url: String, access: SSHAccess = SSHAccess(), options: SendPackOptions) throws
+        -> PushReport
+    {
+        let planner = UpdatePlanner(remote: try RemoteFixture.remote(Self.config))
+        let local = try site.source.readRefs().refs
+        return try site.source.sendPack(to: try RemoteURL(parsing: url), access: access, options: options) {
+            planner.planFullSync(local: local, remote: $0)
+        }
+    }
+
+    static func installHook(_ script: String, named name: String = "update", in repository: String) throws {
+        let hook = repository + "/hooks/" + name
+        try script.write(toFile: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+    }
+
+    static let refuseMetaOfChange1 =
+        "#!/bin/sh\n[ \"$1\" = refs/changes/01/1/meta ] && { echo \"meta 1 is not welcome\" >&2; exit 1; }\nexit 0\n"
+
+    /// A refused meta ref keeps its patch set out (atomic), while the other change and the branch
+    /// in the same sync land.
+    @Test func aChangesRefsLandTogetherOrNotAtAll() throws {
+        let site = try Self.makeSite()
+        try Self.installHook(Self.refuseMetaOfChange1, in: site.mirror)
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, options: Self.options())
+        let refs = try site.refs()
+        #expect(refs["refs/changes/01/1/meta"] == nil)
+        #expect(refs["refs/changes/01/1/1"] == nil, "the patch set stays out with its meta")
+        #expect(refs["refs/changes/02/2/1"] == site.ids["refs/changes/02/2/1"])
+        #expect(refs["refs/changes/02/2/meta"] == site.ids["refs/changes/02/2/meta"])
+        #expect(refs["refs/heads/main"] == site.ids["refs/heads/main"])
+        let statuses = PushTests.statuses(report)
+        #expect(statuses["refs/changes/01/1/meta"] == "rejected: hook declined")
+        #expect(statuses["refs/changes/01/1/1"]?.hasPrefix("rejected: atomic") == true, "\(statuses)")
+        #expect(statuses["refs/changes/02/2/meta"] == "ok")
+        #expect(report.serverMessages.contains("meta 1 is not welcome"))
+        #expect(server.loginCount == 1, "every exchange on one session")
+    }
+
+    /// Without `atomic` on the mirror a change's refs still travel in one push, non-atomically.
+    @Test func aServerWithoutAtomicGetsOnePlainPush() throws {
+        let site = try Self.makeSite(mirrorArguments: [["config", "receive.advertiseAtomic", "false"]])
+        try Self.installHook(Self.refuseMetaOfChange1, in: site.mirror)
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, options: Self.options())
+        let statuses = PushTests.statuses(report)
+        #expect(statuses["refs/changes/01/1/meta"] == "rejected: hook declined")
+        #expect(statuses["refs/changes/01/1/1"] == "ok", "no atomic push without the capability")
+        #expect(statuses["refs/heads/main"] == "ok")
+    }
+
+    @Test func manyPushesShareOneLoginAndADroppedSessionIsReopened() throws {
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let pool = SSHSessionPool()
+        for _ in 0..<3 {
+            let site = try Self.makeSite()
+            let report = try Self.push(site, url: server.url(site.mirror), access: access, options: Self.options(pool))
+            #expect(report.isSuccess, "\(report.results)")
+        }
+        #expect(server.loginCount == 1 && pool.loginCount == 1)
+        try server.dropConnections()
+        let site = try Self.makeSite()
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, options: Self.options(pool))
+        #expect(report.isSuccess, "\(report.results)")
+        #expect(server.loginCount == 2, "one new login after the server dropped the session")
+    }
+
+    @Test func aServerThatNeverAnswersTimesOutForPushesAndListings() throws {
+        let silent = try SilentServer()
+        let site = try Self.makeSite()
+        let url = try RemoteURL(parsing: "ssh://git@127.0.0.1:\(silent.port)/mirror.git")
+        let clock = ContinuousClock()
+        let started = clock.now
+        let pushError = #expect(throws: GitError.self) {
+            try Self.push(site, url: url.description, options: Self.options(timeout: .seconds(1)))
+        }
+        #expect(pushError?.code == .network, "\(pushError?.message ?? "")")
+        let listError = #expect(throws: GitError.self) {
+            try site.source.listRemoteRefs(url: url, access: SSHAccess(), options: Self.options())
+        }
+        #expect(listError?.code == .network)
+        #expect(clock.now - started < .seconds(20), "both within the 5 s connect timeout")
+    }
+
+    /// A receive-pack that authenticates and then says nothing is stopped after remote.timeout.
+    @Test func aReceivePackThatHangsIsStoppedAfterTheTimeout() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        var options = Self.options(timeout: .seconds(1))
+        options.receivePack = "sleep 30; git-receive-pack"
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = #expect(throws: GitError.self) {
+            try Self.push(site, url: server.url(site.mirror), access: access, options: options)
+        }
+        #expect(error?.code == .network, "\(error?.message ?? "")")
+        #expect(clock.now - started < .seconds(10))
+        #expect(try site.refs().isEmpty)
+    }
+
+    /// `remote.NAME.receivepack` is what runs on the server.
+    @Test func runsTheConfiguredReceivePack() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let marker = site.directory.path("ran")
+        let wrapper = site.directory.path("receive-pack-wrapper")
+        try "#!/bin/sh\ntouch \(marker)\nexec git-receive-pack \"$@\"\n".write(
+            toFile: wrapper,
+            atomically: true,
+            encoding: .utf8
+        )
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        var options = Self.options()
+        options.receivePack = wrapper
+        let report = try Self.push(site, url: server.url(site.mirror), access: access, options: options)
+        #expect(report.isSuccess)
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
+    /// Local mirrors go through `git receive-pack` too: their hooks apply.
+    @Test func aLocalMirrorsHooksApply() throws {
+        let site = try Self.makeSite()
+        try Self.installHook(Self.refuseMetaOfChange1, in: site.mirror)
+        let report = try Self.push(site, url: site.mirror, options: Self.options())
+        #expect(PushTests.statuses(report)["refs/changes/01/1/meta"] == "rejected: hook declined")
+        #expect(try site.refs()["refs/changes/01/1/1"] == nil)
+        #expect(try site.refs()["refs/heads/main"] == site.ids["refs/heads/main"])
+    }
+
+    /// A one-line change to a large file goes as a thin delta against what the mirror has, not as
+    /// the whole file again (libgit2 1.5 sends the whole blob).
+    @Test func aSmallChangeToALargeFileSendsADelta() throws {
+        let directory = try TemporaryDirectory("thin")
+        let work = directory.path("work")
+        let mirror = directory.path("mirror.git")
+        try Command.git(["init", "-q", "-b", "main", work])
+        var lines = (0..<40_000).map { "line \($0) of a large file with some text to make it long enough\n" }
+        try lines.joined().write(toFile: work + "/big.txt", atomically: true, encoding: .utf8)
+        try Command.git(["add", "big.txt"], in: work)
+        try Command.git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "big"], in: work)
+        try Command.git(["clone", "-q", "--bare", work, mirror])
+        lines[20_000] = "a changed line\n"
+        try lines.joined().write(toFile: work + "/big.txt", atomically: true, encoding: .utf8)
+        try Command.git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "one line"], in: work)
+        let source = try GitRepository(path: work + "/.git")
+        let planner = UpdatePlanner(remote: try RemoteFixture.remote("  push = +refs/heads/*:refs/heads/*\n"))
+        let local = try source.readRefs().refs
+        let report = try source.sendPack(
+            to: try RemoteURL(parsing: mirror),
+            access: SSHAccess(),
+            options: Self.options()
+        ) {
+            planner.planFullSync(local: local, remote: $0)
+        }
+        #expect(report.isSuccess, "\(report.results)")
+        #expect(report.bytesSent < 20_000, "a \(lines.count)-line file: \(report.bytesSent) bytes sent")
+        #expect(
+            try GitFixtures.refs(of: mirror)["refs/heads/main"] == (try Command.git(["rev-parse", "HEAD"], in: work))
+        )
+        _ = try Command.git(["fsck", "--no-progress"], in: mirror)
+    }
+}
