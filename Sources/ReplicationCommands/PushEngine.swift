@@ -8,7 +8,8 @@ enum PushEngine {
     static func options(
         for remote: RemoteConfiguration,
         in configuration: ReplicationConfiguration,
-        pool: SSHSessionPool
+        pool: SSHSessionPool,
+        cancellation: PushCancellation? = nil
     ) -> SendPackOptions? {
         guard let git = GitBinary.locate(configuration.daemon.gitPath) else { return nil }
         var options = SendPackOptions(
@@ -21,6 +22,7 @@ enum PushEngine {
             pool: pool
         )
         options.agent = "replicator/\(ReplicatorVersion.text)"
+        options.cancellation = cancellation
         return options
     }
 }

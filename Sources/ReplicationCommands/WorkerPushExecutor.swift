@@ -1,38 +1,64 @@
 import Foundation
 import ReplicationCore
 import ReplicationDaemon
+import ReplicationGit
 import Synchronization
 
-/// The daemon's ``PushExecutor``: each push in a supervised `push-worker` process, its output
-/// classified for the scheduler (reference §2.11's retry matrix).
+/// The daemon's ``PushExecutor``. With a git binary, each push runs in this process on a thread
+/// of its own, over the daemon's shared ssh session pool, every network step bounded by the
+/// remote's timeouts; without one (libgit2's push cannot be interrupted), in a supervised
+/// `push-worker` process. Either way the output is classified for the scheduler.
 struct WorkerPushExecutor: PushExecutor {
     let configuration: ConfigurationBox
     let supervisor: PushSupervisor
+    var pool = SSHSessionPool()
 
     func push(_ work: PushWork, to target: PushTarget) async -> PushExecution {
-        guard let remote = self.configuration.current.remote(named: target.remote),
+        let configuration = self.configuration.current
+        guard let remote = configuration.remote(named: target.remote),
             let url = try? RemoteURL(parsing: target.url)
         else {
             return PushExecution(result: .sourceMissing("remote \(target.remote) is no longer configured"))
         }
+        let inProcess = PushEngine.options(for: remote, in: configuration, pool: self.pool) != nil
         let replicationTarget = ReplicationTarget(project: target.project, remote: remote, url: url)
-        let cancelled = Atomic(false)
+        let cancellation = PushCancellation()
         let output = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                // The supervisor blocks its thread while the worker runs; keep that off the pool.
+                // Pushes block their thread; keep them off the cooperative pool.
                 Thread.detachNewThread {
-                    let output = self.supervisor.push(
-                        replicationTarget,
-                        work: work,
-                        configSnapshot: self.configuration.snapshot
-                    ) { cancelled.load(ordering: .relaxed) }
+                    let output =
+                        inProcess
+                        ? self.pushHere(work, to: target, configuration: configuration, cancellation: cancellation)
+                        : self.supervisor.push(
+                            replicationTarget,
+                            work: work,
+                            configSnapshot: self.configuration.snapshot
+                        ) { cancellation.isCancelled }
                     continuation.resume(returning: output)
                 }
             }
         } onCancel: {
-            cancelled.store(true, ordering: .relaxed)
+            cancellation.cancel()
         }
         return PushExecution(output)
+    }
+
+    private func pushHere(
+        _ work: PushWork,
+        to target: PushTarget,
+        configuration: ReplicationConfiguration,
+        cancellation: PushCancellation
+    ) -> PushWorkerOutput {
+        PushJobRun.output {
+            PushJobRun(
+                configuration: configuration,
+                job: PushWorkerJob(remote: target.remote, project: target.project, url: target.url, work: work),
+                pool: self.pool,
+                cancellation: cancellation,
+                announce: { _ in }
+            )
+        }
     }
 }
 

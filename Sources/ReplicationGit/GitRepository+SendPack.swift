@@ -15,6 +15,8 @@ package struct SendPackOptions: Sendable {
     package var atomicChanges: Bool
     package var pool: SSHSessionPool
     package var agent = "replicator"
+    /// Set when the push runs in a process that may have to stop it (the daemon at shutdown).
+    package var cancellation: PushCancellation?
 
     package init(
         git: String,
@@ -90,7 +92,8 @@ struct WireConnector {
                     channel: try LocalReceivePack(
                         git: self.options.git,
                         path: self.url.path,
-                        timeout: self.options.timeout
+                        timeout: self.options.timeout,
+                        cancellation: self.options.cancellation
                     )
                 )
             }
@@ -100,13 +103,21 @@ struct WireConnector {
             SSHEndpointKey(url: self.url, access: self.access),
             connectTimeout: self.options.connectTimeout
         ) { (session) throws(GitError) in
-            try body { () throws(GitError) in
-                session.setTimeout(self.options.connectTimeout)
-                let channel = try session.exec(command)
-                session.setTimeout(self.options.timeout)
-                return SendPackExchange(channel: channel)
+            let cancellation = self.options.cancellation ?? PushCancellation()
+            return try cancellation.whileRunning(interrupt: { session.interrupt() }) { () throws(GitError) in
+                try body { () throws(GitError) in
+                    try self.checkCancelled()
+                    session.setTimeout(self.options.connectTimeout)
+                    let channel = try session.exec(command)
+                    session.setTimeout(self.options.timeout)
+                    return SendPackExchange(channel: channel)
+                }
             }
         }
+    }
+
+    private func checkCancelled() throws(GitError) {
+        if self.options.cancellation?.isCancelled == true { throw PushCancellation.stopped }
     }
 }
 

@@ -7,19 +7,23 @@ import ReplicationCore
 final class LocalReceivePack: WireChannel {
     private let process: ChildProcess
     private let timeout: Duration
+    private var cancellation: (PushCancellation, Int)?
     private var errors = Data()
     private var inputOpen = true
     private(set) var bytesWritten = 0
 
-    init(git: String, path: String, timeout: Duration) throws(GitError) {
-        self.process = try ChildProcess(git, ["receive-pack", path], input: true, errors: true, processGroup: true)
+    init(git: String, path: String, timeout: Duration, cancellation: PushCancellation?) throws(GitError) {
+        let process = try ChildProcess(git, ["receive-pack", path], input: true, errors: true, processGroup: true)
+        self.process = process
         self.timeout = timeout
+        self.cancellation = cancellation.map { ($0, $0.register { process.signal(SIGKILL) }) }
         for handle in [self.process.input, self.process.output, self.process.errors].compactMap({ $0 }) {
             _ = fcntl(handle.fileDescriptor, F_SETFL, fcntl(handle.fileDescriptor, F_GETFL) | O_NONBLOCK)
         }
     }
 
     deinit {
+        if let (cancellation, token) = self.cancellation { cancellation.unregister(token) }
         self.process.stop(grace: .milliseconds(200))
     }
 

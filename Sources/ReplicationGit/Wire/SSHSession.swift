@@ -54,6 +54,13 @@ final class SSHSession: @unchecked Sendable {
         libssh2_session_set_blocking(handle, 1)
         session.setTimeout(connectTimeout)
         guard libssh2_session_handshake(handle, socket) == 0 else {
+            if session.lastErrorIsTimeout {
+                throw Self.error(
+                    .network,
+                    "no connection within \(connectTimeout.configText) (gerrit.sshConnectionTimeout): "
+                        + "\(key.host):\(key.port) accepted but never completed the SSH handshake"
+                )
+            }
             let reason = session.lastError
             let hint = reason.contains("Unable to exchange encryption keys") ? GitError.rsaOnlyHint : ""
             throw Self.error(.network, "SSH handshake with \(key.host):\(key.port) failed: \(reason)\(hint)")

@@ -1,0 +1,165 @@
+import Foundation
+import ReplicationCore
+import ReplicationGit
+
+/// One push job (a project, a URL, its work), carried out in this process: by the daemon and
+/// `start` directly, or by a `push-worker` process for the libgit2 fallback.
+struct PushJobRun {
+    let configuration: ReplicationConfiguration
+    let job: PushWorkerJob
+    let pool: SSHSessionPool
+    let cancellation: PushCancellation?
+    let announce: (PushProgress) -> Void
+
+    /// Runs the job `makeRun` describes; every failure becomes the output's error.
+    static func output(_ makeRun: () throws -> PushJobRun) -> PushWorkerOutput {
+        var output = PushWorkerOutput(report: nil, error: nil)
+        do {
+            try makeRun().run(into: &output)
+        } catch let error as GitError {
+            output.error = .init(code: error.code.rawValue, message: error.message)
+        } catch let error as SourceMissing {
+            output.error = .init(code: SourceMissing.code, message: error.message)
+        } catch let error as DeletionRefused {
+            output.error = .init(code: DeletionRefused.code, message: error.message)
+        } catch {
+            output.error = .init(code: GitError.Code.other.rawValue, message: "\(error)")
+        }
+        return output
+    }
+
+    private var remote: String { self.job.remote }
+    private var project: String { self.job.project }
+    private var url: String { self.job.url }
+    private var refs: [String] { self.job.work.refs.sorted() }
+    private var full: Bool { self.job.work.fullSync }
+    private var head: Bool { self.job.work.updateHead }
+    private var deleteProject: Bool { self.job.work.deleteProject }
+    private var allowMassDeletion: Bool { self.job.work.allowMassDeletion }
+
+    func run(into output: inout PushWorkerOutput) throws {
+        let configuration = self.configuration
+        guard configuration.isUsable, let remote = configuration.remote(named: self.remote) else {
+            throw CommandFailure("the configuration has errors or no remote \(self.remote)")
+        }
+        let (url, access) = SSHEndpoint.resolve(try RemoteURL(parsing: self.url), remote: remote)
+        let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
+        if self.deleteProject {
+            let creator = RepositoryCreator(
+                project: self.project,
+                remote: remote,
+                gerrit: configuration.gerrit,
+                head: nil,
+                access: access
+            )
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw DeletionRefused(message: "not deleted: the source repository \(path) exists (again)")
+            }
+            switch Result(catching: { () throws(GitError) in try creator.delete(url) }) {
+            case .success(let deleted): output.deletedRepository = deleted
+            case .failure(let error) where error.code == .invalid: throw DeletionRefused(message: error.message)
+            case .failure(let error): throw error
+            }
+            self.announce(.connected)
+        }
+        guard self.full || !self.refs.isEmpty || self.head else { return }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SourceMissing(message: "the source repository \(path) does not exist")
+        }
+        let repository = try GitRepository(path: path)
+        let local = try repository.readRefs()
+        let creator = RepositoryCreator(
+            project: self.project,
+            remote: remote,
+            gerrit: configuration.gerrit,
+            head: local.headTarget,
+            access: access
+        )
+        var created = false
+        if self.full || !self.refs.isEmpty {
+            let target = PushTarget(
+                repository: repository,
+                url: url,
+                access: access,
+                remote: remote,
+                local: local.refs,
+                engine: PushEngine.options(
+                    for: remote,
+                    in: configuration,
+                    pool: self.pool,
+                    cancellation: self.cancellation
+                )
+            )
+            output.report = try self.push(target, creator: creator, created: &created)
+        }
+        if self.full || self.head, !created, let head = local.headTarget, output.report?.failure == nil {
+            // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
+            self.announce(.connected)
+            output.updatedHead = try creator.updateHead(url, to: head) ? head : nil
+            output.report?.updatedHead = output.updatedHead
+        }
+    }
+
+    private func push(_ target: PushTarget, creator: RepositoryCreator, created: inout Bool) throws -> PushReport {
+        created = try creator.createIfMissingLocally(target.url)
+        var report: PushReport
+        do {
+            report = try self.push(target)
+        } catch let error as GitError
+            where error.code == .repositoryNotFound && target.url.transport == .ssh
+            && target.remote.createMissingRepositories
+        {
+            // Create it and push at once, not a replicationRetry later (reference §9 P12).
+            try creator.create(target.url)
+            created = true
+            report = try self.push(target)
+        }
+        report.createdRepository = created
+        return report
+    }
+
+    private struct PushTarget {
+        let repository: GitRepository
+        let url: RemoteURL
+        let access: SSHAccess
+        let remote: RemoteConfiguration
+        let local: [String: ObjectID]
+        /// Replicator's own engine, or `nil` for libgit2's push.
+        let engine: SendPackOptions?
+    }
+
+    private func push(_ target: PushTarget) throws -> PushReport {
+        let planner = UpdatePlanner(remote: target.remote)
+        let refs = self.refs
+        let full = self.full
+        let allowMassDeletion = self.allowMassDeletion
+        let knownValues = self.job.work.knownValues
+        let plan = { (advertised: [String: ObjectID]) in
+            full
+                ? planner.planFullSync(local: target.local, remote: advertised, allowMassDeletion: allowMassDeletion)
+                : planner.planDelta(
+                    refs: refs,
+                    local: target.local,
+                    remote: advertised,
+                    knownValues: knownValues,
+                    allowMassDeletion: allowMassDeletion
+                )
+        }
+        if let engine = target.engine {
+            return try target.repository.sendPack(
+                to: target.url,
+                access: target.access,
+                options: engine,
+                progress: self.announce,
+                plan: plan
+            )
+        }
+        return try target.repository.push(
+            to: target.url,
+            access: target.access,
+            batchSize: target.remote.pushBatchSize,
+            progress: self.announce,
+            plan: plan
+        )
+    }
+}

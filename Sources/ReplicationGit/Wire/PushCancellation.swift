@@ -1,0 +1,54 @@
+import Synchronization
+
+/// Stops a push that runs in this process: whatever network step it is blocked in fails at once
+/// (its ssh socket is shut down, its local receive-pack stopped), and no further step starts.
+package final class PushCancellation: Sendable {
+    private let state = Mutex<(cancelled: Bool, interrupts: [Int: @Sendable () -> Void], next: Int)>(
+        (false, [:], 0)
+    )
+
+    package init() {}
+
+    package var isCancelled: Bool { self.state.withLock { $0.cancelled } }
+
+    package func cancel() {
+        let interrupts = self.state.withLock { state in
+            state.cancelled = true
+            return Array(state.interrupts.values)
+        }
+        for interrupt in interrupts { interrupt() }
+    }
+
+    /// Runs `body`; a ``cancel()`` meanwhile calls `interrupt` (from the cancelling thread).
+    func whileRunning<Result>(
+        interrupt: @escaping @Sendable () -> Void,
+        _ body: () throws(GitError) -> Result
+    ) throws(GitError) -> Result {
+        let token = self.register(interrupt)
+        defer { self.unregister(token) }
+        guard !self.isCancelled else { throw Self.stopped }
+        return try body()
+    }
+
+    /// `interrupt` runs on ``cancel()`` until it is unregistered (at once, if already cancelled).
+    func register(_ interrupt: @escaping @Sendable () -> Void) -> Int {
+        let (token, cancelled) = self.state.withLock { state in
+            state.next += 1
+            state.interrupts[state.next] = interrupt
+            return (state.next, state.cancelled)
+        }
+        if cancelled { interrupt() }
+        return token
+    }
+
+    func unregister(_ token: Int) {
+        _ = self.state.withLock { $0.interrupts.removeValue(forKey: token) }
+    }
+
+    static let stopped = GitError(
+        code: .network,
+        function: "push",
+        status: -1,
+        message: "stopped before it finished (shutdown); the push stays queued"
+    )
+}
