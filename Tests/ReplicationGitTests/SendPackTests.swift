@@ -219,3 +219,42 @@ struct SendPackTests {
         _ = try Command.git(["fsck", "--no-progress"], in: mirror)
     }
 }
+
+extension SendPackTests {
+    /// A session unused for longer than the pool's idle timeout is closed, not reused.
+    @Test func anIdleSessionIsClosedAfterTheIdleTimeout() throws {
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let pool = SSHSessionPool(idleTimeout: .milliseconds(300))
+        let first = try Self.makeSite()
+        _ = try Self.push(first, url: server.url(first.mirror), access: access, options: Self.options(pool))
+        #expect(pool.idleCount == 1)
+        usleep(500_000)
+        let second = try Self.makeSite()
+        let report = try Self.push(second, url: server.url(second.mirror), access: access, options: Self.options(pool))
+        #expect(report.isSuccess)
+        #expect(pool.loginCount == 2 && server.loginCount == 2, "the idle session was closed, a new one opened")
+    }
+
+    /// Cancelling a push blocked on a silent receive-pack ends it at once, not after the timeout.
+    @Test func cancellingAPushInterruptsItsNetworkStep() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        var options = Self.options(timeout: .zero)
+        options.receivePack = "sleep 60; git-receive-pack"
+        let cancellation = PushCancellation()
+        options.cancellation = cancellation
+        Thread.detachNewThread {
+            usleep(1_500_000)
+            cancellation.cancel()
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = #expect(throws: GitError.self) {
+            try Self.push(site, url: server.url(site.mirror), access: access, options: options)
+        }
+        #expect(error?.code == .network)
+        #expect(clock.now - started < .seconds(10), "no timeout is set: only the cancellation ended it")
+    }
+}
