@@ -118,6 +118,9 @@ struct DaemonEndToEndTests {
                 return refs["refs/changes/01/1/1"] != nil && refs["refs/changes/01/1/meta"] != nil
             }
         )
+        let pushes = try HTTPClient.get("\(site.base)/metrics").body.split(separator: "\n")
+            .first { $0.hasPrefix(#"replication_pushes_total{remote="ssh",result="ok"}"#) }
+        #expect(pushes?.hasSuffix(" 2") == true, "the change's two refs went in one push: \(pushes ?? "")")
 
         let tag = try Command.git(["--git-dir", site.source, "rev-parse", "refs/tags/v1"])
         try site.git(["update-ref", "-d", "refs/tags/v1"])

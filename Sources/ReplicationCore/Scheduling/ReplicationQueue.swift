@@ -72,13 +72,35 @@ where Instant: Sendable, Instant.Duration == Duration {
     }
 
     /// Queues work from stored events. Events the running push to the same target already delivers
-    /// are ignored (a replay), any other event leads to a push after it.
+    /// are ignored (a replay), any other event leads to a push after it. With `startingDue: false`
+    /// nothing starts yet: events that arrived together (one request, one hook run) are queued
+    /// first and then start as one push with ``wakeUp(now:)``, even with `replicationDelay = 0`.
     package mutating func enqueue(
         _ work: PushWork,
         for target: PushTarget,
         events: Set<Int64>,
         createdAt: Instant,
         immediately: Bool = false,
+        startingDue: Bool = true,
+        now: Instant
+    ) -> [Action] {
+        let actions = self.queue(
+            work,
+            for: target,
+            events: events,
+            createdAt: createdAt,
+            immediately: immediately,
+            now: now
+        )
+        return startingDue ? actions + self.wakeUp(now: now) : actions
+    }
+
+    private mutating func queue(
+        _ work: PushWork,
+        for target: PushTarget,
+        events: Set<Int64>,
+        createdAt: Instant,
+        immediately: Bool,
         now: Instant
     ) -> [Action] {
         let newEvents = events.subtracting(self.running[target.url]?.events ?? [])
@@ -93,13 +115,13 @@ where Instant: Sendable, Instant.Duration == Duration {
         )
         if self.held[target] != nil {
             self.addToHeld(task, now: now)
-            return self.wakeUp(now: now)
+            return []
         }
         if work.isEmpty, work.allowMassDeletion, !newEvents.isEmpty {
             // An allowance with nothing held here (any more): done with its events at once.
-            return [.delivered(task, .succeeded, gaveUp: false)] + self.wakeUp(now: now)
+            return [.delivered(task, .succeeded, gaveUp: false)]
         }
-        guard !newEvents.isEmpty || events.isEmpty, !work.isEmpty else { return self.wakeUp(now: now) }
+        guard !newEvents.isEmpty || events.isEmpty, !work.isEmpty else { return [] }
         if var existing = self.pending[target] {
             existing.absorb(task)
             if immediately { existing.dueAt = min(existing.dueAt, now) }
@@ -108,7 +130,7 @@ where Instant: Sendable, Instant.Duration == Duration {
             self.nextID += 1
         }
         self.pending[target] = task
-        return self.wakeUp(now: now)
+        return []
     }
 
     /// Later work joins a held push; work that allows mass deletion releases it, due at once.

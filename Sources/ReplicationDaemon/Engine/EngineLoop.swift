@@ -152,6 +152,7 @@ struct EngineLoop {
                     events: [stored.id],
                     createdAt: createdAt,
                     immediately: stored.event.immediately,
+                    startingDue: false,
                     now: now
                 )
                 for action in enqueued {

@@ -43,6 +43,31 @@ struct ReplicationQueueTests {
         #expect(started.first?.events == [1, 2])
     }
 
+    /// With no delay, events that arrived together (a change's patch set and meta in one request)
+    /// still start as one push: the batch is queued first and started once.
+    @Test func eventsQueuedTogetherStartAsOnePushWithoutADelay() {
+        var queue = TestQueue(policies: Self.policy(delay: 0, threads: 2))
+        for (event, ref) in [(1, "refs/changes/01/1/1"), (2, "refs/changes/01/1/meta")] {
+            let actions = queue.enqueue(
+                Self.refs(ref),
+                for: Self.target,
+                events: [Int64(event)],
+                createdAt: .zero,
+                startingDue: false,
+                now: .zero
+            )
+            #expect(actions.isEmpty)
+        }
+        let started = queue.wakeUp(now: .zero).started
+        #expect(started.count == 1)
+        #expect(started.first?.work.refs == ["refs/changes/01/1/1", "refs/changes/01/1/meta"])
+        let eager = Self.refs("refs/heads/a")
+        #expect(
+            queue.enqueue(eager, for: Self.other, events: [3], createdAt: .zero, now: .zero).started.count == 1,
+            "one by one, each event starts its own push"
+        )
+    }
+
     @Test func aFullSyncAbsorbsDeltas() {
         var queue = TestQueue(policies: Self.policy(delay: 5))
         _ = queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
