@@ -95,3 +95,94 @@ def wait_healthy(port, attempts=400):
             pass
         time.sleep(0.05)
     raise SystemExit(f"the daemon on port {port} did not come up")
+
+
+def make_long_history(path, commits=20_000, files=300, seed=7):
+    """A bare repository with `commits` commits, each editing one or two of `files` text files (so
+    the pack has real delta chains), plus 20 branches and 50 tags along the way; built with
+    `git fast-import`, then repacked as a server would keep it."""
+    import random
+    rng = random.Random(seed)
+    sh("git", "init", "-q", "--bare", "-b", "main", path)
+    contents = [[f"file {f} line {i}\n" for i in range(60)] for f in range(files)]
+    process = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=path, stdin=subprocess.PIPE)
+    write = process.stdin.write
+    for n in range(1, commits + 1):
+        message = f"commit {n}\n".encode()
+        write(b"commit refs/heads/main\n")
+        write(f"mark :{n}\ncommitter B <b@b> {1_600_000_000 + n * 60} +0000\n".encode())
+        write(b"data %d\n%s" % (len(message), message))
+        if n > 1:
+            write(f"from :{n - 1}\n".encode())
+        for f in rng.sample(range(files), 2 if n % 3 == 0 else 1):
+            lines = contents[f]
+            lines[rng.randrange(len(lines))] = f"edit {n} of file {f}: {rng.random()}\n"
+            if rng.random() < 0.3:
+                lines.append(f"appended in {n}\n")
+            blob = "".join(lines).encode()
+            write(f"M 100644 inline dir{f % 10}/file{f}.txt\n".encode())
+            write(b"data %d\n%s\n" % (len(blob), blob))
+        if n % 1000 == 0:
+            write(f"reset refs/heads/branch-{n // 1000}\nfrom :{n}\n\n".encode())
+        if n % 400 == 0:
+            write(f"reset refs/tags/v{n // 400}\nfrom :{n}\n\n".encode())
+    process.stdin.close()
+    if process.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    sh("git", "repack", "-adq", "--depth=50", "--window=10", cwd=path)
+    sh("git", "pack-refs", "--all", cwd=path)
+
+
+class ByteCounter:
+    """A loopback TCP proxy in front of sshd that counts the bytes clients send through it."""
+
+    def __init__(self, target_port):
+        import threading
+        self.sent = 0
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        self._target = target_port
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self._target))
+            threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
+
+    def _pipe(self, source, sink, counted):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if counted:
+                    with self._lock:
+                        self.sent += len(data)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def take(self):
+        """Bytes counted since the last call."""
+        with self._lock:
+            sent, self.sent = self.sent, 0
+        return sent
+
+    def url(self, sshd, path):
+        return f"ssh://{sshd.user}@127.0.0.1:{self.port}{path}"

@@ -1,72 +1,180 @@
 #!/usr/bin/env python3
-"""Benchmark: `replicator start` against `git push` over the same loopback sshd, one run.
+"""Benchmark: `replicator start` against `git push` over the same loopback sshd, in one run.
 
-Scenarios: initial replication of 10,000 and 100,000 refs to an empty mirror; an incremental sync of
-10 changed refs out of 100,000; a no-op sync. Each tool pushes to its own copy of the same mirror
-state. Reports wall time, the ratio and peak memory (push workers included).
-Usage: Benchmarks/push.py [RUNS] [DIRECTORY]   (after `swift build -c release --product replicator`;
-repositories go to /dev/shm unless DIRECTORY is given)
+Scenarios (each tool pushes to its own copy of the same mirror state):
+- first mirror and a 10-commit update of a long history (20,000 commits editing 300 files, made
+  with `git fast-import`, repacked with deltas as a server keeps it);
+- a one-line change to a 1.6 MB file, on a mirror that has the previous version;
+- initial replication of 100,000 refs, an incremental sync of 10 of them, a no-op sync;
+- a fleet of 600 small projects, first sync and re-sync, `start --all --wait --now` with
+  `threads = 4` next to a 4-way parallel loop of `git push`.
+Reports wall time, the ratio, peak RSS (children included) and bytes sent on the wire, counted by a
+loopback TCP proxy in front of sshd that both tools go through.
+Usage: Benchmarks/push.py [RUNS] [DIRECTORY] [long,large,refs,fleet]   (after `swift build -c release
+--product replicator`; repositories go to /dev/shm unless DIRECTORY is given, "-" for /dev/shm)
 """
-import os, shutil, statistics, sys, tempfile
-from bench_common import REPLICATOR, SSHD, make_source, measure, require_build, sh
+import os, re, shutil, statistics, sys, tempfile
+from bench_common import REPLICATOR, SSHD, ByteCounter, make_long_history, make_source, measure, require_build, sh
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 
 
-def write_config(work, sshd, name):
-    path = f"{work}/etc-{name}/replication.config"
-    os.makedirs(os.path.dirname(path))
-    with open(path, "w") as f:
-        f.write(f"[gerrit]\n  basePath = {work}/git-{name}\n"
-                f"[remote \"mirror\"]\n  url = {sshd.url(work)}/replicator/${{name}}.git\n  push = +refs/*:refs/*\n"
-                f"  mirror = true\n  maxDeletions = 0\n  identityFile = {sshd.client_key}\n  knownHostsFile = {sshd.known_hosts}\n")
-    return path
+def slug(name):
+    """A scenario's name as a directory name."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def run_case(work, sshd, name, refs, prepare_mirror):
-    """Times both tools on identical mirror states prepared by `prepare_mirror(path)`."""
-    source = f"{work}/git-{name}/p.git"
-    config = write_config(work, sshd, name)
-    ours, theirs = [], []
-    for _ in range(RUNS):
-        for tool in ("replicator", "git"):
-            mirror = f"{work}/{tool}/p.git"
-            shutil.rmtree(mirror, ignore_errors=True)
-            prepare_mirror(mirror)
-        ours.append(measure([REPLICATOR, "start", "--all", "--wait", "--now", "--config", config]))
-        theirs.append(measure(["git", "-C", source, "push", "-q", "--prune", sshd.url(f"{work}/git/p.git"), "+refs/*:refs/*"], env=sshd.git_env))
-    (ta, tb) = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in theirs)
-    ma, mb = max(x[1] for x in ours), max(x[1] for x in theirs)
-    print(f"{name:<28} {ta:>12.2f} {tb:>8.2f} {ta / tb:>6.2f} {ma:>15.0f} {mb:>8.0f}", flush=True)
+class Bench:
+    def __init__(self, work):
+        self.work = work
+        self.sshd = SSHD(work)
+        self.proxy = ByteCounter(self.sshd.port)
+        host_key = " ".join(open(f"{self.sshd.dir}/host.pub").read().split()[:2])
+        with open(self.sshd.known_hosts, "a") as f:
+            f.write(f"[127.0.0.1]:{self.proxy.port} {host_key}\n")
+
+    def url(self, path):
+        return self.proxy.url(self.sshd, path)
+
+    def write_config(self, name, threads=1):
+        path = f"{self.work}/etc-{slug(name)}/replication.config"
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(f"[gerrit]\n  basePath = {self.work}/git-{slug(name)}\n"
+                    f"[remote \"mirror\"]\n  url = {self.url(self.work)}/replicator-{slug(name)}/${{name}}.git\n"
+                    f"  push = +refs/*:refs/*\n  mirror = true\n  maxDeletions = 0\n  threads = {threads}\n"
+                    f"  identityFile = {self.sshd.client_key}\n  knownHostsFile = {self.sshd.known_hosts}\n")
+        return path
+
+    def run_case(self, name, projects, prepare_mirror, threads=1):
+        """Times both tools on identical mirror states, which `prepare_mirror(project, None)` makes."""
+        config = self.write_config(name, threads)
+        ours, theirs = [], []
+        for _ in range(RUNS):
+            for project in projects:
+                prepare_mirror(project, None)
+            self.proxy.take()
+            ours.append(measure([REPLICATOR, "start", "--all", "--wait", "--now", "--config", config]) + (self.proxy.take(),))
+            theirs.append(measure(["sh", "-c", self.git_loop(name, threads)], env=self.sshd.git_env) + (self.proxy.take(),))
+        ta, tb = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in theirs)
+        ma, mb = max(x[1] for x in ours), max(x[1] for x in theirs)
+        ba, bb = statistics.median(x[2] for x in ours), statistics.median(x[2] for x in theirs)
+        print(f"{name:<34} {ta:>8.2f} {tb:>7.2f} {ta / tb:>6.2f} {ma:>8.0f} {mb:>7.0f} {ma / mb:>5.2f} "
+              f"{ba:>13,} {bb:>12,} {ba / max(bb, 1):>6.2f}", flush=True)
+
+    def git_loop(self, name, threads):
+        sources = f"{self.work}/git-{slug(name)}"
+        mirrors = self.url(f"{self.work}/git-{slug(name)}-mirrors")
+        return (f"cd {sources} && ls | sed 's/[.]git$//' | xargs -P {threads} -I PROJECT "
+                f"git -C {sources}/PROJECT.git push -q --prune {mirrors}/PROJECT.git '+refs/*:refs/*'")
 
 
 def main():
     require_build()
-    # Mirrors writing 100k loose ref files make disk timings vary tenfold between runs; tmpfs measures
-    # the protocol and CPU cost (pass a directory as the second argument to measure a disk instead).
-    base = sys.argv[2] if len(sys.argv) > 2 else ("/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
+    base = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+    base = base or ("/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     work = tempfile.mkdtemp(prefix="replicator-push-bench-", dir=base)
-    sshd = SSHD(work)
+    bench = Bench(work)
     try:
-        print(f"median of {RUNS} run(s), tools alternating, same loopback sshd; repositories under {work}")
-        print(f"{'scenario':<28} {'replicator s':>12} {'git s':>8} {'ratio':>6} {'replicator MiB':>15} {'git MiB':>8}", flush=True)
-        for refs in (10_000, 100_000):
-            name = f"initial {refs // 1000}k refs"
-            make_source(f"{work}/git-{name}/p.git", refs)
-            run_case(work, sshd, name, refs, lambda m: sh("git", "init", "-q", "--bare", m))
-        source = f"{work}/git-initial 100k refs/p.git"
-        synced = f"{work}/synced.git"
-        shutil.copytree(source, synced)
-        for name, edit in (("incremental 10 of 100k refs", True), ("no-op 100k refs", False)):
-            shutil.copytree(source, f"{work}/git-{name}/p.git")
-            if edit:
-                commits = sh("git", "rev-list", "refs/heads/main", cwd=source).split()
-                lines = [f"update refs/changes/{i % 100:02d}/{i}/1 {commits[(i + 1) % 5]}" for i in range(10)]
-                sh("git", "update-ref", "--stdin", cwd=f"{work}/git-{name}/p.git", stdin="\n".join(lines) + "\n")
-            run_case(work, sshd, name, 100_000, lambda m: shutil.copytree(synced, m))
+        print(f"median of {RUNS} run(s), same loopback sshd through a byte-counting proxy; repositories under {work}")
+        print(f"{'scenario':<34} {'ours s':>8} {'git s':>7} {'ratio':>6} {'ours MiB':>8} {'git MiB':>7} {'ratio':>5} "
+              f"{'ours bytes':>13} {'git bytes':>12} {'ratio':>6}", flush=True)
+        groups = {"long": long_history, "large": large_file, "refs": many_refs, "fleet": fleet}
+        chosen = sys.argv[3].split(",") if len(sys.argv) > 3 else list(groups)
+        for group in chosen:
+            groups[group](bench)
     finally:
-        sshd.stop()
+        bench.sshd.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def case_dirs(bench, name):
+    """Sources at git-NAME/, mirrors at replicator-NAME/ and git-NAME-mirrors/ (the git tool's)."""
+    os.makedirs(f"{bench.work}/git-{slug(name)}", exist_ok=True)
+    return f"{bench.work}/git-{slug(name)}"
+
+
+def prepare(bench, name, make_mirror):
+    """Mirror state for both tools: `make_mirror(path)` for each project's two mirrors."""
+    def fill(project, _unused):
+        for mirror in (f"{bench.work}/replicator-{slug(name)}/{project}.git", f"{bench.work}/git-{slug(name)}-mirrors/{project}.git"):
+            shutil.rmtree(mirror, ignore_errors=True)
+            os.makedirs(os.path.dirname(mirror), exist_ok=True)
+            make_mirror(project, mirror)
+    return fill
+
+
+def empty_mirror(_project, mirror):
+    sh("git", "init", "-q", "--bare", mirror)
+
+
+def long_history(bench):
+    seed = f"{bench.work}/long.git"
+    make_long_history(seed)
+    name = "long history: first mirror"
+    shutil.copytree(seed, f"{case_dirs(bench, name)}/p.git")
+    bench.run_case(name, ["p"], prepare(bench, name, empty_mirror))
+    name = "long history: 10 new commits"
+    source = f"{case_dirs(bench, name)}/p.git"
+    shutil.copytree(seed, source)
+    work_tree = f"{bench.work}/long-work"
+    sh("git", "clone", "-q", source, work_tree)
+    for i in range(10):
+        with open(f"{work_tree}/dir0/file0.txt", "a") as f:
+            f.write(f"update {i}\n")
+        sh("git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qam", f"update {i}", cwd=work_tree)
+    sh("git", "push", "-q", source, "HEAD:refs/heads/main", cwd=work_tree)
+    bench.run_case(name, ["p"], prepare(bench, name, lambda _p, m: shutil.copytree(seed, m)))
+
+
+def large_file(bench):
+    name = "one-line change, 1.6 MB file"
+    work_tree = f"{bench.work}/large-work"
+    sh("git", "init", "-q", "-b", "main", work_tree)
+    lines = [f"line {i:06d} of a large generated file, with enough text to be long\n" for i in range(24_000)]
+    with open(f"{work_tree}/large.txt", "w") as f:
+        f.writelines(lines)
+    sh("git", "add", "large.txt", cwd=work_tree)
+    sh("git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "large", cwd=work_tree)
+    before = f"{bench.work}/large-before.git"
+    sh("git", "clone", "-q", "--bare", work_tree, before)
+    lines[12_000] = "one changed line\n"
+    with open(f"{work_tree}/large.txt", "w") as f:
+        f.writelines(lines)
+    sh("git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qam", "one line", cwd=work_tree)
+    sh("git", "clone", "-q", "--bare", work_tree, f"{case_dirs(bench, name)}/p.git")
+    bench.run_case(name, ["p"], prepare(bench, name, lambda _p, m: shutil.copytree(before, m)))
+
+
+def many_refs(bench):
+    name = "initial 100k refs"
+    source = f"{case_dirs(bench, name)}/p.git"
+    make_source(source, 100_000)
+    bench.run_case(name, ["p"], prepare(bench, name, empty_mirror))
+    synced = f"{bench.work}/synced.git"
+    shutil.copytree(source, synced)
+    for name, edit in (("incremental 10 of 100k refs", True), ("no-op 100k refs", False)):
+        target = f"{case_dirs(bench, name)}/p.git"
+        shutil.copytree(source, target)
+        if edit:
+            commits = sh("git", "rev-list", "refs/heads/main", cwd=source).split()
+            lines = [f"update refs/changes/{i % 100:02d}/{i}/1 {commits[(i + 1) % 5]}" for i in range(10)]
+            sh("git", "update-ref", "--stdin", cwd=target, stdin="\n".join(lines) + "\n")
+        bench.run_case(name, ["p"], prepare(bench, name, lambda _p, m: shutil.copytree(synced, m)))
+
+
+def fleet(bench, count=600):
+    name = "fleet of 600: first sync"
+    projects = [f"p{i:03d}" for i in range(count)]
+    seed = f"{bench.work}/small.git"
+    make_source(seed, 20)
+    for project in projects:
+        shutil.copytree(seed, f"{case_dirs(bench, name)}/{project}.git")
+    bench.run_case(name, projects, prepare(bench, name, empty_mirror), threads=4)
+    resync = "fleet of 600: no-op re-sync"
+    for project in projects:
+        shutil.copytree(seed, f"{case_dirs(bench, resync)}/{project}.git")
+    bench.run_case(resync, projects, prepare(bench, resync, lambda _p, m: shutil.copytree(seed, m)), threads=4)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,17 @@ package struct SendPackMachine: Sendable {
     }
 
     private enum State: Sendable {
-        case advertising(RefAdvertisement.Reader)
+        case advertising
         case planning(RefAdvertisement)
-        case reporting(sideBand: Bool, report: ReportStatus.Reader)
+        case reporting(sideBand: Bool)
         case finished
     }
 
-    private var state = State.advertising(RefAdvertisement.Reader())
+    private var state = State.advertising
+    // The readers live outside `state`, so that their dictionaries are mutated in place: bound out
+    // of an enum payload they would be copied once per line (quadratic for 100,000 refs).
+    private var advertisementReader = RefAdvertisement.Reader()
+    private var reportReader = ReportStatus.Reader()
     private var lines = PktLineDecoder()
     /// Inside side-band 1: the report's own pkt-lines.
     private var reportLines = PktLineDecoder()
@@ -64,37 +68,35 @@ package struct SendPackMachine: Sendable {
             guard capabilities.contains("report-status") || capabilities.contains("report-status-v2") else {
                 throw WireError(.malformed, "the server offers no report-status: per-ref results would be unknown")
             }
-            self.state = .reporting(sideBand: capabilities.contains("side-band-64k"), report: ReportStatus.Reader())
+            self.state = .reporting(sideBand: capabilities.contains("side-band-64k"))
         }
         return bytes
     }
 
     private mutating func take(_ line: PktLine) throws(WireError) -> [Output] {
         switch self.state {
-        case .advertising(var reader):
-            if let advertisement = try reader.take(line) {
-                self.state = .planning(advertisement)
-                return [.advertised(advertisement)]
-            }
-            self.state = .advertising(reader)
-            return []
+        case .advertising:
+            guard let advertisement = try self.advertisementReader.take(line) else { return [] }
+            self.advertisementReader = RefAdvertisement.Reader()
+            self.state = .planning(advertisement)
+            return [.advertised(advertisement)]
         case .planning:
             throw WireError(.malformed, "the server sent data before the push commands: \(Self.describe(line))")
-        case .reporting(let sideBand, var report):
-            guard sideBand else {
-                let finished = try report.take(line)
-                self.state = finished == nil ? .reporting(sideBand: false, report: report) : .finished
-                return finished.map { [.finished($0)] } ?? []
-            }
-            return try self.takeSideBand(line, report: &report)
+        case .reporting(let sideBand):
+            guard sideBand else { return try self.takeReport(line) }
+            return try self.takeSideBand(line)
         case .finished:
             return []
         }
     }
 
-    private mutating func takeSideBand(_ line: PktLine, report: inout ReportStatus.Reader) throws(WireError)
-        -> [Output]
-    {
+    private mutating func takeReport(_ line: PktLine) throws(WireError) -> [Output] {
+        guard let report = try self.reportReader.take(line) else { return [] }
+        self.state = .finished
+        return [.finished(report)]
+    }
+
+    private mutating func takeSideBand(_ line: PktLine) throws(WireError) -> [Output] {
         guard case .data(let payload) = line, let band = payload.first else {
             if line == .flush {
                 throw WireError(.truncated, "the server ended its answer before the status report was complete")
@@ -106,12 +108,9 @@ package struct SendPackMachine: Sendable {
         case 1:
             self.reportLines.append(body)
             while let inner = try self.reportLines.next() {
-                if let finished = try report.take(inner) {
-                    self.state = .finished
-                    return [.finished(finished)]
-                }
+                let outputs = try self.takeReport(inner)
+                if !outputs.isEmpty { return outputs }
             }
-            self.state = .reporting(sideBand: true, report: report)
             return []
         case 2:
             return [.serverMessage(String(decoding: body, as: UTF8.self))]
