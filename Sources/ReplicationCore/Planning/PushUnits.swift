@@ -19,9 +19,22 @@ package enum PushUnits {
     /// `refs/changes/34/1234` for `refs/changes/34/1234/meta`; `nil` outside `refs/changes/`.
     package static func change(of ref: String) -> Substring? {
         guard ref.hasPrefix("refs/changes/") else { return nil }
-        let parts = ref.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count == 5 else { return nil }
-        return ref.prefix(parts[0].count + parts[1].count + parts[2].count + parts[3].count + 3)
+        // The prefix is ASCII: its 13 bytes are 13 characters. The change ends at the next slash
+        // but one, which must be followed by something (a patch set, `meta`, `base`).
+        let utf8 = ref.utf8
+        var index = utf8.index(utf8.startIndex, offsetBy: 13)
+        var slashes = 0
+        while index < utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                slashes += 1
+                if slashes == 2 {
+                    guard utf8.index(after: index) < utf8.endIndex else { return nil }
+                    return ref[..<index]
+                }
+            }
+            index = utf8.index(after: index)
+        }
+        return nil
     }
 
     /// Splits `updates` into units of at most `batchSize` refs (0: no limit) that never divide a

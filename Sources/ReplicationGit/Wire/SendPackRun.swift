@@ -96,12 +96,12 @@ struct SendPackRun {
         open: () throws(GitError) -> SendPackExchange
     ) {
         let outcome = self.exchange(unit, on: exchange, open: open)
-        let changes = unit.changes
-        if unit.isAtomic, changes.count > 1, case .success(let results) = outcome,
-            results.contains(where: { $0.status != .ok })
-        {
-            for change in changes { self.send(PushUnit(updates: change, isAtomic: true), on: nil, open: open) }
-            return
+        if unit.isAtomic, case .success(let results) = outcome, results.contains(where: { $0.status != .ok }) {
+            let changes = unit.changes
+            if changes.count > 1 {
+                for change in changes { self.send(PushUnit(updates: change, isAtomic: true), on: nil, open: open) }
+                return
+            }
         }
         switch outcome {
         case .success(let results): for result in results { self.results[result.update] = result }

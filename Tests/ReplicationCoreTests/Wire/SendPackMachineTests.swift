@@ -193,3 +193,51 @@ struct SendPackMachineTests {
         return machine
     }
 }
+
+struct PushUnitsTests {
+    static func update(_ ref: String) -> RefUpdate {
+        RefUpdate(
+            action: .create,
+            source: ref,
+            destination: ref,
+            oldID: nil,
+            newID: ObjectID(hex: RecordedExchanges.main),
+            isForced: true
+        )
+    }
+
+    @Test func namesTheChangeOfAChangeRef() {
+        #expect(PushUnits.change(of: "refs/changes/34/1234/meta") == "refs/changes/34/1234")
+        #expect(PushUnits.change(of: "refs/changes/34/1234/5") == "refs/changes/34/1234")
+        #expect(PushUnits.change(of: "refs/changes/34/1234/") == nil)
+        #expect(PushUnits.change(of: "refs/changes/34/1234") == nil)
+        #expect(PushUnits.change(of: "refs/heads/main") == nil)
+    }
+
+    /// Batches never split a change; changes with several refs go atomic, the rest does not.
+    @Test func keepsAChangeTogetherAcrossBatches() {
+        let refs = [
+            "refs/heads/a", "refs/changes/01/1/1", "refs/heads/b", "refs/changes/01/1/meta", "refs/changes/02/2/1",
+        ]
+        let units = PushUnits.split(refs.map(Self.update), atomic: true, batchSize: 2)
+        #expect(
+            units.map { $0.updates.map(\.destination) } == [
+                ["refs/heads/a", "refs/heads/b"], ["refs/changes/02/2/1"],
+                ["refs/changes/01/1/1", "refs/changes/01/1/meta"],
+            ]
+        )
+        #expect(units.map(\.isAtomic) == [false, false, true])
+        let plain = PushUnits.split(refs.map(Self.update), atomic: false, batchSize: 2)
+        #expect(plain.allSatisfy { !$0.isAtomic })
+        #expect(
+            plain.contains {
+                $0.updates.map(\.destination) == ["refs/heads/a", "refs/changes/01/1/1", "refs/changes/01/1/meta"]
+            } == false
+        )
+        #expect(
+            plain.contains {
+                Set($0.updates.map(\.destination)).isSuperset(of: ["refs/changes/01/1/1", "refs/changes/01/1/meta"])
+            }
+        )
+    }
+}
