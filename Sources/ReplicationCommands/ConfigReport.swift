@@ -39,12 +39,14 @@ struct ConfigReport: Encodable {
     var diagnostics: [Diagnostic]
     var errors: Int
     var warnings: Int
+    /// What pushes will run with: the git binary (and its version) for packs, or libgit2.
+    var pushEngine: PushEngine.Description
 
     private let source: ReplicationConfiguration
 
     private enum CodingKeys: String, CodingKey {
         case config, files, fanOutDirectory, gerrit, replication, replicator, remotes, skippedRemotes, diagnostics
-        case errors, warnings
+        case errors, warnings, pushEngine
     }
 
     init(_ configuration: ReplicationConfiguration) {
@@ -60,6 +62,7 @@ struct ConfigReport: Encodable {
         self.diagnostics = configuration.diagnostics.map(Diagnostic.init)
         self.errors = configuration.diagnostics.count { $0.severity == .error }
         self.warnings = configuration.diagnostics.count { $0.severity == .warning }
+        self.pushEngine = PushEngine.describe(configuration)
     }
 
     func jsonText() throws -> String {
@@ -72,6 +75,7 @@ struct ConfigReport: Encodable {
         var lines = ["Configuration: \(self.config)"]
         if self.files.count > 1 { lines.append("Files read: \(self.files.joined(separator: ", "))") }
         if let fanOut = self.fanOutDirectory { lines.append("Fan-out directory: \(fanOut)") }
+        lines.append("Push engine: \(self.pushEngine.text)")
         lines += Self.block("[gerrit]", self.source.gerrit.effectiveOptions)
         lines += Self.block("[replication]", self.source.replication.effectiveOptions)
         lines += Self.block("[replicator]", self.source.daemon.effectiveOptions)

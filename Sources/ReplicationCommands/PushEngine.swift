@@ -25,4 +25,26 @@ enum PushEngine {
         options.cancellation = cancellation
         return options
     }
+
+    /// Which engine `config check` says pushes will use.
+    struct Description: Encodable {
+        var engine: String
+        var git: String?
+        var gitVersion: String?
+
+        var text: String {
+            guard let git else {
+                return "libgit2 (no git binary found: full packs, no atomic changes, a worker process per push)"
+            }
+            return
+                "Replicator's receive-pack client, packs from \(git) (git \(self.gitVersion ?? "of unknown version"))"
+        }
+    }
+
+    static func describe(_ configuration: ReplicationConfiguration) -> Description {
+        guard let git = GitBinary.locate(configuration.daemon.gitPath) else {
+            return Description(engine: "libgit2", git: nil, gitVersion: nil)
+        }
+        return Description(engine: "send-pack", git: git, gitVersion: GitBinary.version(git))
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ReplicationTestSupport
 import Testing
 
 struct ConfigCheckCommandTests {
@@ -63,6 +64,30 @@ struct ConfigCheckCommandTests {
         #expect(diagnostic["file"] as? String == config.path("etc/replication/github.config"))
         #expect(diagnostic["line"] as? Int == 3)
         #expect(diagnostic["key"] as? String == "remote.github.threads")
+    }
+
+    /// `config check` says which git the push engine will run, with its version, and falls back
+    /// to libgit2 (saying so) when `replicator.gitPath` names no git.
+    @Test func reportsTheGitThePushEngineUses() throws {
+        let git = try Command.run("sh", ["-c", "command -v git"]).standardOutput
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let version = try Command.git(["version"]).replacingOccurrences(of: "git version ", with: "")
+        let config = try TemporaryConfig(files: [
+            "found.config": "[replicator]\n  gitPath = \(git)\n",
+            "missing.config": "[replicator]\n  gitPath = /nonexistent/git\n",
+        ])
+        let found = try ReplicatorProcess.run(["config", "check", "--json", "--config", config.path("found.config")])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(found.standardOutput.utf8)) as? [String: Any]
+        )
+        let engine = try #require(json["pushEngine"] as? [String: Any])
+        #expect(engine["git"] as? String == git)
+        #expect(engine["gitVersion"] as? String == version)
+        let missing = try ReplicatorProcess.run(["config", "check", "--config", config.path("missing.config")])
+        #expect(
+            missing.standardOutput.contains("Push engine: libgit2 (no git binary found"),
+            "\(missing.standardOutput)"
+        )
     }
 
     @Test func reportsAMissingFileAsAnError() throws {
