@@ -50,7 +50,8 @@ struct PushJobRun {
                 remote: remote,
                 gerrit: configuration.gerrit,
                 head: nil,
-                access: access
+                access: access,
+                pool: self.pool
             )
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw DeletionRefused(message: "not deleted: the source repository \(path) exists (again)")
@@ -73,7 +74,8 @@ struct PushJobRun {
             remote: remote,
             gerrit: configuration.gerrit,
             head: local.headTarget,
-            access: access
+            access: access,
+            pool: self.pool
         )
         var created = false
         if self.full || !self.refs.isEmpty {

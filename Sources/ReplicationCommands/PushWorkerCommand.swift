@@ -111,6 +111,8 @@ struct RepositoryCreator {
     let gerrit: GerritOptions
     let head: String?
     let access: SSHAccess
+    /// The push's session pool: admin commands reuse its logins.
+    var pool: SSHSessionPool? = nil
 
     /// Local mirrors are created before the push, when missing.
     func createIfMissingLocally(_ url: RemoteURL) throws -> Bool {
@@ -136,7 +138,8 @@ struct RepositoryCreator {
         SSHAdminChannel(
             access: self.access,
             connectTimeout: self.gerrit.sshConnectionTimeout,
-            timeout: self.gerrit.sshCommandTimeout
+            timeout: self.gerrit.sshCommandTimeout,
+            pool: self.pool
         )
     }
 

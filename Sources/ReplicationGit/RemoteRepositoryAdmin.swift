@@ -7,22 +7,19 @@ package struct SSHAdminChannel: Sendable {
     package var access: SSHAccess
     package var connectTimeout: Duration
     package var timeout: Duration
+    /// Sessions shared with the pushes (a command then costs a channel, not a login).
+    package var pool: SSHSessionPool?
 
-    package init(access: SSHAccess, connectTimeout: Duration, timeout: Duration) {
+    package init(access: SSHAccess, connectTimeout: Duration, timeout: Duration, pool: SSHSessionPool? = nil) {
         self.access = access
         self.connectTimeout = connectTimeout
         self.timeout = timeout
+        self.pool = pool
     }
 
     /// Runs `command` on `url`'s host; its standard output, or an error naming `purpose`.
     func run(_ command: String, on url: RemoteURL, purpose: String) throws(GitError) -> String {
-        let result = try SSHCommand.run(
-            command,
-            on: url,
-            access: self.access,
-            connectTimeout: self.connectTimeout,
-            timeout: self.timeout
-        )
+        let result = try self.execute(command, on: url)
         guard result.status == 0 else {
             let detail = result.errorOutput.trimmingCharacters(in: .whitespacesAndNewlines)
             throw GitError(
@@ -33,6 +30,26 @@ package struct SSHAdminChannel: Sendable {
             )
         }
         return result.output
+    }
+}
+
+extension SSHAdminChannel {
+    fileprivate func execute(_ command: String, on url: RemoteURL) throws(GitError) -> SSHCommandResult {
+        guard let pool = self.pool else {
+            return try SSHCommand.run(
+                command,
+                on: url,
+                access: self.access,
+                connectTimeout: self.connectTimeout,
+                timeout: self.timeout
+            )
+        }
+        return try pool.withSession(SSHEndpointKey(url: url, access: self.access), connectTimeout: self.connectTimeout)
+        {
+            (session) throws(GitError) in
+            let result = try session.run(command, timeout: self.timeout)
+            return result
+        }
     }
 }
 

@@ -110,9 +110,11 @@ final class SSHSession: @unchecked Sendable {
         return SSHChannel(session: self, handle: channel)
     }
 
-    /// Runs `command` to its end and returns what it printed.
-    func run(_ command: String) throws(GitError) -> SSHCommandResult {
+    /// Runs `command` to its end and returns what it printed; with `timeout`, each read may wait
+    /// that long (the channel opens within the session's current timeout).
+    func run(_ command: String, timeout: Duration? = nil) throws(GitError) -> SSHCommandResult {
         let channel = try self.exec(command)
+        if let timeout { self.setTimeout(timeout) }
         let output = try channel.readToEnd(stream: 0)
         let errorOutput = try channel.readToEnd(stream: 1)
         return SSHCommandResult(status: channel.finish(), output: output, errorOutput: errorOutput)
