@@ -152,6 +152,8 @@ struct DaemonEndToEndTests {
             }
         )
 
+        #expect(site.server.loginCount == 1, "moving HEAD reuses the pushes' ssh session")
+
         let deletion = #"{"type":"project-deleted","projectName":"p"}"#
         #expect(try site.post(deletion).status == 409, "the source still exists")
         #expect(FileManager.default.fileExists(atPath: site.sshMirror))
