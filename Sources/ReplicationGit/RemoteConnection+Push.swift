@@ -7,6 +7,7 @@ extension RemoteConnection {
         var options = git_push_options()
         try check("git_push_options_init", git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)))
         options.callbacks = self.pushCallbacks()
+        options.pb_parallelism = 0  // every core (libgit2's default is one thread)
         let status = StringArray(refSpecs).withGitStrArray { array in git_remote_upload(self.handle, &array, &options) }
         guard status >= 0 else { throw self.session.failure ?? GitError.last("git_remote_upload", status: status) }
     }

@@ -59,6 +59,21 @@ struct StartPushTests {
             .filter { everything || $0.key.hasPrefix("refs/heads/") || $0.key.hasPrefix("refs/tags/") }
     }
 
+    /// Without a git binary (`replicator.gitPath` names none) pushes go through libgit2 in worker
+    /// processes, with the same mirrors and the same report.
+    @Test func theLibgit2FallbackLeavesTheSameMirrors() throws {
+        let site = try Self.makeSite(sshExtra: "[replicator]\n  gitPath = /nonexistent/git\n")
+        let first = try ReplicatorProcess.run(["start", "--wait", "--now", "--all", "--json", "--config", site.config])
+        #expect(first.status == 0, "\(first.standardOutput)\(first.standardError)")
+        for project in ["alpha", "team/beta"] {
+            #expect(
+                try GitFixtures.refs(of: site.mirror("ssh", project))
+                    == (try Self.expected(site, project, everything: true))
+            )
+        }
+        #expect(first.standardOutput.contains(#""status":"ok""#) || first.standardOutput.contains(#""status" : "ok""#))
+    }
+
     @Test func leavesEveryMirrorEqualToItsSourceAndThenPushesNothing() throws {
         let site = try Self.makeSite()
         let first = try ReplicatorProcess.run(["start", "--wait", "--now", "--all", "--config", site.config])
@@ -164,6 +179,37 @@ struct StartPushTests {
         #expect(error["class"] as? String == "transient")
         #expect(result.standardError.contains("Replication failed"))
         #expect(result.standardError.contains("replication.error.class=transient"))
+    }
+
+    /// `start --dry-run` lists over the same bounded sessions: a host that accepts and never
+    /// answers is an error for that URL within sshConnectionTimeout, not a hang.
+    @Test func aDryRunAgainstAServerThatNeverAnswersFailsInTime() throws {
+        let site = try Self.makeSite()
+        let silent = try SilentServer()
+        try site.directory.write(
+            """
+            [gerrit]
+              basePath = ../git
+              sshConnectionTimeout = 2 s
+            [remote "stuck"]
+              url = ssh://git@127.0.0.1:\(silent.port)/srv/${name}.git
+              identityFile = \(site.server.clientKey)
+              knownHostsFile = \(site.server.knownHosts)
+            """,
+            to: "etc/stuck-dry.config"
+        )
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try ReplicatorProcess.run([
+            "start", "--dry-run", "alpha", "--json", "--config", site.directory.path("etc/stuck-dry.config"),
+        ])
+        #expect(clock.now - started < .seconds(15), "bounded by the connect timeout")
+        #expect(result.status == 1, "\(result.standardOutput)\(result.standardError)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        let error = try #require((json["errors"] as? [[String: Any]])?.first)
+        #expect((error["message"] as? String)?.contains("no connection within 2s") == true, "\(error)")
     }
 
     @Test func createsAMissingSSHMirrorAndFillsItInOneRun() throws {
