@@ -258,3 +258,25 @@ extension SendPackTests {
         #expect(clock.now - started < .seconds(10), "no timeout is set: only the cancellation ended it")
     }
 }
+
+extension SendPackTests {
+    /// Hooks that run after the report (post-receive) finish, and their output is kept: the push
+    /// reads to the end as `git send-pack` does instead of hanging up on them.
+    @Test(arguments: [false, true])
+    func postReceiveHooksRunToTheirEnd(overSSH: Bool) throws {
+        let site = try Self.makeSite()
+        let marker = site.directory.path("post-receive-done")
+        try Self.installHook(
+            "#!/bin/sh\ncat > /dev/null\nsleep 1\necho \"post-receive says hello\"\ntouch \(marker)\n",
+            named: "post-receive",
+            in: site.mirror
+        )
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let url = overSSH ? server.url(site.mirror) : site.mirror
+        let report = try Self.push(site, url: url, access: access, options: Self.options())
+        #expect(report.isSuccess)
+        #expect(FileManager.default.fileExists(atPath: marker), "the hook finished before the push returned")
+        #expect(report.serverMessages.contains("post-receive says hello"), "\(report.serverMessages)")
+    }
+}

@@ -15,6 +15,9 @@ package struct SendPackMachine: Sendable {
         case advertising
         case planning(RefAdvertisement)
         case reporting(sideBand: Bool)
+        /// Reported; what follows on side-band 2 is the output of `post-receive`/`post-update`
+        /// hooks and `gc --auto`, which run after the report, until the server closes.
+        case reported
         case finished
     }
 
@@ -30,6 +33,13 @@ package struct SendPackMachine: Sendable {
     package init() {}
 
     package var isFinished: Bool {
+        switch self.state {
+        case .finished, .reported: true
+        default: false
+        }
+    }
+
+    private var isDone: Bool {
         if case .finished = self.state { return true }
         return false
     }
@@ -38,7 +48,7 @@ package struct SendPackMachine: Sendable {
     package mutating func receive(_ bytes: some Sequence<UInt8>) throws(WireError) -> [Output] {
         self.lines.append(bytes)
         var outputs: [Output] = []
-        while !self.isFinished, let line = try self.lines.next() {
+        while !self.isDone, let line = try self.lines.next() {
             outputs += try self.take(line)
         }
         return outputs  // after the end, bytes (a trailing flush) do not matter
@@ -49,7 +59,7 @@ package struct SendPackMachine: Sendable {
         switch self.state {
         case .finished: return
         case .advertising: throw WireError(.truncated, "the server closed the connection before advertising its refs")
-        case .planning: return
+        case .planning, .reported: return
         case .reporting:
             throw WireError(.truncated, "the server closed the connection before reporting the push's status")
         }
@@ -85,6 +95,10 @@ package struct SendPackMachine: Sendable {
         case .reporting(let sideBand):
             guard sideBand else { return try self.takeReport(line) }
             return try self.takeSideBand(line)
+        case .reported:
+            // Only messages matter now; a flush or anything else ends nothing and fails nothing.
+            guard case .data(let payload) = line, payload.first == 2 else { return [] }
+            return [.serverMessage(String(decoding: payload.dropFirst(), as: UTF8.self))]
         case .finished:
             return []
         }
@@ -109,7 +123,10 @@ package struct SendPackMachine: Sendable {
             self.reportLines.append(body)
             while let inner = try self.reportLines.next() {
                 let outputs = try self.takeReport(inner)
-                if !outputs.isEmpty { return outputs }
+                if !outputs.isEmpty {
+                    self.state = .reported
+                    return outputs
+                }
             }
             return []
         case 2:

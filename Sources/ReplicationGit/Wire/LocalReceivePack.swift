@@ -24,6 +24,10 @@ final class LocalReceivePack: WireChannel {
 
     deinit {
         if let (cancellation, token) = self.cancellation { cancellation.unregister(token) }
+        try? self.process.input?.close()
+        // Normally it has exited (its output ended); one that has not gets a moment, then stops.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !self.process.hasExited, ContinuousClock.now < deadline { usleep(5_000) }
         self.process.stop(grace: .milliseconds(200))
     }
 

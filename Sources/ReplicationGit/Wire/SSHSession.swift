@@ -1,6 +1,7 @@
 internal import CLibssh2
 import Foundation
 package import ReplicationCore
+import Synchronization
 
 /// Where an ssh session goes and as whom: sessions are shared only between equal keys.
 package struct SSHEndpointKey: Hashable, Sendable {
@@ -25,8 +26,13 @@ final class SSHSession: @unchecked Sendable {
     let handle: OpaquePointer
     private let socket: Int32
     private(set) var lastUsed = ContinuousClock.now
-    /// Set when a call failed in a way that leaves the session in doubt: it is not reused.
-    var isBroken = false
+    /// Set when a call failed in a way that leaves the session in doubt (or it was interrupted
+    /// from another thread): it is not reused.
+    private let broken = Atomic(false)
+    var isBroken: Bool {
+        get { self.broken.load(ordering: .acquiring) }
+        set { self.broken.store(newValue, ordering: .releasing) }
+    }
     /// Whether a channel got any answer since the session was checked out.
     var progressed = false
 

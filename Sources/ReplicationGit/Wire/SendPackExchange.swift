@@ -15,7 +15,7 @@ struct SendPackExchange {
 
     mutating func advertisement() throws(GitError) -> RefAdvertisement {
         while true {
-            for output in try self.receive() {
+            for output in try self.receive().outputs {
                 if case .advertised(let advertisement) = output { return advertisement }
             }
         }
@@ -39,23 +39,28 @@ struct SendPackExchange {
         }
         if request.sendsPack { try writePack(self.channel) }
         try self.channel.finishWriting()
+        // After the report, receive-pack runs post-receive/post-update hooks and `gc --auto`, whose
+        // output follows on side-band 2: read to the end, as `git send-pack` does, so that closing
+        // the channel never cuts a hook short.
+        var report: ReportStatus?
         while true {
-            for output in try self.receive() {
-                if case .finished(let report) = output { return report }
-            }
+            let (outputs, ended) = try self.receive()
+            for case .finished(let finished) in outputs { report = finished }
+            if ended { break }
         }
+        return report
     }
 
-    private mutating func receive() throws(GitError) -> [SendPackMachine.Output] {
+    private mutating func receive() throws(GitError) -> (outputs: [SendPackMachine.Output], ended: Bool) {
         let count = try self.channel.read(into: &self.buffer)
         do {
             guard count > 0 else {
                 try self.machine.receiveEnd()
-                return []
+                return ([], true)
             }
             let outputs = try self.machine.receive(self.buffer.prefix(count))
             for case .serverMessage(let text) in outputs { self.serverMessages += text }
-            return outputs
+            return (outputs, false)
         } catch {
             throw Self.gitError(error, errorOutput: self.channel.errorOutput())
         }

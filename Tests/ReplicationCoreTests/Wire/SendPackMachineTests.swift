@@ -117,6 +117,20 @@ struct SendPackMachineTests {
         }
     }
 
+    /// Hooks that run after the report (post-receive) write on side-band 2 until the server closes.
+    @Test func messagesAfterTheReportAreKept() throws {
+        var machine = try Self.machineAwaitingReport()
+        let report =
+            PktLine.text("unpack ok").encoded + PktLine.text("ok refs/heads/topic").encoded + PktLine.flush.encoded
+        let after = PktLine.data([2] + Array("post-receive ran\n".utf8)).encoded + PktLine.flush.encoded
+        let outputs = try machine.receive(PktLine.data([1] + report).encoded + after)
+        #expect(
+            outputs == [.finished(ReportStatus(refs: ["refs/heads/topic": nil])), .serverMessage("post-receive ran\n")]
+        )
+        #expect(machine.isFinished)
+        try machine.receiveEnd()
+    }
+
     @Test func aFatalSideBandMessageIsTheServersError() throws {
         var machine = try Self.machineAwaitingReport()
         let fatal = PktLine.data([3] + Array("fatal: the disk is full\n".utf8)).encoded
