@@ -148,9 +148,8 @@ struct StartPushTests {
         )
     }
 
-    @Test func stopsAPushToAServerThatNeverAnswers() throws {
-        let site = try Self.makeSite()
-        let silent = try SilentServer()
+    /// A configuration whose only remote is `silent`: it accepts connections and never speaks.
+    private static func writeStuckConfig(_ site: Site, silent: SilentServer) throws -> String {
         try site.directory.write(
             """
             [gerrit]
@@ -163,11 +162,16 @@ struct StartPushTests {
             """,
             to: "etc/stuck.config"
         )
+        return site.directory.path("etc/stuck.config")
+    }
+
+    @Test func stopsAPushToAServerThatNeverAnswers() throws {
+        let site = try Self.makeSite()
+        let silent = try SilentServer()
+        let config = try Self.writeStuckConfig(site, silent: silent)
         let clock = ContinuousClock()
         let started = clock.now
-        let result = try ReplicatorProcess.run([
-            "start", "--wait", "--now", "alpha", "--json", "--config", site.directory.path("etc/stuck.config"),
-        ])
+        let result = try ReplicatorProcess.run(["start", "--wait", "--now", "alpha", "--json", "--config", config])
         #expect(clock.now - started < .seconds(15), "bounded by the connect timeout")
         #expect(result.status == 1)
         let json = try #require(
@@ -186,23 +190,10 @@ struct StartPushTests {
     @Test func aDryRunAgainstAServerThatNeverAnswersFailsInTime() throws {
         let site = try Self.makeSite()
         let silent = try SilentServer()
-        try site.directory.write(
-            """
-            [gerrit]
-              basePath = ../git
-              sshConnectionTimeout = 2 s
-            [remote "stuck"]
-              url = ssh://git@127.0.0.1:\(silent.port)/srv/${name}.git
-              identityFile = \(site.server.clientKey)
-              knownHostsFile = \(site.server.knownHosts)
-            """,
-            to: "etc/stuck-dry.config"
-        )
+        let config = try Self.writeStuckConfig(site, silent: silent)
         let clock = ContinuousClock()
         let started = clock.now
-        let result = try ReplicatorProcess.run([
-            "start", "--dry-run", "alpha", "--json", "--config", site.directory.path("etc/stuck-dry.config"),
-        ])
+        let result = try ReplicatorProcess.run(["start", "--dry-run", "alpha", "--json", "--config", config])
         #expect(clock.now - started < .seconds(15), "bounded by the connect timeout")
         #expect(result.status == 1, "\(result.standardOutput)\(result.standardError)")
         let json = try #require(
