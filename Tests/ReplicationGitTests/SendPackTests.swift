@@ -280,3 +280,31 @@ extension SendPackTests {
         #expect(report.serverMessages.contains("post-receive says hello"), "\(report.serverMessages)")
     }
 }
+
+extension SendPackTests {
+    /// A pooled session that a middlebox silently stopped carrying is replaced after the probe
+    /// timeout, not after the connect timeout, and the push succeeds on a new login.
+    @Test func aSessionThatWentSilentIsReplacedQuickly() throws {
+        let server = try SSHServer()
+        let proxy = try FreezingProxy(to: server.port)
+        let knownHosts = server.directory.path("known_hosts_proxy")
+        let entry = try String(contentsOfFile: server.knownHosts, encoding: .utf8)
+            .replacingOccurrences(of: "]:\(server.port) ", with: "]:\(proxy.port) ")
+        try entry.write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: knownHosts)
+        let pool = SSHSessionPool(probeAfter: .zero, probeTimeout: .seconds(1))
+        var options = Self.options(pool)
+        options.connectTimeout = .seconds(30)
+        let url = { (path: String) in "ssh://\(server.user)@127.0.0.1:\(proxy.port)\(path)" }
+        let first = try Self.makeSite()
+        #expect(try Self.push(first, url: url(first.mirror), access: access, options: options).isSuccess)
+        proxy.freezeOpenConnections()
+        let second = try Self.makeSite()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let report = try Self.push(second, url: url(second.mirror), access: access, options: options)
+        #expect(report.isSuccess, "\(report.results)")
+        #expect(clock.now - started < .seconds(10), "the probe, not the 30 s connect timeout")
+        #expect(pool.loginCount == 2)
+    }
+}

@@ -35,6 +35,9 @@ final class SSHSession: @unchecked Sendable {
     }
     /// Whether a channel got any answer since the session was checked out.
     var progressed = false
+    /// Set by the pool when the session sat idle long enough to have been dropped silently (a NAT,
+    /// a firewall): its next channel must open within this, or it is given up for a new login.
+    var probeTimeout: Duration?
 
     private init(key: SSHEndpointKey, handle: OpaquePointer, socket: Int32) {
         self.key = key
@@ -43,6 +46,9 @@ final class SSHSession: @unchecked Sendable {
     }
 
     deinit {
+        // A session in doubt gets no goodbye: on a connection that went silent, libssh2 would wait
+        // out the session timeout closing its channels.
+        if self.isBroken { shutdown(self.socket, Int32(SHUT_RDWR)) }
         libssh2_session_disconnect_ex(self.handle, 11, "done", "")
         libssh2_session_free(self.handle)
         close(self.socket)
@@ -102,6 +108,15 @@ final class SSHSession: @unchecked Sendable {
 
     /// Starts `command` in a new exec channel.
     func exec(_ command: String) throws(GitError) -> SSHChannel {
+        var restore: Int?
+        if let probe = self.probeTimeout {
+            self.probeTimeout = nil
+            let current = libssh2_session_get_timeout(self.handle)
+            let bound = max(1, Int(clamping: probe.wholeMilliseconds))
+            libssh2_session_set_timeout(self.handle, current == 0 ? bound : min(current, bound))
+            restore = current
+        }
+        defer { if let restore { libssh2_session_set_timeout(self.handle, restore) } }
         let window = UInt32(2 * 1024 * 1024)
         guard let channel = libssh2_channel_open_ex(self.handle, "session", 7, window, 32_768, nil, 0) else {
             self.isBroken = true

@@ -8,9 +8,19 @@ package final class SSHSessionPool: Sendable {
     private let idle: Mutex<[SSHEndpointKey: [SSHSession]]> = Mutex([:])
     private let logins = Atomic(0)
     package let idleTimeout: Duration
+    /// A session idle longer than this may have been dropped silently on the way: its next channel
+    /// gets `probeTimeout` to open before it is replaced, instead of the full connect timeout.
+    package let probeAfter: Duration
+    package let probeTimeout: Duration
 
-    package init(idleTimeout: Duration = .seconds(300)) {
+    package init(
+        idleTimeout: Duration = .seconds(300),
+        probeAfter: Duration = .seconds(30),
+        probeTimeout: Duration = .seconds(10)
+    ) {
         self.idleTimeout = idleTimeout
+        self.probeAfter = probeAfter
+        self.probeTimeout = probeTimeout
     }
 
     /// Sessions opened so far (each one an ssh login).
@@ -68,6 +78,7 @@ package final class SSHSessionPool: Sendable {
         }
         _ = expired
         session?.progressed = false
+        if let session, now - session.lastUsed >= self.probeAfter { session.probeTimeout = self.probeTimeout }
         return session
     }
 
