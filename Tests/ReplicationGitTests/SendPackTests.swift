@@ -308,3 +308,22 @@ extension SendPackTests {
         #expect(pool.loginCount == 2)
     }
 }
+
+extension SendPackTests {
+    /// A "receive-pack" that answers with bytes that are not the protocol and stays connected is a
+    /// clear error at once, even with no timeout set.
+    @Test func garbageFromTheServerIsAnErrorNotAWait() throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        var options = Self.options(timeout: .zero)
+        options.receivePack = "printf 'zzzz not git'; echo 'a complaint' >&2; sleep 30; true"
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = #expect(throws: GitError.self) {
+            try Self.push(site, url: server.url(site.mirror), access: access, options: options)
+        }
+        #expect(error?.message.contains("not a pkt-line length") == true, "\(error?.message ?? "")")
+        #expect(clock.now - started < .seconds(10))
+    }
+}

@@ -64,6 +64,10 @@ final class LocalReceivePack: WireChannel {
         try? self.process.input?.close()
     }
 
+    func abandon() {
+        self.process.signal(SIGKILL)
+    }
+
     func errorOutput() -> String {
         self.drainErrors()
         return String(decoding: self.errors, as: UTF8.self)

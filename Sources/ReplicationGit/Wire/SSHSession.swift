@@ -266,9 +266,20 @@ final class SSHChannel: WireChannel {
         guard libssh2_channel_send_eof(self.handle) == 0 else { throw self.failure("ending the upload") }
     }
 
-    /// Whatever the command wrote on standard error so far (and to its end, once it exited).
+    /// Whatever the command wrote on standard error so far, without waiting for more: a server
+    /// that broke the protocol and stays connected must not hold the error report up. (Once its
+    /// output ended, everything it wrote before has arrived.)
     func errorOutput() -> String {
-        (try? self.readToEnd(stream: 1)) ?? ""
+        libssh2_session_set_blocking(self.session.handle, 0)
+        defer { libssh2_session_set_blocking(self.session.handle, 1) }
+        var data = Data()
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        while data.count < 100_000 {
+            let count = libssh2_channel_read_ex(self.handle, 1, &buffer, buffer.count)
+            guard count > 0 else { break }
+            buffer.withUnsafeBytes { data.append(contentsOf: $0.prefix(count)) }
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     func readToEnd(stream: Int32) throws(GitError) -> String {
@@ -281,6 +292,12 @@ final class SSHChannel: WireChannel {
             buffer.withUnsafeBytes { data.append(contentsOf: $0.prefix(count)) }
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// libssh2 would wait for the server to close the channel; a server that broke the protocol
+    /// may never do so, so the whole session goes (it is in doubt anyway).
+    func abandon() {
+        self.session.interrupt()
     }
 
     /// Closes the channel and returns the command's exit status.

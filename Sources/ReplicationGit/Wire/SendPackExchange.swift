@@ -62,7 +62,9 @@ struct SendPackExchange {
             for case .serverMessage(let text) in outputs { self.serverMessages += text }
             return (outputs, false)
         } catch {
-            throw Self.gitError(error, errorOutput: self.channel.errorOutput())
+            let errorOutput = self.channel.errorOutput()
+            if error.code != .truncated { self.channel.abandon() }
+            throw Self.gitError(error, errorOutput: errorOutput)
         }
     }
 

@@ -7,6 +7,8 @@ protocol WireChannel: AnyObject {
     func finishWriting() throws(GitError)
     /// What the server wrote on standard error (its `fatal:` reason when it stopped early).
     func errorOutput() -> String
+    /// The server broke the protocol and may still be connected: hang up without waiting for it.
+    func abandon()
     var bytesWritten: Int { get }
 }
 
