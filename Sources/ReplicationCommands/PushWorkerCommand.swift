@@ -5,12 +5,13 @@ import ReplicationCore
 import ReplicationGit
 
 /// `replicator push-worker`: one push to one URL, in its own process so that the parent can kill it
-/// when the network stops answering (libgit2 1.5 cannot interrupt a blocked read). Writes progress
+/// when the network stops answering (libgit2 1.5 cannot interrupt a blocked read). Used only
+/// without a git binary; otherwise pushes run in-process on Replicator's own engine. Writes progress
 /// lines to standard error and one ``PushWorkerOutput`` JSON document to standard output.
 struct PushWorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push-worker",
-        abstract: "Internal: push one project to one URL (used by start and the daemon).",
+        abstract: "Internal: push one project to one URL with libgit2 (the fallback of start and the daemon without git).",
         shouldDisplay: false
     )
 
