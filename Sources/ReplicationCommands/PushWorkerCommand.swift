@@ -11,7 +11,7 @@ import ReplicationGit
 struct PushWorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push-worker",
-        abstract: "Internal: push one project to one URL with libgit2 (the fallback of start and the daemon without git).",
+        abstract: "Internal: push one project to one URL with libgit2 (the fallback without git).",
         shouldDisplay: false
     )
 
