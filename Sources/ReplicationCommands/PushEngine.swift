@@ -4,6 +4,11 @@ import ReplicationGit
 /// Which push engine runs: Replicator's own receive-pack client when a git binary is there for
 /// packs (`replicator.gitPath`, else `git` on PATH), libgit2's push otherwise.
 enum PushEngine {
+    /// Whether pushes run on Replicator's own engine (a git binary is there), in this process.
+    static func isAvailable(in configuration: ReplicationConfiguration) -> Bool {
+        GitBinary.locate(configuration.daemon.gitPath) != nil
+    }
+
     /// The engine's options for `remote`, or `nil` for the libgit2 fallback.
     static func options(
         for remote: RemoteConfiguration,

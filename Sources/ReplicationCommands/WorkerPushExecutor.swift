@@ -20,7 +20,7 @@ struct WorkerPushExecutor: PushExecutor {
         else {
             return PushExecution(result: .sourceMissing("remote \(target.remote) is no longer configured"))
         }
-        let inProcess = PushEngine.options(for: remote, in: configuration, pool: self.pool) != nil
+        let inProcess = PushEngine.isAvailable(in: configuration)
         let replicationTarget = ReplicationTarget(project: target.project, remote: remote, url: url)
         let cancellation = PushCancellation()
         let output = await withTaskCancellationHandler {

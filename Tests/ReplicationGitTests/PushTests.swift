@@ -94,7 +94,7 @@ struct PushTests {
     func mirrorsOverSSHAndThenHasNothingToDo(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(
             site,
             url: server.url(site.mirror),
@@ -140,7 +140,7 @@ struct PushTests {
     func refusesANonFastForwardForANonForcedRefSpecAndPushesTheRest(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(
             site,
             url: server.url(site.mirror),
@@ -163,7 +163,7 @@ struct PushTests {
         let site = try Self.makeSite()
         let server = try SSHServer()
         try Command.git(["config", "receive.denyDeletes", "true"], in: site.mirror)
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(
             site,
             url: server.url(site.mirror),
@@ -184,7 +184,7 @@ struct PushTests {
         try "#!/bin/sh\n[ \"$1\" = refs/heads/dev ] && { echo \"no dev branches here\" >&2; exit 1; }\nexit 0\n"
             .write(toFile: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(
             site,
             url: server.url(site.mirror),
@@ -200,7 +200,7 @@ struct PushTests {
     @Test func pushesInBatchesOverSeveralConnections() throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(
             site,
             url: server.url(site.mirror),
@@ -217,7 +217,7 @@ struct PushTests {
     @Test func sendsBatchesOverOneSSHSession() throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let pool = SSHSessionPool()
         let report = try Self.push(
             site,
@@ -304,7 +304,7 @@ extension PushTests {
         let site = try Self.makeSite()
         let server = try SSHServer()
         try "".write(toFile: site.mirror + "/refs/heads/dev.lock", atomically: true, encoding: .utf8)
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(
             site,
             url: server.url(site.mirror),

@@ -49,7 +49,7 @@ struct RemoteListingTests {
     @Test func listsOverSSHWithTheConfiguredKeyAndKnownHosts() throws {
         let setup = try Self.setUp()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let refs = try setup.source.listRemoteRefs(
             url: try RemoteURL(parsing: server.url(setup.mirrorPath)),
             access: access
@@ -61,7 +61,7 @@ struct RemoteListingTests {
         // `[user@host:port]:path` keeps the port in scp-like form.
         let setup = try Self.setUp()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let url = try RemoteURL(parsing: "[\(server.user)@127.0.0.1:\(server.port)]:\(setup.mirrorPath)")
         #expect(try setup.source.listRemoteRefs(url: url, access: access).count == 3)
     }
@@ -126,7 +126,7 @@ struct RemoteListingTests {
     @Test func reportsAMissingRemoteRepositoryOverSSH() throws {
         let setup = try Self.setUp()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let url = try RemoteURL(parsing: server.url(setup.directory.path("absent.git")))
         let error = #expect(throws: GitError.self) { try setup.source.listRemoteRefs(url: url, access: access) }
         #expect(error?.code == .repositoryNotFound, "\(error?.message ?? "")")

@@ -61,6 +61,27 @@ struct SendPackTests {
         }
     }
 
+    /// A push over the test sshd with `receivePack` run in place of git-receive-pack, which must
+    /// fail: the error and how long the push took.
+    static func failingPush(
+        _ site: Site,
+        receivePack: String,
+        timeout: Duration,
+        cancellation: PushCancellation? = nil,
+        server: SSHServer? = nil
+    ) throws -> (error: GitError?, took: Duration) {
+        let server = try server ?? SSHServer()
+        var options = Self.options(timeout: timeout)
+        options.receivePack = receivePack
+        options.cancellation = cancellation
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = #expect(throws: GitError.self) {
+            try Self.push(site, url: server.url(site.mirror), access: server.access, options: options)
+        }
+        return (error, clock.now - started)
+    }
+
     static func installHook(_ script: String, named name: String = "update", in repository: String) throws {
         let hook = repository + "/hooks/" + name
         try script.write(toFile: hook, atomically: true, encoding: .utf8)
@@ -76,7 +97,7 @@ struct SendPackTests {
         let site = try Self.makeSite()
         try Self.installHook(Self.refuseMetaOfChange1, in: site.mirror)
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(site, url: server.url(site.mirror), access: access, options: Self.options())
         let refs = try site.refs()
         #expect(refs["refs/changes/01/1/meta"] == nil)
@@ -97,7 +118,7 @@ struct SendPackTests {
         let site = try Self.makeSite(mirrorArguments: [["config", "receive.advertiseAtomic", "false"]])
         try Self.installHook(Self.refuseMetaOfChange1, in: site.mirror)
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let report = try Self.push(site, url: server.url(site.mirror), access: access, options: Self.options())
         let statuses = PushTests.statuses(report)
         #expect(statuses["refs/changes/01/1/meta"] == "rejected: hook declined")
@@ -107,7 +128,7 @@ struct SendPackTests {
 
     @Test func manyPushesShareOneLoginAndADroppedSessionIsReopened() throws {
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let pool = SSHSessionPool()
         for _ in 0..<3 {
             let site = try Self.makeSite()
@@ -142,17 +163,9 @@ struct SendPackTests {
     /// A receive-pack that authenticates and then says nothing is stopped after remote.timeout.
     @Test func aReceivePackThatHangsIsStoppedAfterTheTimeout() throws {
         let site = try Self.makeSite()
-        let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
-        var options = Self.options(timeout: .seconds(1))
-        options.receivePack = "sleep 30; git-receive-pack"
-        let clock = ContinuousClock()
-        let started = clock.now
-        let error = #expect(throws: GitError.self) {
-            try Self.push(site, url: server.url(site.mirror), access: access, options: options)
-        }
+        let (error, took) = try Self.failingPush(site, receivePack: "sleep 30; git-receive-pack", timeout: .seconds(1))
         #expect(error?.code == .network, "\(error?.message ?? "")")
-        #expect(clock.now - started < .seconds(10))
+        #expect(took < .seconds(10))
         #expect(try site.refs().isEmpty)
     }
 
@@ -168,7 +181,7 @@ struct SendPackTests {
             encoding: .utf8
         )
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         var options = Self.options()
         options.receivePack = wrapper
         let report = try Self.push(site, url: server.url(site.mirror), access: access, options: options)
@@ -224,7 +237,7 @@ extension SendPackTests {
     /// A session unused for longer than the pool's idle timeout is closed, not reused.
     @Test func anIdleSessionIsClosedAfterTheIdleTimeout() throws {
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let pool = SSHSessionPool(idleTimeout: .milliseconds(300))
         let first = try Self.makeSite()
         _ = try Self.push(first, url: server.url(first.mirror), access: access, options: Self.options(pool))
@@ -240,22 +253,20 @@ extension SendPackTests {
     @Test func cancellingAPushInterruptsItsNetworkStep() throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
-        var options = Self.options(timeout: .zero)
-        options.receivePack = "sleep 60; git-receive-pack"
         let cancellation = PushCancellation()
-        options.cancellation = cancellation
         Thread.detachNewThread {
             usleep(1_500_000)
             cancellation.cancel()
         }
-        let clock = ContinuousClock()
-        let started = clock.now
-        let error = #expect(throws: GitError.self) {
-            try Self.push(site, url: server.url(site.mirror), access: access, options: options)
-        }
+        let (error, took) = try Self.failingPush(
+            site,
+            receivePack: "sleep 60; git-receive-pack",
+            timeout: .zero,
+            cancellation: cancellation,
+            server: server
+        )
         #expect(error?.code == .network)
-        #expect(clock.now - started < .seconds(10), "no timeout is set: only the cancellation ended it")
+        #expect(took < .seconds(10), "no timeout is set: only the cancellation ended it")
     }
 }
 
@@ -272,7 +283,7 @@ extension SendPackTests {
             in: site.mirror
         )
         let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
+        let access = server.access
         let url = overSSH ? server.url(site.mirror) : site.mirror
         let report = try Self.push(site, url: url, access: access, options: Self.options())
         #expect(report.isSuccess)
@@ -313,17 +324,9 @@ extension SendPackTests {
     /// A "receive-pack" that answers with bytes that are not the protocol and stays connected is a
     /// clear error at once, even with no timeout set.
     @Test func garbageFromTheServerIsAnErrorNotAWait() throws {
-        let site = try Self.makeSite()
-        let server = try SSHServer()
-        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: server.knownHosts)
-        var options = Self.options(timeout: .zero)
-        options.receivePack = "printf 'zzzz not git'; echo 'a complaint' >&2; sleep 30; true"
-        let clock = ContinuousClock()
-        let started = clock.now
-        let error = #expect(throws: GitError.self) {
-            try Self.push(site, url: server.url(site.mirror), access: access, options: options)
-        }
+        let garbage = "printf 'zzzz not git'; echo 'a complaint' >&2; sleep 30; true"
+        let (error, took) = try Self.failingPush(try Self.makeSite(), receivePack: garbage, timeout: .zero)
         #expect(error?.message.contains("not a pkt-line length") == true, "\(error?.message ?? "")")
-        #expect(clock.now - started < .seconds(10))
+        #expect(took < .seconds(10))
     }
 }

@@ -14,17 +14,7 @@ package final class FreezingProxy: @unchecked Sendable {
 
     package init(to target: Int) throws {
         self.target = target
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = Self.loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 && listen(listener, 16) == 0
-            }
-        }
-        guard listening else { throw Command.Failure(description: "cannot listen on 127.0.0.1") }
-        self.listener = listener
-        self.port = Int(UInt16(bigEndian: address.sin_port))
+        (self.listener, self.port) = try LoopbackListener.open()
         Thread { self.accept() }.start()
     }
 
@@ -44,7 +34,7 @@ package final class FreezingProxy: @unchecked Sendable {
             let client = Foundation.accept(self.listener, nil, nil)
             guard client >= 0 else { return }
             let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.loopback(port: self.target)
+            var address = LoopbackListener.address(port: self.target)
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
@@ -80,13 +70,5 @@ package final class FreezingProxy: @unchecked Sendable {
             }
         }
         shutdown(sink, Int32(SHUT_WR))
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return address
     }
 }

@@ -79,7 +79,6 @@ final class SSHSession: @unchecked Sendable {
         }
         try session.verifyHostKey()
         try session.authenticate()
-        libssh2_keepalive_config(handle, 1, 30)
         return session
     }
 
@@ -99,12 +98,6 @@ final class SSHSession: @unchecked Sendable {
     }
 
     func touch() { self.lastUsed = ContinuousClock.now }
-
-    /// Sends a keepalive; false when the connection is gone.
-    func isAlive() -> Bool {
-        var next: Int32 = 0
-        return libssh2_keepalive_send(self.handle, &next) == 0
-    }
 
     /// Starts `command` in a new exec channel.
     func exec(_ command: String) throws(GitError) -> SSHChannel {

@@ -56,15 +56,6 @@ package final class SSHSessionPool: Sendable {
         return try body(session)
     }
 
-    /// Closes every idle session.
-    package func closeAll() {
-        let sessions = self.idle.withLock { idle in
-            defer { idle.removeAll() }
-            return idle.values.flatMap { $0 }
-        }
-        _ = sessions  // released here, outside the lock: deinit disconnects
-    }
-
     private func checkOut(_ key: SSHEndpointKey) -> SSHSession? {
         let now = ContinuousClock.now
         let (session, expired) = self.idle.withLock { idle -> (SSHSession?, [SSHSession]) in

@@ -12,8 +12,9 @@ struct SendPackRun {
     let progress: ((PushProgress) -> Void)?
     private var results: [RefUpdate: RefResult] = [:]
     private var report: PushReport
-    /// Objects the mirror has, as far as this repository knows them: the thin pack's bases.
-    private let bases: [ObjectID]
+    /// Objects the mirror has, as far as this repository knows them: the thin pack's bases. Looked
+    /// up once, when the first pack is made (a push with nothing to send never needs them).
+    private var bases: [ObjectID]?
 
     init(
         repository: GitRepository,
@@ -28,7 +29,6 @@ struct SendPackRun {
         self.plan = plan
         self.progress = progress
         self.report = PushReport(plan: plan, results: [])
-        self.bases = repository.existing(Set(advertisement.refs.values).union(advertisement.extraHaves))
     }
 
     mutating func run(first: SendPackExchange, open: () throws(GitError) -> SendPackExchange) throws(GitError)
@@ -134,10 +134,11 @@ struct SendPackRun {
                 offsetDeltas: self.advertisement.capabilities.contains("ofs-delta")
             )
             let wants = Array(Set(unit.updates.compactMap(\.newID)))
+            let bases = request.sendsPack ? self.thinPackBases() : []
             let sentBefore = self.report.bytesSent
             let progress = self.progress
             let status = try exchange.push(request) { (channel) throws(GitError) in
-                _ = try writer.write(wants: wants, bases: self.bases, to: channel) { written in
+                _ = try writer.write(wants: wants, bases: bases, to: channel) { written in
                     progress?(.sent(bytes: sentBefore + written))
                 }
             }
@@ -147,6 +148,13 @@ struct SendPackRun {
         } catch {
             return .failure(error)
         }
+    }
+
+    private mutating func thinPackBases() -> [ObjectID] {
+        if let bases = self.bases { return bases }
+        let bases = self.repository.existing(Set(self.advertisement.refs.values).union(self.advertisement.extraHaves))
+        self.bases = bases
+        return bases
     }
 
     private static func result(of update: RefUpdate, in report: ReportStatus?) -> RefResult {
