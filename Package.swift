@@ -51,6 +51,7 @@ let package = Package(
             name: "ReplicationDaemon",
             dependencies: [
                 "ReplicationCore", grdb, hummingbird, logging, metrics, postgres, prometheus, serviceLifecycle,
+                unixSignals,
             ]
         ),
         // Composition root: CLI commands, file-system adapters.
@@ -81,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReplicationDaemonTests",
-            dependencies: ["ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport"]
+            dependencies: ["ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport", logging, serviceLifecycle]
         ),
         .testTarget(
             name: "ReplicationCommandsTests",

@@ -42,7 +42,7 @@ struct AllowDeletionsCommand: AsyncParsableCommand {
             }
             guard !held.isEmpty else { return held }
             let event = ReplicationEvent(kind: .allowDeletions, project: self.project, remotes: self.remote)
-            _ = try await store.append([event], source: "allow-deletions", wantsOutcomes: false)
+            _ = try await store.append([event], source: .allowDeletions, wantsOutcomes: false)
             return held
         }
         guard !released.isEmpty else {

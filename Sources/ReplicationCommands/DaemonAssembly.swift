@@ -1,13 +1,11 @@
 import Foundation
-import Hummingbird
 import Logging
 import ReplicationCore
 import ReplicationDaemon
 import ServiceLifecycle
-import UnixSignals
 
-/// The composition root of `serve`: wires the store, the libgit2 push workers, the engine, the
-/// HTTP interface and the optional stream-events reader into one service group.
+/// `serve`: the store's executor lease, the startup sync, the git push executor and the
+/// optional stream-events reader around the daemon ``buildDaemon`` wires.
 struct DaemonAssembly {
     let group: ServiceGroup
     let lease: any ExecutorLease
@@ -23,73 +21,29 @@ struct DaemonAssembly {
         logger: Logger
     ) async throws -> DaemonAssembly {
         let lease = try await Self.lease(store, location: storeLocation, logger: logger)
-        let box = ConfigurationBox(configuration, snapshot: snapshot)
-        let executor = WorkerPushExecutor(
-            configuration: box,
-            supervisor: PushSupervisor(
-                configPath: configPath,
-                connectTimeout: configuration.gerrit.sshConnectionTimeout
-            )
-        )
-        var options = EngineOptions()
-        options.caughtUpThreshold = configuration.daemon.caughtUpThreshold
-        options.drainTimeout = configuration.daemon.drainTimeout
-        options.leaseRenewInterval = configuration.daemon.leaseTimeout / 3
-        let engine = ReplicationEngine(
-            store: store,
-            executor: executor,
+        let snapshots = ConfigSnapshotBox(snapshot)
+        let daemon = buildDaemon(
             configuration: configuration,
-            source: FileConfigurationSource(path: configPath, box: box),
-            options: options,
-            logger: logger
-        )
-        let intake = EventIntake(
             store: store,
-            projectExists: { project in
-                FileManager.default.fileExists(
-                    atPath: ProjectDirectory.repositoryPath(of: project, under: box.current.gerrit.basePath)
-                )
+            executor: GitPushExecutor(configPath: configPath, snapshots: snapshots),
+            source: FileConfigurationSource(path: configPath, initial: configuration, snapshots: snapshots),
+            clock: ContinuousClock(),
+            projectExists: { project, basePath in
+                FileManager.default.fileExists(atPath: ProjectDirectory.repositoryPath(of: project, under: basePath))
             },
-            wake: { engine.wake() },
-            unavailable: { engine.statusBoard.status.storeError }
+            logger: logger
         )
         if configuration.gerrit.replicateOnStartup {
-            try await Self.scheduleStartupSync(configuration, intake: intake, logger: logger)
+            try await Self.scheduleStartupSync(configuration, intake: daemon.intake, logger: logger)
         }
-        let router = DaemonHTTP.makeRouter(
-            intake: intake,
-            statusBoard: engine.statusBoard,
-            metrics: engine.metrics,
-            bearerToken: configuration.daemon.bearerToken,
-            requestTimeout: configuration.daemon.requestTimeout
-        )
-        let application = Application(
-            router: router,
-            server: .http1(configuration: .init(idleTimeout: .init(configuration.daemon.requestTimeout))),
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "replicator"),
-            onServerRunning: { channel in
-                logger.notice(
-                    "Replicator listening",
-                    metadata: [
-                        "address": "\(channel.localAddress?.description ?? "\(address)")", "store": "\(storeLocation)",
-                    ]
-                )
-            },
-            logger: logger
-        )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: engine)]
+        var extra: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let eventsFrom {
-            services.append(
-                .init(
-                    service: StreamEventsReader(source: eventsFrom, intake: intake, logger: logger),
-                    successTerminationBehavior: .ignore
-                )
-            )
+            let reader = StreamEventsReader(source: eventsFrom, intake: daemon.intake, logger: logger)
+            extra.append(.init(service: reader, successTerminationBehavior: .ignore))
         }
-        services.append(.init(service: application))
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        let group = daemon.serviceGroup(host: address.host, port: address.port, extra: extra) { listening in
+            logger.notice("Replicator listening", metadata: ["address": "\(listening)", "store": "\(storeLocation)"])
+        }
         return DaemonAssembly(group: group, lease: lease)
     }
 
@@ -120,7 +74,7 @@ struct DaemonAssembly {
         logger: Logger
     ) async throws {
         let projects = try ProjectDirectory.projects(under: configuration.gerrit.basePath)
-        try await intake.store(projects.map { ReplicationEvent(kind: .fullSync, project: $0) }, source: "startup")
+        try await intake.store(projects.map { ReplicationEvent(kind: .fullSync, project: $0) }, source: .startup)
         logger.notice("Full sync scheduled at startup", metadata: ["replication.projects": "\(projects.count)"])
     }
 }

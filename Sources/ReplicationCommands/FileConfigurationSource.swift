@@ -7,17 +7,17 @@ import Synchronization
 /// change, loads them, and hands over the new configuration only when it has no errors.
 final class FileConfigurationSource: ConfigurationSource {
     private let path: String
-    private let box: ConfigurationBox
+    private let snapshots: ConfigSnapshotBox
     private let fingerprint: Mutex<[String: Date]>
 
-    init(path: String, box: ConfigurationBox) {
+    /// `initial` is the configuration loaded from `path`; `snapshots` gets each accepted reload's.
+    init(path: String, initial: ReplicationConfiguration, snapshots: ConfigSnapshotBox) {
         self.path = path
-        self.box = box
-        self.fingerprint = Mutex(Self.fingerprint(of: box.current))
+        self.snapshots = snapshots
+        self.fingerprint = Mutex(Self.fingerprint(of: initial))
     }
 
-    func reloadIfChanged(rejected: (String) -> Void) -> ReplicationConfiguration? {
-        let current = self.box.current
+    func reloadIfChanged(_ current: ReplicationConfiguration, rejected: (String) -> Void) -> ReplicationConfiguration? {
         guard current.gerrit.autoReload else { return nil }
         let seen = Self.fingerprint(of: current)
         let changed = self.fingerprint.withLock { fingerprint in
@@ -31,7 +31,7 @@ final class FileConfigurationSource: ConfigurationSource {
             rejected(fresh.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
             return nil
         }
-        self.box.replace(fresh, snapshot: snapshot)
+        self.snapshots.replace(snapshot)
         self.fingerprint.withLock { $0 = Self.fingerprint(of: fresh) }
         return fresh
     }

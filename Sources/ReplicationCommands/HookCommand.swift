@@ -41,7 +41,7 @@ struct PostReceiveHook: AsyncParsableCommand {
         guard !refs.isEmpty else { return }
         let event = ReplicationEvent.refUpdated(project: project, refs: refs, values: values)
         _ = try await self.storeOptions.withStore(for: configuration) { store in
-            try await store.append([event], source: "hook", wantsOutcomes: false)
+            try await store.append([event], source: .hook, wantsOutcomes: false)
         }
     }
 

@@ -63,7 +63,7 @@ struct NotifyCommand: AsyncParsableCommand {
             values: values.isEmpty ? nil : Dictionary(uniqueKeysWithValues: refs.map { ($0, values) })
         )
         _ = try await self.storeOptions.withStore(for: configuration) { store in
-            try await store.append([event], source: "notify", wantsOutcomes: false)
+            try await store.append([event], source: .notify, wantsOutcomes: false)
         }
     }
 }

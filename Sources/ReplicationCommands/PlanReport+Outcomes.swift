@@ -3,13 +3,8 @@ import ReplicationCore
 import ReplicationDaemon
 
 extension PlanReport {
-    /// The report `start --wait` prints, from the first attempt's outcome at every target: the
-    /// worker's decoded output, or just the result's label when it had none.
-    mutating func add(_ target: PushTarget, result: String, output: PushWorkerOutput?) {
-        guard let output else {
-            self.errors.append(.init(project: target.project, remote: target.remote, url: target.url, message: result))
-            return
-        }
+    /// The report `start --wait` prints, from the first attempt's outcome at every target.
+    mutating func add(_ target: PushTarget, output: PushOutcome) {
         if let pushed = output.report {
             self.plans.append(Plan(target: target, pushed: pushed))
         } else if let error = output.error {

@@ -19,7 +19,7 @@ extension PlanReport {
             lines.append("Errors:")
             lines += self.errors.map { failure in
                 let place = [failure.remote, failure.url].compactMap(\.self).joined(separator: " ")
-                let kind = failure.code.map { " (\($0), \(failure.errorClass ?? ""))" } ?? ""
+                let kind = failure.code.map { " (\($0), \(failure.errorClass?.rawValue ?? ""))" } ?? ""
                 return "  \(failure.project)\(place.isEmpty ? "" : " → \(place)"): \(failure.message)\(kind)"
             }
             lines.append("")

@@ -83,8 +83,8 @@ struct PlanReport: Encodable {
         private enum Keys: String, CodingKey { case project, remote, url, message, code, `class` }
 
         /// `transient` failures are retried by the daemon; `permanent` ones need a person.
-        var errorClass: String? {
-            self.code.map(PushWorkerOutput.errorClass(of:))
+        var errorClass: FailureClass? {
+            self.code.map { PushOutcome.Failure(code: $0, message: self.message).failureClass }
         }
 
         func encode(to encoder: any Encoder) throws {

@@ -18,7 +18,7 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     /// Called from the pushes of every remote at once.
-    func finished(_ output: PushWorkerOutput) {
+    func finished(_ output: PushOutcome) {
         self.lock.withLock {
             self.done += 1
             self.refs += output.report?.results.count { $0.status == .ok } ?? 0

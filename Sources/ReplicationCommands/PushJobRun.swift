@@ -12,8 +12,8 @@ struct PushJobRun {
     let announce: (PushProgress) -> Void
 
     /// Runs the job `makeRun` describes; every failure becomes the output's error.
-    static func output(_ makeRun: () throws -> PushJobRun) -> PushWorkerOutput {
-        var output = PushWorkerOutput(report: nil, error: nil)
+    static func output(_ makeRun: () throws -> PushJobRun) -> PushOutcome {
+        var output = PushOutcome()
         do {
             try makeRun().run(into: &output)
         } catch let error as GitError {
@@ -37,7 +37,7 @@ struct PushJobRun {
     private var deleteProject: Bool { self.job.work.deleteProject }
     private var allowMassDeletion: Bool { self.job.work.allowMassDeletion }
 
-    func run(into output: inout PushWorkerOutput) throws {
+    func run(into output: inout PushOutcome) throws {
         let configuration = self.configuration
         guard configuration.isUsable, let remote = configuration.remote(named: self.remote) else {
             throw CommandFailure("the configuration has errors or no remote \(self.remote)")
@@ -111,7 +111,7 @@ struct PushJobRun {
             where error.code == .repositoryNotFound && target.url.transport == .ssh
             && target.remote.createMissingRepositories
         {
-            // Create it and push at once, not a replicationRetry later (reference §9 P12).
+            // Create it and push at once, not a replicationRetry later (docs/mirror-semantics.md).
             try creator.create(target.url)
             created = true
             report = try self.push(target)

@@ -17,7 +17,7 @@ struct PushSupervisor: Sendable {
         work: PushWork,
         configSnapshot: Data? = nil,
         isCancelled: @escaping () -> Bool = { false }
-    ) -> PushWorkerOutput {
+    ) -> PushOutcome {
         let job = PushWorkerJob(
             remote: target.remote.name,
             project: target.project,
@@ -61,7 +61,7 @@ struct PushSupervisor: Sendable {
         process.waitForExit()
         let data = outputReader.wait()
         let inputError = inputWriter.wait()
-        guard let decoded = try? JSONDecoder().decode(PushWorkerOutput.self, from: data) else {
+        guard let decoded = try? JSONDecoder().decode(PushOutcome.self, from: data) else {
             let detail =
                 String(decoding: watchdog.unexpectedOutput, as: UTF8.self)
                 + (inputError.map { " (its job could not be written: \($0))" } ?? "")

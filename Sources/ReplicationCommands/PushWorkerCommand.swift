@@ -7,7 +7,7 @@ import ReplicationGit
 /// `replicator push-worker`: one push to one URL, in its own process so that the parent can kill it
 /// when the network stops answering (libgit2 1.5 cannot interrupt a blocked read). Used only
 /// without a git binary; otherwise pushes run in-process on Replicator's own engine. Writes progress
-/// lines to standard error and one ``PushWorkerOutput`` JSON document to standard output.
+/// lines to standard error and one ``PushOutcome`` JSON document to standard output.
 struct PushWorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push-worker",
@@ -76,31 +76,16 @@ struct PushWorkerJob: Codable {
     }
 }
 
-/// What a push worker prints: a report, or the error that stopped the push before anything was sent.
-struct PushWorkerOutput: Codable {
-    struct Failure: Codable {
-        var code: String
-        var message: String
-    }
-
-    var report: PushReport?
-    var error: Failure?
-    /// `--delete-project`: whether there was a mirror to delete.
-    var deletedRepository: Bool?
-    /// `--head` / `--full`: the ref the mirror's HEAD was moved to.
-    var updatedHead: String?
-}
-
 /// The source repository is gone: nothing to push, and retrying will not help.
 struct SourceMissing: Error {
-    static let code = "sourceMissing"
+    static let code = PushOutcome.Failure.sourceMissing
     var message: String
 }
 
 /// A mirror's deletion could not be proven safe (its path, or the source still being there): reported
 /// as a refusal, never retried.
 struct DeletionRefused: Error {
-    static let code = "deletionRefused"
+    static let code = PushOutcome.Failure.deletionRefused
     var message: String
 }
 

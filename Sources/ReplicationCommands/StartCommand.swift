@@ -112,7 +112,7 @@ struct StartCommand: AsyncParsableCommand {
         let logger = self.logLevel.makeLogger()
         let report = try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) {
             store in
-            let ids = try await store.append(events, source: "start", wantsOutcomes: self.wait)
+            let ids = try await store.append(events, source: .start, wantsOutcomes: self.wait)
             guard self.wait else { return PlanReport?.none }
             return try await StartWaiter(
                 store: store,

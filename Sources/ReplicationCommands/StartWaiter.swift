@@ -37,10 +37,10 @@ struct StartWaiter {
     }
 
     /// Polls the store until every event has its first outcome at every target. Outcomes (a big
-    /// push's report is megabytes) are read and decoded when their count changed, or once a second
-    /// (events planned for no target add none), and each is decoded once.
+    /// push's report is megabytes) are read when their count changed, or once a second (events
+    /// planned for no target add none).
     private func waitForOutcomes(progress: ProgressDisplay) async throws -> PlanReport {
-        var decoded: [String: PushWorkerOutput?] = [:]
+        var shown: Set<String> = []
         var seen = -1
         var lastRead = ContinuousClock.now
         while true {
@@ -51,23 +51,14 @@ struct StartWaiter {
                 let states = try await self.store.progress(of: self.events)
                 for state in states {
                     // Outcomes come back sorted, not in arrival order: key them.
-                    for outcome in state.outcomes {
-                        let key = "\(state.id) \(outcome.target)"
-                        guard decoded[key] == nil else { continue }
-                        let output = try? JSONDecoder().decode(PushWorkerOutput.self, from: Data(outcome.detail.utf8))
-                        decoded[key] = .some(output)
-                        progress.finished(output ?? PushWorkerOutput(report: nil, error: nil))
+                    for record in state.outcomes where shown.insert("\(state.id) \(record.target)").inserted {
+                        progress.finished(record.outcome)
                     }
                 }
                 if states.allSatisfy(\.isReported) {
                     try await self.store.removeOutcomes(of: self.events)
                     var report = PlanReport()
-                    for state in states {
-                        for outcome in state.outcomes {
-                            let output = decoded["\(state.id) \(outcome.target)"] ?? nil
-                            report.add(outcome.target, result: outcome.result, output: output)
-                        }
-                    }
+                    for record in states.flatMap(\.outcomes) { report.add(record.target, output: record.outcome) }
                     return report
                 }
             }
@@ -75,24 +66,20 @@ struct StartWaiter {
         }
     }
 
+    /// This process's engine, limited to these events: the daemon's wiring without its HTTP side.
     private func runEngine(progress: ProgressDisplay) async throws {
-        var options = EngineOptions()
+        var options = EngineOptions(for: self.configuration)
         options.onlyEvents = Set(self.events)
         options.stopWhenReported = true
-        options.leaseRenewInterval = self.configuration.daemon.leaseTimeout / 3
-        let engine = ReplicationEngine(
-            store: self.store,
-            executor: WorkerPushExecutor(
-                configuration: ConfigurationBox(self.configuration),
-                supervisor: PushSupervisor(
-                    configPath: self.configPath,
-                    connectTimeout: self.configuration.gerrit.sshConnectionTimeout
-                )
-            ),
+        let daemon = buildDaemon(
             configuration: self.configuration,
+            store: self.store,
+            executor: GitPushExecutor(configPath: self.configPath, snapshots: ConfigSnapshotBox(nil)),
             options: options,
+            clock: ContinuousClock(),
+            projectExists: { _, _ in true },
             logger: self.logger
         )
-        try await engine.run()
+        try await daemon.engine.run()
     }
 }

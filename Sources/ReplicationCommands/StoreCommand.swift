@@ -56,7 +56,7 @@ struct MoveStoreCommand: AsyncParsableCommand {
             guard !events.isEmpty else { break }
             // Targets an event already reached are not carried over: the destination pushes it
             // again there, which is harmless (pushes read current state).
-            _ = try await destination.append(events.map(\.event), source: "store-move", wantsOutcomes: false)
+            _ = try await destination.append(events.map(\.event), source: .storeMove, wantsOutcomes: false)
             let ids = events.map(\.id)
             try await source.recordDelivery(of: [], to: PushTarget(remote: "", url: "", project: ""), completed: ids)
             moved += events.count

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReplicationCore
 import ReplicationDaemon
 import ReplicationGit
 import ServiceLifecycle
@@ -51,7 +52,7 @@ struct StreamEventsReader: Service {
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         let refusal = await self.intake.acceptPatiently(
             Data(line.utf8),
-            source: "stream-events",
+            source: .streamEvents,
             retryDelay: Self.retryDelay,
             onFirstRefusal: { error in
                 self.logger.error(

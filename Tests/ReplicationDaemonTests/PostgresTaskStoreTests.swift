@@ -5,11 +5,11 @@ import ReplicationDaemon
 import ReplicationTestSupport
 import Testing
 
-/// The same contract as the SQLite store, against a real PostgreSQL server, plus what only a
-/// shared store does: claims that keep nodes apart and leases that expire.
+/// What only a shared store does, against a real PostgreSQL server: claims that keep nodes apart,
+/// leases that expire, notifications (the common contract is ``TaskStoreContract``).
 @Suite(.timeLimit(.minutes(2)))
 struct PostgresTaskStoreTests {
-    private func withStore(
+    static func withStore(
         leaseTimeout: Duration = .seconds(30),
         _ body: (PostgresTaskStore) async throws -> Void
     ) async throws {
@@ -28,40 +28,8 @@ struct PostgresTaskStoreTests {
         }
     }
 
-    @Test func appendedEventsComeBackInOrder() async throws {
-        try await self.withStore { try await TaskStoreContract.appendedEventsComeBackInOrderWithIncreasingIds($0) }
-    }
-
-    @Test func claimsAndReleases() async throws {
-        try await self.withStore { try await TaskStoreContract.claimsCanBeLimitedAndReleased($0) }
-    }
-
-    @Test func deliveriesAndCompletion() async throws {
-        try await self.withStore { try await TaskStoreContract.deliveriesAreRememberedAndCompletedEventsLeave($0) }
-    }
-
-    @Test func idsAreNeverReused() async throws {
-        try await self.withStore { try await TaskStoreContract.idsAreNeverReusedAfterDeletion($0) }
-    }
-
-    @Test func outcomes() async throws {
-        try await self.withStore { try await TaskStoreContract.outcomesAreKeptOnlyForEventsThatWantThem($0) }
-    }
-
-    @Test func clusterView() async throws {
-        try await self.withStore { try await TaskStoreContract.runningPushesShowInTheClusterView($0) }
-    }
-
-    @Test func executorLease() async throws {
-        try await self.withStore { try await TaskStoreContract.executorLeaseCanBeTaken($0) }
-    }
-
-    @Test func heldPushes() async throws {
-        try await self.withStore { try await TaskStoreContract.heldPushesAreRecordedAndCleared($0) }
-    }
-
     @Test func concurrentAppendsShareCommitsAndKeepTheirOrder() async throws {
-        try await self.withStore { store in
+        try await Self.withStore { store in
             let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
                 for client in 0..<16 {
                     group.addTask {
@@ -70,7 +38,7 @@ struct PostgresTaskStoreTests {
                                 .refUpdated(project: "p\(client)", refs: ["refs/heads/a"]),
                                 .refUpdated(project: "p\(client)", refs: ["refs/heads/b"]),
                             ],
-                            source: "t",
+                            source: .notify,
                             wantsOutcomes: false
                         )
                     }
@@ -83,10 +51,10 @@ struct PostgresTaskStoreTests {
     }
 
     @Test func aProjectBelongsToOneNodeUntilItsLeaseExpires() async throws {
-        try await self.withStore(leaseTimeout: .seconds(2)) { store in
+        try await Self.withStore(leaseTimeout: .seconds(2)) { store in
             let ids = try await store.append(
                 [.refUpdated(project: "p", refs: ["refs/heads/a"]), .refUpdated(project: "q", refs: ["refs/heads/a"])],
-                source: "t",
+                source: .notify,
                 wantsOutcomes: false
             )
             let first = try await store.claimEvents(node: "a", only: [ids[0]], limit: 10)
@@ -94,7 +62,7 @@ struct PostgresTaskStoreTests {
             // b gets q, never p, while a's lease on p lives, even for p's new events.
             let later = try await store.append(
                 [.refUpdated(project: "p", refs: ["refs/heads/b"])],
-                source: "t",
+                source: .notify,
                 wantsOutcomes: false
             )
             #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == [ids[1]])
@@ -116,10 +84,10 @@ struct PostgresTaskStoreTests {
     }
 
     @Test func idleProjectsGoBackToThePool() async throws {
-        try await self.withStore { store in
+        try await Self.withStore { store in
             let ids = try await store.append(
                 [.refUpdated(project: "p", refs: ["refs/heads/a"])],
-                source: "t",
+                source: .notify,
                 wantsOutcomes: false
             )
             _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
@@ -127,7 +95,7 @@ struct PostgresTaskStoreTests {
             try await store.renewLeases(node: "a")
             let later = try await store.append(
                 [.refUpdated(project: "p", refs: ["refs/heads/b"])],
-                source: "t",
+                source: .notify,
                 wantsOutcomes: false
             )
             #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == later)
@@ -135,14 +103,14 @@ struct PostgresTaskStoreTests {
     }
 
     @Test func appendsWakeListeners() async throws {
-        try await self.withStore { store in
+        try await Self.withStore { store in
             let (signals, continuation) = AsyncStream.makeStream(of: Void.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.listenForChanges { continuation.yield() } }
                 try await Task.sleep(for: .milliseconds(500))
                 _ = try await store.append(
                     [.refUpdated(project: "p", refs: ["refs/heads/a"])],
-                    source: "t",
+                    source: .notify,
                     wantsOutcomes: false
                 )
                 var iterator = signals.makeAsyncIterator()

@@ -1,170 +1,187 @@
 import Foundation
+import Logging
 import ReplicationCore
 import ReplicationDaemon
+import ReplicationTestSupport
 import Testing
 
-/// What every ``TaskStore`` must do; each implementation's suite runs these against a fresh store.
-enum TaskStoreContract {
+/// What every ``TaskStore`` must do, run against a fresh store of each kind: in memory, SQLite,
+/// and a real PostgreSQL server.
+@Suite(.timeLimit(.minutes(2)))
+struct TaskStoreContract {
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case memory, sqlite, postgres
+
+        var testDescription: String { self.rawValue }
+    }
+
+    static func withStore(_ kind: Kind, _ body: (any TaskStore) async throws -> Void) async throws {
+        switch kind {
+        case .memory:
+            try await body(InMemoryTaskStore())
+        case .sqlite:
+            let directory = try TemporaryDirectory("store")
+            defer { _ = directory }
+            try await body(try SQLiteTaskStore(path: directory.path("tasks.sqlite")))
+        case .postgres:
+            try await PostgresTaskStoreTests.withStore { try await body($0) }
+        }
+    }
+
     static let target = PushTarget(remote: "mirror", url: "/m/p.git", project: "p")
     static let second = PushTarget(remote: "mirror", url: "ssh://h/p.git", project: "p")
 
-    static func appendedEventsComeBackInOrderWithIncreasingIds(_ store: any TaskStore) async throws {
-        let events = [
-            ReplicationEvent.refUpdated(project: "p", refs: ["refs/heads/a"]),
-            ReplicationEvent(kind: .fullSync, project: "q", remotes: ["r"], urlSubstring: "x", immediately: true),
-            ReplicationEvent(kind: .projectDeleted, project: "r"),
-        ]
-        let ids = try await store.append(events, source: "test", wantsOutcomes: false)
-        #expect(ids.count == 3 && ids[0] < ids[1] && ids[1] < ids[2])
-        #expect(try await store.claimEvents(node: "a", only: nil, limit: 2).map(\.id) == Array(ids.prefix(2)))
-        let rest = try await store.claimEvents(node: "a", only: nil, limit: 10)
-        #expect(rest.map(\.event) == [events[2]])
-        #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).isEmpty, "a claim is returned once")
-        #expect(try await store.heldEvents(node: "a").map(\.event) == events)
+    @Test(arguments: Kind.allCases) func appendedEventsComeBackInOrderWithIncreasingIds(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let events = [
+                ReplicationEvent.refUpdated(project: "p", refs: ["refs/heads/a"]),
+                ReplicationEvent(kind: .fullSync, project: "q", remotes: ["r"], urlSubstring: "x", immediately: true),
+                ReplicationEvent(kind: .projectDeleted, project: "r"),
+            ]
+            let ids = try await store.append(events, source: .notify, wantsOutcomes: false)
+            #expect(ids.count == 3 && ids[0] < ids[1] && ids[1] < ids[2])
+            #expect(try await store.claimEvents(node: "a", only: nil, limit: 2).map(\.id) == Array(ids.prefix(2)))
+            let rest = try await store.claimEvents(node: "a", only: nil, limit: 10)
+            #expect(rest.map(\.event) == [events[2]])
+            #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).isEmpty, "a claim is returned once")
+            #expect(try await store.heldEvents(node: "a").map(\.event) == events)
+        }
     }
 
-    static func claimsCanBeLimitedAndReleased(_ store: any TaskStore) async throws {
-        let ids = try await store.append(
-            [.refUpdated(project: "p", refs: ["refs/heads/a"]), .refUpdated(project: "p", refs: ["refs/heads/b"])],
-            source: "t",
-            wantsOutcomes: false
-        )
-        #expect(try await store.claimEvents(node: "a", only: [ids[1]], limit: 10).map(\.id) == [ids[1]])
-        try await store.releaseLeases(node: "a")
-        #expect(try await store.heldEvents(node: "a").isEmpty)
-        #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == ids)
+    @Test(arguments: Kind.allCases) func claimsCanBeLimitedAndReleased(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let ids = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"]), .refUpdated(project: "p", refs: ["refs/heads/b"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            #expect(try await store.claimEvents(node: "a", only: [ids[1]], limit: 10).map(\.id) == [ids[1]])
+            try await store.releaseLeases(node: "a")
+            #expect(try await store.heldEvents(node: "a").isEmpty)
+            #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == ids)
+        }
     }
 
-    static func runningPushesShowInTheClusterView(_ store: any TaskStore) async throws {
-        _ = try await store.append(
-            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
-            source: "t",
-            wantsOutcomes: false
-        )
-        _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
-        try await store.recordPush(Self.target, node: "a", running: true)
-        var cluster = try await store.cluster()
-        #expect(cluster.first { $0.name == "a" } == ClusterNode(name: "a", projects: ["p"], pushing: [Self.target.url]))
-        try await store.recordPush(Self.target, node: "a", running: false)
-        cluster = try await store.cluster()
-        #expect(cluster.first { $0.name == "a" }?.pushing == [])
+    @Test(arguments: Kind.allCases) func runningPushesShowInTheClusterView(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            _ = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
+            try await store.recordPush(Self.target, node: "a", running: true)
+            var cluster = try await store.cluster()
+            #expect(
+                cluster.first { $0.name == "a" } == ClusterNode(name: "a", projects: ["p"], pushing: [Self.target.url])
+            )
+            try await store.recordPush(Self.target, node: "a", running: false)
+            cluster = try await store.cluster()
+            #expect(cluster.first { $0.name == "a" }?.pushing == [])
+        }
     }
 
-    static func deliveriesAreRememberedAndCompletedEventsLeave(_ store: any TaskStore) async throws {
-        let ids = try await store.append(
-            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
-            source: "t",
-            wantsOutcomes: false
-        )
-        try await store.recordDelivery(of: ids, to: Self.target, completed: [])
-        #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).first?.delivered == [Self.target])
-        #expect(try await store.summary().pendingEvents == 1)
-        try await store.recordDelivery(of: ids, to: Self.second, completed: ids)
-        #expect(try await store.heldEvents(node: "a").isEmpty)
-        #expect(try await store.summary() == StoreSummary(pendingEvents: 0, oldestStoredAt: nil))
+    @Test(arguments: Kind.allCases) func deliveriesAreRememberedAndCompletedEventsLeave(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let ids = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            try await store.recordDelivery(of: ids, to: Self.target, completed: [])
+            #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).first?.delivered == [Self.target])
+            #expect(try await store.summary().pendingEvents == 1)
+            try await store.recordDelivery(of: ids, to: Self.second, completed: ids)
+            #expect(try await store.heldEvents(node: "a").isEmpty)
+            #expect(try await store.summary() == StoreSummary(pendingEvents: 0, oldestStoredAt: nil))
+        }
     }
 
-    static func idsAreNeverReusedAfterDeletion(_ store: any TaskStore) async throws {
-        let first = try await store.append(
-            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
-            source: "t",
-            wantsOutcomes: false
-        )
-        try await store.recordDelivery(of: first, to: Self.target, completed: first)
-        let second = try await store.append(
-            [.refUpdated(project: "p", refs: ["refs/heads/a"])],
-            source: "t",
-            wantsOutcomes: false
-        )
-        #expect(second[0] > first[0])
+    @Test(arguments: Kind.allCases) func idsAreNeverReusedAfterDeletion(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let first = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            try await store.recordDelivery(of: first, to: Self.target, completed: first)
+            let second = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            #expect(second[0] > first[0])
+        }
     }
 
-    static func outcomesAreKeptOnlyForEventsThatWantThem(_ store: any TaskStore) async throws {
-        let waited = try await store.append(
-            [ReplicationEvent(kind: .fullSync, project: "p")],
-            source: "start",
-            wantsOutcomes: true
-        )
-        let plain = try await store.append(
-            [ReplicationEvent(kind: .fullSync, project: "p")],
-            source: "t",
-            wantsOutcomes: false
-        )
-        try await store.recordPlanned([waited[0]: 2])
-        let first = PushOutcomeRecord(target: Self.target, result: "ok", detail: "{}")
-        try await store.recordOutcome(first, for: waited + plain)
-        // Only the first attempt counts.
-        try await store.recordOutcome(
-            PushOutcomeRecord(target: Self.target, result: "transient", detail: ""),
-            for: waited
-        )
-        var progress = try await store.progress(of: waited + plain)
-        #expect(progress[0].planned == 2 && progress[0].outcomes == [first] && !progress[0].isReported)
-        #expect(progress[1].outcomes.isEmpty)
-        try await store.recordOutcome(PushOutcomeRecord(target: Self.second, result: "ok", detail: "{}"), for: waited)
-        try await store.recordDelivery(of: waited, to: Self.second, completed: waited)
-        progress = try await store.progress(of: waited)
-        #expect(progress[0].isReported && !progress[0].isPending && progress[0].outcomes.count == 2)
-        try await store.removeOutcomes(of: waited)
-        #expect(try await store.progress(of: waited)[0].outcomes.isEmpty)
+    @Test(arguments: Kind.allCases) func outcomesAreKeptOnlyForEventsThatWantThem(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let waited = try await store.append(
+                [ReplicationEvent(kind: .fullSync, project: "p")],
+                source: .start,
+                wantsOutcomes: true
+            )
+            let plain = try await store.append(
+                [ReplicationEvent(kind: .fullSync, project: "p")],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            try await store.recordPlanned([waited[0]: 2])
+            let first = PushOutcomeRecord(target: Self.target, result: .ok, outcome: PushOutcome())
+            try await store.recordOutcome(first, for: waited + plain)
+            // Only the first attempt counts.
+            try await store.recordOutcome(
+                PushOutcomeRecord(
+                    target: Self.target,
+                    result: .transient,
+                    outcome: PushOutcome(error: .init(code: "network", message: "down"))
+                ),
+                for: waited
+            )
+            var progress = try await store.progress(of: waited + plain)
+            #expect(progress[0].planned == 2 && progress[0].outcomes.map(\.result) == [.ok] && !progress[0].isReported)
+            #expect(progress[1].outcomes.isEmpty)
+            try await store.recordOutcome(
+                PushOutcomeRecord(target: Self.second, result: .ok, outcome: PushOutcome()),
+                for: waited
+            )
+            try await store.recordDelivery(of: waited, to: Self.second, completed: waited)
+            progress = try await store.progress(of: waited)
+            #expect(progress[0].isReported && !progress[0].isPending && progress[0].outcomes.count == 2)
+            try await store.removeOutcomes(of: waited)
+            #expect(try await store.progress(of: waited)[0].outcomes.isEmpty)
+        }
     }
 
-    static func heldPushesAreRecordedAndCleared(_ store: any TaskStore) async throws {
-        #expect(try await store.heldPushes().isEmpty)
-        try await store.recordHeld(Self.target, deletions: 151, reason: "would delete 151 refs")
-        try await store.recordHeld(Self.second, deletions: 3, reason: "first")
-        try await store.recordHeld(Self.second, deletions: 4, reason: "again")
-        let held = try await store.heldPushes()
-        #expect(held.map(\.target) == [Self.target, Self.second].sorted { $0.url < $1.url })
-        #expect(held.first { $0.target == Self.second }?.deletions == 4)
-        #expect(held.first { $0.target == Self.target }?.reason == "would delete 151 refs")
-        try await store.recordHeld(Self.target, deletions: 0, reason: nil)
-        #expect(try await store.heldPushes().map(\.target) == [Self.second])
+    @Test(arguments: Kind.allCases) func heldPushesAreRecordedAndCleared(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            #expect(try await store.heldPushes().isEmpty)
+            try await store.recordHeld(Self.target, deletions: 151, reason: "would delete 151 refs")
+            try await store.recordHeld(Self.second, deletions: 3, reason: "first")
+            try await store.recordHeld(Self.second, deletions: 4, reason: "again")
+            let held = try await store.heldPushes()
+            #expect(held.map(\.target) == [Self.target, Self.second].sorted { $0.url < $1.url })
+            #expect(held.first { $0.target == Self.second }?.deletions == 4)
+            #expect(held.first { $0.target == Self.target }?.reason == "would delete 151 refs")
+            try await store.recordHeld(Self.target, deletions: 0, reason: nil)
+            #expect(try await store.heldPushes().map(\.target) == [Self.second])
+        }
     }
 
-    static func executorLeaseCanBeTaken(_ store: any TaskStore) async throws {
-        let lease = try #require(try await store.acquireExecutorLease(wait: false))
-        lease.release()
+    @Test(arguments: Kind.allCases) func executorLeaseCanBeTaken(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let lease = try #require(try await store.acquireExecutorLease(wait: false))
+            lease.release()
+        }
     }
 }
 
+/// What only the embedded store does: one pushing process, durability, reopening.
 struct SQLiteTaskStoreTests {
     private func withStore(_ body: (SQLiteTaskStore) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try await body(try SQLiteTaskStore(path: directory.appendingPathComponent("tasks.sqlite").path))
-    }
-
-    @Test func appendedEventsComeBackInOrder() async throws {
-        try await self.withStore(TaskStoreContract.appendedEventsComeBackInOrderWithIncreasingIds)
-    }
-
-    @Test func deliveriesAndCompletion() async throws {
-        try await self.withStore(TaskStoreContract.deliveriesAreRememberedAndCompletedEventsLeave)
-    }
-
-    @Test func idsAreNeverReused() async throws {
-        try await self.withStore(TaskStoreContract.idsAreNeverReusedAfterDeletion)
-    }
-
-    @Test func outcomes() async throws {
-        try await self.withStore(TaskStoreContract.outcomesAreKeptOnlyForEventsThatWantThem)
-    }
-
-    @Test func claimsAndReleases() async throws {
-        try await self.withStore(TaskStoreContract.claimsCanBeLimitedAndReleased)
-    }
-
-    @Test func clusterView() async throws {
-        try await self.withStore(TaskStoreContract.runningPushesShowInTheClusterView)
-    }
-
-    @Test func heldPushes() async throws {
-        try await self.withStore(TaskStoreContract.heldPushesAreRecordedAndCleared)
-    }
-
-    @Test func executorLease() async throws {
-        try await self.withStore(TaskStoreContract.executorLeaseCanBeTaken)
     }
 
     @Test func oneProcessPushesAtATime() async throws {
@@ -182,7 +199,7 @@ struct SQLiteTaskStoreTests {
         try await self.withStore { store in
             let ids = try await store.append(
                 [.refUpdated(project: "p", refs: ["refs/heads/a"])],
-                source: "t",
+                source: .notify,
                 wantsOutcomes: false
             )
             let reopened = try SQLiteTaskStore(path: store.path)
@@ -208,7 +225,7 @@ struct SQLiteTaskStoreTests {
                         let events = (0..<3).map {
                             ReplicationEvent.refUpdated(project: "p\(client)", refs: ["refs/heads/b\($0)"])
                         }
-                        return (client, try await store.append(events, source: "t", wantsOutcomes: false))
+                        return (client, try await store.append(events, source: .notify, wantsOutcomes: false))
                     }
                 }
                 return try await group.reduce(into: [Int: [Int64]]()) { $0[$1.0] = $1.1 }

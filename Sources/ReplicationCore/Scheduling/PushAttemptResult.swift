@@ -1,4 +1,4 @@
-/// How one push attempt ended, as the scheduler needs to know it (reference §2.11's retry matrix).
+/// How one push attempt ended, as the scheduler needs to know it (docs/design.md, "Retries").
 package enum PushAttemptResult: Hashable, Sendable {
     /// Every planned update landed or was already there.
     case succeeded
@@ -15,16 +15,34 @@ package enum PushAttemptResult: Hashable, Sendable {
     /// The source repository is gone: nothing to push, never retried (Gerrit's "local repo missing").
     case sourceMissing(String)
 
-    /// `ok`, `rejected`, `blocked`, `update-ref-failed`, `transient` or `permanent`.
-    package var label: String {
+    /// Which of the cases it is, as metrics, logs, `/status` and the store name it.
+    package enum Kind: String, Hashable, Sendable, Codable {
+        case ok
+        case rejected
+        case blocked
+        case updateRefFailed = "update-ref-failed"
+        case transient
+        case permanent
+        case sourceMissing = "source-missing"
+    }
+
+    package var kind: Kind {
         switch self {
-        case .succeeded: "ok"
-        case .refsRejected: "rejected"
-        case .blocked: "blocked"
-        case .updateRefFailed: "update-ref-failed"
-        case .transientFailure: "transient"
-        case .permanentFailure: "permanent"
-        case .sourceMissing: "source-missing"
+        case .succeeded: .ok
+        case .refsRejected: .rejected
+        case .blocked: .blocked
+        case .updateRefFailed: .updateRefFailed
+        case .transientFailure: .transient
+        case .permanentFailure: .permanent
+        case .sourceMissing: .sourceMissing
+        }
+    }
+
+    /// The failure's code (`network`, `authentication`, …) when it has one.
+    package var code: String? {
+        switch self {
+        case .transientFailure(let code, _), .permanentFailure(let code, _): code
+        default: nil
         }
     }
 

@@ -108,3 +108,23 @@ package struct PushTarget: Hashable, Sendable, Codable, Comparable, CustomString
         (lhs.remote, lhs.url) < (rhs.remote, rhs.url)
     }
 }
+
+/// Who stored an event: kept with it in the store, for a person reading the queue.
+package enum EventSource: String, Hashable, Sendable, Codable {
+    /// `POST /events`.
+    case http
+    /// `replicator hook` (a git hook at the source).
+    case hook
+    /// `replicator notify`.
+    case notify
+    /// `replicator start`.
+    case start
+    /// `gerrit.replicateOnStartup`.
+    case startup
+    /// `--events-from` (Gerrit's `stream-events`).
+    case streamEvents = "stream-events"
+    /// `replicator allow-deletions`.
+    case allowDeletions = "allow-deletions"
+    /// `replicator store move`.
+    case storeMove = "store-move"
+}

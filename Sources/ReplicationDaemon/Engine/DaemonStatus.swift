@@ -1,3 +1,5 @@
+package import ReplicationCore
+
 /// `GET /status` and `replicator status --json`: the whole queue, per remote and URL.
 package struct DaemonStatus: Hashable, Sendable, Codable {
     package var ready: Bool
@@ -56,8 +58,7 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
     package struct Target: Hashable, Sendable, Codable {
         package var project: String
         package var url: String
-        /// `idle`, `pending`, `running`, `retrying` or `failed`.
-        package var state: String
+        package var state: TargetState
         package var pending: Task?
         package var inFlight: Task?
         package var lastSuccess: String?
@@ -65,6 +66,11 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
         package var consecutiveFailures: Int
         /// Why the last plan was not pushed (mass-deletion guard), until a later push succeeds.
         package var blocked: String?
+    }
+
+    /// Where one project's mirror at one URL stands.
+    package enum TargetState: String, Hashable, Sendable, Codable {
+        case idle, pending, running, retrying, failed, held
     }
 
     package struct Task: Hashable, Sendable, Codable {
@@ -79,8 +85,7 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
 
     package struct Failure: Hashable, Sendable, Codable {
         package var at: String
-        /// `transient`, `permanent`, `update-ref-failed`, `rejected`, …
-        package var `class`: String
+        package var `class`: PushAttemptResult.Kind
         package var code: String?
         package var message: String
     }

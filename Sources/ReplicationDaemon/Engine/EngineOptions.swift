@@ -1,4 +1,5 @@
 import Foundation
+package import ReplicationCore
 
 /// How the engine runs, beyond the replication configuration.
 package struct EngineOptions: Sendable {
@@ -20,6 +21,13 @@ package struct EngineOptions: Sendable {
     package var leaseRenewInterval: Duration = .seconds(5)
 
     package init() {}
+
+    /// The options `configuration`'s daemon keys set (`caughtUpThreshold`, `drainTimeout`, `leaseTimeout`).
+    package init(for configuration: ReplicationConfiguration) {
+        self.caughtUpThreshold = configuration.daemon.caughtUpThreshold
+        self.drainTimeout = configuration.daemon.drainTimeout
+        self.leaseRenewInterval = configuration.daemon.leaseTimeout / 3
+    }
 
     /// `HOST:PID`.
     package static func defaultNodeName() -> String {

@@ -4,24 +4,39 @@ package import ReplicationCore
 import ServiceLifecycle
 import Synchronization
 
-/// The daemon's heart: reads events from the store, plans them under the current configuration,
-/// drives the ``ReplicationQueue`` state machine from one loop and runs the pushes it asks for.
-/// Events leave the store only once every target has them, so a crash or a SIGKILL loses nothing:
-/// the next start replays what is left (pushes read current local state, so replays are harmless).
-package final class ReplicationEngine: Service {
+/// The daemon's heart: the one place that carries out what ``EngineState`` decides. A single loop
+/// takes inputs (a poll, a tick, a finished push, shutdown), hands them to the state and executes
+/// the actions it returns in one `switch`: store calls, pushes, metrics, logs. Events leave the
+/// store only once every target has them, so a crash or a SIGKILL loses nothing: the next start
+/// replays what is left (pushes read current local state, so replays are harmless).
+package final class ReplicationEngine<EngineClock: Clock & Sendable>: Service
+where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
+    package typealias State = EngineState<EngineClock.Instant>
+    package typealias Action = State.Action
+
     package let metrics: ReplicationMetrics
     package let statusBoard = StatusBoard()
-    private let store: any TaskStore
-    private let executor: any PushExecutor
+    let store: any TaskStore
+    let executor: any PushExecutor
     private let source: (any ConfigurationSource)?
     private let initialConfiguration: ReplicationConfiguration
-    private let options: EngineOptions
-    private let logger: Logger
-    private let inputs: AsyncStream<EngineInput>
-    private let continuation: AsyncStream<EngineInput>.Continuation
+    let options: EngineOptions
+    private let clock: EngineClock
+    let logger: Logger
+    private let inputs: AsyncStream<Input>
+    let continuation: AsyncStream<Input>.Continuation
     /// A `.poll` is queued and not yet handled: wakes coalesce into it, so a burst of requests
     /// queues one read, not one each (a shutdown would wait behind them all).
     private let pollQueued = Atomic(false)
+    /// The configuration the engine runs with, as last published (the HTTP intake reads `basePath`).
+    private let published: Mutex<ReplicationConfiguration>
+
+    enum Input: Sendable {
+        case poll
+        case tick
+        case finished(State.Queue.Task, PushOutcome)
+        case shutdown
+    }
 
     package init(
         store: any TaskStore,
@@ -30,6 +45,7 @@ package final class ReplicationEngine: Service {
         source: (any ConfigurationSource)? = nil,
         options: EngineOptions = EngineOptions(),
         metrics: ReplicationMetrics = ReplicationMetrics(),
+        clock: EngineClock,
         logger: Logger
     ) {
         self.store = store
@@ -38,9 +54,14 @@ package final class ReplicationEngine: Service {
         self.source = source
         self.options = options
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
+        self.published = Mutex(configuration)
         (self.inputs, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
+
+    /// The configuration the engine runs with now.
+    package var configuration: ReplicationConfiguration { self.published.withLock { $0 } }
 
     /// New events are in the store: read them now rather than at the next poll.
     package func wake() {
@@ -49,86 +70,79 @@ package final class ReplicationEngine: Service {
     }
 
     package func run() async throws {
-        var loop = EngineLoop(
-            store: self.store,
-            configuration: self.initialConfiguration,
-            options: self.options,
-            metrics: self.metrics,
-            statusBoard: self.statusBoard,
-            logger: self.logger
+        var context = Context(
+            state: State(configuration: self.initialConfiguration, options: self.options, now: self.now),
+            matcher: BoundedProjectMatcher(logger: self.logger)
         )
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.tick() }
                 group.addTask { await self.store.listenForChanges { self.wake() } }
-                self.wake()
+                await self.execute(context.state.start(now: self.now), &context, &group)
                 for await input in self.inputs {
-                    await self.handle(input, loop: &loop, group: &group)
-                    if loop.isFinished { break }
+                    await self.handle(input, &context, &group)
+                    if context.state.drainTimedOut(at: self.clock.now) { group.cancelAll() }
+                    if context.state.isFinished(at: self.clock.now) { break }
                 }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
             self.continuation.yield(.shutdown)
         }
-        await loop.releaseClaims()
+        do {
+            try await self.store.releaseLeases(node: self.options.nodeName)
+        } catch {
+            self.logger.warning("Cannot release claims; they expire by themselves", metadata: ["error": "\(error)"])
+        }
         self.logger.notice(
             "Replication engine stopped",
-            metadata: ["replication.pending.events": "\(loop.pendingEvents)"]
+            metadata: ["replication.pending.events": "\(context.state.pendingEvents)"]
         )
     }
 
+    /// What the loop owns while it runs: the state, and the project matcher of its configuration.
+    struct Context {
+        var state: State
+        var matcher: BoundedProjectMatcher
+    }
+
+    var now: State.Now { State.Now(self.clock.now, wall: Date().timeIntervalSince1970) }
+
     private func tick() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: self.options.pollInterval)
+            try? await self.clock.sleep(for: self.options.pollInterval)
             self.continuation.yield(.tick)
         }
     }
 
-    private func handle(_ input: EngineInput, loop: inout EngineLoop, group: inout TaskGroup<Void>) async {
-        let actions: [ReplicationQueue<ContinuousClock.Instant>.Action]
+    private func handle(_ input: Input, _ context: inout Context, _ group: inout TaskGroup<Void>) async {
         switch input {
         case .poll:
             self.pollQueued.store(false, ordering: .releasing)
-            actions = await loop.readNewEvents()
+            await self.execute(context.state.poll(now: self.now), &context, &group)
         case .tick:
-            await loop.maintain()
-            if let source = self.source,
-                let fresh = source.reloadIfChanged(rejected: { loop.configurationRejected($0) })
-            {
-                actions = await loop.reload(fresh)
-            } else {
-                actions = await loop.readNewEvents()
+            var rejected: String?
+            let fresh = self.source?.reloadIfChanged(context.state.configuration) { rejected = $0 }
+            if let fresh {
+                context.matcher = BoundedProjectMatcher(logger: self.logger)
+                self.published.withLock { $0 = fresh }
             }
-            loop.publishStatus()
-        case .finished(let task, let execution, let started):
-            actions = await loop.finished(task, execution, started: started)
-            loop.publishStatus()
+            await self.execute(context.state.tick(now: self.now, fresh: fresh, rejected: rejected), &context, &group)
+            self.publish(context.state)
+        case .finished(let task, let outcome):
+            await self.execute(context.state.pushFinished(task, outcome: outcome, now: self.now), &context, &group)
+            self.publish(context.state)
         case .shutdown:
-            actions = loop.beginShutdown()
-        }
-        for action in actions {
-            guard case .startPush(let task) = action else { continue }
-            guard await loop.started(task) else { continue }
-            group.addTask {
-                let started = ContinuousClock.now
-                let execution = await self.executor.push(task.work, to: task.target)
-                self.continuation.yield(.finished(task, execution, started: started))
-            }
-        }
-        if loop.hasMoreEvents {
-            // The rest of a backlog comes after whatever else is waiting (a shutdown, a finished push).
-            self.wake()
-        }
-        if loop.drainTimedOut {
-            group.cancelAll()
+            await self.execute(context.state.beginShutdown(now: self.clock.now), &context, &group)
         }
     }
-}
 
-enum EngineInput: Sendable {
-    case poll
-    case tick
-    case finished(PushTask<ContinuousClock.Instant>, PushExecution, started: ContinuousClock.Instant)
-    case shutdown
+    private func publish(_ state: State) {
+        let status = state.status(at: self.now)
+        self.statusBoard.publish(status)
+        self.metrics.oldestPending(seconds: status.oldestPendingSeconds ?? 0)
+        for remote in status.remotes {
+            self.metrics.queue(remote: remote.name, depth: remote.queueDepth, inFlight: remote.inFlight)
+        }
+    }
 }

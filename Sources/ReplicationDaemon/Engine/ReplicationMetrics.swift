@@ -1,8 +1,9 @@
 import CoreMetrics
 import Prometheus
+package import ReplicationCore
 import Synchronization
 
-/// Gerrit's replication metrics (reference §4.6) plus the queue's, rendered by `GET /metrics`.
+/// Gerrit's replication metrics (docs/operations.md, "Metrics") plus the queue's, rendered by `GET /metrics`.
 /// Metric objects are created once per remote and cached.
 package final class ReplicationMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
@@ -34,18 +35,23 @@ package final class ReplicationMetrics: Sendable {
         metrics.retries.record(retries)
     }
 
-    package func pushFinished(remote: String, result: String, latency: Duration, refOutcomes: [String: Int]) {
+    package func pushFinished(
+        remote: String,
+        result: PushAttemptResult.Kind,
+        latency: Duration,
+        refOutcomes: [RefResult.Status: Int]
+    ) {
         self.metrics(for: remote).latency.recordNanoseconds(latency.nanoseconds)
         Counter(
             label: "replication_pushes_total",
-            dimensions: [("remote", remote), ("result", result)],
+            dimensions: [("remote", remote), ("result", result.rawValue)],
             factory: self.factory
         )
         .increment()
         for (status, count) in refOutcomes where count > 0 {
             Counter(
                 label: "replication_ref_updates_total",
-                dimensions: [("remote", remote), ("status", status)],
+                dimensions: [("remote", remote), ("status", status.rawValue)],
                 factory: self.factory
             ).increment(by: count)
         }

@@ -24,7 +24,7 @@ package enum DaemonHTTP {
         protected.post("events") { request, _ in
             let body = try await Self.collect(request.body, within: requestTimeout)
             do {
-                let decoded = try await intake.accept(Data(body.readableBytesView), source: "http")
+                let decoded = try await intake.accept(Data(body.readableBytesView), source: .http)
                 return try Self.json(.accepted, Accepted(accepted: decoded.events.count, ignored: decoded.ignored))
             } catch let error as EventIntakeError {
                 throw HTTPError(

@@ -4,7 +4,7 @@ package import ReplicationCore
 /// Every way events arrive (HTTP, `stream-events` on standard input) ends here: decode, check,
 /// store durably, wake the engine. Returns only after the store has the events.
 package struct EventIntake: Sendable {
-    private let store: any TaskStore
+    private let store: any EventIntakeStore
     private let projectExists: @Sendable (String) -> Bool
     private let wake: @Sendable () -> Void
     /// Why events cannot be replicated now (the engine cannot read its store), or `nil`.
@@ -12,7 +12,7 @@ package struct EventIntake: Sendable {
     private let decoder = GerritEventDecoder()
 
     package init(
-        store: any TaskStore,
+        store: any EventIntakeStore,
         projectExists: @escaping @Sendable (String) -> Bool,
         wake: @escaping @Sendable () -> Void,
         unavailable: @escaping @Sendable () -> String? = { nil }
@@ -24,7 +24,8 @@ package struct EventIntake: Sendable {
     }
 
     /// Decodes and stores a body of Gerrit events; all or nothing.
-    package func accept(_ body: Data, source: String) async throws(EventIntakeError) -> GerritEventDecoder.Decoded {
+    package func accept(_ body: Data, source: EventSource) async throws(EventIntakeError) -> GerritEventDecoder.Decoded
+    {
         if let reason = self.unavailable() {
             // Stored, they would wait unseen: the sender should hold them and retry.
             throw EventIntakeError(.unavailable, "not replicating: \(reason)")
@@ -54,7 +55,7 @@ package struct EventIntake: Sendable {
     /// `.unavailable` only when `keepTrying` says to stop (shutdown).
     package func acceptPatiently(
         _ body: Data,
-        source: String,
+        source: EventSource,
         retryDelay: Duration = .seconds(1),
         onFirstRefusal: (EventIntakeError) -> Void = { _ in },
         keepTrying: () -> Bool = { !Task.isCancelled }
@@ -75,7 +76,7 @@ package struct EventIntake: Sendable {
     }
 
     /// Stores events built elsewhere (`notify`, hooks, `start`).
-    package func store(_ events: [ReplicationEvent], source: String) async throws(EventIntakeError) {
+    package func store(_ events: [ReplicationEvent], source: EventSource) async throws(EventIntakeError) {
         guard !events.isEmpty else { return }
         do {
             _ = try await self.store.append(events, source: source, wantsOutcomes: false)

@@ -8,14 +8,14 @@ package import ReplicationCore
 /// A node claims a project with a lease (`project_leases`, renewed while it works, taken over by
 /// another node once it expires) and then every stored event of that project, so the pushes to a
 /// project's URLs run on one node at a time. Appends `NOTIFY replicator_events`; idle nodes `LISTEN`.
-package final class PostgresTaskStore: TaskStore {
+package final class PostgresTaskStore: EventIntakeStore, EventQueueStore, StoreLifecycle {
     package static let channel = "replicator_events"
 
-    private let client: PostgresClient
-    private let logger: Logger
-    private let leaseSeconds: Double
+    let client: PostgresClient
+    let logger: Logger
+    let leaseSeconds: Double
     /// Projects a node takes per claim, so that idle nodes get a share of a burst.
-    private let projectsPerClaim: Int
+    let projectsPerClaim: Int
     private let appends: GroupCommit<PendingAppend, Int64>
 
     /// - Parameters:
@@ -66,13 +66,14 @@ package final class PostgresTaskStore: TaskStore {
         try await PostgresSchema.migrate(self.client, logger: self.logger)
     }
 
-    package func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64] {
+    package func append(_ events: [ReplicationEvent], source: EventSource, wantsOutcomes: Bool) async throws -> [Int64]
+    {
         let now = Date().timeIntervalSince1970
         let items = try events.map { event in
             PendingAppend(
                 event: String(decoding: try JSONEncoder().encode(event), as: UTF8.self),
                 project: event.project,
-                source: source,
+                source: source.rawValue,
                 wantsOutcomes: wantsOutcomes,
                 storedAt: now
             )
@@ -190,41 +191,6 @@ package final class PostgresTaskStore: TaskStore {
         }.sorted { $0.id < $1.id }
     }
 
-    package func renewLeases(node: String) async throws {
-        let lease = self.leaseSeconds
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            try await connection.query(
-                "UPDATE project_leases SET expires_at = now() + make_interval(secs => \(lease)) WHERE node = \(node)",
-                logger: self.logger
-            )
-            // Projects with nothing left go back to the pool.
-            try await connection.query(
-                """
-                DELETE FROM project_leases l WHERE l.node = \(node)
-                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.project = l.project)
-                """,
-                logger: self.logger
-            )
-            try await connection.query(
-                "INSERT INTO nodes (node, seen_at) VALUES (\(node), now()) ON CONFLICT (node) DO UPDATE SET seen_at = now()",
-                logger: self.logger
-            )
-        }
-    }
-
-    package func releaseLeases(node: String) async throws {
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            try await connection.query("DELETE FROM project_leases WHERE node = \(node)", logger: self.logger)
-            try await connection.query(
-                "UPDATE events SET claimed_by = NULL WHERE claimed_by = \(node)",
-                logger: self.logger
-            )
-            try await connection.query("DELETE FROM running WHERE node = \(node)", logger: self.logger)
-            try await connection.query("DELETE FROM nodes WHERE node = \(node)", logger: self.logger)
-            try await connection.query("NOTIFY replicator_events", logger: self.logger)
-        }
-    }
-
     package func recordPlanned(_ counts: [Int64: Int]) async throws {
         for (id, count) in counts {
             try await self.client.query("UPDATE events SET planned = \(count) WHERE id = \(id)", logger: self.logger)
@@ -249,46 +215,9 @@ package final class PostgresTaskStore: TaskStore {
         }
     }
 
-    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
+    package func recordCompleted(_ events: [Int64]) async throws {
         guard !events.isEmpty else { return }
-        let encoded = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-        let now = Date().timeIntervalSince1970
-        try await self.client.query(
-            """
-            INSERT INTO outcomes (event_id, remote, url, outcome, recorded_at)
-            SELECT id, \(outcome.target.remote), \(outcome.target.url), \(encoded), \(now) FROM events
-            WHERE id = ANY(\(events)) AND wants_outcomes
-            ON CONFLICT DO NOTHING
-            """,
-            logger: self.logger
-        )
-    }
-
-    @discardableResult
-    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
-        guard running else {
-            try await self.client.query(
-                "DELETE FROM running WHERE remote = \(target.remote) AND url = \(target.url) AND node = \(node)",
-                logger: self.logger
-            )
-            return true
-        }
-        let now = Date().timeIntervalSince1970
-        let rows = try await self.client.query(
-            """
-            INSERT INTO running (remote, url, project, node, started_at)
-            SELECT \(target.remote), \(target.url), \(target.project), \(node), \(now)
-            WHERE EXISTS (
-                SELECT 1 FROM project_leases WHERE project = \(target.project) AND node = \(node) AND expires_at > now())
-            ON CONFLICT (remote, url) DO UPDATE SET node = EXCLUDED.node, project = EXCLUDED.project,
-                started_at = EXCLUDED.started_at
-            RETURNING 1
-            """,
-            logger: self.logger
-        )
-        var held = false
-        for try await _ in rows.decode(Int.self) { held = true }
-        return held
+        try await self.client.query("DELETE FROM events WHERE id = ANY(\(events))", logger: self.logger)
     }
 
     package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
@@ -332,64 +261,12 @@ package final class PostgresTaskStore: TaskStore {
         return held
     }
 
-    package func progress(of events: [Int64]) async throws -> [EventProgress] {
-        var planned: [Int64: Int?] = [:]
-        let stored = try await self.client.query("SELECT id, planned FROM events WHERE id = ANY(\(events))")
-        for try await (id, count) in stored.decode((Int64, Int?).self) { planned[id] = .some(count) }
-        var outcomes: [Int64: [PushOutcomeRecord]] = [:]
-        let rows = try await self.client.query(
-            "SELECT event_id, outcome FROM outcomes WHERE event_id = ANY(\(events)) ORDER BY event_id, remote, url"
-        )
-        for try await (id, text) in rows.decode((Int64, String).self) {
-            outcomes[id, default: []].append(try JSONDecoder().decode(PushOutcomeRecord.self, from: Data(text.utf8)))
-        }
-        return events.map { EventProgress(id: $0, stored: planned[$0], outcomes: outcomes[$0] ?? []) }
-    }
-
-    package func outcomeCount(of events: [Int64]) async throws -> Int {
-        let rows = try await self.client.query("SELECT count(*) FROM outcomes WHERE event_id = ANY(\(events))")
-        for try await count in rows.decode(Int.self) { return count }
-        return 0
-    }
-
-    package func removeOutcomes(of events: [Int64]) async throws {
-        try await self.client.query("DELETE FROM outcomes WHERE event_id = ANY(\(events))", logger: self.logger)
-    }
-
     package func summary() async throws -> StoreSummary {
         let rows = try await self.client.query("SELECT count(*), min(stored_at) FROM events", logger: self.logger)
         for try await (count, oldest) in rows.decode((Int, Double?).self) {
             return StoreSummary(pendingEvents: count, oldestStoredAt: oldest)
         }
         return StoreSummary(pendingEvents: 0, oldestStoredAt: nil)
-    }
-
-    package func cluster() async throws -> [ClusterNode] {
-        var nodes: [String: ClusterNode] = [:]
-        let leases = try await self.client.query(
-            "SELECT node, project FROM project_leases WHERE expires_at > now() ORDER BY project",
-            logger: self.logger
-        )
-        for try await (node, project) in leases.decode((String, String).self) {
-            nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(project)
-        }
-        let running = try await self.client.query("SELECT node, url FROM running ORDER BY url", logger: self.logger)
-        for try await (node, url) in running.decode((String, String).self) {
-            nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(url)
-        }
-        let seen = try await self.client.query(
-            "SELECT node FROM nodes WHERE seen_at > now() - make_interval(secs => \(self.leaseSeconds))",
-            logger: self.logger
-        )
-        for try await node in seen.decode(String.self) {
-            nodes[node] = nodes[node] ?? ClusterNode(name: node, projects: [], pushing: [])
-        }
-        return nodes.values.sorted { $0.name < $1.name }
-    }
-
-    /// Every node pushes from a shared store; claims keep them apart.
-    package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
-        SharedStoreLease()
     }
 
     package func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async {
@@ -407,8 +284,4 @@ package final class PostgresTaskStore: TaskStore {
             }
         }
     }
-}
-
-private struct SharedStoreLease: ExecutorLease {
-    func release() {}
 }

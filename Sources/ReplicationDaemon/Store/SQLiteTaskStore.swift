@@ -6,14 +6,14 @@ package import ReplicationCore
 /// (the WAL fsync'd) when ``append(_:source:wantsOutcomes:)`` returns. Concurrent appends share one
 /// transaction and one fsync (``GroupCommit``). Several processes may write (`notify`, hooks,
 /// `start`); one at a time runs pushes, by holding an exclusive `flock` on `PATH.lock`.
-package final class SQLiteTaskStore: TaskStore {
+package final class SQLiteTaskStore: EventIntakeStore, EventQueueStore, StoreLifecycle {
     package let path: String
-    private let database: DatabasePool
+    let database: DatabasePool
     private let appends: GroupCommit<PendingAppend, Int64>
 
     private struct PendingAppend: Sendable {
         var event: String
-        var source: String
+        var source: EventSource
         var wantsOutcomes: Bool
         var storedAt: Double
     }
@@ -47,74 +47,8 @@ package final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    private static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE events (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        event TEXT NOT NULL,
-                        source TEXT NOT NULL,
-                        stored_at REAL NOT NULL,
-                        wants_outcomes INTEGER NOT NULL,
-                        planned INTEGER
-                    );
-                    CREATE TABLE deliveries (
-                        event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
-                        remote TEXT NOT NULL,
-                        url TEXT NOT NULL,
-                        PRIMARY KEY (event_id, remote, url)
-                    );
-                    CREATE TABLE outcomes (
-                        event_id INTEGER NOT NULL,
-                        remote TEXT NOT NULL,
-                        url TEXT NOT NULL,
-                        outcome TEXT NOT NULL,
-                        recorded_at REAL NOT NULL,
-                        PRIMARY KEY (event_id, remote, url)
-                    );
-                    """
-            )
-        }
-        migrator.registerMigration("v2: claims and running pushes") { db in
-            try db.execute(
-                sql: """
-                    ALTER TABLE events ADD COLUMN claimed_by TEXT;
-                    CREATE TABLE running (
-                        remote TEXT NOT NULL,
-                        url TEXT NOT NULL,
-                        project TEXT NOT NULL,
-                        node TEXT NOT NULL,
-                        started_at REAL NOT NULL,
-                        PRIMARY KEY (remote, url)
-                    );
-                    """
-            )
-        }
-        migrator.registerMigration("v3: held pushes") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE held (
-                        remote TEXT NOT NULL,
-                        url TEXT NOT NULL,
-                        project TEXT NOT NULL,
-                        deletions INTEGER NOT NULL,
-                        reason TEXT NOT NULL,
-                        held_at REAL NOT NULL,
-                        PRIMARY KEY (remote, url)
-                    );
-                    """
-            )
-        }
-        migrator.registerMigration("v4: unclaimed events index") { db in
-            // Claims read the unclaimed events only; a backlog of claimed ones costs them nothing.
-            try db.execute(sql: "CREATE INDEX events_unclaimed ON events (id) WHERE claimed_by IS NULL")
-        }
-        return migrator
-    }
-
-    package func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64] {
+    package func append(_ events: [ReplicationEvent], source: EventSource, wantsOutcomes: Bool) async throws -> [Int64]
+    {
         let now = Date().timeIntervalSince1970
         let items = try events.map { event in
             PendingAppend(
@@ -132,7 +66,7 @@ package final class SQLiteTaskStore: TaskStore {
             try items.map { item in
                 try db.execute(
                     sql: "INSERT INTO events (event, source, stored_at, wants_outcomes) VALUES (?, ?, ?, ?)",
-                    arguments: [item.event, item.source, item.storedAt, item.wantsOutcomes]
+                    arguments: [item.event, item.source.rawValue, item.storedAt, item.wantsOutcomes]
                 )
                 return db.lastInsertedRowID
             }
@@ -180,16 +114,6 @@ package final class SQLiteTaskStore: TaskStore {
     package func heldEvents(node: String) async throws -> [StoredEvent] {
         try await self.database.read { db in
             try Self.storedEvents(db, where: "claimed_by = ?", [node])
-        }
-    }
-
-    /// One process pushes from an SQLite store (the lock): its claims need no renewal.
-    package func renewLeases(node: String) async throws {}
-
-    package func releaseLeases(node: String) async throws {
-        try await self.database.write { db in
-            try db.execute(sql: "UPDATE events SET claimed_by = NULL WHERE claimed_by = ?", arguments: [node])
-            try db.execute(sql: "DELETE FROM running WHERE node = ?", arguments: [node])
         }
     }
 
@@ -250,26 +174,18 @@ package final class SQLiteTaskStore: TaskStore {
                     arguments: [target.remote, target.url, id]
                 )
             }
-            for id in completed {
-                try db.execute(sql: "DELETE FROM deliveries WHERE event_id = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id])
-            }
+            try Self.delete(completed, db)
         }
     }
 
-    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
-        let encoded = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-        let now = Date().timeIntervalSince1970
-        try await self.database.write { db in
-            for id in events {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO outcomes (event_id, remote, url, outcome, recorded_at)
-                        SELECT id, ?, ?, ?, ? FROM events WHERE id = ? AND wants_outcomes
-                        """,
-                    arguments: [outcome.target.remote, outcome.target.url, encoded, now, id]
-                )
-            }
+    package func recordCompleted(_ events: [Int64]) async throws {
+        try await self.database.write { db in try Self.delete(events, db) }
+    }
+
+    private static func delete(_ events: [Int64], _ db: Database) throws {
+        for id in events {
+            try db.execute(sql: "DELETE FROM deliveries WHERE event_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id])
         }
     }
 
@@ -306,41 +222,6 @@ package final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    package func progress(of events: [Int64]) async throws -> [EventProgress] {
-        let list = events.map(String.init).joined(separator: ",")
-        return try await self.database.read { db in
-            var planned: [Int64: Int?] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, planned FROM events WHERE id IN (\(list))") {
-                planned[row["id"]] = .some(row["planned"])
-            }
-            var outcomes: [Int64: [PushOutcomeRecord]] = [:]
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT event_id, outcome FROM outcomes WHERE event_id IN (\(list)) ORDER BY event_id, remote, url"
-            )
-            for row in rows {
-                let text: String = row["outcome"]
-                outcomes[row["event_id"], default: []].append(
-                    try JSONDecoder().decode(PushOutcomeRecord.self, from: Data(text.utf8))
-                )
-            }
-            return events.map { EventProgress(id: $0, stored: planned[$0], outcomes: outcomes[$0] ?? []) }
-        }
-    }
-
-    package func outcomeCount(of events: [Int64]) async throws -> Int {
-        let list = events.map(String.init).joined(separator: ",")
-        return try await self.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM outcomes WHERE event_id IN (\(list))") ?? 0
-        }
-    }
-
-    package func removeOutcomes(of events: [Int64]) async throws {
-        try await self.database.write { db in
-            for id in events { try db.execute(sql: "DELETE FROM outcomes WHERE event_id = ?", arguments: [id]) }
-        }
-    }
-
     package func summary() async throws -> StoreSummary {
         try await self.database.read { db in
             let row = try Row.fetchOne(
@@ -352,58 +233,6 @@ package final class SQLiteTaskStore: TaskStore {
             let unreadable: Int = row?["unreadable"] ?? 0
             summary.unreadableEvents = unreadable > 0 ? unreadable : nil
             return summary
-        }
-    }
-
-    package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
-        guard let lock = try await FileLock.acquire(path: self.path + ".lock", wait: wait) else { return nil }
-        // Whoever pushed before is gone: what it ran is not running any more, what it claimed is free.
-        try await self.database.write { db in
-            try db.execute(sql: "DELETE FROM running")
-            try db.execute(sql: "UPDATE events SET claimed_by = NULL WHERE claimed_by IS NOT NULL")
-        }
-        return lock
-    }
-
-    @discardableResult
-    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
-        let now = Date().timeIntervalSince1970
-        try await self.database.write { db in
-            if running {
-                try db.execute(
-                    sql:
-                        "INSERT OR REPLACE INTO running (remote, url, project, node, started_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [target.remote, target.url, target.project, node, now]
-                )
-            } else {
-                try db.execute(
-                    sql: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
-                    arguments: [target.remote, target.url, node]
-                )
-            }
-        }
-        return true
-    }
-
-    package func cluster() async throws -> [ClusterNode] {
-        try await self.database.read { db in
-            var nodes: [String: ClusterNode] = [:]
-            let held = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT claimed_by, json_extract(event, '$.project') AS project FROM events
-                    WHERE claimed_by IS NOT NULL ORDER BY project
-                    """
-            )
-            for row in held {
-                let node: String = row["claimed_by"]
-                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(row["project"])
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT node, url FROM running ORDER BY url") {
-                let node: String = row["node"]
-                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(row["url"])
-            }
-            return nodes.values.sorted { $0.name < $1.name }
         }
     }
 

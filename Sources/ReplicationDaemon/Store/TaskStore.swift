@@ -1,57 +1,79 @@
 package import ReplicationCore
 
 /// The durable queue: events are stored before they are acknowledged and stay until every target
-/// has them. One contract (`TaskStoreContract` in the tests) for every implementation.
-package protocol TaskStore: Sendable {
+/// has them. Each caller depends on the part it uses; every implementation passes one contract
+/// (`TaskStoreContract` in the tests): SQLite, PostgreSQL and ``InMemoryTaskStore``.
+package typealias TaskStore = EventIntakeStore & EventQueueStore & OutcomeStore & ClusterStore & StoreLifecycle
+
+/// What senders of events need (`POST /events`, `notify`, hooks, `start`).
+package protocol EventIntakeStore: Sendable {
     /// Stores events durably (committed and synced) and returns their ids, in order; wakes the
     /// nodes that listen for changes.
-    func append(_ events: [ReplicationEvent], source: String, wantsOutcomes: Bool) async throws -> [Int64]
+    func append(_ events: [ReplicationEvent], source: EventSource, wantsOutcomes: Bool) async throws -> [Int64]
+}
+
+/// What the engine needs to work through the queue.
+package protocol EventQueueStore: Sendable {
     /// Claims stored events for `node` to plan, oldest first, with the targets they already reached:
     /// events no live node holds (a node holds an event when it holds the event's project).
     /// `only` limits the claim to those events (`start --wait` without a daemon).
     func claimEvents(node: String, only: Set<Int64>?, limit: Int) async throws -> [StoredEvent]
     /// Every event `node` holds (to re-plan after a configuration reload).
     func heldEvents(node: String) async throws -> [StoredEvent]
-    /// Keeps `node`'s claims alive for another lease period and lets go of projects with nothing
-    /// left to do. Stores with a single pusher (SQLite) need no renewal.
-    func renewLeases(node: String) async throws
-    /// `node` stops: its claims go back to the pool at once.
-    func releaseLeases(node: String) async throws
     /// How many targets each event was planned for (what `start --wait` waits for).
     func recordPlanned(_ counts: [Int64: Int]) async throws
     /// `target` is done with `events`; `completed` (a subset) are done everywhere and leave the queue.
     func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws
-    /// The first attempt's outcome for events whose sender waits for outcomes; others are ignored.
-    func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws
-    /// A push to `target` starts (`running = true`) or ended, on `node`: the cluster's in-flight
-    /// view. Starting returns `false` when `node` no longer holds the target's project (another node
-    /// took it over): the push must not run.
-    @discardableResult
-    func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool
+    /// Events done everywhere (or planned for no target) leave the queue.
+    func recordCompleted(_ events: [Int64]) async throws
     /// A push to `target` is held by the mass-deletion guard (`reason` set), or is no longer (`nil`).
     func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws
     /// Every push the mass-deletion guard holds, for `allow-deletions` and `status`.
     func heldPushes() async throws -> [HeldPush]
+    /// Pending events: how many and since when.
+    func summary() async throws -> StoreSummary
+}
+
+/// First attempts' outcomes, for `start --wait`.
+package protocol OutcomeStore: Sendable {
+    /// The first attempt's outcome for events whose sender waits for outcomes; others are ignored.
+    func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws
     /// Where `start --wait` stands for its events.
     func progress(of events: [Int64]) async throws -> [EventProgress]
     /// How many outcomes `events` have so far: a cheap check before reading them with ``progress(of:)``.
     func outcomeCount(of events: [Int64]) async throws -> Int
     /// Forgets the outcomes of events whose sender has read them.
     func removeOutcomes(of events: [Int64]) async throws
-    /// Pending events: how many and since when.
-    func summary() async throws -> StoreSummary
-    /// Which node holds what and runs what.
-    func cluster() async throws -> [ClusterNode]
+}
+
+/// Who pushes from the store: the executor lease, per-node claims and the cluster view.
+package protocol ClusterStore: Sendable {
     /// The right to run pushes from this store. `nil` when another process holds it and `wait` is
     /// false. Stores shared by several nodes grant it to every node.
     func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)?
+    /// Keeps `node`'s claims alive for another lease period and lets go of projects with nothing
+    /// left to do. Stores with a single pusher (SQLite) need no renewal.
+    func renewLeases(node: String) async throws
+    /// `node` stops: its claims go back to the pool at once.
+    func releaseLeases(node: String) async throws
+    /// A push to `target` starts (`running = true`) or ended, on `node`: the cluster's in-flight
+    /// view. Starting returns `false` when `node` no longer holds the target's project (another node
+    /// took it over): the push must not run.
+    @discardableResult
+    func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool
+    /// Which node holds what and runs what.
+    func cluster() async throws -> [ClusterNode]
+}
+
+/// The store's own life: schema, connections, change notifications.
+package protocol StoreLifecycle: Sendable {
+    /// Creates or migrates the schema; called once, with ``run()`` going.
+    func prepare() async throws
+    /// Runs the store's connections until the task is cancelled (PostgreSQL's client needs it).
+    func run() async
     /// Calls `onChange` whenever another process stores events (PostgreSQL `LISTEN`), until the task
     /// is cancelled; returns at once when the store has no such signal and must be polled.
     func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async
-    /// Runs the store's connections until the task is cancelled (PostgreSQL's client needs it).
-    func run() async
-    /// Creates or migrates the schema; called once, with ``run()`` going.
-    func prepare() async throws
 }
 
 /// One node of a cluster sharing a store, as `/status` shows it.
@@ -91,46 +113,45 @@ package protocol ExecutorLease: Sendable {
 }
 
 /// How one attempt ended for one target, as `start --wait` reads it back.
-package struct PushOutcomeRecord: Hashable, Sendable, Codable {
+package struct PushOutcomeRecord: Sendable, Codable {
     package var target: PushTarget
-    /// ``PushAttemptResult/label``.
-    package var result: String
-    /// The executor's report (a push worker's JSON output).
-    package var detail: String
+    package var result: PushAttemptResult.Kind
+    package var outcome: PushOutcome
 
-    package init(target: PushTarget, result: String, detail: String) {
+    package init(target: PushTarget, result: PushAttemptResult.Kind, outcome: PushOutcome) {
         self.target = target
         self.result = result
-        self.detail = detail
+        self.outcome = outcome
     }
 }
 
 /// One event's progress, for `start --wait`.
-package struct EventProgress: Hashable, Sendable {
+package struct EventProgress: Sendable {
+    /// Where an event stands in the queue.
+    package enum Queued: Hashable, Sendable {
+        /// Still queued; no engine has planned it yet.
+        case unplanned
+        /// Still queued, planned for this many targets.
+        case planned(Int)
+        /// Gone from the queue: every target had it, so every outcome it has is all it had.
+        case done
+    }
+
     package var id: Int64
-    /// Targets it was planned for; `nil` until an executor has planned it.
+    /// Targets it was planned for; `nil` until an engine has planned it.
     package var planned: Int?
     package var outcomes: [PushOutcomeRecord]
     /// Still in the queue (some target has not had it yet).
     package var isPending: Bool
 
-    package init(id: Int64, planned: Int?, outcomes: [PushOutcomeRecord], isPending: Bool) {
+    package init(id: Int64, queued: Queued, outcomes: [PushOutcomeRecord]) {
         self.id = id
-        self.planned = planned
         self.outcomes = outcomes
-        self.isPending = isPending
-    }
-
-    /// From what a store holds: `stored` is the event's planned count when it is still queued
-    /// (`.some(nil)`: not planned yet) and `nil` once it left the queue, when every outcome it has
-    /// is all it had.
-    package init(id: Int64, stored: Int??, outcomes: [PushOutcomeRecord]) {
-        let planned: Int? =
-            switch stored {
-            case .some(let planned): planned
-            case .none: outcomes.count
-            }
-        self.init(id: id, planned: planned, outcomes: outcomes, isPending: stored != nil)
+        switch queued {
+        case .unplanned: (self.planned, self.isPending) = (nil, true)
+        case .planned(let count): (self.planned, self.isPending) = (count, true)
+        case .done: (self.planned, self.isPending) = (outcomes.count, false)
+        }
     }
 
     /// Every planned target has reported its first attempt.

@@ -1,19 +1,17 @@
 import Foundation
 import ReplicationCore
 
-extension EngineLoop {
-    /// Publishes `/status` and the queue gauges.
-    func publishStatus() {
-        let now = ContinuousClock.now
-        let wallNow = Date()
+extension EngineState {
+    /// What `/status` says now.
+    package func status(at now: Now) -> DaemonStatus {
         let oldestStored = self.storeSummary.map { $0.oldestStoredAt } ?? self.storedAt.values.min()
-        let oldest = oldestStored.map { wallNow.timeIntervalSince1970 - $0 }
+        let oldest = oldestStored.map { now.wall - $0 }
         var status = DaemonStatus(
             ready: self.storeError == nil,
             caughtUp: self.storeError == nil && (oldest ?? 0) <= self.options.caughtUpThreshold.seconds,
             pendingEvents: self.storeSummary?.pendingEvents ?? self.pendingEvents,
             oldestPendingSeconds: oldest,
-            remotes: self.remoteStatuses(now: now, wallNow: wallNow)
+            remotes: self.remoteStatuses(now: now)
         )
         status.storeError = self.storeError
         status.unreadableEvents = self.storeSummary?.unreadableEvents
@@ -30,18 +28,14 @@ extension EngineLoop {
                 deletions: held.deletions,
                 reason: held.reason,
                 events: held.task.events.count,
-                release: "replicator allow-deletions \(target.project) --remote \(target.remote)"
+                release: Self.releaseCommand(for: target)
             )
         }.sorted { ($0.project, $0.remote, $0.url) < ($1.project, $1.remote, $1.url) }
-        self.statusBoard.publish(status)
-        self.metrics.oldestPending(seconds: oldest ?? 0)
-        for remote in status.remotes {
-            self.metrics.queue(remote: remote.name, depth: remote.queueDepth, inFlight: remote.inFlight)
-        }
+        return status
     }
 
     /// Grouped by remote once: the status is published every tick, with thousands of tasks.
-    private func remoteStatuses(now: ContinuousClock.Instant, wallNow: Date) -> [DaemonStatus.Remote] {
+    private func remoteStatuses(now: Now) -> [DaemonStatus.Remote] {
         let pending = Dictionary(grouping: self.queue.pending.values, by: \.target.remote)
         let running = Dictionary(grouping: self.queue.running.values, by: \.target.remote)
         let idle = Dictionary(grouping: self.queue.health.values.compactMap(\.target), by: \.remote)
@@ -51,8 +45,7 @@ extension EngineLoop {
                 pending: pending[remote.name] ?? [],
                 running: running[remote.name] ?? [],
                 known: idle[remote.name] ?? [],
-                now: now,
-                wallNow: wallNow
+                now: now
             )
         }
     }
@@ -62,32 +55,27 @@ extension EngineLoop {
         pending: [Queue.Task],
         running: [Queue.Task],
         known: [PushTarget],
-        now: ContinuousClock.Instant,
-        wallNow: Date
+        now: Now
     ) -> DaemonStatus.Remote {
         var targets: [PushTarget: DaemonStatus.Target] = [:]
-        let wall = { (instant: ContinuousClock.Instant) in
-            Self.timestamp(wallNow.addingTimeInterval(-(now - instant).seconds))
-        }
+        let wall = { (instant: Instant) in Self.timestamp(now.wall - instant.duration(to: now.instant).seconds) }
+        let limit = self.configuration.gerrit.maxRefsToShow
+        let instant = now.instant
         for task in pending + running {
             targets[task.target] = targets[task.target] ?? self.target(task.target, wall: wall)
         }
         for task in pending {
-            targets[task.target]?.pending = Self.summary(task, now: now, limit: self.configuration.gerrit.maxRefsToShow)
-            targets[task.target]?.state = task.isRetrying ? "retrying" : "pending"
+            targets[task.target]?.pending = Self.summary(task, now: instant, limit: limit)
+            targets[task.target]?.state = task.isRetrying ? .retrying : .pending
         }
         for task in running {
-            targets[task.target]?.inFlight = Self.summary(
-                task,
-                now: now,
-                limit: self.configuration.gerrit.maxRefsToShow
-            )
-            targets[task.target]?.state = "running"
+            targets[task.target]?.inFlight = Self.summary(task, now: instant, limit: limit)
+            targets[task.target]?.state = .running
         }
         for task in self.queue.held.values.map(\.task) where task.target.remote == remote.name {
             targets[task.target] = targets[task.target] ?? self.target(task.target, wall: wall)
-            targets[task.target]?.pending = Self.summary(task, now: now, limit: self.configuration.gerrit.maxRefsToShow)
-            targets[task.target]?.state = "held"
+            targets[task.target]?.pending = Self.summary(task, now: instant, limit: limit)
+            targets[task.target]?.state = .held
         }
         let busyURLs = Set(targets.keys.map(\.url))
         for target in known where !busyURLs.contains(target.url) {
@@ -99,22 +87,22 @@ extension EngineLoop {
             threads: remote.threads,
             queueDepth: pending.count,
             inFlight: running.count,
-            oldestPendingSeconds: pending.map { (now - $0.createdAt).seconds }.max(),
+            oldestPendingSeconds: pending.map { $0.createdAt.duration(to: instant).seconds }.max(),
             targets: targets.values.sorted { ($0.url, $0.project) < ($1.url, $1.project) }
         )
     }
 
-    private func target(_ target: PushTarget, wall: (ContinuousClock.Instant) -> String) -> DaemonStatus.Target {
+    private func target(_ target: PushTarget, wall: @escaping (Instant) -> String) -> DaemonStatus.Target {
         let health = self.queue.health[target.url] ?? TargetHealth()
         return DaemonStatus.Target(
             project: target.project,
             url: target.url,
-            state: health.isFailed ? "failed" : "idle",
+            state: health.isFailed ? .failed : .idle,
             lastSuccess: health.lastSuccess.map(wall),
             lastError: health.lastFailure.map { failure in
                 DaemonStatus.Failure(
                     at: wall(failure.at),
-                    class: failure.result.label,
+                    class: failure.result.kind,
                     code: failure.result.code,
                     message: failure.result.message ?? ""
                 )
@@ -124,19 +112,20 @@ extension EngineLoop {
         )
     }
 
-    private static func summary(_ task: Queue.Task, now: ContinuousClock.Instant, limit: Int) -> DaemonStatus.Task {
+    private static func summary(_ task: Queue.Task, now: Instant, limit: Int) -> DaemonStatus.Task {
         DaemonStatus.Task(
             id: task.id,
             work: task.work.summary(limit: max(limit, 2)),
             events: task.events.count,
             retries: task.retries + task.updateRefRetries + task.probes,
-            ageSeconds: (now - task.createdAt).seconds,
-            startsInSeconds: task.dueAt > now ? (task.dueAt - now).seconds : nil
+            ageSeconds: task.createdAt.duration(to: now).seconds,
+            startsInSeconds: task.dueAt > now ? now.duration(to: task.dueAt).seconds : nil
         )
     }
 
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601)
+    /// ISO 8601, from seconds since 1970.
+    static func timestamp(_ wall: Double) -> String {
+        Date(timeIntervalSince1970: wall).formatted(.iso8601)
     }
 }
 
@@ -144,14 +133,5 @@ extension Duration {
     var seconds: Double {
         let (seconds, attoseconds) = self.components
         return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
-
-extension PushAttemptResult {
-    var code: String? {
-        switch self {
-        case .transientFailure(let code, _), .permanentFailure(let code, _): code
-        default: nil
-        }
     }
 }

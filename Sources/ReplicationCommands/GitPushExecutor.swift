@@ -1,0 +1,78 @@
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+import ReplicationGit
+import Synchronization
+
+/// The engine's ``PushExecutor``. With a git binary, each push runs in this process on a thread
+/// of its own, over the shared ssh session pool, every network step bounded by the remote's
+/// timeouts; without one (libgit2's push cannot be interrupted), in a supervised `push-worker`
+/// process that loads `snapshots`' files (or `configPath` when there is no snapshot).
+struct GitPushExecutor: PushExecutor {
+    let configPath: String
+    let snapshots: ConfigSnapshotBox
+    var pool = SSHSessionPool()
+
+    func push(_ work: PushWork, to target: PushTarget, configuration: ReplicationConfiguration) async -> PushOutcome {
+        guard let remote = configuration.remote(named: target.remote),
+            let url = try? RemoteURL(parsing: target.url)
+        else {
+            let message = "remote \(target.remote) is no longer configured"
+            return PushOutcome(error: .init(code: PushOutcome.Failure.sourceMissing, message: message))
+        }
+        let supervisor = PushSupervisor(
+            configPath: self.configPath,
+            connectTimeout: configuration.gerrit.sshConnectionTimeout
+        )
+        let inProcess = PushEngine.isAvailable(in: configuration)
+        let replicationTarget = ReplicationTarget(project: target.project, remote: remote, url: url)
+        let cancellation = PushCancellation()
+        let snapshot = self.snapshots.snapshot
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Pushes block their thread; keep them off the cooperative pool.
+                Thread.detachNewThread {
+                    let output =
+                        inProcess
+                        ? self.pushHere(work, to: target, configuration: configuration, cancellation: cancellation)
+                        : supervisor.push(replicationTarget, work: work, configSnapshot: snapshot) {
+                            cancellation.isCancelled
+                        }
+                    continuation.resume(returning: output)
+                }
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
+    }
+
+    private func pushHere(
+        _ work: PushWork,
+        to target: PushTarget,
+        configuration: ReplicationConfiguration,
+        cancellation: PushCancellation
+    ) -> PushOutcome {
+        PushJobRun.output {
+            PushJobRun(
+                configuration: configuration,
+                job: PushWorkerJob(remote: target.remote, project: target.project, url: target.url, work: work),
+                pool: self.pool,
+                cancellation: cancellation,
+                announce: { _ in }
+            )
+        }
+    }
+}
+
+/// The snapshot of the files the running configuration was loaded from (``ConfigSnapshot``), handed
+/// to push workers so that they run under that configuration even after the files changed;
+/// replaced when a reload is accepted.
+final class ConfigSnapshotBox: Sendable {
+    private let value: Mutex<Data?>
+
+    init(_ snapshot: Data?) { self.value = Mutex(snapshot) }
+
+    var snapshot: Data? { self.value.withLock { $0 } }
+
+    func replace(_ snapshot: Data) { self.value.withLock { $0 = snapshot } }
+}

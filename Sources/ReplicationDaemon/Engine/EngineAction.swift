@@ -1,0 +1,54 @@
+package import Logging
+package import ReplicationCore
+
+/// What the engine's state decides, for ``ReplicationEngine`` to carry out in one `switch`.
+/// Reads come back to the state as the input named beside them; writes that fail are logged (their
+/// events stay stored: a push too many after a restart, never one too few).
+package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
+    package typealias Task = PushTask<Instant>
+
+    /// → ``EngineState/claimed(_:now:replicates:)`` or ``EngineState/claimFailed(_:now:)``.
+    case claimEvents(limit: Int, only: Set<Int64>?)
+    /// Everything this node holds, to re-plan under a new configuration → ``EngineState/replan(_:now:replicates:)``.
+    case readHeldEvents
+    /// → ``EngineState/heldPushesRead(_:)``.
+    case readHeldPushes
+    /// → ``EngineState/summaryRead(_:)``.
+    case readSummary
+    /// Renew this node's claims and read the cluster → ``EngineState/leasesRenewed(cluster:)``.
+    case renewLeases
+    /// Tell the store a push starts → ``EngineState/pushStartRecorded(_:held:now:)``.
+    case recordPushStart(Task)
+    case recordPushEnd(PushTarget)
+    case recordPlanned([Int64: Int])
+    case recordCompleted([Int64])
+    case recordDelivery(events: [Int64], target: PushTarget, completed: [Int64])
+    case recordOutcome(PushOutcomeRecord, events: [Int64])
+    /// `reason == nil` clears the record.
+    case recordHeld(PushTarget, deletions: Int, reason: String?)
+    /// Run the push; its outcome comes back → ``EngineState/pushFinished(_:outcome:now:)``.
+    case runPush(Task)
+    /// The store has more events than one read takes: read again after whatever else is waiting.
+    case readAgain
+    case log(EngineLogEntry)
+    case measurePushStart(remote: String, delay: Duration, retries: Int)
+    case measurePushEnd(
+        remote: String,
+        result: PushAttemptResult.Kind,
+        latency: Duration,
+        refs: [RefResult.Status: Int]
+    )
+}
+
+/// One line of the replication log, as the state decides it.
+package struct EngineLogEntry: Sendable {
+    package var level: Logger.Level
+    package var message: Logger.Message
+    package var metadata: Logger.Metadata
+
+    package init(_ level: Logger.Level, _ message: Logger.Message, _ metadata: Logger.Metadata = [:]) {
+        self.level = level
+        self.message = message
+        self.metadata = metadata
+    }
+}

@@ -1,0 +1,211 @@
+import Logging
+package import ReplicationCore
+
+extension EngineState {
+    // MARK: Planning
+
+    /// Turns claimed events into queued work: each event's targets under the current configuration,
+    /// less those it already reached. Events for no target are done at once.
+    mutating func plan(_ events: [StoredEvent], now: Now, replicates: @escaping Replicates) -> [Action] {
+        let expansion = EventExpansion(configuration: self.configuration, replicates: replicates)
+        var actions: [Action] = []
+        var planned: [Int64: Int] = [:]
+        var empty: [Int64] = []
+        for stored in events {
+            if let only = self.options.onlyEvents, !only.contains(stored.id) { continue }
+            let targets = expansion.targets(of: stored.event).filter { !stored.delivered.contains($0.target) }
+            if stored.wantsOutcomes { planned[stored.id] = targets.count }
+            guard !targets.isEmpty else {
+                empty.append(stored.id)
+                actions.append(.log(.init(.debug, "Event concerns no remote", ["replication.event": "\(stored.id)"])))
+                continue
+            }
+            self.remaining[stored.id] = Set(targets.map(\.target))
+            self.storedAt[stored.id] = stored.storedAt
+            let createdAt = now.instant.advanced(by: .seconds(min(0, stored.storedAt - now.wall)))
+            for (target, work) in targets {
+                let enqueued = self.queue.enqueue(
+                    work,
+                    for: target,
+                    events: [stored.id],
+                    createdAt: createdAt,
+                    immediately: stored.event.immediately,
+                    startingDue: false,
+                    now: now.instant
+                )
+                actions += enqueued.flatMap { self.handle($0, now: now.instant) }
+            }
+            let metadata: Logger.Metadata = [
+                "replication.event": "\(stored.id)", "replication.targets": "\(targets.count)",
+            ]
+            actions.append(.log(.init(.debug, "Event planned", metadata)))
+        }
+        if !planned.isEmpty { actions.append(.recordPlanned(planned)) }
+        if !empty.isEmpty { actions.append(.recordCompleted(empty)) }
+        if self.options.stopWhenReported { self.reported.formUnion(empty) }
+        return actions
+    }
+
+    /// Starts what is due (nothing more once the drain period is over).
+    mutating func wakeUp(_ now: Instant) -> [Action] {
+        if let shutdown, now >= shutdown.drainUntil { return [] }
+        return self.queue.wakeUp(now: now).flatMap { self.handle($0, now: now) }
+    }
+
+    // MARK: Pushes
+
+    /// The store answered a push's start: `held == false` when another node took its project over
+    /// (this node stalled past its lease): the push must not run, and everything this node had for
+    /// the project goes.
+    package mutating func pushStartRecorded(_ task: Queue.Task, held: Bool, now: Now) -> [Action] {
+        guard held else {
+            self.queue.abandon(task.id, project: task.target.project)
+            for (id, targets) in self.remaining where targets.contains(where: { $0.project == task.target.project }) {
+                self.remaining[id] = nil
+                self.storedAt[id] = nil
+            }
+            let metadata: Logger.Metadata = ["replication.project": "\(task.target.project)"]
+            return [.log(.init(.warning, "Another node took this project over; leaving it", metadata))]
+        }
+        self.runningSince[task.id] = now.instant
+        var metadata = Self.metadata(of: task)
+        metadata["replication.work"] = "\(task.work.summary(limit: self.maxRefsToShow))"
+        return [
+            .measurePushStart(
+                remote: task.target.remote,
+                delay: task.createdAt.duration(to: now.instant),
+                retries: task.retries
+            ),
+            .log(.init(.info, "Replication started", metadata)),
+            .runPush(task),
+        ]
+    }
+
+    var maxRefsToShow: Int { max(self.configuration.gerrit.maxRefsToShow, 2) }
+
+    package mutating func pushFinished(_ task: Queue.Task, outcome: PushOutcome, now: Now) -> [Action] {
+        let started = self.runningSince.removeValue(forKey: task.id) ?? now.instant
+        let result = outcome.attemptResult
+        var actions: [Action] = [
+            .recordPushEnd(task.target),
+            .measurePushEnd(
+                remote: task.target.remote,
+                result: result.kind,
+                latency: started.duration(to: now.instant),
+                refs: outcome.refOutcomes
+            ),
+        ]
+        actions += Self.audit(task, outcome, result: result, duration: started.duration(to: now.instant)).map(
+            Action.log
+        )
+        actions += self.recordOutcome(of: task, outcome, result: result)
+        actions += self.queue.pushFinished(task.id, result: result, now: now.instant).flatMap {
+            self.handle($0, now: now.instant)
+        }
+        return actions + self.wakeUp(now.instant)
+    }
+
+    private mutating func recordOutcome(of task: Queue.Task, _ outcome: PushOutcome, result: PushAttemptResult)
+        -> [Action]
+    {
+        let wanting = task.events.filter { self.options.onlyEvents?.contains($0) ?? true }.sorted()
+        let record = PushOutcomeRecord(target: task.target, result: result.kind, outcome: outcome)
+        // Only `start --wait`'s own engine stops on first attempts; a daemon keeps no such record.
+        if self.options.stopWhenReported {
+            for id in wanting {
+                self.attempted[id, default: []].insert(task.target)
+                if let remaining = self.remaining[id], remaining.isSubset(of: self.attempted[id] ?? []) {
+                    self.reported.insert(id)
+                }
+            }
+        }
+        return [.recordOutcome(record, events: wanting)]
+    }
+
+    /// What a queue action means for the store and the log.
+    private mutating func handle(_ action: Queue.Action, now: Instant) -> [Action] {
+        switch action {
+        case .startPush(let task):
+            return [.recordPushStart(task)]
+        case .held(let task, let reason, let deletions):
+            var metadata = Self.metadata(of: task)
+            metadata["replication.deletions"] = "\(deletions)"
+            metadata["replication.reason"] = "\(reason)"
+            metadata["replication.release"] = "\(Self.releaseCommand(for: task.target))"
+            self.heldInStore.insert(task.target)
+            return [
+                .log(.init(.warning, "Push held by maxDeletions; it stays queued until allowed", metadata)),
+                .recordHeld(task.target, deletions: deletions, reason: reason),
+            ]
+        case .delivered(let task, let result, let gaveUp):
+            var actions: [Action] = []
+            if gaveUp {
+                var metadata = Self.metadata(of: task)
+                metadata["replication.result"] = "\(result.kind.rawValue)"
+                metadata["error"] = "\(result.message ?? "")"
+                actions.append(.log(.init(.error, "Giving up on replication", metadata)))
+            }
+            return actions + self.delivered(task)
+        case .retryScheduled(let task, let result, let at):
+            var metadata = Self.metadata(of: task)
+            metadata["replication.result"] = "\(result.kind.rawValue)"
+            metadata["error"] = "\(result.message ?? "")"
+            metadata["replication.retry.in"] = "\(now.duration(to: at))"
+            return [.log(.init(.warning, "Replication failed; will retry", metadata))]
+        case .targetFailed(let target, let result):
+            let metadata: Logger.Metadata = [
+                "replication.remote": "\(target.remote)", "replication.url": "\(target.url)",
+                "error": "\(result.message ?? "")",
+            ]
+            return [.log(.init(.error, "Mirror failing permanently; probing it again with backoff", metadata))]
+        case .targetRecovered(let target):
+            let metadata: Logger.Metadata = [
+                "replication.remote": "\(target.remote)", "replication.url": "\(target.url)",
+            ]
+            return [.log(.init(.notice, "Mirror recovered", metadata))]
+        }
+    }
+
+    /// `target` has the task's events: those it was the last target of leave the store.
+    private mutating func delivered(_ task: Queue.Task) -> [Action] {
+        var actions: [Action] = []
+        if self.heldInStore.remove(task.target) != nil {
+            actions.append(.recordHeld(task.target, deletions: 0, reason: nil))
+        }
+        var completed: [Int64] = []
+        for id in task.events.sorted() {
+            self.remaining[id]?.remove(task.target)
+            if self.remaining[id]?.isEmpty == true {
+                self.remaining[id] = nil
+                self.storedAt[id] = nil
+                self.attempted[id] = nil
+                completed.append(id)
+            }
+        }
+        return actions + [.recordDelivery(events: task.events.sorted(), target: task.target, completed: completed)]
+    }
+
+    static func releaseCommand(for target: PushTarget) -> String {
+        "replicator allow-deletions \(target.project) --remote \(target.remote)"
+    }
+
+    // MARK: Shutdown
+
+    /// Stop taking events; pending pushes due within `drainQueueAttempts` × `replicationDelay` still
+    /// run, running ones get `drainTimeout`. Whatever does not finish stays in the store.
+    package mutating func beginShutdown(now: Instant) -> [Action] {
+        guard self.shutdown == nil else { return [] }
+        let drain = self.configuration.remotes.map { $0.replicationDelay * $0.drainQueueAttempts }.max() ?? .zero
+        self.shutdown = Shutdown(
+            drainUntil: now.advanced(by: drain),
+            stopBy: now.advanced(by: drain + self.options.drainTimeout)
+        )
+        let metadata: Logger.Metadata = [
+            "replication.running": "\(self.queue.running.count)",
+            "replication.pending": "\(self.queue.pending.count)",
+        ]
+        // What is due now still starts, even with no drain period.
+        let due = self.queue.wakeUp(now: now).flatMap { self.handle($0, now: now) }
+        return [.log(.init(.notice, "Shutting down: draining", metadata))] + due
+    }
+}

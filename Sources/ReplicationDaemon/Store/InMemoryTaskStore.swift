@@ -1,0 +1,264 @@
+import Foundation
+package import ReplicationCore
+import Synchronization
+
+/// A ``TaskStore`` in memory, with the same contract as SQLite and PostgreSQL (one process; nothing
+/// survives it): for engine tests, and as the reference a reader can check the others against.
+/// ``failReads(_:)`` makes claims and counts fail, as a broken disk would.
+package final class InMemoryTaskStore: TaskStore {
+    private struct Event {
+        var stored: StoredEvent
+        var claimedBy: String?
+        var planned: Int?
+    }
+
+    private struct State {
+        var nextID: Int64 = 1
+        var events: [Int64: Event] = [:]
+        var outcomes: [Int64: [PushOutcomeRecord]] = [:]
+        var held: [PushTarget: HeldPush] = [:]
+        /// Running pushes by remote and URL: the URL and the node.
+        var running: [String: (url: String, node: String)] = [:]
+        var leaseTaken = false
+        var readFailure: TaskStoreError?
+        var listeners: [Int: @Sendable () -> Void] = [:]
+        var nextListener = 0
+    }
+
+    private let state = Mutex(State())
+
+    package init() {}
+
+    /// From now on, claims and counts throw `error` (`nil`: they work again).
+    package func failReads(_ error: TaskStoreError?) {
+        self.state.withLock { $0.readFailure = error }
+    }
+
+    private func read<T>(_ body: (inout State) throws -> T) throws -> T {
+        try self.state.withLock { state in
+            if let failure = state.readFailure { throw failure }
+            return try body(&state)
+        }
+    }
+
+    // MARK: Intake
+
+    package func append(_ events: [ReplicationEvent], source: EventSource, wantsOutcomes: Bool) async throws -> [Int64]
+    {
+        let now = Date().timeIntervalSince1970
+        let (ids, listeners) = self.state.withLock { state in
+            let ids = events.map { event in
+                let id = state.nextID
+                state.nextID += 1
+                let stored = StoredEvent(id: id, event: event, storedAt: now, wantsOutcomes: wantsOutcomes)
+                state.events[id] = Event(stored: stored)
+                return id
+            }
+            return (ids, Array(state.listeners.values))
+        }
+        for listener in listeners { listener() }
+        return ids
+    }
+
+    // MARK: Queue
+
+    package func claimEvents(node: String, only: Set<Int64>?, limit: Int) async throws -> [StoredEvent] {
+        try self.read { state in
+            let ids = state.events.keys.filter { id in
+                state.events[id]?.claimedBy == nil && (only?.contains(id) ?? true)
+            }.sorted().prefix(limit)
+            for id in ids { state.events[id]?.claimedBy = node }
+            return ids.compactMap { state.events[$0]?.stored }
+        }
+    }
+
+    package func heldEvents(node: String) async throws -> [StoredEvent] {
+        self.state.withLock { state in
+            state.events.values.filter { $0.claimedBy == node }.map(\.stored).sorted { $0.id < $1.id }
+        }
+    }
+
+    package func recordPlanned(_ counts: [Int64: Int]) async throws {
+        self.state.withLock { state in
+            for (id, count) in counts { state.events[id]?.planned = count }
+        }
+    }
+
+    package func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws {
+        self.state.withLock { state in
+            for id in events { state.events[id]?.stored.delivered.insert(target) }
+            for id in completed { state.events[id] = nil }
+        }
+    }
+
+    package func recordCompleted(_ events: [Int64]) async throws {
+        self.state.withLock { state in
+            for id in events { state.events[id] = nil }
+        }
+    }
+
+    package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
+        let now = Date().timeIntervalSince1970
+        self.state.withLock { state in
+            state.held[target] =
+                reason.map { HeldPush(target: target, deletions: deletions, reason: $0, heldAt: now) }
+        }
+    }
+
+    package func heldPushes() async throws -> [HeldPush] {
+        self.state.withLock { state in
+            state.held.values.sorted {
+                ($0.target.project, $0.target.remote, $0.target.url) < (
+                    $1.target.project, $1.target.remote, $1.target.url
+                )
+            }
+        }
+    }
+
+    package func summary() async throws -> StoreSummary {
+        try self.read { state in
+            StoreSummary(
+                pendingEvents: state.events.count,
+                oldestStoredAt: state.events.values.map(\.stored.storedAt).min()
+            )
+        }
+    }
+
+    // MARK: Outcomes
+
+    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
+        self.state.withLock { state in
+            for id in events where state.events[id]?.stored.wantsOutcomes == true {
+                let known = state.outcomes[id] ?? []
+                guard !known.contains(where: { Self.sameMirror($0.target, outcome.target) }) else { continue }
+                state.outcomes[id] = (known + [outcome]).sorted {
+                    ($0.target.remote, $0.target.url) < ($1.target.remote, $1.target.url)
+                }
+            }
+        }
+    }
+
+    private static func sameMirror(_ first: PushTarget, _ second: PushTarget) -> Bool {
+        first.remote == second.remote && first.url == second.url
+    }
+
+    package func progress(of events: [Int64]) async throws -> [EventProgress] {
+        self.state.withLock { state in
+            events.map { id in
+                let queued: EventProgress.Queued =
+                    switch state.events[id] {
+                    case .none: .done
+                    case .some(let event): event.planned.map(EventProgress.Queued.planned) ?? .unplanned
+                    }
+                return EventProgress(id: id, queued: queued, outcomes: state.outcomes[id] ?? [])
+            }
+        }
+    }
+
+    package func outcomeCount(of events: [Int64]) async throws -> Int {
+        self.state.withLock { state in events.reduce(0) { $0 + (state.outcomes[$1]?.count ?? 0) } }
+    }
+
+    package func removeOutcomes(of events: [Int64]) async throws {
+        self.state.withLock { state in
+            for id in events { state.outcomes[id] = nil }
+        }
+    }
+
+    // MARK: Cluster
+
+    /// One process pushes at a time, as with SQLite; whoever pushed before is gone.
+    package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
+        while true {
+            let taken = self.state.withLock { state in
+                guard !state.leaseTaken else { return false }
+                state.leaseTaken = true
+                state.running.removeAll()
+                for id in state.events.keys { state.events[id]?.claimedBy = nil }
+                return true
+            }
+            if taken { return Lease(store: self) }
+            guard wait else { return nil }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private struct Lease: ExecutorLease {
+        let store: InMemoryTaskStore
+
+        func release() { self.store.state.withLock { $0.leaseTaken = false } }
+    }
+
+    package func renewLeases(node: String) async throws {}
+
+    package func releaseLeases(node: String) async throws {
+        self.state.withLock { state in
+            for (id, event) in state.events where event.claimedBy == node { state.events[id]?.claimedBy = nil }
+            state.running = state.running.filter { $0.value.node != node }
+        }
+    }
+
+    /// What a takeover in a shared store does: `node` now holds `project`'s claimed events.
+    package func handOver(project: String, to node: String) {
+        self.state.withLock { state in
+            for (id, event) in state.events where event.stored.event.project == project && event.claimedBy != nil {
+                state.events[id]?.claimedBy = node
+            }
+        }
+    }
+
+    /// Starting fails while another node holds the project (after ``handOver(project:to:)``).
+    @discardableResult
+    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
+        self.state.withLock { state in
+            let key = "\(target.remote) \(target.url)"
+            let holders = Set(
+                state.events.values.filter { $0.stored.event.project == target.project }.compactMap(\.claimedBy)
+            )
+            if running, !holders.isEmpty, !holders.contains(node) { return false }
+            if running {
+                state.running[key] = (target.url, node)
+            } else if state.running[key]?.node == node {
+                state.running[key] = nil
+            }
+            return true
+        }
+    }
+
+    package func cluster() async throws -> [ClusterNode] {
+        self.state.withLock { state in
+            var nodes: [String: ClusterNode] = [:]
+            for event in state.events.values {
+                guard let node = event.claimedBy else { continue }
+                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(
+                    event.stored.event.project
+                )
+            }
+            for (url, node) in state.running.values {
+                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(url)
+            }
+            return nodes.values.map { node in
+                ClusterNode(name: node.name, projects: Set(node.projects).sorted(), pushing: node.pushing.sorted())
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
+    // MARK: Lifecycle
+
+    package func prepare() async throws {}
+
+    package func run() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    /// Appends call `onChange` at once, as PostgreSQL's `NOTIFY` does.
+    package func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async {
+        let id = self.state.withLock { state in
+            defer { state.nextListener += 1 }
+            state.listeners[state.nextListener] = onChange
+            return state.nextListener
+        }
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        _ = self.state.withLock { $0.listeners.removeValue(forKey: id) }
+    }
+}

@@ -1,0 +1,70 @@
+import GRDB
+
+extension SQLiteTaskStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        event TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        stored_at REAL NOT NULL,
+                        wants_outcomes INTEGER NOT NULL,
+                        planned INTEGER
+                    );
+                    CREATE TABLE deliveries (
+                        event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        PRIMARY KEY (event_id, remote, url)
+                    );
+                    CREATE TABLE outcomes (
+                        event_id INTEGER NOT NULL,
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        recorded_at REAL NOT NULL,
+                        PRIMARY KEY (event_id, remote, url)
+                    );
+                    """
+            )
+        }
+        migrator.registerMigration("v2: claims and running pushes") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN claimed_by TEXT;
+                    CREATE TABLE running (
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        project TEXT NOT NULL,
+                        node TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        PRIMARY KEY (remote, url)
+                    );
+                    """
+            )
+        }
+        migrator.registerMigration("v3: held pushes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE held (
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        project TEXT NOT NULL,
+                        deletions INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        held_at REAL NOT NULL,
+                        PRIMARY KEY (remote, url)
+                    );
+                    """
+            )
+        }
+        migrator.registerMigration("v4: unclaimed events index") { db in
+            // Claims read the unclaimed events only; a backlog of claimed ones costs them nothing.
+            try db.execute(sql: "CREATE INDEX events_unclaimed ON events (id) WHERE claimed_by IS NULL")
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import ReplicationCore
+
+/// First attempts' outcomes, kept for `start --wait`: one JSON document per event and target.
+extension SQLiteTaskStore: OutcomeStore {
+    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
+        let encoded = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+        let now = Date().timeIntervalSince1970
+        try await self.database.write { db in
+            for id in events {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO outcomes (event_id, remote, url, outcome, recorded_at)
+                        SELECT id, ?, ?, ?, ? FROM events WHERE id = ? AND wants_outcomes
+                        """,
+                    arguments: [outcome.target.remote, outcome.target.url, encoded, now, id]
+                )
+            }
+        }
+    }
+
+    package func progress(of events: [Int64]) async throws -> [EventProgress] {
+        let list = events.map(String.init).joined(separator: ",")
+        return try await self.database.read { db in
+            var planned: [Int64: EventProgress.Queued] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, planned FROM events WHERE id IN (\(list))") {
+                let count: Int? = row["planned"]
+                planned[row["id"]] = count.map(EventProgress.Queued.planned) ?? .unplanned
+            }
+            var outcomes: [Int64: [PushOutcomeRecord]] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT event_id, outcome FROM outcomes WHERE event_id IN (\(list)) ORDER BY event_id, remote, url"
+            )
+            for row in rows {
+                let text: String = row["outcome"]
+                outcomes[row["event_id"], default: []].append(
+                    try JSONDecoder().decode(PushOutcomeRecord.self, from: Data(text.utf8))
+                )
+            }
+            return events.map { EventProgress(id: $0, queued: planned[$0] ?? .done, outcomes: outcomes[$0] ?? []) }
+        }
+    }
+
+    package func outcomeCount(of events: [Int64]) async throws -> Int {
+        let list = events.map(String.init).joined(separator: ",")
+        return try await self.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM outcomes WHERE event_id IN (\(list))") ?? 0
+        }
+    }
+
+    package func removeOutcomes(of events: [Int64]) async throws {
+        try await self.database.write { db in
+            for id in events { try db.execute(sql: "DELETE FROM outcomes WHERE event_id = ?", arguments: [id]) }
+        }
+    }
+}
