@@ -111,7 +111,7 @@ struct PushJobRun {
             where error.code == .repositoryNotFound && target.url.transport == .ssh
             && target.remote.createMissingRepositories
         {
-            // Create it and push at once, not a replicationRetry later (docs/mirror-semantics.md).
+            // Create it and push at once, not a replicationRetry later (docs/gerrit-behaviour.md, "Pitfalls").
             try creator.create(target.url)
             created = true
             report = try self.push(target)

@@ -44,7 +44,7 @@ struct ConfigLoadingTests {
         #expect(typo.location?.line == 4)
     }
 
-    /// Reference §1.3.
+    /// The fan-out form (docs/gerrit-behaviour.md, "Defaults and configuration").
     @Test func loadsTheFanOutExample() throws {
         let main =
             "[gerrit]\n  autoReload = true\n  replicateOnStartup = false\n[replication]\n  lockErrorMaxRetries = 5\n  maxRetries = 5\n"
@@ -147,7 +147,7 @@ struct ConfigLoadingTests {
         #expect(error.location?.line == 1)
     }
 
-    /// Reference C19/C20: a single-project remote may use a fixed URL.
+    /// docs/gerrit-behaviour.md, C19/C20: a single-project remote may use a fixed URL.
     @Test func allowsAFixedURLForASingleProject() {
         let configuration = ReplicationConfiguration.parse("[remote \"r\"]\n  projects = foo\n  url = /srv/only.git\n")
         #expect(configuration.isUsable)

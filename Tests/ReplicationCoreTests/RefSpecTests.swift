@@ -55,7 +55,7 @@ struct RefSpecTests {
         #expect(error?.description.contains("'\(text)'") == true)
     }
 
-    /// Reference §5.2: JGit's matching and expansion examples.
+    /// JGit's matching and expansion examples (docs/gerrit-behaviour.md, "Refspecs").
     @Test(arguments: [
         ("+refs/heads/*:refs/heads/*", "refs/heads/a/b", "refs/heads/a/b", true),
         ("refs/pull/*/head:refs/remotes/pr/*", "refs/pull/12/head", "refs/remotes/pr/12", false),
@@ -112,7 +112,7 @@ struct PushRefSpecsTests {
         PushRefSpecs(try lines.map { try RefSpec(parsing: $0) })
     }
 
-    /// Reference C12: first match wins, unlike `git push`.
+    /// docs/gerrit-behaviour.md, C12: first match wins, unlike `git push`.
     @Test func firstMatchWins() throws {
         let specs = try Self.specs("refs/heads/*:refs/heads/*", "refs/heads/*:refs/backup/*")
         #expect(specs.mapping(forSource: "refs/heads/master")?.destination == "refs/heads/master")
@@ -143,11 +143,14 @@ struct PushRefSpecsTests {
         #expect(specs.isExcluded(source: mapping.source))
     }
 
-    /// Reference C14: two lines feed `refs/heads/tags/v1`; both are reported.
-    @Test func listsEverySourceFeedingADestination() throws {
+    /// Two lines feed `refs/heads/tags/v1` (docs/gerrit-behaviour.md, C14): each
+    /// source that exists keeps the destination from being deleted, the first line first.
+    @Test func findsTheSourceFeedingADestinationThroughEveryLine() throws {
         let specs = try Self.specs("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/heads/tags/*")
-        let sources = specs.sources(feeding: "refs/heads/tags/v1").map(\.source)
-        #expect(sources == ["refs/heads/tags/v1", "refs/tags/v1"])
+        let destination = "refs/heads/tags/v1"
+        #expect(specs.firstSource(feeding: destination) { $0 == "refs/tags/v1" } == "refs/tags/v1")
+        #expect(specs.firstSource(feeding: destination) { _ in true } == "refs/heads/tags/v1")
+        #expect(specs.firstSource(feeding: destination) { _ in false } == nil)
     }
 }
 

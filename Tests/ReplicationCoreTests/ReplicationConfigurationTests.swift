@@ -7,7 +7,7 @@ struct RemoteDefaultsTests {
         return configuration.remotes[0]
     }()
 
-    /// Every remote option with no value set: Gerrit's default (reference §1.2), or ours for extensions.
+    /// Every remote option with no value set: Gerrit's default (docs/gerrit-behaviour.md), or ours for extensions.
     @Test(arguments: [
         ("push", EffectiveOption.Value.strings(["refs/*:refs/*"])),
         ("adminUrl", .strings([])),
@@ -154,7 +154,7 @@ struct OptionValueTests {
         }
     }
 
-    /// Reference C1/C2: the default refspec follows `gerrit.defaultForceUpdate`.
+    /// docs/gerrit-behaviour.md, C1/C2: the default refspec follows `gerrit.defaultForceUpdate`.
     @Test(arguments: [("false", "refs/*:refs/*"), ("true", "+refs/*:refs/*")])
     func defaultRefSpecFollowsDefaultForceUpdate(force: String, expected: String) {
         let configuration = ReplicationConfiguration.parse(
@@ -275,7 +275,7 @@ struct ConfigDiagnosticsTests {
         #expect(warning.message.contains(message), "\(warning)")
     }
 
-    /// Reference C12 and C14: first-match-wins shadowing and overlapping destinations.
+    /// docs/gerrit-behaviour.md, C12 and C14: first-match-wins shadowing and overlapping destinations.
     @Test(arguments: [
         (["refs/heads/*:refs/heads/*", "refs/heads/*:refs/backup/*"], "is never used"),
         (["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/heads/tags/*"], "overlaps"),

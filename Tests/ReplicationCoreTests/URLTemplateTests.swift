@@ -46,7 +46,7 @@ struct URLTemplateTests {
         #expect(throws: RemoteURLError.self) { try RemoteURL(parsing: text) }
     }
 
-    /// Reference §2.13 `needsUrlEscaping`.
+    /// Gerrit's `needsUrlEscaping` (docs/gerrit-behaviour.md, C22).
     @Test(arguments: [
         ("http://host/path", true), ("https://host/path", true), ("amazon-s3://bucket/path", true),
         ("host:path", false), ("user@host:path", false), ("git://host/path", false), ("ssh://host/path", false),
@@ -55,7 +55,7 @@ struct URLTemplateTests {
         #expect(try RemoteURL(parsing: text).escapesPath == escapes)
     }
 
-    /// Reference §2.13 escaping tests.
+    /// Gerrit's escaping tests (docs/gerrit-behaviour.md, C22).
     @Test(arguments: [
         ("foo/bar/thing", "foo/bar/thing"),
         ("-- All Projects --", "--%20All%20Projects%20--"),
@@ -74,7 +74,7 @@ struct URLTemplateTests {
         #expect(expanded == "https://git.server.example.com/" + tail)
     }
 
-    /// Reference C21, C22 and the seed's GitHub remote.
+    /// docs/gerrit-behaviour.md, C21 and C22, and the motivating report's GitHub remote.
     @Test(arguments: [
         ("host:/git/${name}.git", "a/b/c", RemoteNameStyle.slash, "host:/git/a/b/c.git"),
         ("host:/git/${name}.git", "a/b/c", .dash, "host:/git/a-b-c.git"),

@@ -98,7 +98,7 @@ struct DeletionMatrixTests {
 }
 
 struct ReferenceScenarioTests {
-    /// Reference §6.3, C1–C18, as planned by Replicator; `expectedSkipped` lists reported refs.
+    /// docs/gerrit-behaviour.md, C1–C18, as planned by Replicator; `expectedSkipped` lists reported refs.
     @Test(
         arguments: [
             // C1, C2: default refspec, forced or not.
@@ -317,16 +317,6 @@ struct PlannerRulesTests {
     @Test func ordersPushesBeforeDeletes() {
         let plan = Fixture.plan("  mirror = true\n", local: "refs/heads/z=a", remote: "refs/heads/a=b", delta: nil)
         #expect(Fixture.summary(plan) == ["create refs/heads/z", "delete refs/heads/a"])
-    }
-
-    @Test func explicitRefSpecsForThePush() {
-        let plan = Fixture.plan(
-            "  push = +refs/heads/*:refs/mirror/*\n  mirror = true\n",
-            local: "refs/heads/a=a",
-            remote: "refs/mirror/b=b",
-            delta: nil
-        )
-        #expect(plan.updates.map(\.explicitRefSpec) == ["+refs/heads/a:refs/mirror/a", ":refs/mirror/b"])
     }
 }
 

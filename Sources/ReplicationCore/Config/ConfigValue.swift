@@ -98,9 +98,6 @@ extension StringProtocol {
 }
 
 extension Duration {
-    /// Whole seconds, rounded down; config durations are whole numbers of their unit.
-    package var wholeSeconds: Int64 { self.components.seconds }
-
     /// Whole milliseconds, rounded down.
     package var wholeMilliseconds: Int64 {
         self.components.seconds * 1_000 + self.components.attoseconds / 1_000_000_000_000_000

@@ -1,4 +1,4 @@
-/// The rules that keep a ref from being pushed (reference §2.4 `canPushRef`) or deleted.
+/// The rules that keep a ref from being pushed (Gerrit's `canPushRef`) or deleted.
 package struct RefPolicy: Sendable {
     package var replicatePermissions: Bool
     package var replicateNoteDbMetaRefs: Bool

@@ -33,12 +33,6 @@ package struct RefUpdate: Hashable, Sendable, Codable {
         self.newID = newID
         self.isForced = isForced
     }
-
-    /// The refspec that performs exactly this update: `+src:dst` or `:dst`.
-    package var explicitRefSpec: String {
-        guard let source = self.source else { return ":\(self.destination)" }
-        return "\(self.isForced ? "+" : "")\(source):\(self.destination)"
-    }
 }
 
 /// A ref the plan did not touch, and why; never dropped silently.

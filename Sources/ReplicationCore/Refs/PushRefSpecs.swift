@@ -38,15 +38,8 @@ package struct PushRefSpecs: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// Every source-to-destination mapping of a positive line for which some local ref `source`
-    /// would be pushed onto `destination`; used to keep overlapping refspecs from deleting what
-    /// another line feeds.
-    package func sources(feeding destination: String) -> [RefMapping] {
-        self.positives.compactMap { $0.expand(fromDestination: destination) }
-    }
-
-    /// The first source accepted by `isPresent` that some positive line maps onto `destination`;
-    /// the allocation-free form of ``sources(feeding:)`` for hot paths.
+    /// The first source accepted by `isPresent` that some positive line maps onto `destination`:
+    /// keeps overlapping refspecs from deleting what another line feeds.
     package func firstSource(feeding destination: String, where isPresent: (String) -> Bool) -> String? {
         for spec in self.positives {
             if let mapping = spec.expand(fromDestination: destination), isPresent(mapping.source) {

@@ -28,7 +28,7 @@ package struct EventExpansion: Sendable {
         self.configuration.remotes.filter { remote in
             switch event.kind {
             case .projectDeleted:
-                // Unlike Gerrit (reference §9 P7), only remotes whose `projects` filter covers the project.
+                // Unlike Gerrit (docs/gerrit-behaviour.md, "Pitfalls"), only remotes whose `projects` filter covers the project.
                 return remote.replicateProjectDeletions && self.replicates(remote, event.project)
             case .fullSync:
                 return (event.remotes.isEmpty || event.remotes.contains(remote.name))

@@ -1,4 +1,4 @@
-/// How one push attempt ended, as the scheduler needs to know it (docs/design.md, "Retries").
+/// How one push attempt ended, as the scheduler needs to know it (docs/gerrit-behaviour.md, "Scheduling and retries").
 package enum PushAttemptResult: Hashable, Sendable {
     /// Every planned update landed or was already there.
     case succeeded

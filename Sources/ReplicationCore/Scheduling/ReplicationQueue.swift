@@ -1,5 +1,5 @@
 /// The scheduler's state machine: pending and running pushes per target, Gerrit's coalescing and
-/// retry rules (reference §2.2, §2.11), minus its polling. Pure: callers pass `now` and carry out
+/// retry rules (docs/gerrit-behaviour.md, "Scheduling and retries"), minus its polling. Pure: callers pass `now` and carry out
 /// the returned actions; one loop owns the value.
 ///
 /// - Pending work for a target merges for `replicationDelay` (the delay is not extended).

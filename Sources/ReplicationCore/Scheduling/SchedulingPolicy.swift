@@ -1,4 +1,4 @@
-/// One remote's scheduling settings (reference §2.2, §2.11).
+/// One remote's scheduling settings (docs/gerrit-behaviour.md, "Scheduling and retries").
 package struct SchedulingPolicy: Hashable, Sendable {
     /// How long new events for a URL gather before the push starts.
     package var replicationDelay: Duration

@@ -3,7 +3,7 @@ import Prometheus
 package import ReplicationCore
 import Synchronization
 
-/// Gerrit's replication metrics (docs/operations.md, "Metrics") plus the queue's, rendered by `GET /metrics`.
+/// Gerrit's replication metrics (docs/gerrit-behaviour.md, "Metrics") plus the queue's, rendered by `GET /metrics`.
 /// Metric objects are created once per remote and cached.
 package final class ReplicationMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
