@@ -56,15 +56,8 @@ package struct UpdatePlanner: Sendable {
         var plan = PlanBuilder(mode: .delta)
         var seen = Set<String>()
         for name in refs where seen.insert(name).inserted {
-            guard name != "HEAD" else {
-                plan.skip(name, "HEAD changes are propagated as a symbolic ref, not pushed")
-                continue
-            }
-            guard self.refSpecs.mapping(forSource: name) != nil else {
-                plan.skip(
-                    name,
-                    self.negativeExclusion(of: name) ?? "matches no push refspec of remote \(self.remoteName)"
-                )
+            if let reason = self.unmapped(name) {
+                plan.skip(name, reason)
                 continue
             }
             if let id = local[name] {
@@ -74,6 +67,20 @@ package struct UpdatePlanner: Sendable {
             }
         }
         return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
+    }
+
+    /// Why a ref an event names can lead to no update on this remote, whatever either repository
+    /// holds (the reason ``planDelta(refs:local:remote:knownValues:allowMassDeletion:)`` gives), or
+    /// `nil`: the daemon schedules no push for such refs.
+    package func eventSkipReason(for ref: String) -> String? {
+        self.unmapped(ref) ?? self.policy.exclusion(of: ref)
+    }
+
+    /// `HEAD`, or a ref no positive refspec line takes as its source.
+    private func unmapped(_ name: String) -> String? {
+        if name == "HEAD" { return "HEAD changes are propagated as a symbolic ref, not pushed" }
+        guard self.refSpecs.mapping(forSource: name) == nil else { return nil }
+        return self.negativeExclusion(of: name) ?? "matches no push refspec of remote \(self.remoteName)"
     }
 
     private func planPush(of name: String, id: ObjectID, remote: [String: ObjectID], into plan: inout PlanBuilder) {

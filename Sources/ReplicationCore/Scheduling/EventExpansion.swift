@@ -14,14 +14,29 @@ package struct EventExpansion: Sendable {
         self.replicates = replicates
     }
 
-    /// Every target the event concerns, with what to do there.
-    package func targets(of event: ReplicationEvent) -> [(target: PushTarget, work: PushWork)] {
-        self.remotes(for: event).flatMap { remote -> [(target: PushTarget, work: PushWork)] in
-            guard let work = self.work(for: event, on: remote) else { return [] }
-            return self.urls(of: remote, for: event).map { url in
+    /// What an event means under the configuration: the work for each target, and the event's refs
+    /// that a remote takes no push for, with the planner's reason.
+    package struct Expansion {
+        package var targets: [(target: PushTarget, work: PushWork)] = []
+        package var skipped: [(remote: String, ref: String, reason: String)] = []
+    }
+
+    package func expand(_ event: ReplicationEvent) -> Expansion {
+        var expansion = Expansion()
+        for remote in self.remotes(for: event) {
+            let (work, skipped) = self.work(for: event, on: remote)
+            expansion.skipped += skipped.map { (remote.name, $0.ref, $0.reason) }
+            guard let work else { continue }
+            expansion.targets += self.urls(of: remote, for: event).map { url in
                 (PushTarget(remote: remote.name, url: url.description, project: event.project), work)
             }
         }
+        return expansion
+    }
+
+    /// Every target the event concerns, with what to do there.
+    package func targets(of event: ReplicationEvent) -> [(target: PushTarget, work: PushWork)] {
+        self.expand(event).targets
     }
 
     private func remotes(for event: ReplicationEvent) -> [RemoteConfiguration] {
@@ -42,21 +57,28 @@ package struct EventExpansion: Sendable {
         }
     }
 
-    private func work(for event: ReplicationEvent, on remote: RemoteConfiguration) -> PushWork? {
+    private func work(for event: ReplicationEvent, on remote: RemoteConfiguration) -> (PushWork?, [SkippedRef]) {
         switch event.kind {
-        case .projectDeleted: return PushWork(deleteProject: true)
-        case .fullSync: return PushWork(fullSync: true, allowMassDeletion: event.allowMassDeletion)
-        case .headUpdated: return PushWork(updateHead: true)
-        case .allowDeletions: return PushWork(allowMassDeletion: true)
+        case .projectDeleted: return (PushWork(deleteProject: true), [])
+        case .fullSync: return (PushWork(fullSync: true, allowMassDeletion: event.allowMassDeletion), [])
+        case .headUpdated: return (PushWork(updateHead: true), [])
+        case .allowDeletions: return (PushWork(allowMassDeletion: true), [])
         case .refUpdated:
-            // Gerrit's `wouldPushRef`: a push refspec takes the ref as its source.
-            let refs = event.refs.filter { ref in
-                if ref == "refs/meta/config", !remote.replicatePermissions { return false }
-                return remote.push.mapping(forSource: ref) != nil
+            // Gerrit's `wouldPushRef`, with the planner's rules: refs that can come to no update
+            // schedule no push.
+            let planner = UpdatePlanner(remote: remote)
+            var refs: Set<String> = []
+            var skipped: [SkippedRef] = []
+            for ref in event.refs {
+                if let reason = planner.eventSkipReason(for: ref) {
+                    skipped.append(SkippedRef(ref: ref, reason: reason))
+                } else {
+                    refs.insert(ref)
+                }
             }
-            guard !refs.isEmpty else { return nil }
+            guard !refs.isEmpty else { return (nil, skipped) }
             let values = (event.refValues ?? [:]).filter { refs.contains($0.key) }.mapValues(Set.init)
-            return PushWork(refs: Set(refs), knownValues: values)
+            return (PushWork(refs: refs, knownValues: values), skipped)
         }
     }
 

@@ -13,7 +13,15 @@ extension EngineState {
         var empty: [Int64] = []
         for stored in events {
             if let only = self.options.onlyEvents, !only.contains(stored.id) { continue }
-            let targets = expansion.targets(of: stored.event).filter { !stored.delivered.contains($0.target) }
+            let expanded = expansion.expand(stored.event)
+            for (remote, ref, reason) in expanded.skipped {
+                let metadata: Logger.Metadata = [
+                    "replication.event": "\(stored.id)", "replication.remote": "\(remote)",
+                    "replication.ref": "\(ref)", "replication.reason": "\(reason)",
+                ]
+                actions.append(.log(.init(.debug, "Event ref not replicated", metadata)))
+            }
+            let targets = expanded.targets.filter { !stored.delivered.contains($0.target) }
             if stored.wantsOutcomes { planned[stored.id] = targets.count }
             guard !targets.isEmpty else {
                 empty.append(stored.id)

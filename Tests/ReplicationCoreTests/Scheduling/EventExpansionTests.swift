@@ -34,11 +34,24 @@ struct EventExpansionTests {
         #expect(byURL["ssh://b2/app1.git"] == ["refs/heads/main", "refs/tags/v1"])
     }
 
-    @Test func refsNoRefspecTakesAndMetaConfigWithoutReplicatePermissionsAreDropped() {
-        let targets = EventExpansion(configuration: Self.config).targets(
-            of: .refUpdated(project: "other", refs: ["refs/meta/config"])
+    @Test func refsThatCanComeToNoUpdateScheduleNoPushAndSayWhy() {
+        let expansion = EventExpansion(configuration: Self.config).expand(
+            .refUpdated(project: "other", refs: ["refs/meta/config", "HEAD", "refs/cache-automerge/01/1"])
         )
-        #expect(targets.isEmpty)
+        #expect(expansion.targets.isEmpty)
+        let reasons = Dictionary(grouping: expansion.skipped, by: \.ref).mapValues { $0.map(\.reason) }
+        #expect(reasons["refs/meta/config"] == ["refs/meta/config is not replicated (replicatePermissions = false)"])
+        #expect(reasons["HEAD"] == ["HEAD changes are propagated as a symbolic ref, not pushed"])
+        #expect(reasons["refs/cache-automerge/01/1"] == ["refs/cache-automerge/* is never replicated"])
+    }
+
+    @Test func aRefOneRemoteDoesNotTakeIsReportedForThatRemote() {
+        let expansion = EventExpansion(configuration: Self.config).expand(
+            .refUpdated(project: "app1", refs: ["refs/tags/v1"])
+        )
+        #expect(expansion.targets.map(\.target.remote) == ["backup", "backup"])
+        #expect(expansion.skipped.map(\.remote) == ["github"])
+        #expect(expansion.skipped.first?.reason == "matches no push refspec of remote github")
     }
 
     @Test func projectDeletionsGoOnlyToRemotesThatReplicateThemAndTheProject() {
