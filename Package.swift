@@ -5,7 +5,8 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
-let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
@@ -50,8 +52,8 @@ let package = Package(
         .target(
             name: "ReplicationDaemon",
             dependencies: [
-                "ReplicationCore", grdb, hummingbird, logging, metrics, postgres, prometheus, serviceLifecycle,
-                unixSignals,
+                "ReplicationCore", coreMetrics, grdb, hummingbird, logging, nioCore, postgres, prometheus,
+                serviceLifecycle, unixSignals,
             ]
         ),
         // Composition root: CLI commands, file-system adapters.
@@ -59,9 +61,7 @@ let package = Package(
             name: "ReplicationCommands",
             dependencies: [
                 "ReplicationCore", "ReplicationGit", "ReplicationDaemon", "CProcessControl", argumentParser,
-                hummingbird,
-                logging,
-                serviceLifecycle, unixSignals,
+                logging, serviceLifecycle,
             ]
         ),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),

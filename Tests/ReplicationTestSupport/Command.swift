@@ -17,6 +17,15 @@ package enum Command {
     }
 
     @discardableResult
+    /// Fails with the Debian package to install when `path` is missing (`scripts/install-dependencies`
+    /// installs them all).
+    package static func requireInstalled(_ path: String, package: String) throws {
+        guard !FileManager.default.isExecutableFile(atPath: path) else { return }
+        throw Failure(
+            description: "\(path) is missing: apt-get install \(package) (or run scripts/install-dependencies)"
+        )
+    }
+
     package static func run(
         _ executable: String,
         _ arguments: [String],

@@ -13,6 +13,8 @@ package final class SSHServer: @unchecked Sendable {
     private var pid: pid_t?
 
     package init() throws {
+        try Command.requireInstalled("/usr/sbin/sshd", package: "openssh-server")
+        try Command.requireInstalled("/usr/bin/ssh-keygen", package: "openssh-client")
         let directory = try TemporaryDirectory("sshd")
         self.directory = directory
         self.user =
