@@ -71,7 +71,7 @@ let package = Package(
             path: "Benchmarks/ConfigParsing"
         ),
         // Fixtures shared by the test targets: temporary repositories, a real sshd, git CLI helpers.
-        .target(name: "ReplicationTestSupport", path: "Tests/ReplicationTestSupport"),
+        .target(name: "ReplicationTestSupport", dependencies: ["ReplicationGit"], path: "Tests/ReplicationTestSupport"),
         .testTarget(
             name: "ReplicationCoreTests",
             dependencies: ["ReplicationCore", .product(name: "PropertyBased", package: "swift-property-based")]

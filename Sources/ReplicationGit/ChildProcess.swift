@@ -37,7 +37,29 @@ package final class ChildProcess: @unchecked Sendable {
         }
         posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
         if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr.write, 2) }
-        // Everything else goes, whoever opened it and however (no close-on-exec needed).
+        let spawned = Self.spawn(executable, arguments, actions: &actions, processGroup: processGroup)
+        for end in [stdin?.read, stdout.write, stderr?.write].compactMap({ $0 }) { close(end) }
+        guard case .success(let pid) = spawned else {
+            for end in [stdin?.write, stdout.read, stderr?.read].compactMap({ $0 }) { close(end) }
+            let code = if case .failure(let error) = spawned { error.code } else { Int32(0) }
+            throw Self.failure("cannot start \(executable): \(String(cString: strerror(code)))")
+        }
+        self.pid = pid
+        self.input = stdin.map { FileHandle(fileDescriptor: $0.write, closeOnDealloc: true) }
+        self.output = FileHandle(fileDescriptor: stdout.read, closeOnDealloc: true)
+        self.errors = stderr.map { FileHandle(fileDescriptor: $0.read, closeOnDealloc: true) }
+    }
+
+    /// `posix_spawn` with `actions` plus: every other inherited descriptor closed (whoever opened it
+    /// and however; no close-on-exec needed), default signal handling and an empty mask, and
+    /// `environment` added to ours. The pid, or `posix_spawn`'s error.
+    package static func spawn(
+        _ executable: String,
+        _ arguments: [String],
+        actions: inout posix_spawn_file_actions_t,
+        environment: [String: String] = [:],
+        processGroup: Bool = false
+    ) -> Result<pid_t, SpawnError> {
         for descriptor in Self.openDescriptors() where descriptor > 2 {
             posix_spawn_file_actions_addclose(&actions, descriptor)
         }
@@ -56,20 +78,20 @@ package final class ChildProcess: @unchecked Sendable {
             flags |= POSIX_SPAWN_SETPGROUP
         }
         posix_spawnattr_setflags(&attributes, Int16(flags))
-        let words = [executable] + arguments
-        let argv = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = environment.isEmpty ? [] : merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        for end in [stdin?.read, stdout.write, stderr?.write].compactMap({ $0 }) { close(end) }
-        guard spawned == 0 else {
-            for end in [stdin?.write, stdout.read, stderr?.read].compactMap({ $0 }) { close(end) }
-            throw Self.failure("cannot start \(executable): \(String(cString: strerror(spawned)))")
-        }
-        self.pid = pid
-        self.input = stdin.map { FileHandle(fileDescriptor: $0.write, closeOnDealloc: true) }
-        self.output = FileHandle(fileDescriptor: stdout.read, closeOnDealloc: true)
-        self.errors = stderr.map { FileHandle(fileDescriptor: $0.read, closeOnDealloc: true) }
+        let spawned = envp.isEmpty
+            ? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+            : posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        return spawned == 0 ? .success(pid) : .failure(SpawnError(code: spawned))
+    }
+
+    /// `posix_spawn`'s error number.
+    package struct SpawnError: Error {
+        package var code: Int32
     }
 
     /// A pipe whose ends close on exec: only the copies `dup2` places survive in the child.

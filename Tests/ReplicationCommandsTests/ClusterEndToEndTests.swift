@@ -76,11 +76,9 @@ struct ClusterEndToEndTests {
             for (index, project) in Self.projects.enumerated() {
                 let ref = "refs/heads/r\(round)"
                 let source = directory.path("git/\(project).git")
-                let tree = try Command.git(["--git-dir", source, "hash-object", "-t", "tree", "-w", "/dev/null"])
-                let commit = try Command.git(["--git-dir", source, "commit-tree", tree, "-m", "\(project) \(round)"])
-                _ = try Command.git(["--git-dir", source, "update-ref", ref, commit])
+                try GitFixtures.commit(ref, "\(project) \(round)", in: source)
                 let node = alive[index % alive.count]
-                let body = #"{"type":"ref-updated","refUpdate":{"project":"\#(project)","refName":"\#(ref)"}}"#
+                let body = GerritEvent.refUpdated(ref, project: project)
                 if (try? HTTPClient.post("http://127.0.0.1:\(ports[node])/events", body))?.status == 202 {
                     acknowledged.append((project, ref))
                 }

@@ -11,7 +11,7 @@ struct DaemonEndToEndTests {
         let directory: TemporaryDirectory
         let server: SSHServer
         let port: Int
-        var daemon: BackgroundProcess?
+        var daemon: ServedReplicator?
 
         var config: String { self.directory.path("etc/replication.config") }
         var source: String { self.directory.path("git/p.git") }
@@ -56,15 +56,14 @@ struct DaemonEndToEndTests {
         }
 
         func serve(_ extraArguments: [String] = []) throws {
-            let daemon = try BackgroundProcess(
-                ReplicatorProcess.executable.path,
-                ["serve", "--config", self.config, "--listen", "127.0.0.1:\(self.port)", "--log-level", "debug"]
-                    + extraArguments,
-                log: self.directory.path("serve.log")
+            let daemon = try ServedReplicator(
+                config: self.config,
+                port: self.port,
+                log: self.directory.path("serve.log"),
+                arguments: extraArguments
             )
             self.daemon = daemon
-            let up = eventually(timeout: .seconds(20)) { (try? HTTPClient.get("\(self.base)/healthz"))?.status == 200 }
-            #expect(up, "the daemon did not come up: \(daemon.log)")
+            #expect(daemon.isHealthy(), "the daemon did not come up: \(daemon.log)")
         }
 
         func post(_ body: String) throws -> HTTPClient.Response {
@@ -72,7 +71,7 @@ struct DaemonEndToEndTests {
         }
 
         func refUpdated(_ ref: String, project: String = "p") -> String {
-            #"{"type":"ref-updated","refUpdate":{"project":"\#(project)","refName":"\#(ref)"}}"#
+            GerritEvent.refUpdated(ref, project: project)
         }
 
         func git(_ arguments: [String]) throws {
@@ -80,9 +79,7 @@ struct DaemonEndToEndTests {
         }
 
         func commit(_ ref: String, _ message: String) throws {
-            let tree = try Command.git(["--git-dir", self.source, "hash-object", "-t", "tree", "-w", "/dev/null"])
-            let commit = try Command.git(["--git-dir", self.source, "commit-tree", tree, "-m", message])
-            try self.git(["update-ref", ref, commit])
+            try GitFixtures.commit(ref, message, in: self.source)
         }
 
         func status() throws -> [String: Any] {
@@ -91,11 +88,6 @@ struct DaemonEndToEndTests {
         }
 
         var log: String { self.daemon?.log ?? "" }
-
-        deinit {
-            self.daemon?.signal(SIGKILL)
-            self.daemon?.wait()
-        }
     }
 
     @Test func mirrorsConvergeOnGerritEvents() throws {
@@ -125,7 +117,7 @@ struct DaemonEndToEndTests {
         let tag = try Command.git(["--git-dir", site.source, "rev-parse", "refs/tags/v1"])
         try site.git(["update-ref", "-d", "refs/tags/v1"])
         let zero = String(repeating: "0", count: 40)
-        #expect(try site.post(LocalSite.refUpdated("refs/tags/v1", old: tag, new: zero)).status == 202)
+        #expect(try site.post(GerritEvent.refUpdated("refs/tags/v1", old: tag, new: zero)).status == 202)
         #expect(eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/tags/v1"] == nil }, "mirror = true")
         #expect(
             eventually { (try? GitFixtures.refs(of: site.localMirror))?["refs/tags/v1"] == nil },

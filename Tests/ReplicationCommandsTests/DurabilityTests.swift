@@ -25,7 +25,7 @@ struct DurabilityTests {
         #expect(attached)
         usleep(300_000)  // strace attaches to the daemon's threads one after the other
         for index in 0..<3 {
-            let response = try site.post(LocalSite.refUpdated("refs/heads/b\(index)"))
+            let response = try site.post(GerritEvent.refUpdated("refs/heads/b\(index)"))
             #expect(response.status == 202, "\(response.body)")
         }
         strace.signal(SIGINT)

@@ -13,8 +13,8 @@ struct HostileEventTests {
         let site = try LocalSite(projects: ["-x", "p"], extra: padding.joined(separator: "\n"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: site.config)).count > 65_536)
         try site.serve()
-        #expect(try site.post(LocalSite.refUpdated("refs/heads/main", project: "-x")).status == 202)
-        #expect(try site.post(LocalSite.refUpdated("refs/heads/main", project: "p")).status == 202)
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main", project: "-x")).status == 202)
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main", project: "p")).status == 202)
         let arrived = eventually(timeout: .seconds(20)) {
             (try? GitFixtures.refs(of: site.mirror("-x"))["refs/heads/main"]) != nil
                 && (try? GitFixtures.refs(of: site.mirror("p"))["refs/heads/main"]) != nil
@@ -30,20 +30,20 @@ struct HostileEventTests {
             remote: "push = +refs/heads/*:refs/heads/*\n  replicationDelay = 0\n  replicateProjectDeletions = true"
         )
         try site.serve()
-        #expect(try site.post(LocalSite.refUpdated("refs/heads/main", project: "p")).status == 202)
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main", project: "p")).status == 202)
         #expect(eventually(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: site.mirror("p")) })
 
-        let live = try site.post(LocalSite.projectDeleted("p"))
+        let live = try site.post(GerritEvent.projectDeleted("p"))
         #expect(live.status == 409, "\(live.body)")
         #expect(live.body.contains("still exists"))
         for name in ["anything/.git", "~root/x", "../etc", "/abs"] {
-            #expect(try site.post(LocalSite.projectDeleted(name)).status == 400, "\(name)")
+            #expect(try site.post(GerritEvent.projectDeleted(name)).status == 400, "\(name)")
         }
 
         // A mirror path that is no git repository (someone's files) is refused there and then.
         try FileManager.default.removeItem(atPath: site.source("gone"))
         try site.directory.write("precious", to: "mirror/gone.git/notes.txt")
-        #expect(try site.post(LocalSite.projectDeleted("gone")).status == 202)
+        #expect(try site.post(GerritEvent.projectDeleted("gone")).status == 202)
         #expect(
             eventually(timeout: .seconds(20)) { site.daemon?.log.contains("not a git repository") == true },
             "\(site.daemon?.log ?? "")"
@@ -67,8 +67,8 @@ struct HostileEventTests {
         )
         try site.directory.write("other mirror", to: "mirror/other/HEAD")
         try site.serve()
-        #expect(try site.post(LocalSite.projectDeleted("anything/.git")).status == 400)
-        #expect(try site.post(LocalSite.projectDeleted("anything/x.git")).status == 400)
+        #expect(try site.post(GerritEvent.projectDeleted("anything/.git")).status == 400)
+        #expect(try site.post(GerritEvent.projectDeleted("anything/x.git")).status == 400)
         usleep(500_000)
         #expect(FileManager.default.fileExists(atPath: site.directory.path("mirror/other/HEAD")))
         site.stop()
@@ -88,7 +88,7 @@ struct HostileEventTests {
         try site.serve()
         let source = site.source()
         let main = try Command.git(["--git-dir", source, "rev-parse", "refs/heads/main"])
-        #expect(try site.post(LocalSite.refUpdated("refs/heads/main")).status == 202)
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
         #expect(eventually(timeout: .seconds(20)) { (try? GitFixtures.refs(of: site.mirror()))?.count == 1 })
 
         // Refs the source never had, named by events without values: nothing is deleted.
@@ -97,7 +97,7 @@ struct HostileEventTests {
         #expect(
             try Command.run("git", ["--git-dir", site.mirror(), "update-ref", "--stdin"], input: updates).status == 0
         )
-        let body = foreign.map { LocalSite.refUpdated($0) }.joined(separator: "\n")
+        let body = foreign.map { GerritEvent.refUpdated($0) }.joined(separator: "\n")
         #expect(try site.post(body).status == 202)
         #expect(
             eventually(timeout: .seconds(20)) { site.daemon?.log.contains("not a value the source reported") == true }
@@ -107,11 +107,11 @@ struct HostileEventTests {
         // Five branches pushed, then deleted at the source: more than maxDeletions, so held.
         let branches = (0..<5).map { "refs/heads/b\($0)" }
         for branch in branches { _ = try Command.git(["--git-dir", source, "update-ref", branch, main]) }
-        #expect(try site.post(branches.map { LocalSite.refUpdated($0) }.joined(separator: "\n")).status == 202)
+        #expect(try site.post(branches.map { GerritEvent.refUpdated($0) }.joined(separator: "\n")).status == 202)
         #expect(eventually(timeout: .seconds(20)) { (try? GitFixtures.refs(of: site.mirror()))?.count == 158 })
         for branch in branches { _ = try Command.git(["--git-dir", source, "update-ref", "-d", branch]) }
         let zero = String(repeating: "0", count: 40)
-        let deletions = branches.map { LocalSite.refUpdated($0, old: main, new: zero) }.joined(separator: "\n")
+        let deletions = branches.map { GerritEvent.refUpdated($0, old: main, new: zero) }.joined(separator: "\n")
         #expect(try site.post(deletions).status == 202)
         let held = eventually(timeout: .seconds(20)) {
             let status = (try? HTTPClient.get("\(site.base)/status"))?.body ?? ""
@@ -150,8 +150,8 @@ struct HostileEventTests {
         #expect(check.standardOutput.contains("nests quantifiers"), "\(check.standardOutput)")
         try site.serve()
         let hostile = String(repeating: "a", count: 40) + "b"
-        #expect(try site.post(LocalSite.projectDeleted(hostile)).status == 202)
-        #expect(try site.post(LocalSite.refUpdated("refs/heads/main")).status == 202)
+        #expect(try site.post(GerritEvent.projectDeleted(hostile)).status == 202)
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
         let arrived = eventually(timeout: .seconds(20)) {
             (try? GitFixtures.refs(of: site.mirror()))?["refs/heads/main"] != nil
         }
@@ -180,7 +180,7 @@ struct HostileEventTests {
             db.commit()
             """
         #expect(try Command.run("/usr/bin/python3", ["-c", insert, site.store]).status == 0)
-        #expect(try site.post(LocalSite.refUpdated("refs/heads/main")).status == 202)
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
         let arrived = eventually(timeout: .seconds(20)) {
             (try? GitFixtures.refs(of: site.mirror()))?["refs/heads/main"] != nil
         }

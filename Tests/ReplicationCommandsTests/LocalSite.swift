@@ -7,7 +7,7 @@ import Testing
 final class LocalSite {
     let directory: TemporaryDirectory
     let port: Int
-    var daemon: BackgroundProcess?
+    var daemon: ServedReplicator?
 
     var config: String { self.directory.path("etc/replication.config") }
     var store: String { self.directory.path("data/replicator/tasks.sqlite") }
@@ -45,16 +45,15 @@ final class LocalSite {
     }
 
     func serve(_ extraArguments: [String] = [], expectUp: Bool = true) throws {
-        let daemon = try BackgroundProcess(
-            ReplicatorProcess.executable.path,
-            ["serve", "--config", self.config, "--listen", "127.0.0.1:\(self.port)", "--log-level", "debug"]
-                + extraArguments,
-            log: self.directory.path("serve-\(UUID().uuidString.prefix(8)).log")
+        let daemon = try ServedReplicator(
+            config: self.config,
+            port: self.port,
+            log: self.directory.path("serve-\(UUID().uuidString.prefix(8)).log"),
+            arguments: extraArguments
         )
         self.daemon = daemon
         guard expectUp else { return }
-        let up = eventually(timeout: .seconds(20)) { (try? HTTPClient.get("\(self.base)/healthz"))?.status == 200 }
-        #expect(up, "the daemon did not come up: \(daemon.log)")
+        #expect(daemon.isHealthy(), "the daemon did not come up: \(daemon.log)")
     }
 
     func post(_ body: String, headers: [String: String] = [:]) throws -> HTTPClient.Response {
@@ -66,25 +65,7 @@ final class LocalSite {
     }
 
     func stop() {
-        guard let daemon = self.daemon else { return }
-        daemon.signal(SIGTERM)
-        daemon.wait()
+        self.daemon?.stop()
         self.daemon = nil
-    }
-
-    static func refUpdated(_ ref: String, project: String = "p", old: String? = nil, new: String? = nil) -> String {
-        let values = [old.map { #","oldRev":"\#($0)""# }, new.map { #","newRev":"\#($0)""# }].compactMap { $0 }
-        return #"{"type":"ref-updated","refUpdate":{"project":"\#(project)","refName":"\#(ref)"\#(values.joined())}}"#
-    }
-
-    static func projectDeleted(_ project: String) -> String {
-        #"{"type":"project-deleted","projectName":"\#(project)"}"#
-    }
-
-    deinit {
-        if let daemon, !daemon.hasExited {
-            daemon.signal(SIGKILL)
-            daemon.wait()
-        }
     }
 }

@@ -1,4 +1,5 @@
 package import Foundation
+import ReplicationGit
 
 /// A long-running child (`replicator serve`) started with posix_spawn, not Foundation.Process, with
 /// every inherited descriptor closed and its output in a log file. Killed when the value goes away.
@@ -14,30 +15,8 @@ package final class BackgroundProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
-        }
-        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        // Default signal handling and an empty mask, whatever the test runner blocked or ignored.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t()
-        var none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        var pid = pid_t()
-        guard posix_spawn(&pid, path, &actions, &attributes, argv, envp) == 0 else {
+        guard case .success(let pid) = ChildProcess.spawn(path, arguments, actions: &actions, environment: environment)
+        else {
             throw Command.Failure(description: "cannot start \(path)")
         }
         self.pid = pid

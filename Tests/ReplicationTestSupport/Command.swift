@@ -16,7 +16,6 @@ package enum Command {
         package var standardError: String
     }
 
-    @discardableResult
     /// Fails with the Debian package to install when `path` is missing (`scripts/install-dependencies`
     /// installs them all).
     package static func requireInstalled(_ path: String, package: String) throws {
@@ -26,6 +25,7 @@ package enum Command {
         )
     }
 
+    @discardableResult
     package static func run(
         _ executable: String,
         _ arguments: [String],

@@ -21,6 +21,15 @@ package enum GitFixtures {
         return ids
     }
 
+    /// A new commit (empty tree, no parent) at `ref` in the repository at `path`; its id.
+    @discardableResult
+    package static func commit(_ ref: String, _ message: String, in path: String) throws -> String {
+        let tree = try Command.git(["--git-dir", path, "hash-object", "-t", "tree", "-w", "/dev/null"])
+        let commit = try Command.git(["--git-dir", path, "commit-tree", tree, "-m", message])
+        try Command.git(["--git-dir", path, "update-ref", ref, commit])
+        return commit
+    }
+
     /// `name → id` for every ref, as `git for-each-ref` sees it.
     package static func refs(of path: String) throws -> [String: String] {
         let text = try Command.git(["for-each-ref", "--format=%(refname) %(objectname)"], in: path)
