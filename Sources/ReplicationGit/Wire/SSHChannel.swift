@@ -1,0 +1,103 @@
+internal import CLibssh2
+import Foundation
+import ReplicationCore
+
+/// An exec channel of an ``SSHSession``: the command's standard input, output and error.
+final class SSHChannel: WireChannel {
+    let session: SSHSession
+    private let handle: OpaquePointer
+    private var closed = false
+    private(set) var bytesWritten = 0
+
+    init(session: SSHSession, handle: OpaquePointer) {
+        self.session = session
+        self.handle = handle
+    }
+
+    deinit {
+        if !self.closed { libssh2_channel_close(self.handle) }
+        libssh2_channel_free(self.handle)
+    }
+
+    func read(into buffer: inout [UInt8]) throws(GitError) -> Int {
+        let count = buffer.withUnsafeMutableBytes { raw in
+            libssh2_channel_read_ex(self.handle, 0, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+        }
+        guard count >= 0 else { throw self.failure("reading from the server") }
+        if count > 0 { self.session.progressed = true }
+        self.session.touch()
+        return count
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(GitError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = libssh2_channel_write_ex(
+                self.handle,
+                0,
+                bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                bytes.count - offset
+            )
+            guard count > 0 else { throw self.failure("writing to the server") }
+            offset += count
+        }
+        self.bytesWritten += bytes.count
+        self.session.touch()
+    }
+
+    func finishWriting() throws(GitError) {
+        guard libssh2_channel_send_eof(self.handle) == 0 else { throw self.failure("ending the upload") }
+    }
+
+    /// Whatever the command wrote on standard error so far, without waiting for more: a server
+    /// that broke the protocol and stays connected must not hold the error report up. (Once its
+    /// output ended, everything it wrote before has arrived.)
+    func errorOutput() -> String {
+        libssh2_session_set_blocking(self.session.handle, 0)
+        defer { libssh2_session_set_blocking(self.session.handle, 1) }
+        var data = Data()
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        while data.count < 100_000 {
+            let count = libssh2_channel_read_ex(self.handle, 1, &buffer, buffer.count)
+            guard count > 0 else { break }
+            buffer.withUnsafeBytes { data.append(contentsOf: $0.prefix(count)) }
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func readToEnd(stream: Int32) throws(GitError) -> String {
+        var data = Data()
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        while true {
+            let count = libssh2_channel_read_ex(self.handle, stream, &buffer, buffer.count)
+            if count == 0 { break }
+            guard count > 0 else { throw self.failure("reading the command's output") }
+            buffer.withUnsafeBytes { data.append(contentsOf: $0.prefix(count)) }
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// libssh2 would wait for the server to close the channel; a server that broke the protocol
+    /// may never do so, so the whole session goes (it is in doubt anyway).
+    func abandon() {
+        self.session.interrupt()
+    }
+
+    /// Closes the channel and returns the command's exit status.
+    func finish() -> Int32 {
+        guard !self.closed else { return libssh2_channel_get_exit_status(self.handle) }
+        self.closed = true
+        libssh2_channel_close(self.handle)
+        libssh2_channel_wait_closed(self.handle)
+        return libssh2_channel_get_exit_status(self.handle)
+    }
+
+    private func failure(_ doing: String) -> GitError {
+        self.session.isBroken = true
+        let timedOut = self.session.lastErrorIsTimeout
+        return SSHSession.error(
+            .network,
+            "\(doing) failed: \(timedOut ? "no progress, timed out" : self.session.lastError)"
+        )
+    }
+}
