@@ -6,6 +6,8 @@ package final class ManualClock: Clock, Sendable {
     package struct Instant: InstantProtocol, Sendable {
         package var offset: Duration
 
+        package init(offset: Duration) { self.offset = offset }
+
         package func advanced(by duration: Duration) -> Instant { Instant(offset: self.offset + duration) }
         package func duration(to other: Instant) -> Duration { other.offset - self.offset }
         package static func < (left: Instant, right: Instant) -> Bool { left.offset < right.offset }

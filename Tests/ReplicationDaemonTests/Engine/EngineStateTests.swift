@@ -1,0 +1,98 @@
+import ReplicationCore
+import ReplicationDaemon
+import ReplicationTestSupport
+import Testing
+
+/// The engine's decisions alone: inputs in, actions out, at instants the test chooses.
+struct EngineStateTests {
+    typealias State = EngineState<ManualClock.Instant>
+
+    static let configuration = OneFile.configuration(
+        "[remote \"a\"]\n  url = /m/${name}.git\n  replicationDelay = 2\n  drainQueueAttempts = 1\n"
+    )
+
+    static func at(_ seconds: Int) -> State.Now {
+        State.Now(ManualClock.Instant(offset: .seconds(seconds)), wall: 1_000_000 + Double(seconds))
+    }
+
+    static func events(_ count: Int, from first: Int64 = 1, project: (Int64) -> String = { "p\($0)" }) -> [StoredEvent]
+    {
+        (first..<first + Int64(count)).map { id in
+            StoredEvent(
+                id: id,
+                event: .refUpdated(project: project(id), refs: ["refs/heads/main"]),
+                storedAt: 1_000_000
+            )
+        }
+    }
+
+    static func claims(_ actions: [State.Action]) -> Int {
+        actions.filter { if case .claimEvents = $0 { true } else { false } }.count
+    }
+
+    static func readsAgain(_ actions: [State.Action]) -> Bool {
+        actions.contains { if case .readAgain = $0 { true } else { false } }
+    }
+
+    @Test func aBacklogIsReadInSlicesAndTheRestAfterOtherInputs() {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        #expect(Self.claims(state.poll(now: Self.at(0))) == 1)
+        var actions: [State.Action] = []
+        for slice in 0..<State.claimsPerRead {
+            let first = Int64(slice * State.claimBatch) + 1
+            actions = state.claimed(Self.events(State.claimBatch, from: first), now: Self.at(0)) { _, _ in true }
+            let last = slice == State.claimsPerRead - 1
+            #expect(Self.claims(actions) == (last ? 0 : 1), "slice \(slice)")
+            #expect(Self.readsAgain(actions) == last)
+        }
+        #expect(state.pendingEvents == State.claimBatch * State.claimsPerRead)
+        _ = state.poll(now: Self.at(1))
+        let partial = state.claimed(Self.events(3, from: 5_000), now: Self.at(1)) { _, _ in true }
+        #expect(Self.claims(partial) == 0 && !Self.readsAgain(partial), "a short slice ends the read")
+    }
+
+    @Test func eventsForNoRemoteAreCompletedAtOnce() {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        let actions = state.claimed(Self.events(2), now: Self.at(0)) { _, project in project != "p1" }
+        let completed = actions.compactMap { if case .recordCompleted(let ids) = $0 { ids } else { nil } }
+        #expect(completed == [[1]])
+        #expect(state.pendingEvents == 1)
+    }
+
+    @Test func aDrainStartsWhatIsDueWithinItAndEndsOnTime() {
+        var options = EngineOptions()
+        options.drainTimeout = .seconds(10)
+        var state = State(configuration: Self.configuration, options: options, now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
+        _ = state.beginShutdown(now: Self.at(1).instant)
+        #expect(!state.isFinished(at: Self.at(1).instant), "a push due at 2 s falls within the 2 s drain")
+        let due = state.poll(now: Self.at(2))
+        guard case .recordPushStart(let task) = due.first else {
+            Issue.record("expected the due push to start: \(due)")
+            return
+        }
+        #expect(
+            state.pushStartRecorded(task, held: true, now: Self.at(2)).contains {
+                if case .runPush = $0 { true } else { false }
+            }
+        )
+        #expect(!state.drainTimedOut(at: Self.at(12).instant))
+        #expect(state.drainTimedOut(at: Self.at(13).instant), "drain (2 s) + drainTimeout (10 s) after shutdown at 1 s")
+        _ = state.pushFinished(task, outcome: PushOutcome(), now: Self.at(13))
+        #expect(state.isFinished(at: Self.at(13).instant))
+        #expect(state.pendingEvents == 0)
+    }
+
+    @Test func statusTimesComeFromTheInjectedClocks() {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
+        let status = state.status(at: Self.at(30))
+        #expect(status.oldestPendingSeconds == 30)
+        #expect(status.remotes.first?.targets.first?.pending?.startsInSeconds == nil, "due since 2 s")
+        #expect(status.remotes.first?.targets.first?.pending?.ageSeconds == 30)
+        #expect(status.caughtUp, "30 s is within caughtUpThreshold")
+    }
+}
