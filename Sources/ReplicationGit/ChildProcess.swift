@@ -83,7 +83,8 @@ package final class ChildProcess: @unchecked Sendable {
         let envp = environment.isEmpty ? [] : merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid = pid_t()
-        let spawned = envp.isEmpty
+        let spawned =
+            envp.isEmpty
             ? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
             : posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         return spawned == 0 ? .success(pid) : .failure(SpawnError(code: spawned))

@@ -58,7 +58,7 @@ struct MoveStoreCommand: AsyncParsableCommand {
             // again there, which is harmless (pushes read current state).
             _ = try await destination.append(events.map(\.event), source: .storeMove, wantsOutcomes: false)
             let ids = events.map(\.id)
-            try await source.recordDelivery(of: [], to: PushTarget(remote: "", url: "", project: ""), completed: ids)
+            try await source.recordCompleted(ids)
             moved += events.count
         }
         return moved
