@@ -53,6 +53,26 @@ struct PushTests {
         case libgit2
     }
 
+    /// Pushes to the site's mirror through `server`.
+    static func push(
+        _ site: Site,
+        over server: SSHServer,
+        config: String,
+        batchSize: Int = 0,
+        engine: Engine = .sendPack,
+        pool: SSHSessionPool = SSHSessionPool()
+    ) throws -> PushReport {
+        try Self.push(
+            site,
+            url: server.url(site.mirror),
+            access: server.access,
+            config: config,
+            batchSize: batchSize,
+            engine: engine,
+            pool: pool
+        )
+    }
+
     static func push(
         _ site: Site,
         url: String,
@@ -94,11 +114,9 @@ struct PushTests {
     func mirrorsOverSSHAndThenHasNothingToDo(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = server.access
         let report = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: Self.mirrorConfig,
             engine: engine
         )
@@ -118,8 +136,7 @@ struct PushTests {
         )
         let again = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: Self.mirrorConfig,
             engine: engine
         )
@@ -140,11 +157,9 @@ struct PushTests {
     func refusesANonFastForwardForANonForcedRefSpecAndPushesTheRest(engine: Engine) throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = server.access
         let report = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: "  push = refs/heads/*:refs/heads/*\n",
             engine: engine
         )
@@ -163,11 +178,9 @@ struct PushTests {
         let site = try Self.makeSite()
         let server = try SSHServer()
         try Command.git(["config", "receive.denyDeletes", "true"], in: site.mirror)
-        let access = server.access
         let report = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: Self.mirrorConfig,
             engine: engine
         )
@@ -184,11 +197,9 @@ struct PushTests {
         try "#!/bin/sh\n[ \"$1\" = refs/heads/dev ] && { echo \"no dev branches here\" >&2; exit 1; }\nexit 0\n"
             .write(toFile: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        let access = server.access
         let report = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: Self.mirrorConfig,
             engine: engine
         )
@@ -200,11 +211,9 @@ struct PushTests {
     @Test func pushesInBatchesOverSeveralConnections() throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = server.access
         let report = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: Self.mirrorConfig,
             batchSize: 2,
             engine: .libgit2
@@ -217,12 +226,10 @@ struct PushTests {
     @Test func sendsBatchesOverOneSSHSession() throws {
         let site = try Self.makeSite()
         let server = try SSHServer()
-        let access = server.access
         let pool = SSHSessionPool()
         let report = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: Self.mirrorConfig,
             batchSize: 2,
             pool: pool
@@ -304,11 +311,9 @@ extension PushTests {
         let site = try Self.makeSite()
         let server = try SSHServer()
         try "".write(toFile: site.mirror + "/refs/heads/dev.lock", atomically: true, encoding: .utf8)
-        let access = server.access
         let report = try Self.push(
             site,
-            url: server.url(site.mirror),
-            access: access,
+            over: server,
             config: Self.mirrorConfig,
             engine: engine
         )
