@@ -79,6 +79,7 @@ struct EngineHarness {
     private let services: ServiceGroup
     private let engineStopped = Flag()
 
+    /// Silent; `ENGINE_LOG=1 swift test --filter EngineTests` prints the engine's log.
     static let logger: Logger = {
         var logger = Logger(label: "test") { label -> any LogHandler in
             ProcessInfo.processInfo.environment["ENGINE_LOG"] == nil
