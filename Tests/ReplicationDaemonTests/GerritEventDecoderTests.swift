@@ -54,6 +54,41 @@ struct GerritEventDecoderTests {
         }
     }
 
+    /// Gerrit 3.8+ (`event.stream-events.enableBatchRefUpdatedEvents`): refs updated together are one
+    /// event per project, planned and pushed as one unit.
+    @Test func batchRefUpdatedIsOneEventPerProject() throws {
+        let body = """
+            {"type":"batch-ref-updated","refUpdates":[
+              {"oldRev":"\(Self.zero)","newRev":"\(Self.old)","refName":"refs/changes/01/1/1","project":"p"},
+              {"newRev":"\(Self.old)","refName":"refs/changes/01/1/meta","project":"p"},
+              {"refName":"master","project":"q"}],"eventCreatedOn":1700000000}
+            """
+        let decoded = try self.decoder.decode(Data(body.utf8))
+        #expect(decoded.events.map(\.project) == ["p", "q"])
+        #expect(
+            decoded.events.map(\.refs) == [["refs/changes/01/1/1", "refs/changes/01/1/meta"], ["refs/heads/master"]]
+        )
+        #expect(
+            decoded.events[0].refValues == ["refs/changes/01/1/1": [Self.old], "refs/changes/01/1/meta": [Self.old]]
+        )
+        #expect(decoded.events[1].refValues == nil)
+        #expect(decoded.ignored == 0)
+    }
+
+    @Test(arguments: [
+        (#"{"type":"batch-ref-updated"}"#, EventIntakeError.Code.malformed),
+        (#"{"type":"batch-ref-updated","refUpdates":[1]}"#, .malformed),
+        (#"{"type":"batch-ref-updated","refUpdates":[{"refName":"main","project":"-x/.git"}]}"#, .invalidProject),
+        (#"{"type":"batch-ref-updated","refUpdates":[{"refName":"a..b","project":"p"}]}"#, .invalidRef),
+    ])
+    func batchRefusals(body: String, code: EventIntakeError.Code) {
+        #expect {
+            try self.decoder.decode(Data(body.utf8))
+        } throws: { error in
+            (error as? EventIntakeError)?.code == code
+        }
+    }
+
     @Test func oneBadEventRefusesTheWholeBody() {
         let body = """
             {"type":"ref-updated","refUpdate":{"refName":"main","project":"p"}}

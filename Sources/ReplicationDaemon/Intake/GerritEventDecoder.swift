@@ -18,7 +18,7 @@ package struct GerritEventDecoder: Sendable {
         "reviewer-added", "reviewer-deleted", "topic-changed", "vote-deleted", "wip-state-changed",
         "ref-replicated", "ref-replication-done", "ref-replication-scheduled", "project-deletion-replication-done",
         "project-deletion-replication-scheduled", "project-deletion-replication-succeeded",
-        "project-deletion-replication-failed", "batch-ref-updated",
+        "project-deletion-replication-failed",
     ]
 
     package init() {}
@@ -27,11 +27,9 @@ package struct GerritEventDecoder: Sendable {
         var decoded = Decoded(events: [], ignored: 0)
         for (index, object) in try Self.objects(in: body).enumerated() {
             do {
-                if let event = try Self.event(from: object) {
-                    decoded.events.append(event)
-                } else {
-                    decoded.ignored += 1
-                }
+                let events = try Self.events(from: object)
+                decoded.events += events
+                if events.isEmpty { decoded.ignored += 1 }
             } catch {
                 throw EventIntakeError(error.code, "event \(index + 1): \(error.message)")
             }
@@ -66,7 +64,7 @@ package struct GerritEventDecoder: Sendable {
         return objects
     }
 
-    private static func event(from object: [String: Any]) throws(EventIntakeError) -> ReplicationEvent? {
+    private static func events(from object: [String: Any]) throws(EventIntakeError) -> [ReplicationEvent] {
         guard let type = object["type"] as? String else {
             throw EventIntakeError(.malformed, "no \"type\" field")
         }
@@ -75,29 +73,58 @@ package struct GerritEventDecoder: Sendable {
             guard let update = object["refUpdate"] as? [String: Any] else {
                 throw EventIntakeError(.malformed, "ref-updated without a \"refUpdate\" object")
             }
-            let project = try Self.project(update["project"], field: "refUpdate.project")
-            let ref = try Self.refName(update["refName"])
-            let values = try ReplicationEvent.values(
-                old: Self.objectID(update["oldRev"], field: "refUpdate.oldRev"),
-                new: Self.objectID(update["newRev"], field: "refUpdate.newRev")
-            )
-            return .refUpdated(project: project, refs: [ref], values: values.isEmpty ? nil : [ref: values])
+            let (project, ref, values) = try Self.refUpdate(update, field: "refUpdate")
+            return [.refUpdated(project: project, refs: [ref], values: values.isEmpty ? nil : [ref: values])]
+        case "batch-ref-updated":
+            // Gerrit 3.8+: refs updated in one operation (a patch set and its meta), one event per
+            // project, so that they are planned and pushed together.
+            guard let updates = object["refUpdates"] as? [Any] else {
+                throw EventIntakeError(.malformed, "batch-ref-updated without a \"refUpdates\" array")
+            }
+            var projects: [String] = []
+            var refs: [String: [String]] = [:]
+            var values: [String: [String: [String]]] = [:]
+            for (index, element) in updates.enumerated() {
+                guard let update = element as? [String: Any] else {
+                    throw EventIntakeError(.malformed, "refUpdates[\(index)] is not an object")
+                }
+                let (project, ref, known) = try Self.refUpdate(update, field: "refUpdates[\(index)]")
+                if refs[project] == nil { projects.append(project) }
+                refs[project, default: []].append(ref)
+                if !known.isEmpty { values[project, default: [:]][ref, default: []] += known }
+            }
+            return projects.map { project in
+                .refUpdated(project: project, refs: refs[project] ?? [], values: values[project])
+            }
         case "project-head-updated":
             let project = try Self.project(object["projectName"] ?? object["project"], field: "projectName")
-            return ReplicationEvent(kind: .headUpdated, project: project)
+            return [ReplicationEvent(kind: .headUpdated, project: project)]
         case "project-deleted":
             let project = try Self.project(object["projectName"] ?? object["project"], field: "projectName")
-            return ReplicationEvent(kind: .projectDeleted, project: project)
+            return [ReplicationEvent(kind: .projectDeleted, project: project)]
         case "project-created":
             // Gerrit creates the mirrors of a new project; a full sync creates them and fills them.
             let project = try Self.project(object["projectName"] ?? object["project"], field: "projectName")
-            return ReplicationEvent(kind: .fullSync, project: project)
+            return [ReplicationEvent(kind: .fullSync, project: project)]
         default:
             guard Self.ignoredTypes.contains(type) else {
                 throw EventIntakeError(.unknownType, "unknown event type '\(type)'")
             }
-            return nil
+            return []
         }
+    }
+
+    /// Gerrit's refupdate attribute: the project, the full ref name and the ids it reported.
+    private static func refUpdate(_ update: [String: Any], field: String) throws(EventIntakeError)
+        -> (project: String, ref: String, values: [String])
+    {
+        let project = try Self.project(update["project"], field: "\(field).project")
+        let ref = try Self.refName(update["refName"], field: "\(field).refName")
+        let values = try ReplicationEvent.values(
+            old: Self.objectID(update["oldRev"], field: "\(field).oldRev"),
+            new: Self.objectID(update["newRev"], field: "\(field).newRev")
+        )
+        return (project, ref, values)
     }
 
     private static func project(_ value: Any?, field: String) throws(EventIntakeError) -> String {
@@ -120,9 +147,9 @@ package struct GerritEventDecoder: Sendable {
     }
 
     /// Gerrit's `refName`: a full ref name, or the old short form for a branch (`master`).
-    private static func refName(_ value: Any?) throws(EventIntakeError) -> String {
+    private static func refName(_ value: Any?, field: String) throws(EventIntakeError) -> String {
         guard let name = value as? String, !name.isEmpty else {
-            throw EventIntakeError(.malformed, "no \"refUpdate.refName\" string")
+            throw EventIntakeError(.malformed, "no \"\(field)\" string")
         }
         let full = name.hasPrefix("refs/") ? name : "refs/heads/\(name)"
         if let problem = ProjectName.refProblem(with: full) {

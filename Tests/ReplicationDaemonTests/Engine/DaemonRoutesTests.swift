@@ -29,6 +29,15 @@ struct DaemonRoutesTests {
             try await harness.until("pushed") { harness.executor.calls.count == 1 }
             #expect(harness.executor.calls.first?.work.refs == ["refs/heads/main"])
 
+            let batch = """
+                {"type":"batch-ref-updated","refUpdates":[{"refName":"refs/changes/01/1/1","project":"p"},\
+                {"refName":"refs/changes/01/1/meta","project":"p"}]}
+                """
+            let batched = try await Self.http { try HTTPClient.post("\(base)/events", batch) }
+            #expect(batched.status == 202)
+            try await harness.until("one push for the batch") { harness.executor.calls.count == 2 }
+            #expect(harness.executor.calls.last?.work.refs == ["refs/changes/01/1/1", "refs/changes/01/1/meta"])
+
             let malformed = try await Self.http { try HTTPClient.post("\(base)/events", "{") }
             #expect(malformed.status == 400)
             let hostile = #"{"type":"ref-updated","refUpdate":{"project":"~p","refName":"refs/heads/main"}}"#
@@ -42,7 +51,7 @@ struct DaemonRoutesTests {
             #expect(decoded.remotes.first?.targets.first?.lastSuccess != nil)
             #expect(try await Self.http { try HTTPClient.get("\(base)/healthz") }.status == 200)
             let metrics = try await Self.http { try HTTPClient.get("\(base)/metrics") }
-            #expect(metrics.body.contains(#"replication_pushes_total{remote="a",result="ok"} 1"#))
+            #expect(metrics.body.contains(#"replication_pushes_total{remote="a",result="ok"} 2"#))
         }
     }
 
