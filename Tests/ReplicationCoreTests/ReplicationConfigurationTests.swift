@@ -138,6 +138,26 @@ struct OptionValueTests {
         #expect(configuration.remotes[0].replicationMaxRetries == 2)
     }
 
+    /// An explicit 0 means forever, as in Gerrit, even when `replication.maxRetries` is set; unset
+    /// takes the global value.
+    @Test func anExplicitZeroRetriesForever() {
+        let configuration = ReplicationConfiguration.parse(
+            """
+            [replication]
+              maxRetries = 7
+            [remote "forever"]
+              url = /x/${name}
+              replicationMaxRetries = 0
+            [remote "inherits"]
+              url = /y/${name}
+            """
+        )
+        let policies = configuration.remotes.map { SchedulingPolicy(remote: $0, replication: configuration.replication) }
+        #expect(policies.map(\.maxRetries) == [0, 7])
+        #expect(policies[0].allowsRetry(after: 1_000))
+        #expect(!policies[1].allowsRetry(after: 8))
+    }
+
     /// Reference `DestinationConfigurationTest`.
     @Test(arguments: [
         ("", "  pushBatchSize = 10\n", 10),

@@ -46,14 +46,16 @@ package struct PushWork: Hashable, Sendable, Codable {
         self.allowMassDeletion = self.allowMassDeletion || later.allowMassDeletion
     }
 
-    /// Refs for log lines and `list`: at most `limit`, then a count of the rest.
+    /// Refs for log lines and `list`: at most `limit`, then a count of the rest; 0 shows them all
+    /// (Gerrit's `maxRefsToLog` and `maxRefsToShow`).
     package func summary(limit: Int) -> String {
         var parts: [String] = []
         if self.deleteProject { parts.append("delete-project") }
         if self.fullSync { parts.append("..all..") }
         let refs = self.refs.sorted()
-        parts += refs.prefix(max(0, limit))
-        if refs.count > limit { parts.append("(+\(refs.count - limit) more)") }
+        let shown = limit > 0 ? limit : refs.count
+        parts += refs.prefix(shown)
+        if refs.count > shown { parts.append("(+\(refs.count - shown) more)") }
         if self.updateHead { parts.append("HEAD") }
         return parts.joined(separator: " ")
     }

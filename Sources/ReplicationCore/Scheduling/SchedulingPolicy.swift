@@ -28,12 +28,13 @@ package struct SchedulingPolicy: Hashable, Sendable {
         self.threads = max(1, threads)
     }
 
-    /// Gerrit's rules: `remote.NAME.replicationMaxRetries`, else `replication.maxRetries`.
+    /// Gerrit's rules: `remote.NAME.replicationMaxRetries` (0, set or inherited, retries forever),
+    /// which the configuration already defaulted to `replication.maxRetries`.
     package init(remote: RemoteConfiguration, replication: ReplicationOptions) {
         self.init(
             replicationDelay: remote.replicationDelay,
             replicationRetry: remote.replicationRetry,
-            maxRetries: remote.replicationMaxRetries > 0 ? remote.replicationMaxRetries : replication.maxRetries,
+            maxRetries: remote.replicationMaxRetries,
             updateRefErrorMaxRetries: replication.updateRefErrorMaxRetries,
             threads: remote.threads
         )

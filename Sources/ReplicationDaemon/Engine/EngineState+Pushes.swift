@@ -77,7 +77,7 @@ extension EngineState {
         }
         self.runningSince[task.id] = now.instant
         var metadata = Self.metadata(of: task)
-        metadata["replication.work"] = "\(task.work.summary(limit: self.maxRefsToShow))"
+        metadata["replication.work"] = "\(task.work.summary(limit: self.configuration.gerrit.maxRefsToLog))"
         return [
             .measurePushStart(
                 remote: task.target.remote,
@@ -88,8 +88,6 @@ extension EngineState {
             .runPush(task),
         ]
     }
-
-    var maxRefsToShow: Int { max(self.configuration.gerrit.maxRefsToShow, 2) }
 
     package mutating func pushFinished(_ task: Queue.Task, outcome: PushOutcome, now: Now) -> [Action] {
         let started = self.runningSince.removeValue(forKey: task.id) ?? now.instant

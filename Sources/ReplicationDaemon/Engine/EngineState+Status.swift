@@ -115,7 +115,7 @@ extension EngineState {
     private static func summary(_ task: Queue.Task, now: Instant, limit: Int) -> DaemonStatus.Task {
         DaemonStatus.Task(
             id: task.id,
-            work: task.work.summary(limit: max(limit, 2)),
+            work: task.work.summary(limit: limit),
             events: task.events.count,
             retries: task.retries + task.updateRefRetries + task.probes,
             ageSeconds: task.createdAt.duration(to: now).seconds,

@@ -79,3 +79,12 @@ struct EventExpansionTests {
         #expect(ProjectName.problem(with: name) == nil)
     }
 }
+
+struct PushWorkSummaryTests {
+    @Test func zeroShowsEveryRefAndALimitCountsTheRest() {
+        let work = PushWork(refs: ["refs/heads/a", "refs/heads/b", "refs/heads/c"])
+        #expect(work.summary(limit: 0) == "refs/heads/a refs/heads/b refs/heads/c")
+        #expect(work.summary(limit: 2) == "refs/heads/a refs/heads/b (+1 more)")
+        #expect(PushWork(fullSync: true).summary(limit: 0) == "..all..")
+    }
+}
