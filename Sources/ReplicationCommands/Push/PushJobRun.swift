@@ -69,6 +69,11 @@ struct PushJobRun {
         }
         let repository = try GitRepository(path: path)
         let local = try repository.readRefs()
+        if let skip = UpdatePlanner(remote: remote).projectSkip(headTarget: local.headTarget, mode: full ? .full : .delta) {
+            // Nothing of this project goes to this remote: no push, no mirror created, no HEAD moved.
+            output.report = PushReport(plan: skip, results: [])
+            return
+        }
         let creator = RepositoryCreator(
             project: self.project,
             remote: remote,

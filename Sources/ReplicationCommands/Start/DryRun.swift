@@ -51,6 +51,17 @@ struct DryRun {
     private func plan(_ target: ReplicationTarget, repository: GitRepository, local: RepositoryRefs) throws(GitError)
         -> PlanReport.Plan
     {
+        let planner = UpdatePlanner(remote: target.remote)
+        if let skip = planner.projectSkip(headTarget: local.headTarget, mode: .full) {
+            return PlanReport.Plan(
+                project: target.project,
+                remote: target.remote.name,
+                url: target.url.description,
+                plan: skip,
+                updates: [],
+                remoteMissing: false
+            )
+        }
         let endpoint = SSHEndpoint.resolve(target.url, remote: target.remote)
         var remoteRefs: [String: ObjectID] = [:]
         var remoteMissing = false
@@ -63,7 +74,6 @@ struct DryRun {
         } catch  where error.code == .repositoryNotFound && target.remote.createMissingRepositories {
             remoteMissing = true
         }
-        let planner = UpdatePlanner(remote: target.remote)
         let plan = planner.planFullSync(
             local: local.refs,
             remote: remoteRefs,

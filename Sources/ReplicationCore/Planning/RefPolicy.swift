@@ -25,6 +25,14 @@ package struct RefPolicy: Sendable {
         return nil
     }
 
+    /// Why a whole project is not replicated, or `nil`: with `replicatePermissions = false`, a
+    /// project whose HEAD points at `refs/meta/config` holds nothing but permissions (All-Projects),
+    /// and Gerrit schedules no push for it (docs/gerrit-behaviour.md, C23).
+    package func projectExclusion(headTarget: String?) -> String? {
+        guard !self.replicatePermissions, headTarget == "refs/meta/config" else { return nil }
+        return "a permissions-only project (HEAD is refs/meta/config) is not replicated (replicatePermissions = false)"
+    }
+
     /// Gerrit's `RefNames.isNoteDbMetaRef`.
     package static func isNoteDbMetaRef(_ ref: String) -> Bool {
         (ref.hasPrefix("refs/changes/") && (ref.hasSuffix("/meta") || ref.hasSuffix("/robot-comments")))

@@ -69,6 +69,13 @@ package struct UpdatePlanner: Sendable {
         return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
     }
 
+    /// The plan for a project this remote does not replicate at all (``RefPolicy/projectExclusion(headTarget:)``):
+    /// nothing to push, the reason reported against `HEAD`; `nil` for every other project.
+    package func projectSkip(headTarget: String?, mode: UpdatePlan.Mode) -> UpdatePlan? {
+        guard let reason = self.policy.projectExclusion(headTarget: headTarget) else { return nil }
+        return UpdatePlan(mode: mode, updates: [], skipped: [SkippedRef(ref: "HEAD", reason: reason)], blocked: nil, upToDate: 0)
+    }
+
     /// Why a ref an event names can lead to no update on this remote, whatever either repository
     /// holds (the reason ``planDelta(refs:local:remote:knownValues:allowMassDeletion:)`` gives), or
     /// `nil`: the daemon schedules no push for such refs.

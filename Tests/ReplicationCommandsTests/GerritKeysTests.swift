@@ -1,0 +1,29 @@
+import Foundation
+import ReplicationTestSupport
+import Testing
+
+/// Gerrit keys acting as they do in Gerrit, checked with the real binary on local mirrors.
+@Suite(.timeLimit(.minutes(2)))
+struct GerritKeysTests {
+    /// docs/gerrit-behaviour.md, C23: with `replicatePermissions = false`, All-Projects (HEAD is
+    /// refs/meta/config) gets no mirror at all, in a push and in a dry-run; other projects replicate.
+    @Test func aPermissionsOnlyProjectIsNotReplicatedWithoutReplicatePermissions() throws {
+        let site = try LocalSite(
+            projects: ["p", "All-Projects"],
+            remote: "push = +refs/*:refs/*\n  replicatePermissions = false\n  replicationDelay = 0"
+        )
+        let allProjects = site.source("All-Projects")
+        try GitFixtures.commit("refs/meta/config", "permissions", in: allProjects)
+        try Command.git(["--git-dir", allProjects, "symbolic-ref", "HEAD", "refs/meta/config"])
+
+        let preview = try site.replicator(["start", "--all", "--dry-run", "--json"])
+        #expect(preview.status == 0, "\(preview.standardError)")
+        #expect(preview.standardOutput.contains("a permissions-only project (HEAD is refs/meta/config)"))
+
+        let pushed = try site.replicator(["start", "--all", "--wait", "--now", "--json"])
+        #expect(pushed.status == 0, "\(pushed.standardOutput)\(pushed.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: site.mirror("All-Projects")), "no mirror is created")
+        #expect(try GitFixtures.refs(of: site.mirror("p"))["refs/heads/main"] != nil, "other projects replicate")
+        #expect(pushed.standardOutput.contains("replicatePermissions = false"))
+    }
+}
