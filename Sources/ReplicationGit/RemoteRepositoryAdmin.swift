@@ -56,8 +56,9 @@ extension SSHAdminChannel {
 /// Creates missing repositories on mirrors and moves their HEAD, as Gerrit's `RemoteSsh` and
 /// `LocalFS` do, at exactly the path the push uses.
 package enum RemoteRepositoryAdmin {
-    /// `mkdir -p P && cd P && git init --bare && git symbolic-ref HEAD H`, Bourne-quoted, over ssh;
-    /// a bare repository on the local filesystem.
+    /// `mkdir -p P && cd P && git init --bare && git symbolic-ref HEAD H`, Bourne-quoted, over ssh
+    /// (with `git config core.logAllRefUpdates true` for `storeRefLog`, which Gerrit applies to local
+    /// mirrors only); a bare repository on the local filesystem.
     package static func createRepository(
         at url: RemoteURL,
         head: String?,
@@ -73,6 +74,7 @@ package enum RemoteRepositoryAdmin {
         let path = ShellQuoting.quote(path: url.path)
         var command = "mkdir -p \(path) && cd \(path) && \(git) init --quiet --bare"
         if let head { command += " && \(git) symbolic-ref HEAD \(ShellQuoting.quote(head))" }
+        if storeRefLog { command += " && \(git) config core.logAllRefUpdates true" }
         _ = try channel.run(command, on: url, purpose: "creating the repository")
     }
 

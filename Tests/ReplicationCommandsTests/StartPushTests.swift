@@ -226,6 +226,20 @@ struct StartPushTests {
         #expect(try Command.git(["config", "core.bare"], in: mirror) == "true")
     }
 
+    /// `storeRefLog` reaches mirrors created over ssh too (Gerrit applies it to local ones only).
+    @Test func storeRefLogAppliesToMirrorsCreatedOverSSH() throws {
+        let site = try Self.makeSite(sshExtra: "  storeRefLog = true\n")
+        let project = "logged"
+        try GitFixtures.makeRepository(at: site.directory.path("git/\(project).git"), refs: [("refs/heads/main", "m")])
+        let result = try ReplicatorProcess.run([
+            "start", "--wait", "--now", project, "--remote", "ssh", "--config", site.config,
+        ])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        let mirror = site.mirror("ssh", project)
+        #expect(try Command.git(["config", "core.logAllRefUpdates"], in: mirror) == "true")
+        #expect(try GitFixtures.refs(of: mirror)["refs/heads/main"] != nil)
+    }
+
     @Test func failsCleanlyWhenAMirrorIsMissingAndMayNotBeCreated() throws {
         let site = try Self.makeSite(sshExtra: "  createMissingRepositories = false\n")
         try FileManager.default.removeItem(atPath: site.mirror("ssh", "alpha"))
