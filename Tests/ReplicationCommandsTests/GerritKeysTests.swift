@@ -26,4 +26,22 @@ struct GerritKeysTests {
         #expect(try GitFixtures.refs(of: site.mirror("p"))["refs/heads/main"] != nil, "other projects replicate")
         #expect(pushed.standardOutput.contains("replicatePermissions = false"))
     }
+
+    /// Two mirrors, each with its adminUrl: both are created (before, only the first adminUrl was
+    /// ever used, so the second mirror never appeared and its pushes retried forever).
+    @Test func everyAdminURLServesTheMirrorsItAdministers() throws {
+        let site = try LocalSite(
+            remote: """
+                url = ../second/${name}.git
+                  adminUrl = ../mirror/${name}.git
+                  adminUrl = ../second/${name}.git
+                  push = +refs/heads/*:refs/heads/*
+                """
+        )
+        let result = try site.replicator(["start", "--all", "--wait", "--now"])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        for mirror in [site.mirror("p"), site.directory.path("second/p.git")] {
+            #expect(try GitFixtures.refs(of: mirror)["refs/heads/main"] != nil, "\(mirror)")
+        }
+    }
 }

@@ -152,7 +152,9 @@ struct OptionValueTests {
               url = /y/${name}
             """
         )
-        let policies = configuration.remotes.map { SchedulingPolicy(remote: $0, replication: configuration.replication) }
+        let policies = configuration.remotes.map {
+            SchedulingPolicy(remote: $0, replication: configuration.replication)
+        }
         #expect(policies.map(\.maxRetries) == [0, 7])
         #expect(policies[0].allowsRetry(after: 1_000))
         #expect(!policies[1].allowsRetry(after: 8))

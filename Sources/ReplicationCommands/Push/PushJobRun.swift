@@ -69,7 +69,10 @@ struct PushJobRun {
         }
         let repository = try GitRepository(path: path)
         let local = try repository.readRefs()
-        if let skip = UpdatePlanner(remote: remote).projectSkip(headTarget: local.headTarget, mode: full ? .full : .delta) {
+        if let skip = UpdatePlanner(remote: remote).projectSkip(
+            headTarget: local.headTarget,
+            mode: full ? .full : .delta
+        ) {
             // Nothing of this project goes to this remote: no push, no mirror created, no HEAD moved.
             output.report = PushReport(plan: skip, results: [])
             return

@@ -73,7 +73,13 @@ package struct UpdatePlanner: Sendable {
     /// nothing to push, the reason reported against `HEAD`; `nil` for every other project.
     package func projectSkip(headTarget: String?, mode: UpdatePlan.Mode) -> UpdatePlan? {
         guard let reason = self.policy.projectExclusion(headTarget: headTarget) else { return nil }
-        return UpdatePlan(mode: mode, updates: [], skipped: [SkippedRef(ref: "HEAD", reason: reason)], blocked: nil, upToDate: 0)
+        return UpdatePlan(
+            mode: mode,
+            updates: [],
+            skipped: [SkippedRef(ref: "HEAD", reason: reason)],
+            blocked: nil,
+            upToDate: 0
+        )
     }
 
     /// Why a ref an event names can lead to no update on this remote, whatever either repository

@@ -1,0 +1,111 @@
+import Foundation
+import ReplicationCore
+import ReplicationGit
+
+/// Creates, moves HEAD of and deletes a mirror where the push will look for it: through the
+/// `adminUrl`s that serve its URL (expanded exactly as `url` is), else at the push URL itself.
+struct RepositoryCreator {
+    let project: String
+    let remote: RemoteConfiguration
+    let gerrit: GerritOptions
+    let head: String?
+    let access: SSHAccess
+    /// The push's session pool: admin commands reuse its logins.
+    var pool: SSHSessionPool? = nil
+
+    /// Local mirrors are created before the push, when missing.
+    func createIfMissingLocally(_ url: RemoteURL) throws -> Bool {
+        guard url.transport == .local, !FileManager.default.fileExists(atPath: url.path) else { return false }
+        guard self.remote.createMissingRepositories else {
+            let message = "\(url.path) does not exist and remote.\(self.remote.name).createMissingRepositories is false"
+            throw GitError(code: .repositoryNotFound, function: "push", status: -3, message: message)
+        }
+        try self.create(url)
+        return true
+    }
+
+    /// Moves HEAD wherever the mirror is administered; `true` when it moved somewhere.
+    func updateHead(_ url: RemoteURL, to head: String) throws(GitError) -> Bool {
+        var moved = false
+        for target in self.adminTargets(for: url) {
+            let movedHere = try RemoteRepositoryAdmin.updateHead(
+                at: target.url,
+                to: head,
+                gitPath: self.remote.gitPath,
+                channel: self.channel
+            )
+            moved = moved || movedHere
+        }
+        return moved
+    }
+
+    /// Creates the mirror wherever it is administered.
+    func create(_ url: RemoteURL) throws(GitError) {
+        for target in self.adminTargets(for: url) {
+            try RemoteRepositoryAdmin.createRepository(
+                at: target.url,
+                head: self.head,
+                gitPath: self.remote.gitPath,
+                storeRefLog: self.remote.storeRefLog,
+                channel: self.channel
+            )
+        }
+    }
+
+    /// Deletes the mirror wherever it is administered, each only when its path lies strictly below
+    /// the fixed part of the URL template it was expanded from (``URLTemplate/deletionProblem(at:)``),
+    /// all checked before any is deleted; `true` when there was one to delete.
+    func delete(_ url: RemoteURL) throws(GitError) -> Bool {
+        let targets = self.adminTargets(for: url)
+        for target in targets {
+            guard let template = target.template else {
+                let message =
+                    "refusing to delete '\(target.url.path)': no URL of remote \(self.remote.name) expands to it"
+                throw GitError(code: .invalid, function: "deleting the repository", status: -1, message: message)
+            }
+            if let problem = template.deletionProblem(at: target.url.path) {
+                throw GitError(
+                    code: .invalid,
+                    function: "deleting the repository",
+                    status: -1,
+                    message: "refusing: \(problem)"
+                )
+            }
+        }
+        var deleted = false
+        for target in targets {
+            let deletedHere = try RemoteRepositoryAdmin.deleteRepository(at: target.url, channel: self.channel)
+            deleted = deleted || deletedHere
+        }
+        return deleted
+    }
+
+    private var channel: SSHAdminChannel {
+        SSHAdminChannel(
+            access: self.access,
+            connectTimeout: self.gerrit.sshConnectionTimeout,
+            timeout: self.gerrit.sshCommandTimeout,
+            pool: self.pool
+        )
+    }
+
+    /// Where the mirror at push URL `url` is administered, with the template each comes from (both
+    /// resolved as push URLs are: ssh_config may turn an scp path into `/~/path`): the `adminUrl`s on
+    /// `url`'s host and port; when none is there, every `adminUrl` (Gerrit creates at all of them);
+    /// without `adminUrl`, the push URL itself and the `url` template that expands to it.
+    private func adminTargets(for url: RemoteURL) -> [(template: URLTemplate?, url: RemoteURL)] {
+        let style = self.remote.remoteNameStyle
+        let resolve = { (template: URLTemplate) in
+            URLTemplate(text: template.text, url: SSHEndpoint.resolve(template.url, remote: self.remote).url)
+        }
+        let admins = self.remote.adminUrls.map(resolve)
+        guard !admins.isEmpty else {
+            let own = self.remote.urls.map(resolve).first {
+                $0.expand(project: self.project, style: style).path == url.path
+            }
+            return [(own, url)]
+        }
+        let sameHost = admins.filter { $0.url.host == url.host && $0.url.port == url.port }
+        return (sameHost.isEmpty ? admins : sameHost).map { ($0, $0.expand(project: self.project, style: style)) }
+    }
+}
