@@ -36,6 +36,14 @@ package struct GerritOptions: Hashable, Sendable {
             defaultUnit: .milliseconds
         )
         self.useLegacyCredentials = reader.bool("useLegacyCredentials", default: false)
+        if let entry = reader.all("useLegacyCredentials").first {
+            reader.warning(
+                .ignoredKey,
+                "useLegacyCredentials",
+                entry,
+                "has no effect: Replicator has no HTTP remotes yet"
+            )
+        }
         if let basePath = reader.string("basePath"), !basePath.isEmpty {
             self.basePath = PathText.resolve(basePath, against: configDirectory)
         }

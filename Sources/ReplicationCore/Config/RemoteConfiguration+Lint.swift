@@ -88,6 +88,13 @@ extension RemoteConfiguration {
                 "has no effect: Replicator cannot see Gerrit's permissions, so every ref matched by push is replicated"
             ),
             ("replicateHiddenProjects", "has no effect: Replicator cannot see Gerrit's project states"),
+            ("uploadpack", "has no effect: Replicator only pushes"),
+            ("username", "has no effect: Replicator has no HTTP remotes yet"),
+            ("password", "has no effect: Replicator has no HTTP remotes yet"),
+            (
+                "slowLatencyThreshold",
+                "has no effect: slow pushes show in the replication_latency histogram, not in metrics of their own"
+            ),
         ]
         for (key, reason) in ignored {
             if let entry = reader.all(key).first { reader.warning(.ignoredKey, key, entry, reason) }

@@ -18,6 +18,13 @@ package struct ReplicationOptions: Hashable, Sendable {
             self.eventsDirectory = PathText.resolve(directory, against: configDirectory)
         }
         self.rsyncPath = reader.string("rsyncPath") ?? "rsync"
+        let ignored = [
+            ("eventsDirectory", "has no effect: Replicator keeps its events in replicator.store"),
+            ("rsyncPath", "has no effect: Replicator runs no rsync"),
+        ]
+        for (key, reason) in ignored {
+            if let entry = reader.all(key).first { reader.warning(.ignoredKey, key, entry, reason) }
+        }
     }
 
     package var effectiveOptions: [EffectiveOption] {
