@@ -34,6 +34,11 @@ package struct SSHAdminChannel: Sendable {
 }
 
 extension SSHAdminChannel {
+    /// Runs `command` on `url`'s host and returns how it ended, whatever its exit status.
+    func status(of command: String, on url: RemoteURL) throws(GitError) -> SSHCommandResult {
+        try self.execute(command, on: url)
+    }
+
     fileprivate func execute(_ command: String, on url: RemoteURL) throws(GitError) -> SSHCommandResult {
         guard let pool = self.pool else {
             return try SSHCommand.run(

@@ -44,4 +44,32 @@ struct GerritKeysTests {
             #expect(try GitFixtures.refs(of: mirror)["refs/heads/main"] != nil, "\(mirror)")
         }
     }
+
+    /// A `gerrit+ssh://` adminUrl (a Gerrit replica): a missing mirror is created with Gerrit's
+    /// `create-project` and filled in the same run; `config check` accepts the URL.
+    @Test func aGerritReplicaCreatesMissingProjectsThroughItsSSHCommands() throws {
+        let replica = try FakeGerritReplica()
+        let site = try TemporaryDirectory("gerrit-site")
+        try GitFixtures.makeRepository(at: site.path("git/team/app.git"), refs: [("refs/heads/main", "m")])
+        try site.write(
+            """
+            [gerrit]
+              basePath = ../git
+            [remote "replica"]
+              url = \(replica.server.url(replica.git))/${name}.git
+              adminUrl = \(replica.adminURL)
+              push = +refs/heads/*:refs/heads/*
+              identityFile = \(replica.server.clientKey)
+              knownHostsFile = \(replica.server.knownHosts)
+            """,
+            to: "etc/replication.config"
+        )
+        let config = site.path("etc/replication.config")
+        let check = try ReplicatorProcess.run(["config", "check", "--config", config])
+        #expect(check.status == 0, "\(check.standardOutput)\(check.standardError)")
+        let result = try ReplicatorProcess.run(["start", "--all", "--wait", "--now", "--config", config])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(replica.calls == ["create-project|--branch|refs/heads/main|team/app|"])
+        #expect(try GitFixtures.refs(of: "\(replica.git)/team/app.git")["refs/heads/main"] != nil)
+    }
 }

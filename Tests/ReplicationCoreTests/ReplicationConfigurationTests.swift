@@ -138,6 +138,18 @@ struct OptionValueTests {
         #expect(configuration.remotes[0].replicationMaxRetries == 2)
     }
 
+    /// A Gerrit replica's admin URL names a server, not a path: no `${name}` needed.
+    @Test func gerritSSHAdminURLsNameAServer() {
+        let accepted = ReplicationConfiguration.parse(
+            "[remote \"r\"]\n  url = ssh://h:29418/${name}.git\n  adminUrl = gerrit+ssh://admin@h:29418/\n"
+        )
+        #expect(accepted.isUsable && accepted.remotes[0].adminUrls.map(\.url.isGerritSSH) == [true])
+        let refused = ReplicationConfiguration.parse(
+            "[remote \"r\"]\n  url = ssh://h/${name}.git\n  adminUrl = gerrit+ssh:///\n"
+        )
+        #expect(refused.errors.first?.key == "remote.r.adminUrl")
+    }
+
     /// An explicit 0 means forever, as in Gerrit, even when `replication.maxRetries` is set; unset
     /// takes the global value.
     @Test func anExplicitZeroRetriesForever() {
@@ -205,8 +217,8 @@ struct ConfigDiagnosticsTests {
             "lacks ${name}"
         ),
         (
-            "[remote \"r\"]\n  url = /x/${name}\n  adminUrl = gerrit+ssh://host/${name}\n", 3, "remote.r.adminUrl",
-            "only ssh and local"
+            "[remote \"r\"]\n  url = /x/${name}\n  adminUrl = gerrit+https://host/${name}\n", 3, "remote.r.adminUrl",
+            "REST admin API is not supported yet"
         ),
         (
             "[remote \"r\"]\n  url = /x/${name}\n  projects = ^foo(\n", 3, "remote.r.projects",

@@ -12,7 +12,8 @@ package final class SSHServer: @unchecked Sendable {
     package let knownHosts: String
     private var pid: pid_t?
 
-    package init() throws {
+    /// `environment` is set for every session (sshd's `SetEnv`), e.g. a `PATH` with fake commands.
+    package init(environment: [String: String] = [:]) throws {
         try Command.requireInstalled("/usr/sbin/sshd", package: "openssh-server")
         try Command.requireInstalled("/usr/bin/ssh-keygen", package: "openssh-client")
         let directory = try TemporaryDirectory("sshd")
@@ -31,7 +32,13 @@ package final class SSHServer: @unchecked Sendable {
             atPath: directory.path("client_ed25519.pub"),
             toPath: directory.path("authorized_keys")
         )
-        try directory.write(Self.config(directory: directory, port: self.port, user: self.user), to: "sshd_config")
+        var config = Self.config(directory: directory, port: self.port, user: self.user)
+        if !environment.isEmpty {
+            config +=
+                "SetEnv "
+                + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
+        }
+        try directory.write(config, to: "sshd_config")
         if getuid() == 0 {
             try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         }

@@ -28,6 +28,11 @@ struct RepositoryCreator {
     func updateHead(_ url: RemoteURL, to head: String) throws(GitError) -> Bool {
         var moved = false
         for target in self.adminTargets(for: url) {
+            if target.url.isGerritSSH {
+                try GerritSSHAdmin.setHead(self.project, to: head, at: target.url, channel: self.channel)
+                moved = true
+                continue
+            }
             let movedHere = try RemoteRepositoryAdmin.updateHead(
                 at: target.url,
                 to: head,
@@ -42,6 +47,10 @@ struct RepositoryCreator {
     /// Creates the mirror wherever it is administered.
     func create(_ url: RemoteURL) throws(GitError) {
         for target in self.adminTargets(for: url) {
+            if target.url.isGerritSSH {
+                try GerritSSHAdmin.createProject(self.project, head: self.head, at: target.url, channel: self.channel)
+                continue
+            }
             try RemoteRepositoryAdmin.createRepository(
                 at: target.url,
                 head: self.head,
@@ -57,7 +66,8 @@ struct RepositoryCreator {
     /// all checked before any is deleted; `true` when there was one to delete.
     func delete(_ url: RemoteURL) throws(GitError) -> Bool {
         let targets = self.adminTargets(for: url)
-        for target in targets {
+        // A Gerrit replica deletes the project it is named; a path is checked against its template.
+        for target in targets where !target.url.isGerritSSH {
             guard let template = target.template else {
                 let message =
                     "refusing to delete '\(target.url.path)': no URL of remote \(self.remote.name) expands to it"
@@ -74,6 +84,11 @@ struct RepositoryCreator {
         }
         var deleted = false
         for target in targets {
+            if target.url.isGerritSSH {
+                try GerritSSHAdmin.deleteProject(self.project, at: target.url, channel: self.channel)
+                deleted = true
+                continue
+            }
             let deletedHere = try RemoteRepositoryAdmin.deleteRepository(at: target.url, channel: self.channel)
             deleted = deleted || deletedHere
         }
@@ -98,7 +113,7 @@ struct RepositoryCreator {
         let resolve = { (template: URLTemplate) in
             URLTemplate(text: template.text, url: SSHEndpoint.resolve(template.url, remote: self.remote).url)
         }
-        let admins = self.remote.adminUrls.map(resolve)
+        let admins = self.remote.adminUrls.map { $0.url.isGerritSSH ? $0 : resolve($0) }
         guard !admins.isEmpty else {
             let own = self.remote.urls.map(resolve).first {
                 $0.expand(project: self.project, style: style).path == url.path
@@ -106,6 +121,8 @@ struct RepositoryCreator {
             return [(own, url)]
         }
         let sameHost = admins.filter { $0.url.host == url.host && $0.url.port == url.port }
-        return (sameHost.isEmpty ? admins : sameHost).map { ($0, $0.expand(project: self.project, style: style)) }
+        return (sameHost.isEmpty ? admins : sameHost).map { admin in
+            (admin, admin.url.isGerritSSH ? admin.url : admin.expand(project: self.project, style: style))
+        }
     }
 }

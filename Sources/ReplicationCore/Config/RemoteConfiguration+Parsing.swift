@@ -112,6 +112,9 @@ extension RemoteConfiguration {
             )
         }
         self.adminUrls = reader.strings("adminUrl").compactMap { value, entry in
+            if value.lowercased().hasPrefix("gerrit+ssh://") {
+                return Self.gerritSSHAdmin(value, entry: entry, reader: &reader)
+            }
             let template = Self.template(
                 value,
                 entry: entry,
@@ -163,6 +166,18 @@ extension RemoteConfiguration {
         return template
     }
 
+    /// `gerrit+ssh://[USER@]HOST[:PORT]/`: a Gerrit server whose ssh commands create, re-point and
+    /// delete projects; the project name is an argument, so no `${name}` is needed.
+    private static func gerritSSHAdmin(_ value: String, entry: GitConfigEntry, reader: inout SectionReader)
+        -> URLTemplate?
+    {
+        guard let url = try? RemoteURL(parsing: value), url.host?.isEmpty == false else {
+            reader.error(.invalidURL, "adminUrl", entry, "\"\(value)\": expected gerrit+ssh://[USER@]HOST[:PORT]/")
+            return nil
+        }
+        return URLTemplate(text: value, url: url)
+    }
+
     private static func checkTransport(
         _ template: URLTemplate,
         key: String,
@@ -174,7 +189,7 @@ extension RemoteConfiguration {
             return
         case ("adminUrl", _):
             let message =
-                "\"\(template.text)\": only ssh and local adminUrls are supported (Gerrit's gerrit+http/gerrit+ssh admin APIs are not)"
+                "\"\(template.text)\": adminUrls are ssh, gerrit+ssh or local paths (Gerrit's gerrit+http REST admin API is not supported yet)"
             reader.error(.invalidURL, key, entry, message)
         default:
             let message =

@@ -23,6 +23,9 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
     package var description: String { self.prefix + self.path }
 
     /// Whether `${name}` in the path gets URL-escaped (Gerrit: http, https, amazon-s3).
+    /// A Gerrit server administered through its ssh commands (`gerrit+ssh://` admin URLs).
+    package var isGerritSSH: Bool { self.scheme == "gerrit+ssh" }
+
     package var escapesPath: Bool { ["http", "https", "amazon-s3"].contains(self.scheme ?? "") }
 
     package init(parsing text: String) throws(RemoteURLError) {
