@@ -68,8 +68,8 @@ extension GitRepository {
     }
 }
 
-/// Opens receive-pack exchanges for one push: exec channels on one pooled ssh session, or local
-/// `git receive-pack` processes.
+/// Opens receive-pack exchanges for one push: exec channels on one pooled ssh session, connections
+/// to a `git daemon`, or local `git receive-pack` processes.
 struct WireConnector {
     let url: RemoteURL
     let access: SSHAccess
@@ -78,6 +78,19 @@ struct WireConnector {
     func withExchanges<Result>(
         _ body: (() throws(GitError) -> SendPackExchange) throws(GitError) -> Result
     ) throws(GitError) -> Result {
+        if self.url.transport == .git {
+            return try body { () throws(GitError) in
+                try self.checkCancelled()
+                return SendPackExchange(
+                    channel: try GitDaemonChannel(
+                        url: self.url,
+                        connectTimeout: self.options.connectTimeout,
+                        timeout: self.options.timeout,
+                        cancellation: self.options.cancellation
+                    )
+                )
+            }
+        }
         guard self.url.transport == .ssh else {
             guard FileManager.default.fileExists(atPath: self.url.path) else {
                 throw GitError(
@@ -127,7 +140,9 @@ extension GitRepository {
     package func listRemoteRefs(url: RemoteURL, access: SSHAccess, options: SendPackOptions?) throws(GitError)
         -> [String: ObjectID]
     {
-        guard let options, url.transport == .ssh else { return try self.listRemoteRefs(url: url, access: access) }
+        guard let options, [.ssh, .git].contains(url.transport) else {
+            return try self.listRemoteRefs(url: url, access: access)
+        }
         signal(SIGPIPE, SIG_IGN)
         return try WireConnector(url: url, access: access, options: options).withExchanges {
             (open) throws(GitError) in

@@ -72,6 +72,7 @@ package enum RemoteRepositoryAdmin {
         channel: SSHAdminChannel
     ) throws(GitError) {
         guard url.transport == .ssh else {
+            try Self.requireLocal(url)
             try GitRepository.createBare(at: url.path, head: head, storeRefLog: storeRefLog)
             return
         }
@@ -83,12 +84,27 @@ package enum RemoteRepositoryAdmin {
         _ = try channel.run(command, on: url, purpose: "creating the repository")
     }
 
+    /// Only ssh URLs and local paths can be administered here; anything else is never mistaken for a
+    /// path on this machine.
+    private static func requireLocal(_ url: RemoteURL) throws(GitError) {
+        guard url.transport != .local else { return }
+        throw GitError(
+            code: .invalid,
+            function: "administering",
+            status: -1,
+            message: "cannot administer \(url) over \(url.scheme ?? "this transport")"
+        )
+    }
+
     /// Points the mirror's HEAD at `head` unless it already does; `true` when it moved.
     package static func updateHead(at url: RemoteURL, to head: String, gitPath: String?, channel: SSHAdminChannel)
         throws(GitError)
         -> Bool
     {
-        guard url.transport == .ssh else { return try GitRepository(path: url.path).setHead(head) }
+        guard url.transport == .ssh else {
+            try Self.requireLocal(url)
+            return try GitRepository(path: url.path).setHead(head)
+        }
         let git = ShellQuoting.quote(gitPath ?? "git")
         let target = ShellQuoting.quote(head)
         let command =
@@ -109,6 +125,7 @@ extension RemoteRepositoryAdmin {
             throw Self.refusal("refusing to delete '\(path)'")
         }
         guard url.transport == .ssh else {
+            try Self.requireLocal(url)
             guard FileManager.default.fileExists(atPath: path) else { return false }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path + "/HEAD"),

@@ -116,9 +116,10 @@ struct PushJobRun {
         do {
             report = try self.push(target)
         } catch let error as GitError
-            where error.code == .repositoryNotFound && target.url.transport == .ssh
-            && target.remote.createMissingRepositories
+            where error.code == .repositoryNotFound && target.remote.createMissingRepositories
+            && (target.url.transport == .ssh || (target.url.transport == .git && !target.remote.adminUrls.isEmpty))
         {
+            // git daemon cannot create repositories: over git://, only an adminUrl can.
             // Create it and push at once, not a replicationRetry later (docs/gerrit-behaviour.md, "Pitfalls").
             try creator.create(target.url)
             created = true

@@ -66,6 +66,10 @@ struct RepositoryCreator {
     /// all checked before any is deleted; `true` when there was one to delete.
     func delete(_ url: RemoteURL) throws(GitError) -> Bool {
         let targets = self.adminTargets(for: url)
+        guard !targets.isEmpty else {
+            let message = "refusing to delete \(url): remote \(self.remote.name) has no adminUrl to reach it"
+            throw GitError(code: .invalid, function: "deleting the repository", status: -1, message: message)
+        }
         // A Gerrit replica deletes the project it is named; a path is checked against its template.
         for target in targets where !target.url.isGerritSSH {
             guard let template = target.template else {
@@ -107,7 +111,8 @@ struct RepositoryCreator {
     /// Where the mirror at push URL `url` is administered, with the template each comes from (both
     /// resolved as push URLs are: ssh_config may turn an scp path into `/~/path`): the `adminUrl`s on
     /// `url`'s host and port; when none is there, every `adminUrl` (Gerrit creates at all of them);
-    /// without `adminUrl`, the push URL itself and the `url` template that expands to it.
+    /// without `adminUrl`, the push URL itself and the `url` template that expands to it, when it is
+    /// an ssh URL or a local path (a `git://` mirror has no way in but an `adminUrl`).
     private func adminTargets(for url: RemoteURL) -> [(template: URLTemplate?, url: RemoteURL)] {
         let style = self.remote.remoteNameStyle
         let resolve = { (template: URLTemplate) in
@@ -115,6 +120,7 @@ struct RepositoryCreator {
         }
         let admins = self.remote.adminUrls.map { $0.url.isGerritSSH ? $0 : resolve($0) }
         guard !admins.isEmpty else {
+            guard [.ssh, .local].contains(url.transport) else { return [] }
             let own = self.remote.urls.map(resolve).first {
                 $0.expand(project: self.project, style: style).path == url.path
             }

@@ -185,7 +185,7 @@ extension RemoteConfiguration {
         reader: inout SectionReader
     ) {
         switch (key, template.url.transport) {
-        case (_, .ssh), (_, .local):
+        case (_, .ssh), (_, .local), ("url", .git):
             return
         case ("adminUrl", _):
             let message =

@@ -73,8 +73,12 @@ struct SendPackExchange {
     static func gitError(_ error: WireError, errorOutput: String) -> GitError {
         let said = errorOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let message = said.isEmpty ? error.message : "\(error.message): \(said)"
-        let lowered = said.lowercased()
-        let missing = ["does not appear to be a git repository", "not a git repository", "no such file or directory"]
+        // git daemon says it in-band: `ERR access denied or repository not exported: /p.git`.
+        let lowered = (said + " " + error.message).lowercased()
+        let missing = [
+            "does not appear to be a git repository", "not a git repository", "no such file or directory",
+            "repository not exported",
+        ]
         let code: GitError.Code =
             missing.contains(where: lowered.contains)
             ? .repositoryNotFound : error.code == .serverError ? .other : .network
