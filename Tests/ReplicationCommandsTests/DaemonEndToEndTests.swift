@@ -110,9 +110,15 @@ struct DaemonEndToEndTests {
                 return refs["refs/changes/01/1/1"] != nil && refs["refs/changes/01/1/meta"] != nil
             }
         )
-        let pushes = try HTTPClient.get("\(site.base)/metrics").body.split(separator: "\n")
-            .first { $0.hasPrefix(#"replication_pushes_total{remote="ssh",result="ok"}"#) }
-        #expect(pushes?.hasSuffix(" 2") == true, "the change's two refs went in one push: \(pushes ?? "")")
+        // The refs land before the daemon counts the push: wait for the count, let it settle, check it.
+        let okPushes = {
+            (try? HTTPClient.get("\(site.base)/metrics"))?.body.split(separator: "\n")
+                .first { $0.hasPrefix(#"replication_pushes_total{remote="ssh",result="ok"}"#) }
+                .flatMap { $0.split(separator: " ").last.flatMap { Int($0) } } ?? 0
+        }
+        _ = eventually(timeout: .seconds(10)) { okPushes() >= 2 }
+        usleep(500_000)
+        #expect(okPushes() == 2, "the change's two refs went in one push, after the feature's")
 
         let tag = try Command.git(["--git-dir", site.source, "rev-parse", "refs/tags/v1"])
         try site.git(["update-ref", "-d", "refs/tags/v1"])
