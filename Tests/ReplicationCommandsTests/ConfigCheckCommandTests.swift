@@ -36,6 +36,41 @@ struct ConfigCheckCommandTests {
         #expect(header < firstDiagnostic)
     }
 
+    /// `authGroup` names are checked against the site's groups (All-Projects' refs/meta/config:groups).
+    @Test func reportsAuthGroupsThatAreNoGroupsOfTheSite() throws {
+        let site = try TemporaryDirectory("groups")
+        let allProjects = site.path("git/All-Projects.git")
+        try GitFixtures.makeRepository(at: allProjects)
+        let groups = """
+            # UUID                                  \tGroup Name
+            #
+            global:Anonymous-Users                  \tAnonymous Users
+            8a7c4b1e2f3d4c5b6a7980f1e2d3c4b5a6978f0e\tmediawiki-replication
+            """
+        let blob = try Command.run("git", ["--git-dir", allProjects, "hash-object", "-w", "--stdin"], input: groups)
+            .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let tree = try Command.run("git", ["--git-dir", allProjects, "mktree"], input: "100644 blob \(blob)\tgroups\n")
+            .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try Command.git(["--git-dir", allProjects, "commit-tree", tree, "-m", "groups"])
+        try Command.git(["--git-dir", allProjects, "update-ref", "refs/meta/config", commit])
+        try site.write(
+            """
+            [remote "github"]
+              url = /srv/github/${name}.git
+              authGroup = mediawiki-replication
+              authGroup = mediawiki-replicaton
+            """,
+            to: "etc/replication.config"
+        )
+        let result = try ReplicatorProcess.run(["config", "check", "--config", site.path("etc/replication.config")])
+        #expect(result.status == 0, "warnings only: \(result.standardOutput)")
+        let unknown = result.standardOutput.split(separator: "\n").filter { $0.contains("is not a group of this site") }
+        #expect(
+            unknown.count == 1 && unknown.first?.contains("'mediawiki-replicaton'") == true,
+            "\(result.standardOutput)"
+        )
+    }
+
     @Test func printsOneJSONDocument() throws {
         let config = try TemporaryConfig(files: [
             "etc/replication.config": "[gerrit]\n  basePath = ../git\n[replication]\n  maxRetries = 4\n",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ReplicationCore
+import ReplicationGit
 
 /// `replicator config`: configuration tools.
 struct ConfigCommand: ParsableCommand {
@@ -25,8 +26,19 @@ struct ConfigCheckCommand: ParsableCommand {
 
     func run() throws {
         let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
-        let report = ConfigReport(configuration)
+        let report = ConfigReport(configuration, extra: Self.authGroupDiagnostics(configuration))
         print(Credentials.redact(self.json ? try report.jsonText() : report.humanText()), terminator: "")
         guard configuration.isUsable else { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// Each remote's `authGroup`s against the site's groups: All-Projects' `refs/meta/config:groups`.
+    private static func authGroupDiagnostics(_ configuration: ReplicationConfiguration) -> [ConfigDiagnostic] {
+        guard configuration.remotes.contains(where: { !$0.authGroups.isEmpty }) else { return [] }
+        LibGit2.initialize()
+        let path = ProjectDirectory.repositoryPath(of: "All-Projects", under: configuration.gerrit.basePath)
+        let text = (try? GitRepository(path: path))?.file("groups", at: "refs/meta/config")
+        let source = text == nil ? "no refs/meta/config:groups in \(path)" : "All-Projects' groups file"
+        let groups = text.map(GerritGroups.init(parsing:))
+        return configuration.remotes.flatMap { $0.authGroupDiagnostics(groups: groups, source: source) }
     }
 }

@@ -49,7 +49,8 @@ struct ConfigReport: Encodable {
         case errors, warnings, pushEngine
     }
 
-    init(_ configuration: ReplicationConfiguration) {
+    /// `extra`: what `config check` found beyond the files (authGroups against the site's groups).
+    init(_ configuration: ReplicationConfiguration, extra: [ConfigDiagnostic] = []) {
         self.source = configuration
         self.config = configuration.mainFile
         self.files = configuration.files
@@ -59,9 +60,10 @@ struct ConfigReport: Encodable {
         self.replicator = Section(configuration.daemon.effectiveOptions)
         self.remotes = configuration.remotes.map(Remote.init)
         self.skippedRemotes = configuration.skippedRemotes
-        self.diagnostics = configuration.diagnostics.map(Diagnostic.init)
-        self.errors = configuration.diagnostics.count { $0.severity == .error }
-        self.warnings = configuration.diagnostics.count { $0.severity == .warning }
+        let diagnostics = configuration.diagnostics + extra
+        self.diagnostics = diagnostics.map(Diagnostic.init)
+        self.errors = diagnostics.count { $0.severity == .error }
+        self.warnings = diagnostics.count { $0.severity == .warning }
         self.pushEngine = PushEngine.describe(configuration)
     }
 

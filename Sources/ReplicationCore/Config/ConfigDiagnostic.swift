@@ -30,6 +30,7 @@ package struct ConfigDiagnostic: Hashable, Sendable, CustomStringConvertible {
         case fanOut
         case noRemotes
         case mirrorFootgun
+        case unknownGroup
     }
 
     package var severity: Severity
