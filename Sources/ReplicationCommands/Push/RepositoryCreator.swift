@@ -24,13 +24,13 @@ struct RepositoryCreator {
         return true
     }
 
-    /// Moves HEAD wherever the mirror is administered; `true` when it moved somewhere.
+    /// Moves HEAD wherever the mirror is administered; `true` when it is known to have moved (a Gerrit
+    /// replica's `set-head` does not say whether it changed anything).
     func updateHead(_ url: RemoteURL, to head: String) throws(GitError) -> Bool {
         var moved = false
         for target in self.adminTargets(for: url) {
             if target.url.isGerritSSH {
                 try GerritSSHAdmin.setHead(self.project, to: head, at: target.url, channel: self.channel)
-                moved = true
                 continue
             }
             let movedHere = try RemoteRepositoryAdmin.updateHead(
