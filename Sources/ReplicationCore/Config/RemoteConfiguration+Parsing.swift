@@ -193,7 +193,7 @@ extension RemoteConfiguration {
             reader.error(.invalidURL, key, entry, message)
         default:
             let message =
-                "\"\(template.text)\": Replicator pushes over ssh and to local paths; \(template.url.scheme ?? "this") URLs are not supported yet"
+                "\"\(template.text)\": Replicator pushes over ssh, git:// and to local paths; \(template.url.scheme ?? "this") URLs are not supported yet"
             reader.warning(.invalidURL, key, entry, message)
         }
     }

@@ -8,8 +8,8 @@ package struct GerritGroups: Hashable, Sendable {
     package init(parsing text: String) {
         for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
             guard let tab = line.firstIndex(of: "\t") else { continue }
-            let uuid = line[..<tab].trimmingCharacters(in: .whitespaces)
-            let name = line[line.index(after: tab)...].trimmingCharacters(in: .whitespaces)
+            let uuid = line[..<tab].trimmingConfigWhitespace()
+            let name = line[line.index(after: tab)...].trimmingConfigWhitespace()
             guard !uuid.isEmpty, !name.isEmpty else { continue }
             self.names[uuid] = name
         }
@@ -19,20 +19,6 @@ package struct GerritGroups: Hashable, Sendable {
     package func contains(_ group: String) -> Bool {
         self.names[group] != nil || self.names.values.contains(group)
     }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
-        String(self.drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String { String(self).trimmingCharacters(in: set) }
-}
-
-extension Set<Character> {
-    fileprivate static let whitespaces: Set<Character> = [" ", "\t"]
 }
 
 extension RemoteConfiguration {

@@ -18,7 +18,10 @@ final class GitDaemonChannel: WireChannel {
     init(url: RemoteURL, connectTimeout: Duration, timeout: Duration, cancellation: PushCancellation?) throws(GitError)
     {
         let host = url.host ?? "localhost"
-        let socket = try Self.connect(host: host, port: url.port ?? 9418, within: connectTimeout)
+        let socket = try TCPConnection.open(host: host, port: url.port ?? 9418, timeout: connectTimeout)
+        // Every later step waits in poll(2), bounded by the timeouts.
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(socket, F_SETFD, FD_CLOEXEC)
         self.socket = socket
         self.connectTimeout = connectTimeout
         self.timeout = timeout
@@ -92,52 +95,6 @@ final class GitDaemonChannel: WireChannel {
                 message: "git daemon made no progress for \(timeout.configText) (remote.timeout)"
             )
         }
-    }
-
-    private static func connect(host: String, port: Int, within timeout: Duration) throws(GitError) -> Int32 {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &results) == 0, let first = results else {
-            throw GitError(code: .network, function: "git daemon", status: -1, message: "cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(first) }
-        var lastError = ECONNREFUSED
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let current = entry {
-            entry = current.pointee.ai_next
-            let socket = Foundation.socket(current.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
-            guard socket >= 0 else { continue }
-            _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(socket, F_SETFD, FD_CLOEXEC)
-            if Foundation.connect(socket, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0
-                || (errno == EINPROGRESS && Self.connected(socket, within: timeout, error: &lastError))
-            {
-                return socket
-            }
-            if errno != EINPROGRESS { lastError = errno }
-            close(socket)
-        }
-        throw GitError(
-            code: .network,
-            function: "git daemon",
-            status: -1,
-            message: "cannot connect to git daemon at \(host):\(port): \(String(cString: strerror(lastError)))"
-        )
-    }
-
-    private static func connected(_ socket: Int32, within timeout: Duration, error: inout Int32) -> Bool {
-        var descriptor = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
-        let milliseconds = timeout == .zero ? -1 : Int32(clamping: timeout.wholeMilliseconds)
-        guard poll(&descriptor, 1, milliseconds) > 0 else {
-            error = ETIMEDOUT
-            return false
-        }
-        var code: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(socket, SOL_SOCKET, SO_ERROR, &code, &length)
-        error = code
-        return code == 0
     }
 
     private static func failure(_ doing: String, _ code: Int32) -> GitError {
