@@ -121,7 +121,9 @@ struct ClusterEndToEndTests {
         let survivors = nodes[1].log + nodes[2].log
         let takenOver = deadNodeProjects.filter { survivors.contains("replication.project=\($0) ") }
         #expect(!takenOver.isEmpty, "survivors pushed the dead node's projects \(deadNodeProjects)")
-        #expect(nodes[1].log.contains("Replication finished") && nodes[2].log.contains("Replication finished"))
+        // Which survivor claims a round's projects first is timing (one node may lease them all under
+        // load, seen on CI); the promise is that the survivors together finish the work.
+        #expect(nodes[1].log.contains("Replication finished") || nodes[2].log.contains("Replication finished"))
 
         // start --wait works from the command line against the shared store, with nodes running.
         let started = try ReplicatorProcess.run([
