@@ -17,6 +17,8 @@ package struct RefUpdate: Hashable, Sendable, Codable {
     package var newID: ObjectID?
     /// Whether a non-fast-forward update is allowed (the refspec's `+`).
     package var isForced: Bool
+    /// Why a delete happens when the source still has the ref (`no longer visible …`), else `nil`.
+    package var reason: String?
 
     package init(
         action: Action,
@@ -24,7 +26,8 @@ package struct RefUpdate: Hashable, Sendable, Codable {
         destination: String,
         oldID: ObjectID?,
         newID: ObjectID?,
-        isForced: Bool
+        isForced: Bool,
+        reason: String? = nil
     ) {
         self.action = action
         self.source = source
@@ -32,6 +35,7 @@ package struct RefUpdate: Hashable, Sendable, Codable {
         self.oldID = oldID
         self.newID = newID
         self.isForced = isForced
+        self.reason = reason
     }
 }
 

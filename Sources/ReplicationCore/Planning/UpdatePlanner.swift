@@ -12,8 +12,11 @@ package struct UpdatePlanner: Sendable {
     package var isMirror: Bool
     package var replicateDeletions: Bool
     package var maxDeletions: Int
+    package var replicateHiddenProjects: Bool
+    /// What the remote may see of this project (docs/visibility.md); unrestricted by default.
+    package var visibility = ProjectVisibility.unrestricted
 
-    package init(remote: RemoteConfiguration) {
+    package init(remote: RemoteConfiguration, visibility: ProjectVisibility = .unrestricted) {
         self.remoteName = remote.name
         self.refSpecs = remote.push
         self.policy = RefPolicy(
@@ -24,6 +27,8 @@ package struct UpdatePlanner: Sendable {
         self.isMirror = remote.isMirror
         self.replicateDeletions = remote.replicateDeletions
         self.maxDeletions = remote.maxDeletions
+        self.replicateHiddenProjects = remote.replicateHiddenProjects
+        self.visibility = visibility
     }
 
     /// Gerrit's `doPushAll`: every local ref against the remote's refs; prunes only with `mirror`.
@@ -62,6 +67,9 @@ package struct UpdatePlanner: Sendable {
             }
             if let id = local[name] {
                 self.planPush(of: name, id: id, remote: remote, into: &plan)
+                if let hidden = self.visibility.hiddenReason(of: name) {
+                    self.planHidden(name, hidden, local: local, remote: remote, into: &plan)
+                }
             } else {
                 self.planDeletion(of: name, local: local, remote: remote, knownValues: knownValues[name], into: &plan)
             }
@@ -69,10 +77,12 @@ package struct UpdatePlanner: Sendable {
         return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
     }
 
-    /// The plan for a project this remote does not replicate at all (``RefPolicy/projectExclusion(headTarget:)``):
-    /// nothing to push, the reason reported against `HEAD`; `nil` for every other project.
+    /// The plan for a project this remote does not replicate at all (``RefPolicy/projectExclusion(headTarget:)``,
+    /// a hidden project): nothing to push, the reason reported against `HEAD`; `nil` for every other project.
     package func projectSkip(headTarget: String?, mode: UpdatePlan.Mode) -> UpdatePlan? {
-        guard let reason = self.policy.projectExclusion(headTarget: headTarget) else { return nil }
+        guard let reason = self.policy.projectExclusion(headTarget: headTarget) ?? self.hiddenProjectReason else {
+            return nil
+        }
         return UpdatePlan(
             mode: mode,
             updates: [],
@@ -109,6 +119,11 @@ package struct UpdatePlanner: Sendable {
             plan.skip(name, reason)
             return
         }
+        if let hidden = self.visibility.hiddenReason(of: name) {
+            // A copy already on the remote is the prune's (full) or planHidden's (delta) to handle.
+            if remote[mapping.destination] == nil { plan.skip(name, hidden) }
+            return
+        }
         let old = remote[mapping.destination]
         guard old != id else {
             plan.upToDate += 1
@@ -139,6 +154,8 @@ package struct UpdatePlanner: Sendable {
         else { return }
         if let reason = self.deletionProtection(of: destination, mappedFrom: mapping.source) {
             plan.skip(destination, reason)
+        } else if local[mapping.source] != nil, let hidden = self.visibility.hiddenReason(of: mapping.source) {
+            self.planNoLongerVisible(destination, id: id, isForced: mapping.isForced, hidden, into: &plan)
         } else if self.isMirror {
             plan.add(
                 RefUpdate(
@@ -196,7 +213,7 @@ package struct UpdatePlanner: Sendable {
     }
 
     /// Why the remote ref `destination` (fed from `source`) must never be deleted, or `nil`.
-    private func deletionProtection(of destination: String, mappedFrom source: String) -> String? {
+    func deletionProtection(of destination: String, mappedFrom source: String) -> String? {
         if destination == "HEAD" { return "HEAD is never deleted" }
         if let reason = self.negativeExclusion(of: source) { return "not deleted: \(reason)" }
         if let reason = self.policy.exclusion(of: source) { return "not deleted: \(reason)" }
@@ -208,8 +225,10 @@ package struct UpdatePlanner: Sendable {
         self.feeder(of: destination, local: local) != nil
     }
 
-    private func feeder(of destination: String, local: [String: ObjectID]) -> String? {
-        self.refSpecs.firstSource(feeding: destination) { local[$0] != nil }
+    func feeder(of destination: String, local: [String: ObjectID]) -> String? {
+        self.refSpecs.firstSource(feeding: destination) {
+            local[$0] != nil && self.visibility.hiddenReason(of: $0) == nil
+        }
     }
 
     private func negativeExclusion(of source: String) -> String? {
@@ -230,7 +249,7 @@ package struct UpdatePlanner: Sendable {
 }
 
 /// Accumulates a plan: pushes before deletes, each in ref order.
-private struct PlanBuilder {
+struct PlanBuilder {
     let mode: UpdatePlan.Mode
     var pushes: [RefUpdate] = []
     var deletions: [RefUpdate] = []
