@@ -4,7 +4,7 @@ import Testing
 
 /// A database that accepts connections and never answers must not hang a hook (and with it the
 /// user's `git push`): `notify`, `hook` and `status` give up after `replicator.storeTimeout`.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct StoreTimeoutTests {
     @Test(arguments: ["notify", "hook", "status"])
     func commandsGiveUpOnASilentStore(command: String) throws {

@@ -43,6 +43,17 @@ struct HostileConfigTests {
         #expect(ConfigValue.duration("9223372036854775807 min", defaultUnit: .seconds) == nil)
     }
 
+    /// Found by the fuzz below: `482m` seconds (a 1024² multiplier) is 16 years, past every bound
+    /// the scheduler's arithmetic relies on; it is refused like `366 d`.
+    @Test func aMultipliedNumberOfSecondsIsBoundByAYearToo() {
+        let configuration = self.load(
+            "[remote \"m\"]\n  url = /m/${name}.git\n  timeout = 482m\n  replicationDelay = 8k\n"
+        )
+        #expect(configuration.remotes.first?.timeout == .zero, "the default")
+        #expect(configuration.remotes.first?.replicationDelay == .seconds(8 * 1024))
+        #expect(self.errors(configuration).map(\.key) == ["remote.m.timeout"])
+    }
+
     /// Fuzz: any number with any unit on any time or integer key loads into either a value in range
     /// or an error diagnostic on that line; never a trap.
     @Test func randomNumbersOnEveryNumericKeyNeverCrash() async {

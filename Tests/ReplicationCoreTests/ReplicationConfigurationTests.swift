@@ -292,7 +292,7 @@ struct ConfigDiagnosticsTests {
         ),
         ("[remote \"r\"]\n  url = /x/${name}\n  fetch = +refs/*:refs/*\n", 3, "remote.r.fetch", "not a push target"),
         ("[remote \"r\"]\n  mirror = true\n", 1, "remote.r.url", "has no url"),
-        ("[remote \"r\"]\n  url = /x/${name}\n  authGroup = g\n", 3, "remote.r.authGroup", "has no effect"),
+        ("[remote \"r\"]\n  url = /x/${name}\n  authGroup = g\n", 3, "remote.r.authGroup", "stay on this remote"),
         (
             "[remote \"r\"]\n  url = /x/${name}\n  push = refs/heads/master:master\n", 3, "remote.r.push",
             "not a full ref name"

@@ -30,6 +30,38 @@ package enum GitFixtures {
         return commit
     }
 
+    /// A commit at `ref` whose tree holds exactly `files` (name → text), on top of the ref's current
+    /// commit if it has one: how Gerrit's `refs/meta/config` and NoteDb refs are written.
+    @discardableResult
+    package static func commit(
+        files: [String: String],
+        to ref: String,
+        message: String = "update",
+        in path: String
+    ) throws -> String {
+        var entries: [String] = []
+        for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+            let blob = try self.stdout(
+                Command.run("git", ["--git-dir", path, "hash-object", "-w", "--stdin"], input: text)
+            )
+            entries.append("100644 blob \(blob)\t\(name)")
+        }
+        let listing = entries.map { $0 + "\n" }.joined()  // an empty tree is an empty listing
+        let tree = try self.stdout(Command.run("git", ["--git-dir", path, "mktree"], input: listing))
+        var arguments = ["--git-dir", path, "commit-tree", tree, "-m", message]
+        if let parent = try? Command.git(["--git-dir", path, "rev-parse", "--verify", "-q", ref]) {
+            arguments += ["-p", parent]
+        }
+        let commit = try Command.git(arguments)
+        try Command.git(["--git-dir", path, "update-ref", ref, commit])
+        return commit
+    }
+
+    private static func stdout(_ output: Command.Output) throws -> String {
+        guard output.status == 0 else { throw Command.Failure(description: output.standardError) }
+        return output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// `name → id` for every ref, as `git for-each-ref` sees it.
     package static func refs(of path: String) throws -> [String: String] {
         let text = try Command.git(["for-each-ref", "--format=%(refname) %(objectname)"], in: path)

@@ -69,7 +69,14 @@ struct PushJobRun {
         }
         let repository = try GitRepository(path: path)
         let local = try repository.readRefs()
-        if let skip = UpdatePlanner(remote: remote).projectSkip(
+        let visibility = SiteAccess.shared.visibility(
+            of: self.project,
+            in: repository,
+            refs: local.refs,
+            remote: remote,
+            basePath: configuration.gerrit.basePath
+        )
+        if let skip = UpdatePlanner(remote: remote, visibility: visibility).projectSkip(
             headTarget: local.headTarget,
             mode: full ? .full : .delta
         ) {
@@ -93,6 +100,7 @@ struct PushJobRun {
                 access: access,
                 remote: remote,
                 local: local.refs,
+                visibility: visibility,
                 engine: PushEngine.options(
                     for: remote,
                     in: configuration,
@@ -102,6 +110,7 @@ struct PushJobRun {
             )
             output.report = try self.push(target, creator: creator, created: &created)
         }
+        guard visibility.isVisible(refs: local.refs.keys) else { return }  // no HEAD set where nothing may be seen
         if self.full || self.head, !created, let head = local.headTarget, output.report?.failure == nil {
             // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
             self.announce(.connected)
@@ -111,10 +120,22 @@ struct PushJobRun {
     }
 
     private func push(_ target: PushTarget, creator: RepositoryCreator, created: inout Bool) throws -> PushReport {
-        created = try creator.createIfMissingLocally(target.url)
+        let visible = target.visibility.isVisible(refs: target.local.keys)
+        if visible { created = try creator.createIfMissingLocally(target.url) }
         var report: PushReport
         do {
             report = try self.push(target)
+        } catch let error as GitError where error.code == .repositoryNotFound && !visible {
+            // The remote may see nothing of the project: no mirror is created (docs/visibility.md).
+            let reason = "not visible to authGroup: no ref of the project is readable, so no mirror is created"
+            let plan = UpdatePlan(
+                mode: self.full ? .full : .delta,
+                updates: [],
+                skipped: [SkippedRef(ref: "HEAD", reason: target.visibility.failure ?? reason)],
+                blocked: nil,
+                upToDate: 0
+            )
+            return PushReport(plan: plan, results: [])
         } catch let error as GitError
             where error.code == .repositoryNotFound && target.remote.createMissingRepositories
             && (target.url.transport == .ssh || (target.url.transport == .git && !target.remote.adminUrls.isEmpty))
@@ -135,12 +156,13 @@ struct PushJobRun {
         let access: SSHAccess
         let remote: RemoteConfiguration
         let local: [String: ObjectID]
+        let visibility: ProjectVisibility
         /// Replicator's own engine, or `nil` for libgit2's push.
         let engine: SendPackOptions?
     }
 
     private func push(_ target: PushTarget) throws -> PushReport {
-        let planner = UpdatePlanner(remote: target.remote)
+        let planner = UpdatePlanner(remote: target.remote, visibility: target.visibility)
         let refs = self.refs
         let full = self.full
         let allowMassDeletion = self.allowMassDeletion

@@ -51,7 +51,14 @@ struct DryRun {
     private func plan(_ target: ReplicationTarget, repository: GitRepository, local: RepositoryRefs) throws(GitError)
         -> PlanReport.Plan
     {
-        let planner = UpdatePlanner(remote: target.remote)
+        let visibility = SiteAccess.shared.visibility(
+            of: target.project,
+            in: repository,
+            refs: local.refs,
+            remote: target.remote,
+            basePath: self.configuration.gerrit.basePath
+        )
+        let planner = UpdatePlanner(remote: target.remote, visibility: visibility)
         if let skip = planner.projectSkip(headTarget: local.headTarget, mode: .full) {
             return PlanReport.Plan(
                 project: target.project,
@@ -74,11 +81,22 @@ struct DryRun {
         } catch  where error.code == .repositoryNotFound && target.remote.createMissingRepositories {
             remoteMissing = true
         }
-        let plan = planner.planFullSync(
+        var plan = planner.planFullSync(
             local: local.refs,
             remote: remoteRefs,
             allowMassDeletion: self.allowMassDeletion
         )
+        if remoteMissing, !visibility.isVisible(refs: local.refs.keys) {
+            // Nothing would be created there (PushJobRun): say so instead of listing creations.
+            plan.skipped.insert(
+                SkippedRef(
+                    ref: "HEAD",
+                    reason: "not visible to authGroup: no ref is readable, so no mirror is created"
+                ),
+                at: 0
+            )
+            remoteMissing = false
+        }
         let updates = plan.updates.map { update in
             let fastForward =
                 update.action == .update

@@ -38,7 +38,9 @@ extension PlanReport {
             let separator = update.fastForward == true ? ".." : "..."
             ids = "\(update.update.oldID?.abbreviated() ?? "")\(separator)\(update.update.newID?.abbreviated() ?? "")"
         }
-        let source = update.update.source.flatMap { $0 == update.update.destination ? nil : " (from \($0))" } ?? ""
+        let source =
+            update.update.source.flatMap { $0 == update.update.destination ? nil : " (from \($0))" }
+            ?? update.update.reason.map { " (\($0))" } ?? ""
         if let result = update.result {
             let status = result.status.rawValue.padding(toLength: 10)
             return

@@ -11,7 +11,7 @@ struct PlanReport: Encodable {
         var result: RefResult?
 
         private enum Keys: String, CodingKey {
-            case action, source, destination, oldId, newId, force, fastForward, status, message
+            case action, source, destination, oldId, newId, force, fastForward, reason, status, message
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -23,6 +23,7 @@ struct PlanReport: Encodable {
             try container.encode(self.update.newID?.hex, forKey: .newId)
             try container.encode(self.update.isForced, forKey: .force)
             try container.encode(self.fastForward, forKey: .fastForward)
+            try container.encode(self.update.reason, forKey: .reason)
             if let result = self.result {
                 try container.encode(result.status.rawValue, forKey: .status)
                 try container.encode(result.message, forKey: .message)

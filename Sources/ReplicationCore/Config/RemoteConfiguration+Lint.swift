@@ -23,7 +23,16 @@ extension RemoteConfiguration {
             }
         }
         self.lintMirrorToGitHub(&reader)
+        self.lintVisibilityResidue(&reader)
         self.lintIgnoredKeys(&reader)
+    }
+
+    /// With authGroup, refs that stop being visible are deleted only where deletions propagate.
+    private func lintVisibilityResidue(_ reader: inout SectionReader) {
+        guard !self.authGroups.isEmpty, !self.isMirror, !self.replicateDeletions else { return }
+        let message =
+            "refs that stop being visible to authGroup stay on this remote: mirror and replicateDeletions are false (docs/visibility.md)"
+        reader.warning(.surprisingValue, "authGroup", reader.all("authGroup").first, message)
     }
 
     private static func lintNames(of spec: RefSpec, entry: GitConfigEntry?, reader: inout SectionReader) {
@@ -83,11 +92,6 @@ extension RemoteConfiguration {
         let ignored: [(String, String)] = [
             ("pushurl", "not used: Gerrit and Replicator push to url"),
             ("tagopt", "not used by a push-only replicator"),
-            (
-                "authGroup",
-                "has no effect: Replicator cannot see Gerrit's permissions, so every ref matched by push is replicated"
-            ),
-            ("replicateHiddenProjects", "has no effect: Replicator cannot see Gerrit's project states"),
             ("uploadpack", "has no effect: Replicator only pushes"),
             ("username", "has no effect: Replicator has no HTTP remotes yet"),
             ("password", "has no effect: Replicator has no HTTP remotes yet"),

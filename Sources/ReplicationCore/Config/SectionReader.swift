@@ -112,7 +112,8 @@ struct SectionReader {
             )
             return minimum
         }
-        if let maximum, parsed.value > maximum {
+        // A time beyond a year (482m seconds is 16 years) is a mistake, as it is for unit-bearing values.
+        if let maximum = maximum ?? unit.longest, parsed.value > maximum {
             let message = "\(parsed.value) is above the maximum of \(maximum) \(unit.rawValue); using \(defaultValue)"
             self.error(.invalidValue, key, entry, message)
             return defaultValue
@@ -143,5 +144,14 @@ struct SectionReader {
         case count
         case seconds
         case minutes
+
+        /// A year in this unit (``ConfigValue/maximumDuration``); no bound for counts.
+        var longest: Int? {
+            switch self {
+            case .count: nil
+            case .seconds: 365 * 86_400
+            case .minutes: 365 * 1_440
+            }
+        }
     }
 }

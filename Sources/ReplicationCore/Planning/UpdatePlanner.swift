@@ -80,7 +80,10 @@ package struct UpdatePlanner: Sendable {
     /// The plan for a project this remote does not replicate at all (``RefPolicy/projectExclusion(headTarget:)``,
     /// a hidden project): nothing to push, the reason reported against `HEAD`; `nil` for every other project.
     package func projectSkip(headTarget: String?, mode: UpdatePlan.Mode) -> UpdatePlan? {
-        guard let reason = self.policy.projectExclusion(headTarget: headTarget) ?? self.hiddenProjectReason else {
+        guard
+            let reason = self.policy.projectExclusion(headTarget: headTarget) ?? self.hiddenProjectReason
+                ?? self.visibility.failure
+        else {
             return nil
         }
         return UpdatePlan(

@@ -63,6 +63,10 @@ package struct EventExpansion: Sendable {
         case .fullSync: return (PushWork(fullSync: true, allowMassDeletion: event.allowMassDeletion), [])
         case .headUpdated: return (PushWork(updateHead: true), [])
         case .allowDeletions: return (PushWork(allowMassDeletion: true), [])
+        case .refUpdated where !remote.authGroups.isEmpty && event.refs.contains("refs/meta/config"):
+            // The project's access rules changed: what the remote may see is planned again in
+            // full, so refs that stopped being visible leave it (docs/visibility.md).
+            return (PushWork(fullSync: true), [])
         case .refUpdated:
             // Gerrit's `wouldPushRef`, with the planner's rules: refs that can come to no update
             // schedule no push.

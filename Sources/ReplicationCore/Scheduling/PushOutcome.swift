@@ -99,15 +99,19 @@ extension PushOutcome {
         return notes
     }
 
-    /// Refs the mirror did not take, and deletions refused for want of proof: a log line each.
+    /// Refs the mirror did not take, deletions refused for want of proof, and copies left on a
+    /// remote that may no longer see them: a log line each.
     package var refProblems: [RefProblem] {
         let results = self.report?.results ?? []
         let refused = results.filter { $0.status == .rejected || $0.status == .failed }.map {
             RefProblem(ref: $0.update.destination, status: $0.status.rawValue, reason: $0.message ?? "")
         }
-        let unproven = (self.report?.plan.skipped ?? []).filter { $0.reason.hasPrefix("not deleted: the mirror has") }
+        let skipped = self.report?.plan.skipped ?? []
+        let unproven = skipped.filter { $0.reason.hasPrefix("not deleted: the mirror has") }
             .map { RefProblem(ref: $0.ref, status: "not-deleted", reason: $0.reason) }
-        return refused + unproven
+        let residue = skipped.filter { $0.reason.hasPrefix("no longer visible") }
+            .map { RefProblem(ref: $0.ref, status: "no-longer-visible", reason: $0.reason) }
+        return refused + unproven + residue
     }
 }
 

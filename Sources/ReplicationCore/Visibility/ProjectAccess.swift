@@ -14,11 +14,19 @@ package struct ProjectAccess: Hashable, Sendable {
     package var state: State
     /// In file order (Gerrit evaluates a project's sections before its parent's).
     package var sections: [AccessSection]
+    /// Global capabilities (`[capability]`, honoured in All-Projects only) by lower-cased name.
+    package var capabilities: [String: [AccessRule]]
 
-    package init(parent: String? = nil, state: State = .active, sections: [AccessSection] = []) {
+    package init(
+        parent: String? = nil,
+        state: State = .active,
+        sections: [AccessSection] = [],
+        capabilities: [String: [AccessRule]] = [:]
+    ) {
         self.parent = parent
         self.state = state
         self.sections = sections
+        self.capabilities = capabilities
     }
 
     /// Parses `project.config`; `file` names it in errors (`PROJECT:refs/meta/config:project.config`).
@@ -32,6 +40,10 @@ package struct ProjectAccess: Hashable, Sendable {
             switch (entry.section.name, entry.section.subsection, entry.name) {
             case ("access", nil, "inheritfrom"):
                 self.parent = entry.value.flatMap { $0.isEmpty ? nil : $0 }
+            case ("capability", nil, let key):
+                if let rule = AccessRule(parsing: entry.value ?? "", uuids: uuids) {
+                    self.capabilities[key, default: []].append(rule)
+                }
             case ("project", nil, "state"):
                 self.state = State(rawValue: (entry.value ?? "").lowercased()) ?? .active
             case ("access", let pattern?, let key):

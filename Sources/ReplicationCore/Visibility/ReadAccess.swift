@@ -49,7 +49,20 @@ package struct ReadAccess: Sendable {
 
     /// Why the user may not read `ref`, or `nil` when it may.
     package func denial(of ref: String) -> String? {
-        let candidates = self.candidates(for: ref)
+        self.denial(of: ref, permission: Self.permission)
+    }
+
+    /// Gerrit's "Access Database" capability (All-Projects): every Gerrit-managed ref is visible.
+    package var accessesDatabase: Bool {
+        guard let root = self.chain.last, root.project == "All-Projects" else { return false }
+        let rules = root.access.capabilities["accessdatabase"] ?? []
+        return !rules.contains { $0.action == .block && self.matches($0) }
+            && rules.contains { $0.action == .allow && self.matches($0) }
+    }
+
+    /// Why the user lacks `permission` (lower-cased: `read`, `viewprivatechanges`) on `ref`, or `nil`.
+    package func denial(of ref: String, permission: String) -> String? {
+        let candidates = self.candidates(for: ref, permission: permission)
         if let block = self.block(among: candidates, ref: ref) { return block }
         var seen = Set<String>()
         var shadowing: String?
@@ -66,24 +79,30 @@ package struct ReadAccess: Sendable {
             }
             if candidate.permission.isExclusive {
                 return shadowing
-                    ?? "read on \(candidate.pattern) in \(candidate.project) is exclusive to groups the remote is not in"
+                    ?? "\(permission) on \(candidate.pattern) in \(candidate.project) is exclusive to groups the remote is not in"
             }
         }
-        return shadowing ?? "no read rule grants it to the remote's groups"
+        return shadowing ?? "no \(permission) rule grants it to the remote's groups"
     }
 
     /// Gerrit's READ_CONFIG (what a hidden project needs): `refs/meta/config` is readable.
     package var readsConfiguration: Bool { self.denial(of: "refs/meta/config") == nil }
 
-    private func candidates(for ref: String) -> [Candidate] {
+    private func candidates(for ref: String, permission name: String) -> [Candidate] {
         var found: [Candidate] = []
         for (level, entry) in self.chain.enumerated() {
             for section in entry.access.sections {
-                guard let permission = section.permissions[Self.permission],
+                guard let permission = section.permissions[name],
                     self.matchers[section.pattern]?.matches(ref) == true
                 else { continue }
                 found.append(
-                    Candidate(pattern: section.pattern, permission: permission, project: entry.project, level: level)
+                    Candidate(
+                        pattern: section.pattern,
+                        name: name,
+                        permission: permission,
+                        project: entry.project,
+                        level: level
+                    )
                 )
             }
         }
@@ -118,13 +137,14 @@ package struct ReadAccess: Sendable {
 
     struct Candidate {
         var pattern: String
+        var name: String
         var permission: AccessPermission
         var project: String
         var level: Int
 
         func describe(_ rule: AccessRule) -> String {
             let action = rule.action == .allow ? "" : "\(rule.action.rawValue) "
-            return "'read = \(action)group \(rule.groupName)' on \(self.pattern) in \(self.project)"
+            return "'\(self.name) = \(action)group \(rule.groupName)' on \(self.pattern) in \(self.project)"
         }
     }
 }

@@ -45,6 +45,28 @@ struct EventExpansionTests {
         #expect(reasons["refs/cache-automerge/01/1"] == ["refs/cache-automerge/* is never replicated"])
     }
 
+    /// docs/visibility.md: new access rules can hide or reveal any ref, so a remote with authGroup
+    /// plans the project again in full; one without keeps the delta (or skips refs/meta/config).
+    @Test func anAccessChangeIsAFullSyncForRemotesWithAuthGroup() {
+        let configuration = Self.configuration(
+            """
+            [remote "github"]
+              url = /github/${name}.git
+              push = +refs/heads/*:refs/heads/*
+              authGroup = mediawiki-replication
+            [remote "backup"]
+              url = /backup/${name}.git
+              push = +refs/*:refs/*
+            """
+        )
+        let targets = EventExpansion(configuration: configuration).targets(
+            of: .refUpdated(project: "app", refs: ["refs/meta/config"])
+        )
+        let byRemote = Dictionary(uniqueKeysWithValues: targets.map { ($0.target.remote, $0.work) })
+        #expect(byRemote["github"]?.fullSync == true)
+        #expect(byRemote["backup"]?.fullSync == false && byRemote["backup"]?.refs == ["refs/meta/config"])
+    }
+
     @Test func aRefOneRemoteDoesNotTakeIsReportedForThatRemote() {
         let expansion = EventExpansion(configuration: Self.config).expand(
             .refUpdated(project: "app1", refs: ["refs/tags/v1"])
