@@ -36,7 +36,8 @@ struct ConfigCheckCommandTests {
         #expect(header < firstDiagnostic)
     }
 
-    /// `authGroup` names are checked against the site's groups (All-Projects' refs/meta/config:groups).
+    /// `authGroup` names are checked against the site's groups (All-Projects' refs/meta/config:groups,
+    /// All-Users' refs/groups/*), as the daemon resolves them.
     @Test func reportsAuthGroupsThatAreNoGroupsOfTheSite() throws {
         let site = try TemporaryDirectory("groups")
         let allProjects = site.path("git/All-Projects.git")
@@ -53,12 +54,20 @@ struct ConfigCheckCommandTests {
             .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let commit = try Command.git(["--git-dir", allProjects, "commit-tree", tree, "-m", "groups"])
         try Command.git(["--git-dir", allProjects, "update-ref", "refs/meta/config", commit])
+        let allUsers = site.path("git/All-Users.git")
+        try GitFixtures.makeRepository(at: allUsers)
+        try GitFixtures.commit(
+            files: ["group.config": "[group]\n\tname = release-managers\n"],
+            to: "refs/groups/ab/abcdef0123",
+            in: allUsers
+        )
         try site.write(
             """
             [remote "github"]
               url = /srv/github/${name}.git
               authGroup = mediawiki-replication
               authGroup = mediawiki-replicaton
+              authGroup = release-managers
             """,
             to: "etc/replication.config"
         )

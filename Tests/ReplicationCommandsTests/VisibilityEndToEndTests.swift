@@ -11,6 +11,7 @@ struct VisibilityEndToEndTests {
         # UUID\tGroup Name
         global:Project-Owners\tProject Owners
         uuid-repl\tmediawiki-replication
+        uuid-outer\tOuter
         """
 
     static let allProjects = """
@@ -38,10 +39,12 @@ struct VisibilityEndToEndTests {
     }
 
     static func makeSite() throws -> LocalSite {
-        let site = try LocalSite(projects: ["All-Projects", "public", "private", "hidden"])
+        let site = try LocalSite(projects: ["All-Projects", "All-Users", "public", "private", "hidden", "team"])
         try site.writeConfig(
             "[gerrit]\n  basePath = ../git\n" + Self.remote("github", mirror: true)
                 + Self.remote("backup", mirror: false)
+                + "[remote \"plain\"]\n  url = ../plain/${name}.git\n  push = +refs/heads/*:refs/heads/*\n"
+                + "  replicateHiddenProjects = true\n  replicationDelay = 0\n"
         )
         try Self.meta(Self.allProjects, in: site.source("All-Projects"))
         let source = site.source("public")
@@ -54,6 +57,13 @@ struct VisibilityEndToEndTests {
         try Self.change(3, branch: "refs/heads/main", isPrivate: true, in: source)
         try Self.meta("[access \"refs/*\"]\n  read = deny group mediawiki-replication\n", in: site.source("private"))
         try Self.meta("[project]\n  state = hidden\n", in: site.source("hidden"))
+        // "team" is readable by Outer only, which includes mediawiki-replication (All-Users).
+        try Self.meta("[access \"refs/*\"]\n  read = deny group mediawiki-replication\n  read = group Outer\n", in: site.source("team"))
+        try GitFixtures.commit(
+            files: ["group.config": "[group]\n\tname = Outer\n", "subgroups": "uuid-repl\n"],
+            to: "refs/groups/uu/uuid-outer",
+            in: site.source("All-Users")
+        )
         return site
     }
 
@@ -95,6 +105,12 @@ struct VisibilityEndToEndTests {
             let path = site.directory.path("github/\(project).git")
             #expect(!FileManager.default.fileExists(atPath: path), "\(project) is neither pushed nor created")
         }
+        #expect(Self.refs(site.directory.path("github/team.git"))["refs/heads/main"] != nil, "through Outer")
+        // Without authGroup everything is visible; hidden projects need replicateHiddenProjects.
+        for project in ["private", "hidden", "public"] {
+            #expect(Self.refs(site.directory.path("plain/\(project).git"))["refs/heads/main"] != nil, "\(project)")
+        }
+        #expect(Self.refs(site.directory.path("plain/public.git"))["refs/heads/secret/plan"] != nil)
     }
 
     @Test func restrictingAReplicatedBranchRemovesItWhereDeletionsPropagate() throws {

@@ -31,14 +31,26 @@ struct ConfigCheckCommand: ParsableCommand {
         guard configuration.isUsable else { throw ExitCode(ExitStatus.failure) }
     }
 
-    /// Each remote's `authGroup`s against the site's groups: All-Projects' `refs/meta/config:groups`.
+    /// Each remote's `authGroup`s against the site's groups: All-Projects' `refs/meta/config:groups`
+    /// and All-Users' `refs/groups/*`, as the daemon resolves them.
     private static func authGroupDiagnostics(_ configuration: ReplicationConfiguration) -> [ConfigDiagnostic] {
         guard configuration.remotes.contains(where: { !$0.authGroups.isEmpty }) else { return [] }
         LibGit2.initialize()
         let path = ProjectDirectory.repositoryPath(of: "All-Projects", under: configuration.gerrit.basePath)
         let text = (try? GitRepository(path: path))?.file("groups", at: "refs/meta/config")
-        let source = text == nil ? "no refs/meta/config:groups in \(path)" : "All-Projects' groups file"
-        let groups = text.map(GerritGroups.init(parsing:))
+        let users = SiteAccess.shared.groupNames(basePath: configuration.gerrit.basePath)
+        var groups = text.map(GerritGroups.init(parsing:))
+        if !users.isEmpty {
+            groups = groups ?? GerritGroups(parsing: "")
+            for (name, uuid) in users { groups?.names[uuid] = name }
+        }
+        let source =
+            switch (text == nil, users.isEmpty) {
+            case (true, true): "no refs/meta/config:groups in \(path), no groups in All-Users"
+            case (false, true): "All-Projects' groups file"
+            case (true, false): "All-Users' groups"
+            case (false, false): "All-Projects' groups file and All-Users' groups"
+            }
         return configuration.remotes.flatMap { $0.authGroupDiagnostics(groups: groups, source: source) }
     }
 }

@@ -123,6 +123,11 @@ final class SiteAccess: Sendable {
         return entry
     }
 
+    /// Group UUIDs by name, from All-Users (what `config check` resolves `authGroup`s against).
+    func groupNames(basePath: String) -> [String: String] {
+        self.groups(basePath: basePath).names
+    }
+
     /// Group names and subgroups from All-Users' `refs/groups/*` (`group.config`, `subgroups`).
     private func groups(basePath: String) -> CachedGroups {
         let path = ProjectDirectory.repositoryPath(of: Self.allUsers, under: basePath)
