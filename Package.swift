@@ -11,6 +11,9 @@ let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
+let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 
 let package = Package(
     name: "replicator",
@@ -23,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
@@ -45,8 +50,13 @@ let package = Package(
         ),
         // prctl(PR_SET_PDEATHSIG): push workers die with the process that supervises them.
         .target(name: "CProcessControl"),
-        // The only module that touches libgit2 and libssh2.
-        .target(name: "ReplicationGit", dependencies: ["ReplicationCore", "CLibgit2", "CLibssh2"]),
+        // The only module that touches libgit2 and libssh2; also git's smart-HTTP push (AsyncHTTPClient).
+        .target(
+            name: "ReplicationGit",
+            dependencies: [
+                "ReplicationCore", "CLibgit2", "CLibssh2", "CProcessControl", httpClient, nioCore, nioHTTP1, nioSSL,
+            ]
+        ),
         // The daemon: durable task store, scheduler loop, event intake, HTTP, metrics. Never imports
         // ReplicationGit: pushes run through the PushExecutor the composition root plugs in.
         .target(

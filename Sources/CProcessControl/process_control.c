@@ -1,4 +1,8 @@
+#define _GNU_SOURCE
 #include "process_control.h"
+
+#include <errno.h>
+#include <spawn.h>
 
 #include <signal.h>
 #include <unistd.h>
@@ -16,5 +20,15 @@ int replicator_die_with_parent(void) {
     return getppid() == parent ? 0 : -1;
 #else
     return -1;
+#endif
+}
+
+int replicator_spawn_close_from(void *actions, int lowest) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowest);
+#else
+    (void)actions;
+    (void)lowest;
+    return ENOSYS;
 #endif
 }

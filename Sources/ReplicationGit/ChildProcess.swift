@@ -1,3 +1,4 @@
+internal import CProcessControl
 package import Foundation
 
 /// A child process spawned with `posix_spawn`, not Foundation's `Process`: it inherits no
@@ -60,9 +61,10 @@ package final class ChildProcess: @unchecked Sendable {
         environment: [String: String] = [:],
         processGroup: Bool = false
     ) -> Result<pid_t, SpawnError> {
-        for descriptor in Self.openDescriptors() where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
-        }
+        // Closed in the child, atomically: a list of descriptors read here would miss a pipe another
+        // thread opens before posix_spawn runs, and that child would hold its write end, so the
+        // pipe's reader never sees end-of-file (seen as a hung test; a stalled push in the daemon).
+        guard replicator_spawn_close_from(&actions, 3) == 0 else { return .failure(SpawnError(code: ENOSYS)) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -105,10 +107,6 @@ package final class ChildProcess: @unchecked Sendable {
 
     private static func failure(_ message: String) -> GitError {
         GitError(code: .other, function: "posix_spawn", status: -1, message: message)
-    }
-
-    private static func openDescriptors() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     package func signal(_ signal: Int32) {

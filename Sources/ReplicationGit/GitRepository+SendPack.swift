@@ -17,6 +17,8 @@ package struct SendPackOptions: Sendable {
     package var agent = "replicator"
     /// Set when the push runs in a process that may have to stop it (the daemon at shutdown).
     package var cancellation: PushCancellation?
+    /// Credentials and trust for `https://` mirrors.
+    package var http = HTTPTransportOptions()
 
     package init(
         git: String,
@@ -78,6 +80,19 @@ struct WireConnector {
     func withExchanges<Result>(
         _ body: (() throws(GitError) -> SendPackExchange) throws(GitError) -> Result
     ) throws(GitError) -> Result {
+        if [.http, .https].contains(self.url.transport) {
+            return try body { () throws(GitError) in
+                try self.checkCancelled()
+                return SendPackExchange(
+                    channel: try HTTPChannel(
+                        url: self.url,
+                        options: self.options.http,
+                        connectTimeout: self.options.connectTimeout,
+                        timeout: self.options.timeout
+                    )
+                )
+            }
+        }
         if self.url.transport == .git {
             return try body { () throws(GitError) in
                 try self.checkCancelled()
@@ -140,7 +155,7 @@ extension GitRepository {
     package func listRemoteRefs(url: RemoteURL, access: SSHAccess, options: SendPackOptions?) throws(GitError)
         -> [String: ObjectID]
     {
-        guard let options, [.ssh, .git].contains(url.transport) else {
+        guard let options, [.ssh, .git, .http, .https].contains(url.transport) else {
             return try self.listRemoteRefs(url: url, access: access)
         }
         signal(SIGPIPE, SIG_IGN)

@@ -58,7 +58,10 @@ struct VisibilityEndToEndTests {
         try Self.meta("[access \"refs/*\"]\n  read = deny group mediawiki-replication\n", in: site.source("private"))
         try Self.meta("[project]\n  state = hidden\n", in: site.source("hidden"))
         // "team" is readable by Outer only, which includes mediawiki-replication (All-Users).
-        try Self.meta("[access \"refs/*\"]\n  read = deny group mediawiki-replication\n  read = group Outer\n", in: site.source("team"))
+        try Self.meta(
+            "[access \"refs/*\"]\n  read = deny group mediawiki-replication\n  read = group Outer\n",
+            in: site.source("team")
+        )
         try GitFixtures.commit(
             files: ["group.config": "[group]\n\tname = Outer\n", "subgroups": "uuid-repl\n"],
             to: "refs/groups/uu/uuid-outer",

@@ -20,6 +20,40 @@ struct ConfigLoadingTests {
           url = git@github.com:wikimedia/${name}
         """#
 
+    /// Gerrit's etc/secure.config beside replication.config holds the HTTP credentials; it wins
+    /// over the same keys in replication.config, and a broken one is an error naming its line.
+    @Test func readsCredentialsFromSecureConfig() throws {
+        let main = """
+            [remote "github"]
+              url = https://github.com/org/${name}.git
+              username = from-main
+              password = main-secret
+            [remote "other"]
+              url = https://gitlab.example/${name}.git
+            """
+        let loaded = ReplicationConfiguration.load(
+            path: "/site/etc/replication.config",
+            fileSystem: InMemoryFileSystem([
+                "/site/etc/replication.config": main,
+                "/site/etc/secure.config": "[remote \"github\"]\n  username = bot\n  password = token\n",
+            ])
+        )
+        #expect(loaded.isUsable, "\(loaded.diagnostics)")
+        #expect(loaded.remote(named: "github")?.username == "bot")
+        #expect(loaded.remote(named: "github")?.password == "token")
+        #expect(loaded.remote(named: "other")?.password == nil)
+        let broken = ReplicationConfiguration.load(
+            path: "/site/etc/replication.config",
+            fileSystem: InMemoryFileSystem([
+                "/site/etc/replication.config": main,
+                "/site/etc/secure.config": "[remote \"github\"]\n  password = \"hunter2\n",
+            ])
+        )
+        let error = try #require(broken.diagnostics.first { $0.severity == .error })
+        #expect(error.location?.file == "/site/etc/secure.config" && error.location?.line == 2)
+        #expect(!error.description.contains("hunter2"), "a secret is never quoted")
+    }
+
     @Test func parsesTheWikimediaGitHubRemote() throws {
         let configuration = ReplicationConfiguration.parse(Self.wikimediaGitHub)
         #expect(configuration.isUsable)

@@ -298,7 +298,7 @@ struct ConfigDiagnosticsTests {
             "not a full ref name"
         ),
         ("[remote \"r\"]\n  url = /x/${name}\n  push = :\n", 3, "remote.r.push", "not git's 'matching'"),
-        ("[remote \"r\"]\n  url = https://h/${name}\n", 2, "remote.r.url", "not supported yet"),
+        ("[remote \"r\"]\n  url = rsync://h/${name}\n", 2, "remote.r.url", "not supported yet"),
         ("[include]\n  path = missing.config\n", 2, "include.path", "does not exist"),
     ])
     func reportsWarnings(text: String, line: Int, key: String, message: String) throws {

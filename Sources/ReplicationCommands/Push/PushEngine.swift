@@ -28,6 +28,11 @@ enum PushEngine {
         )
         options.agent = "replicator/\(ReplicatorVersion.text)"
         options.cancellation = cancellation
+        options.http = HTTPTransportOptions(
+            username: remote.username,
+            password: remote.password,
+            caFile: remote.sslCAInfo
+        )
         return options
     }
 

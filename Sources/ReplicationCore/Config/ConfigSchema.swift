@@ -24,6 +24,7 @@ package enum ConfigSchema {
         "fetch", "pushurl", "tagopt",
         // Replicator's own:
         "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile", "atomicChanges",
+        "sslCAInfo",
     ]
 
     /// Replicator's own section.

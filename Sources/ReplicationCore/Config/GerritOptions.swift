@@ -41,7 +41,7 @@ package struct GerritOptions: Hashable, Sendable {
                 .ignoredKey,
                 "useLegacyCredentials",
                 entry,
-                "has no effect: Replicator has no HTTP remotes yet"
+                "has no effect: Replicator always reads the plain etc/secure.config beside replication.config"
             )
         }
         if let basePath = reader.string("basePath"), !basePath.isEmpty {

@@ -33,6 +33,7 @@ extension RemoteConfiguration {
             EffectiveOption("uploadpack", .string(self.uploadPack)),
             EffectiveOption("identityFile", .string(self.identityFile), isExtension: true),
             EffectiveOption("knownHostsFile", .string(self.knownHostsFile), isExtension: true),
+            EffectiveOption("sslCAInfo", .string(self.sslCAInfo), isExtension: true),
             EffectiveOption("atomicChanges", .bool(self.atomicChanges), isExtension: true),
             EffectiveOption("username", .string(self.username)),
             EffectiveOption("password", .string(self.password.map { _ in "(set)" })),

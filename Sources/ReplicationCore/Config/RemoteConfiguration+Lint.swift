@@ -93,8 +93,6 @@ extension RemoteConfiguration {
             ("pushurl", "not used: Gerrit and Replicator push to url"),
             ("tagopt", "not used by a push-only replicator"),
             ("uploadpack", "has no effect: Replicator only pushes"),
-            ("username", "has no effect: Replicator has no HTTP remotes yet"),
-            ("password", "has no effect: Replicator has no HTTP remotes yet"),
             (
                 "slowLatencyThreshold",
                 "has no effect: slow pushes show in the replication_latency histogram, not in metrics of their own"

@@ -185,7 +185,7 @@ extension RemoteConfiguration {
         reader: inout SectionReader
     ) {
         switch (key, template.url.transport) {
-        case (_, .ssh), (_, .local), ("url", .git):
+        case (_, .ssh), (_, .local), ("url", .git), ("url", .https), ("url", .http):
             return
         case ("adminUrl", _):
             let message =
@@ -193,7 +193,7 @@ extension RemoteConfiguration {
             reader.error(.invalidURL, key, entry, message)
         default:
             let message =
-                "\"\(template.text)\": Replicator pushes over ssh, git:// and to local paths; \(template.url.scheme ?? "this") URLs are not supported yet"
+                "\"\(template.text)\": Replicator pushes over ssh, https, git:// and to local paths; \(template.url.scheme ?? "this") URLs are not supported yet"
             reader.warning(.invalidURL, key, entry, message)
         }
     }
@@ -281,6 +281,7 @@ extension RemoteConfiguration {
             self.maxDeletions = Self.defaultMaxDeletions
         }
         self.identityFile = reader.string("identityFile").map { PathText.resolve($0, against: context.configDirectory) }
+        self.sslCAInfo = reader.string("sslCAInfo").map { PathText.resolve($0, against: context.configDirectory) }
         self.knownHostsFile = reader.string("knownHostsFile").map {
             PathText.resolve($0, against: context.configDirectory)
         }

@@ -49,6 +49,8 @@ package struct RemoteConfiguration: Sendable {
     package var identityFile: String?
     /// Replicator's own: the known_hosts file to verify this remote's host keys against.
     package var knownHostsFile: String?
+    /// PEM certificates trusted for `https://` mirrors instead of the system's (extension).
+    package var sslCAInfo: String?
 
     package init(name: String, location: ConfigLocation) {
         self.name = name

@@ -18,7 +18,9 @@ package struct ReplicationConfiguration: Sendable {
     /// Reads `path` (and what it includes or fans out to) through `fileSystem`.
     package static func load(path: String, fileSystem: any ConfigFileSystem) -> ReplicationConfiguration {
         let document = ConfigDocumentLoader(fileSystem: fileSystem).load(path: path)
-        return ReplicationConfiguration(document: document)
+        var configuration = ReplicationConfiguration(document: document)
+        configuration.readSecureConfig(fileSystem: fileSystem)
+        return configuration
     }
 
     package init(document loaded: LoadedConfigDocument) {
