@@ -56,6 +56,24 @@ struct HTTPSPushTests {
         #expect(requests.contains("POST /p.git/git-receive-pack"), "\(requests)")
     }
 
+    /// A Gerrit replica over HTTPS: the missing mirror is created through `gerrit+https`'s REST API
+    /// with the same credentials, then filled in the same run.
+    @Test func aMissingMirrorIsCreatedThroughGerritsRESTAPI() throws {
+        let server = try SmartHTTPServer()
+        let site = try Self.site(
+            server,
+            password: server.password,
+            extra: "adminUrl = gerrit+https://127.0.0.1:\(server.port)/"
+        )
+        try FileManager.default.removeItem(atPath: "\(server.root)/p.git")
+        let check = try site.replicator(["config", "check"])
+        #expect(check.status == 0, "\(check.standardOutput)")
+        let result = try site.replicator(["start", "--all", "--wait", "--now"])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(server.restCalls.first == #"PUT /a/projects/p {"branches":["refs\/heads\/main"]}"#)
+        #expect(try GitFixtures.refs(of: "\(server.root)/p.git") == GitFixtures.refs(of: site.source()))
+    }
+
     @Test func aWrongPasswordFailsAsAuthenticationAndPushesNothing() throws {
         let server = try SmartHTTPServer()
         let site = try Self.site(server, password: "not-the-token")

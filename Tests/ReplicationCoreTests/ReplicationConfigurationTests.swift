@@ -217,8 +217,12 @@ struct ConfigDiagnosticsTests {
             "lacks ${name}"
         ),
         (
-            "[remote \"r\"]\n  url = /x/${name}\n  adminUrl = gerrit+https://host/${name}\n", 3, "remote.r.adminUrl",
-            "REST admin API is not supported yet"
+            "[remote \"r\"]\n  url = /x/${name}\n  adminUrl = https://host/${name}\n", 3, "remote.r.adminUrl",
+            "adminUrls are ssh, gerrit+ssh, gerrit+http(s) or local paths"
+        ),
+        (
+            "[remote \"r\"]\n  url = /x/${name}\n  adminUrl = gerrit+https:///\n", 3, "remote.r.adminUrl",
+            "expected gerrit+https://[USER@]HOST[:PORT]/"
         ),
         (
             "[remote \"r\"]\n  url = /x/${name}\n  projects = ^foo(\n", 3, "remote.r.projects",

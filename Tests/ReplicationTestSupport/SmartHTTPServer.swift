@@ -3,7 +3,8 @@ import Foundation
 /// `git http-backend` behind a small TLS server on 127.0.0.1 (Python's http.server with a
 /// self-signed certificate made by openssl), with HTTP basic authentication: a real smart-HTTP
 /// git host for the HTTPS push tests. `mode` makes it misbehave: `silent` never answers,
-/// `redirect` answers every request with a 302 to another host.
+/// `redirect` answers every request with a 302 to another host. Under `/a/projects/` it plays
+/// Gerrit's REST API (create, set HEAD, delete), recording each call.
 package final class SmartHTTPServer: @unchecked Sendable {
     package enum Mode: String {
         case normal
@@ -23,6 +24,12 @@ package final class SmartHTTPServer: @unchecked Sendable {
     package var base: String { "https://127.0.0.1:\(self.port)" }
     package var requestLog: String {
         (try? String(contentsOfFile: self.directory.path("requests.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// The REST calls, one `METHOD PATH BODY` line each.
+    package var restCalls: [String] {
+        let text = (try? String(contentsOfFile: self.directory.path("requests.log.rest"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
     }
 
     package init(mode: Mode = .normal) throws {
@@ -74,7 +81,7 @@ package final class SmartHTTPServer: @unchecked Sendable {
     }
 
     static let script = #"""
-        import base64, http.server, os, ssl, subprocess, sys, time
+        import base64, http.server, json, os, shutil, ssl, subprocess, sys, time, urllib.parse
         root, cert, key, user, password, port_file, mode, log = sys.argv[1:9]
         expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
@@ -88,6 +95,12 @@ package final class SmartHTTPServer: @unchecked Sendable {
                 self.serve()
 
             def do_POST(self):
+                self.serve()
+
+            def do_PUT(self):
+                self.serve()
+
+            def do_DELETE(self):
                 self.serve()
 
             def serve(self):
@@ -110,6 +123,8 @@ package final class SmartHTTPServer: @unchecked Sendable {
                 path, _, query = self.path.partition("?")
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if path.startswith("/a/projects/"):
+                    return self.rest(path[len("/a/projects/"):], body)
                 env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1", PATH_INFO=path,
                            QUERY_STRING=query, REQUEST_METHOD=self.command, REMOTE_USER=user,
                            REMOTE_ADDR="127.0.0.1", CONTENT_TYPE=self.headers.get("Content-Type", ""),
@@ -130,6 +145,36 @@ package final class SmartHTTPServer: @unchecked Sendable {
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)
+
+            # Gerrit's REST API, as the replication plugin calls it: create, set HEAD, delete.
+            def rest(self, rest, body):
+                with open(log + ".rest", "a") as f:
+                    f.write(f"{self.command} /a/projects/{rest} {body.decode()}\n")
+                name, _, suffix = rest.partition("/")
+                repo = os.path.join(root, urllib.parse.unquote(name) + ".git")
+                status = 200
+                if self.command == "PUT" and suffix == "":
+                    if os.path.exists(repo):
+                        status = 409
+                    else:
+                        subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
+                        for branch in json.loads(body or b"{}").get("branches", [])[:1]:
+                            subprocess.run(["git", "--git-dir", repo, "symbolic-ref", "HEAD", branch], check=True)
+                        status = 201
+                elif self.command == "PUT" and suffix == "HEAD":
+                    ref = json.loads(body)["ref"]
+                    subprocess.run(["git", "--git-dir", repo, "symbolic-ref", "HEAD", ref], check=True)
+                elif self.command == "DELETE":
+                    if os.path.exists(repo):
+                        shutil.rmtree(repo)
+                        status = 204
+                    else:
+                        status = 404
+                answer = b")]}'\n{}" if status in (200, 201) else b""
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

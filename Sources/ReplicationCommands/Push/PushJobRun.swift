@@ -138,9 +138,10 @@ struct PushJobRun {
             return PushReport(plan: plan, results: [])
         } catch let error as GitError
             where error.code == .repositoryNotFound && target.remote.createMissingRepositories
-            && (target.url.transport == .ssh || (target.url.transport == .git && !target.remote.adminUrls.isEmpty))
+            && (target.url.transport == .ssh
+                || ([.git, .http, .https].contains(target.url.transport) && !target.remote.adminUrls.isEmpty))
         {
-            // git daemon cannot create repositories: over git://, only an adminUrl can.
+            // git daemon and HTTP servers cannot create repositories: there, only an adminUrl can.
             // Create it and push at once, not a replicationRetry later (docs/gerrit-behaviour.md, "Pitfalls").
             try creator.create(target.url)
             created = true

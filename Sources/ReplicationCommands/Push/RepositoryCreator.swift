@@ -29,6 +29,10 @@ struct RepositoryCreator {
     func updateHead(_ url: RemoteURL, to head: String) throws(GitError) -> Bool {
         var moved = false
         for target in self.adminTargets(for: url) {
+            if target.url.isGerritHTTP {
+                try self.rest(target.url).setHead(self.project, to: head)
+                continue
+            }
             if target.url.isGerritSSH {
                 try GerritSSHAdmin.setHead(self.project, to: head, at: target.url, channel: self.channel)
                 continue
@@ -47,6 +51,10 @@ struct RepositoryCreator {
     /// Creates the mirror wherever it is administered.
     func create(_ url: RemoteURL) throws(GitError) {
         for target in self.adminTargets(for: url) {
+            if target.url.isGerritHTTP {
+                try self.rest(target.url).createProject(self.project, head: self.head)
+                continue
+            }
             if target.url.isGerritSSH {
                 try GerritSSHAdmin.createProject(self.project, head: self.head, at: target.url, channel: self.channel)
                 continue
@@ -71,7 +79,7 @@ struct RepositoryCreator {
             throw GitError(code: .invalid, function: "deleting the repository", status: -1, message: message)
         }
         // A Gerrit replica deletes the project it is named; a path is checked against its template.
-        for target in targets where !target.url.isGerritSSH {
+        for target in targets where !target.url.isGerrit {
             guard let template = target.template else {
                 let message =
                     "refusing to delete '\(target.url.path)': no URL of remote \(self.remote.name) expands to it"
@@ -88,6 +96,10 @@ struct RepositoryCreator {
         }
         var deleted = false
         for target in targets {
+            if target.url.isGerritHTTP {
+                deleted = try self.rest(target.url).deleteProject(self.project) || deleted
+                continue
+            }
             if target.url.isGerritSSH {
                 try GerritSSHAdmin.deleteProject(self.project, at: target.url, channel: self.channel)
                 deleted = true
@@ -97,6 +109,20 @@ struct RepositoryCreator {
             deleted = deleted || deletedHere
         }
         return deleted
+    }
+
+    /// Gerrit's REST API at `admin`, with the remote's HTTP credentials and trust.
+    private func rest(_ admin: RemoteURL) -> GerritRESTAdmin {
+        GerritRESTAdmin(
+            admin: admin,
+            options: HTTPTransportOptions(
+                username: self.remote.username,
+                password: self.remote.password,
+                caFile: self.remote.sslCAInfo
+            ),
+            connectTimeout: self.gerrit.sshConnectionTimeout,
+            timeout: self.gerrit.sshCommandTimeout
+        )
     }
 
     private var channel: SSHAdminChannel {
@@ -118,7 +144,7 @@ struct RepositoryCreator {
         let resolve = { (template: URLTemplate) in
             URLTemplate(text: template.text, url: SSHEndpoint.resolve(template.url, remote: self.remote).url)
         }
-        let admins = self.remote.adminUrls.map { $0.url.isGerritSSH ? $0 : resolve($0) }
+        let admins = self.remote.adminUrls.map { $0.url.isGerrit ? $0 : resolve($0) }
         guard !admins.isEmpty else {
             guard [.ssh, .local].contains(url.transport) else { return [] }
             let own = self.remote.urls.map(resolve).first {
@@ -128,7 +154,7 @@ struct RepositoryCreator {
         }
         let sameHost = admins.filter { $0.url.host == url.host && $0.url.port == url.port }
         return (sameHost.isEmpty ? admins : sameHost).map { admin in
-            (admin, admin.url.isGerritSSH ? admin.url : admin.expand(project: self.project, style: style))
+            (admin, admin.url.isGerrit ? admin.url : admin.expand(project: self.project, style: style))
         }
     }
 }

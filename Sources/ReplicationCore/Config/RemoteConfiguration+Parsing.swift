@@ -112,8 +112,8 @@ extension RemoteConfiguration {
             )
         }
         self.adminUrls = reader.strings("adminUrl").compactMap { value, entry in
-            if value.lowercased().hasPrefix("gerrit+ssh://") {
-                return Self.gerritSSHAdmin(value, entry: entry, reader: &reader)
+            if ["gerrit+ssh://", "gerrit+http://", "gerrit+https://"].contains(where: value.lowercased().hasPrefix) {
+                return Self.gerritAdmin(value, entry: entry, reader: &reader)
             }
             let template = Self.template(
                 value,
@@ -166,13 +166,15 @@ extension RemoteConfiguration {
         return template
     }
 
-    /// `gerrit+ssh://[USER@]HOST[:PORT]/`: a Gerrit server whose ssh commands create, re-point and
-    /// delete projects; the project name is an argument, so no `${name}` is needed.
-    private static func gerritSSHAdmin(_ value: String, entry: GitConfigEntry, reader: inout SectionReader)
+    /// `gerrit+ssh://[USER@]HOST[:PORT]/` or `gerrit+http(s)://HOST[:PORT][/PREFIX]/`: a Gerrit server
+    /// whose ssh commands or REST API create, re-point and delete projects; the project name is an
+    /// argument, so no `${name}` is needed.
+    private static func gerritAdmin(_ value: String, entry: GitConfigEntry, reader: inout SectionReader)
         -> URLTemplate?
     {
         guard let url = try? RemoteURL(parsing: value), url.host?.isEmpty == false else {
-            reader.error(.invalidURL, "adminUrl", entry, "\"\(value)\": expected gerrit+ssh://[USER@]HOST[:PORT]/")
+            let scheme = value.prefix { $0 != ":" }
+            reader.error(.invalidURL, "adminUrl", entry, "\"\(value)\": expected \(scheme)://[USER@]HOST[:PORT]/")
             return nil
         }
         return URLTemplate(text: value, url: url)
@@ -189,7 +191,7 @@ extension RemoteConfiguration {
             return
         case ("adminUrl", _):
             let message =
-                "\"\(template.text)\": adminUrls are ssh, gerrit+ssh or local paths (Gerrit's gerrit+http REST admin API is not supported yet)"
+                "\"\(template.text)\": adminUrls are ssh, gerrit+ssh, gerrit+http(s) or local paths"
             reader.error(.invalidURL, key, entry, message)
         default:
             let message =

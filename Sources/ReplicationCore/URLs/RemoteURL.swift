@@ -25,6 +25,10 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
     /// Whether `${name}` in the path gets URL-escaped (Gerrit: http, https, amazon-s3).
     /// A Gerrit server administered through its ssh commands (`gerrit+ssh://` admin URLs).
     package var isGerritSSH: Bool { self.scheme == "gerrit+ssh" }
+    /// A Gerrit server administered through its REST API (`gerrit+http(s)://` admin URLs).
+    package var isGerritHTTP: Bool { self.scheme == "gerrit+http" || self.scheme == "gerrit+https" }
+    /// A Gerrit server, which is told the project's name rather than a path.
+    package var isGerrit: Bool { self.isGerritSSH || self.isGerritHTTP }
 
     package var escapesPath: Bool { ["http", "https", "amazon-s3"].contains(self.scheme ?? "") }
 

@@ -25,48 +25,20 @@ package struct HTTPTransportOptions: Sendable {
 /// git-receive-pack`, whose answer is the report. TLS is verified, redirects are refused (a push must
 /// not follow a 302 to another host), and credentials are sent as HTTP basic authentication.
 final class HTTPChannel: WireChannel {
-    private let client: HTTPClient
+    private let session: HTTPSession
     private let endpoint: String
-    private let headers: HTTPHeaders
-    private let deadline: Duration
     private var response: [UInt8] = []
     private var offset = 0
     private var spool: (path: String, handle: FileHandle)?
-    private var lastError = ""
     private(set) var bytesWritten = 0
 
     init(url: RemoteURL, options: HTTPTransportOptions, connectTimeout: Duration, timeout: Duration) throws(GitError) {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile = options.caFile { tls.trustRoots = .file(caFile) }
-        let read = timeout > .zero ? TimeAmount.milliseconds(Int64(timeout.milliseconds)) : nil
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(Int64(connectTimeout.milliseconds)), read: read)
-        )
-        // A refused certificate or connection fails now: the scheduler retries pushes with backoff.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.session = HTTPSession(url: url, options: options, connectTimeout: connectTimeout, timeout: timeout)
         self.endpoint = Self.endpoint(of: url)
-        var headers = HTTPHeaders([("User-Agent", "git/2.0 (replicator)")])
-        let user = url.user.map(Self.userInfo) ?? (options.username, options.password)
-        if let name = user.0 {
-            let token = Data("\(name):\(user.1 ?? "")".utf8).base64EncodedString()
-            headers.add(name: "Authorization", value: "Basic \(token)")
-        }
-        self.headers = headers
-        // Without a read timeout a silent server could hold the push forever: cap the whole request.
-        self.deadline = timeout > .zero ? .seconds(86_400) : .seconds(3_600)
-        do {
-            try self.advertise()
-        } catch {
-            try? self.client.syncShutdown()
-            throw error
-        }
+        try self.advertise()
     }
 
     deinit {
-        try? self.client.syncShutdown()
         if let spool { try? FileManager.default.removeItem(atPath: spool.path) }
     }
 
@@ -106,19 +78,21 @@ final class HTTPChannel: WireChannel {
         if size <= 4 { return }
         let path = spool.path
         let body = HTTPClient.Body.stream(contentLength: Int64(size)) { writer in Self.stream(path, to: writer) }
-        var headers = self.headers
-        headers.add(name: "Content-Type", value: "application/x-git-receive-pack-request")
-        headers.add(name: "Accept", value: "application/x-git-receive-pack-result")
-        self.response = try self.send(.POST, "\(self.endpoint)/git-receive-pack", headers: headers, body: body)
+        let headers = [
+            ("Content-Type", "application/x-git-receive-pack-request"),
+            ("Accept", "application/x-git-receive-pack-result"),
+        ]
+        self.response = try self.session.send(.POST, "\(self.endpoint)/git-receive-pack", headers: headers, body: body)
+            .body
     }
 
-    func errorOutput() -> String { self.lastError }
+    func errorOutput() -> String { self.session.lastError }
 
     func abandon() {}
 
     /// `GET info/refs`: the advertisement, without the `# service=git-receive-pack` line and its flush.
     private func advertise() throws(GitError) {
-        let bytes = try self.send(.GET, "\(self.endpoint)/info/refs?service=git-receive-pack", headers: self.headers)
+        let bytes = try self.session.send(.GET, "\(self.endpoint)/info/refs?service=git-receive-pack").body
         let announcement = Array("# service=git-receive-pack\n".utf8)
         guard bytes.count >= 8, let length = Int(String(decoding: bytes[0..<4], as: UTF8.self), radix: 16),
             length >= 4, bytes.count >= length + 4, Array(bytes[4..<length]) == announcement,
@@ -132,25 +106,6 @@ final class HTTPChannel: WireChannel {
             )
         }
         self.response = Array(bytes[(length + 4)...])
-    }
-
-    private func send(_ method: HTTPMethod, _ address: String, headers: HTTPHeaders, body: HTTPClient.Body? = nil)
-        throws(GitError) -> [UInt8]
-    {
-        let response: HTTPClient.Response
-        do {
-            let request = try HTTPClient.Request(url: address, method: method, headers: headers, body: body)
-            let deadline = NIODeadline.now() + .milliseconds(Int64(self.deadline.milliseconds))
-            response = try self.client.execute(request: request, deadline: deadline).wait()
-        } catch {
-            throw Self.failure(error, address: Credentials.redact(address))
-        }
-        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
-        guard response.status == .ok else {
-            self.lastError = String(decoding: bytes.prefix(2_000), as: UTF8.self)
-            throw Self.failure(response.status, address: Credentials.redact(address), body: self.lastError)
-        }
-        return bytes
     }
 
     /// The spooled request, 64 KiB at a time.

@@ -1,0 +1,68 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import ReplicationCore
+
+/// One HTTP client for one mirror or admin URL, as the push path needs it: TLS verified against the
+/// system's trust store or `caFile`, redirects refused, bounded connects and reads, basic
+/// credentials, and blocking calls (pushes run on their own threads, never on an event loop).
+final class HTTPSession {
+    let client: HTTPClient
+    let headers: HTTPHeaders
+    private let deadline: Duration
+    /// The body of the last answer that was not a success, for error messages.
+    private(set) var lastError = ""
+
+    init(url: RemoteURL, options: HTTPTransportOptions, connectTimeout: Duration, timeout: Duration) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = options.caFile { tls.trustRoots = .file(caFile) }
+        let read = timeout > .zero ? TimeAmount.milliseconds(Int64(timeout.milliseconds)) : nil
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(connectTimeout.milliseconds)), read: read)
+        )
+        // A refused certificate or connection fails now: the scheduler retries pushes with backoff.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var headers = HTTPHeaders([("User-Agent", "git/2.0 (replicator)")])
+        let user = url.user.map(HTTPChannel.userInfo) ?? (options.username, options.password)
+        if let name = user.0 {
+            let token = Data("\(name):\(user.1 ?? "")".utf8).base64EncodedString()
+            headers.add(name: "Authorization", value: "Basic \(token)")
+        }
+        self.headers = headers
+        // Without a read timeout a silent server could hold the push forever: cap the whole request.
+        self.deadline = timeout > .zero ? .seconds(86_400) : .seconds(3_600)
+    }
+
+    deinit { try? self.client.syncShutdown() }
+
+    /// The answer's body when its status is one of `accepted`; any other status is an error.
+    func send(
+        _ method: HTTPMethod,
+        _ address: String,
+        headers extra: [(String, String)] = [],
+        body: HTTPClient.Body? = nil,
+        accepted: Set<UInt> = [200]
+    ) throws(GitError) -> (status: UInt, body: [UInt8]) {
+        var headers = self.headers
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        let response: HTTPClient.Response
+        do {
+            let request = try HTTPClient.Request(url: address, method: method, headers: headers, body: body)
+            let deadline = NIODeadline.now() + .milliseconds(Int64(self.deadline.milliseconds))
+            response = try self.client.execute(request: request, deadline: deadline).wait()
+        } catch {
+            throw HTTPChannel.failure(error, address: Credentials.redact(address))
+        }
+        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+        guard accepted.contains(response.status.code) else {
+            self.lastError = String(decoding: bytes.prefix(2_000), as: UTF8.self)
+            throw HTTPChannel.failure(response.status, address: Credentials.redact(address), body: self.lastError)
+        }
+        return (response.status.code, bytes)
+    }
+}
