@@ -81,7 +81,12 @@ let package = Package(
             path: "Benchmarks/ConfigParsing"
         ),
         // Fixtures shared by the test targets: temporary repositories, a real sshd, git CLI helpers.
-        .target(name: "ReplicationTestSupport", dependencies: ["ReplicationGit"], path: "Tests/ReplicationTestSupport"),
+        .target(
+            name: "ReplicationTestSupport",
+            dependencies: ["ReplicationGit"],
+            path: "Tests/ReplicationTestSupport",
+            exclude: ["smart_http_server.py"]
+        ),
         .testTarget(
             name: "ReplicationCoreTests",
             dependencies: ["ReplicationCore", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -48,8 +48,7 @@ package final class SmartHTTPServer: @unchecked Sendable {
             ]
         )
         guard made.status == 0 else { throw Command.Failure(description: "openssl: \(made.standardError)") }
-        let script = self.directory.path("server.py")
-        try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
+        let script = Self.scriptPath
         let portFile = self.directory.path("port")
         self.process = try BackgroundProcess(
             "/usr/bin/env",
@@ -80,109 +79,7 @@ package final class SmartHTTPServer: @unchecked Sendable {
         "https://\(self.user):\(password)@127.0.0.1:\(self.port)"
     }
 
-    static let script = #"""
-        import base64, http.server, json, os, shutil, ssl, subprocess, sys, time, urllib.parse
-        root, cert, key, user, password, port_file, mode, log = sys.argv[1:9]
-        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                self.serve()
-
-            def do_POST(self):
-                self.serve()
-
-            def do_PUT(self):
-                self.serve()
-
-            def do_DELETE(self):
-                self.serve()
-
-            def serve(self):
-                with open(log, "a") as f:
-                    f.write(f"{self.command} {self.path} {self.headers.get('User-Agent', '')}\n")
-                if mode == "silent":
-                    time.sleep(3600)
-                if mode == "redirect":
-                    self.send_response(302)
-                    self.send_header("Location", "https://example.invalid" + self.path)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if self.headers.get("Authorization") != expected:
-                    self.send_response(401)
-                    self.send_header("WWW-Authenticate", 'Basic realm="git"')
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                path, _, query = self.path.partition("?")
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                if path.startswith("/a/projects/"):
-                    return self.rest(path[len("/a/projects/"):], body)
-                env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1", PATH_INFO=path,
-                           QUERY_STRING=query, REQUEST_METHOD=self.command, REMOTE_USER=user,
-                           REMOTE_ADDR="127.0.0.1", CONTENT_TYPE=self.headers.get("Content-Type", ""),
-                           CONTENT_LENGTH=str(length))
-                out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
-                sep = b"\r\n\r\n" if b"\r\n\r\n" in out else b"\n\n"
-                head, _, content = out.partition(sep)
-                status, headers = 200, []
-                for line in head.splitlines():
-                    name, _, value = line.decode().partition(":")
-                    if name.lower() == "status":
-                        status = int(value.split()[0])
-                    elif name:
-                        headers.append((name, value.strip()))
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-            # Gerrit's REST API, as the replication plugin calls it: create, set HEAD, delete.
-            def rest(self, rest, body):
-                with open(log + ".rest", "a") as f:
-                    f.write(f"{self.command} /a/projects/{rest} {body.decode()}\n")
-                name, _, suffix = rest.partition("/")
-                repo = os.path.join(root, urllib.parse.unquote(name) + ".git")
-                status = 200
-                if self.command == "PUT" and suffix == "":
-                    if os.path.exists(repo):
-                        status = 409
-                    else:
-                        subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
-                        for branch in json.loads(body or b"{}").get("branches", [])[:1]:
-                            subprocess.run(["git", "--git-dir", repo, "symbolic-ref", "HEAD", branch], check=True)
-                        status = 201
-                elif self.command == "PUT" and suffix == "HEAD":
-                    ref = json.loads(body)["ref"]
-                    subprocess.run(["git", "--git-dir", repo, "symbolic-ref", "HEAD", ref], check=True)
-                elif self.command == "DELETE":
-                    if os.path.exists(repo):
-                        shutil.rmtree(repo)
-                        status = 204
-                    else:
-                        status = 404
-                answer = b")]}'\n{}" if status in (200, 201) else b""
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        with open(port_file + ".tmp", "w") as f:
-            f.write(str(server.server_address[1]))
-        os.rename(port_file + ".tmp", port_file)
-        server.serve_forever()
-        """#
+    /// The server: `smart_http_server.py` beside this file (the HTTPS benchmark runs it too).
+    static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("smart_http_server.py").path
 }
