@@ -39,6 +39,23 @@ package struct RefUpdate: Hashable, Sendable, Codable {
     }
 }
 
+extension RefUpdate {
+    /// Deleting `destination`, which the remote has at `id`.
+    package static func deletion(of destination: String, at id: ObjectID, isForced: Bool, reason: String? = nil)
+        -> RefUpdate
+    {
+        RefUpdate(
+            action: .delete,
+            source: nil,
+            destination: destination,
+            oldID: id,
+            newID: nil,
+            isForced: isForced,
+            reason: reason
+        )
+    }
+}
+
 /// A ref the plan did not touch, and why; never dropped silently.
 package struct SkippedRef: Hashable, Sendable, Codable {
     package var ref: String

@@ -49,16 +49,6 @@ extension UpdatePlanner {
             )
             return
         }
-        plan.add(
-            RefUpdate(
-                action: .delete,
-                source: nil,
-                destination: destination,
-                oldID: id,
-                newID: nil,
-                isForced: isForced,
-                reason: "no longer visible (\(hidden))"
-            )
-        )
+        plan.add(.deletion(of: destination, at: id, isForced: isForced, reason: "no longer visible (\(hidden))"))
     }
 }

@@ -160,16 +160,7 @@ package struct UpdatePlanner: Sendable {
         } else if local[mapping.source] != nil, let hidden = self.visibility.hiddenReason(of: mapping.source) {
             self.planNoLongerVisible(destination, id: id, isForced: mapping.isForced, hidden, into: &plan)
         } else if self.isMirror {
-            plan.add(
-                RefUpdate(
-                    action: .delete,
-                    source: nil,
-                    destination: destination,
-                    oldID: id,
-                    newID: nil,
-                    isForced: mapping.isForced
-                )
-            )
+            plan.add(.deletion(of: destination, at: id, isForced: mapping.isForced))
         } else {
             plan.skip(destination, "exists only on the remote; full syncs prune only with mirror = true")
         }
@@ -202,16 +193,7 @@ package struct UpdatePlanner: Sendable {
                     + "a full sync with mirror = true prunes it"
             )
         } else {
-            plan.add(
-                RefUpdate(
-                    action: .delete,
-                    source: nil,
-                    destination: mapping.destination,
-                    oldID: id,
-                    newID: nil,
-                    isForced: mapping.isForced
-                )
-            )
+            plan.add(.deletion(of: mapping.destination, at: id, isForced: mapping.isForced))
         }
     }
 
