@@ -53,12 +53,10 @@ package struct GerritRESTAdmin {
 
     /// `gerrit+https://host/r/` → `https://host/r/a/projects/team%2Fapp`.
     package func address(of project: String, suffix: String) -> String {
-        let scheme = self.admin.scheme == "gerrit+http" ? "http" : "https"
-        let host = self.admin.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? ""
-        let port = self.admin.port.map { ":\($0)" } ?? ""
-        var prefix = self.admin.path
-        while prefix.hasSuffix("/") { prefix.removeLast() }
-        return "\(scheme)://\(host)\(port)\(prefix)/a/projects/\(Self.encode(project))\(suffix)"
+        let origin = HTTPSession.origin(of: self.admin, scheme: self.admin.scheme == "gerrit+http" ? "http" : "https")
+        var prefix = HTTPSession.path(of: self.admin)
+        if prefix == "/" { prefix = "" }
+        return "\(origin)\(prefix)/a/projects/\(Self.encode(project))\(suffix)"
     }
 
     /// Gerrit's `Url.encode`: everything but unreserved characters escaped, `/` included.

@@ -80,30 +80,11 @@ struct WireConnector {
     func withExchanges<Result>(
         _ body: (() throws(GitError) -> SendPackExchange) throws(GitError) -> Result
     ) throws(GitError) -> Result {
-        if [.http, .https].contains(self.url.transport) {
+        if let connect = self.connection {
+            // One connection (or request pair) per exchange.
             return try body { () throws(GitError) in
                 try self.checkCancelled()
-                return SendPackExchange(
-                    channel: try HTTPChannel(
-                        url: self.url,
-                        options: self.options.http,
-                        connectTimeout: self.options.connectTimeout,
-                        timeout: self.options.timeout
-                    )
-                )
-            }
-        }
-        if self.url.transport == .git {
-            return try body { () throws(GitError) in
-                try self.checkCancelled()
-                return SendPackExchange(
-                    channel: try GitDaemonChannel(
-                        url: self.url,
-                        connectTimeout: self.options.connectTimeout,
-                        timeout: self.options.timeout,
-                        cancellation: self.options.cancellation
-                    )
-                )
+                return SendPackExchange(channel: try connect())
             }
         }
         guard self.url.transport == .ssh else {
@@ -141,6 +122,33 @@ struct WireConnector {
                     return SendPackExchange(channel: channel)
                 }
             }
+        }
+    }
+
+    /// How an exchange with a `git daemon` or an HTTP server opens, or `nil` for ssh and local paths.
+    private var connection: (() throws(GitError) -> any WireChannel)? {
+        let (url, options) = (self.url, self.options)
+        switch url.transport {
+        case .http, .https:
+            return { () throws(GitError) in
+                try HTTPChannel(
+                    url: url,
+                    options: options.http,
+                    connectTimeout: options.connectTimeout,
+                    timeout: options.timeout
+                )
+            }
+        case .git:
+            return { () throws(GitError) in
+                try GitDaemonChannel(
+                    url: url,
+                    connectTimeout: options.connectTimeout,
+                    timeout: options.timeout,
+                    cancellation: options.cancellation
+                )
+            }
+        default:
+            return nil
         }
     }
 

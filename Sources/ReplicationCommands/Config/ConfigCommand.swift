@@ -36,21 +36,7 @@ struct ConfigCheckCommand: ParsableCommand {
     private static func authGroupDiagnostics(_ configuration: ReplicationConfiguration) -> [ConfigDiagnostic] {
         guard configuration.remotes.contains(where: { !$0.authGroups.isEmpty }) else { return [] }
         LibGit2.initialize()
-        let path = ProjectDirectory.repositoryPath(of: "All-Projects", under: configuration.gerrit.basePath)
-        let text = (try? GitRepository(path: path))?.file("groups", at: "refs/meta/config")
-        let users = SiteAccess.shared.groupNames(basePath: configuration.gerrit.basePath)
-        var groups = text.map(GerritGroups.init(parsing:))
-        if !users.isEmpty {
-            groups = groups ?? GerritGroups(parsing: "")
-            for (name, uuid) in users { groups?.names[uuid] = name }
-        }
-        let source =
-            switch (text == nil, users.isEmpty) {
-            case (true, true): "no refs/meta/config:groups in \(path), no groups in All-Users"
-            case (false, true): "All-Projects' groups file"
-            case (true, false): "All-Users' groups"
-            case (false, false): "All-Projects' groups file and All-Users' groups"
-            }
+        let (groups, source) = SiteAccess.shared.knownGroups(basePath: configuration.gerrit.basePath)
         return configuration.remotes.flatMap { $0.authGroupDiagnostics(groups: groups, source: source) }
     }
 }

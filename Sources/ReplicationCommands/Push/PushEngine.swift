@@ -28,11 +28,7 @@ enum PushEngine {
         )
         options.agent = "replicator/\(ReplicatorVersion.text)"
         options.cancellation = cancellation
-        options.http = HTTPTransportOptions(
-            username: remote.username,
-            password: remote.password,
-            caFile: remote.sslCAInfo
-        )
+        options.http = HTTPTransportOptions(remote: remote)
         return options
     }
 

@@ -84,6 +84,7 @@ struct PushJobRun {
             output.report = PushReport(plan: skip, results: [])
             return
         }
+        let isVisible = visibility.isVisible(refs: local.refs.keys)
         let creator = RepositoryCreator(
             project: self.project,
             remote: remote,
@@ -101,6 +102,7 @@ struct PushJobRun {
                 remote: remote,
                 local: local.refs,
                 visibility: visibility,
+                isVisible: isVisible,
                 engine: PushEngine.options(
                     for: remote,
                     in: configuration,
@@ -110,7 +112,7 @@ struct PushJobRun {
             )
             output.report = try self.push(target, creator: creator, created: &created)
         }
-        guard visibility.isVisible(refs: local.refs.keys) else { return }  // no HEAD set where nothing may be seen
+        guard isVisible else { return }  // no HEAD set where nothing may be seen
         if self.full || self.head, !created, let head = local.headTarget, output.report?.failure == nil {
             // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
             self.announce(.connected)
@@ -120,18 +122,16 @@ struct PushJobRun {
     }
 
     private func push(_ target: PushTarget, creator: RepositoryCreator, created: inout Bool) throws -> PushReport {
-        let visible = target.visibility.isVisible(refs: target.local.keys)
-        if visible { created = try creator.createIfMissingLocally(target.url) }
+        if target.isVisible { created = try creator.createIfMissingLocally(target.url) }
         var report: PushReport
         do {
             report = try self.push(target)
-        } catch let error as GitError where error.code == .repositoryNotFound && !visible {
+        } catch let error as GitError where error.code == .repositoryNotFound && !target.isVisible {
             // The remote may see nothing of the project: no mirror is created (docs/visibility.md).
-            let reason = "not visible to authGroup: no ref of the project is readable, so no mirror is created"
             let plan = UpdatePlan(
                 mode: self.full ? .full : .delta,
                 updates: [],
-                skipped: [SkippedRef(ref: "HEAD", reason: target.visibility.failure ?? reason)],
+                skipped: [SkippedRef(ref: "HEAD", reason: target.visibility.notCreatedReason)],
                 blocked: nil,
                 upToDate: 0
             )
@@ -158,6 +158,8 @@ struct PushJobRun {
         let remote: RemoteConfiguration
         let local: [String: ObjectID]
         let visibility: ProjectVisibility
+        /// Whether the remote may see any ref of the project (else it gets no mirror).
+        let isVisible: Bool
         /// Replicator's own engine, or `nil` for libgit2's push.
         let engine: SendPackOptions?
     }

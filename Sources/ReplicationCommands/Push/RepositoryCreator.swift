@@ -29,12 +29,8 @@ struct RepositoryCreator {
     func updateHead(_ url: RemoteURL, to head: String) throws(GitError) -> Bool {
         var moved = false
         for target in self.adminTargets(for: url) {
-            if target.url.isGerritHTTP {
-                try self.rest(target.url).setHead(self.project, to: head)
-                continue
-            }
-            if target.url.isGerritSSH {
-                try GerritSSHAdmin.setHead(self.project, to: head, at: target.url, channel: self.channel)
+            if let gerrit = self.gerrit(target.url) {
+                try gerrit.setHead(self.project, to: head)
                 continue
             }
             let movedHere = try RemoteRepositoryAdmin.updateHead(
@@ -51,12 +47,8 @@ struct RepositoryCreator {
     /// Creates the mirror wherever it is administered.
     func create(_ url: RemoteURL) throws(GitError) {
         for target in self.adminTargets(for: url) {
-            if target.url.isGerritHTTP {
-                try self.rest(target.url).createProject(self.project, head: self.head)
-                continue
-            }
-            if target.url.isGerritSSH {
-                try GerritSSHAdmin.createProject(self.project, head: self.head, at: target.url, channel: self.channel)
+            if let gerrit = self.gerrit(target.url) {
+                try gerrit.createProject(self.project, head: self.head)
                 continue
             }
             try RemoteRepositoryAdmin.createRepository(
@@ -96,13 +88,8 @@ struct RepositoryCreator {
         }
         var deleted = false
         for target in targets {
-            if target.url.isGerritHTTP {
-                deleted = try self.rest(target.url).deleteProject(self.project) || deleted
-                continue
-            }
-            if target.url.isGerritSSH {
-                try GerritSSHAdmin.deleteProject(self.project, at: target.url, channel: self.channel)
-                deleted = true
+            if let gerrit = self.gerrit(target.url) {
+                deleted = try gerrit.deleteProject(self.project) || deleted
                 continue
             }
             let deletedHere = try RemoteRepositoryAdmin.deleteRepository(at: target.url, channel: self.channel)
@@ -111,17 +98,17 @@ struct RepositoryCreator {
         return deleted
     }
 
-    /// Gerrit's REST API at `admin`, with the remote's HTTP credentials and trust.
-    private func rest(_ admin: RemoteURL) -> GerritRESTAdmin {
-        GerritRESTAdmin(
-            admin: admin,
-            options: HTTPTransportOptions(
-                username: self.remote.username,
-                password: self.remote.password,
-                caFile: self.remote.sslCAInfo
-            ),
-            connectTimeout: self.gerrit.sshConnectionTimeout,
-            timeout: self.gerrit.sshCommandTimeout
+    /// The Gerrit server behind a `gerrit+ssh` or `gerrit+http(s)` adminUrl, else `nil`.
+    private func gerrit(_ admin: RemoteURL) -> GerritServer? {
+        if admin.isGerritSSH { return .ssh(admin, self.channel) }
+        guard admin.isGerritHTTP else { return nil }
+        return .rest(
+            GerritRESTAdmin(
+                admin: admin,
+                options: HTTPTransportOptions(remote: self.remote),
+                connectTimeout: self.gerrit.sshConnectionTimeout,
+                timeout: self.gerrit.sshCommandTimeout
+            )
         )
     }
 
@@ -155,6 +142,37 @@ struct RepositoryCreator {
         let sameHost = admins.filter { $0.url.host == url.host && $0.url.port == url.port }
         return (sameHost.isEmpty ? admins : sameHost).map { admin in
             (admin, admin.url.isGerrit ? admin.url : admin.expand(project: self.project, style: style))
+        }
+    }
+}
+
+/// A Gerrit replica, told the project's name: through its ssh commands or its REST API.
+private enum GerritServer {
+    case ssh(RemoteURL, SSHAdminChannel)
+    case rest(GerritRESTAdmin)
+
+    func createProject(_ project: String, head: String?) throws(GitError) {
+        switch self {
+        case .ssh(let admin, let channel):
+            try GerritSSHAdmin.createProject(project, head: head, at: admin, channel: channel)
+        case .rest(let api): try api.createProject(project, head: head)
+        }
+    }
+
+    func setHead(_ project: String, to head: String) throws(GitError) {
+        switch self {
+        case .ssh(let admin, let channel): try GerritSSHAdmin.setHead(project, to: head, at: admin, channel: channel)
+        case .rest(let api): try api.setHead(project, to: head)
+        }
+    }
+
+    /// Whether there was a project to delete (Gerrit's ssh command does not say: assumed).
+    func deleteProject(_ project: String) throws(GitError) -> Bool {
+        switch self {
+        case .ssh(let admin, let channel):
+            try GerritSSHAdmin.deleteProject(project, at: admin, channel: channel)
+            return true
+        case .rest(let api): return try api.deleteProject(project)
         }
     }
 }

@@ -123,9 +123,26 @@ final class SiteAccess: Sendable {
         return entry
     }
 
-    /// Group UUIDs by name, from All-Users (what `config check` resolves `authGroup`s against).
-    func groupNames(basePath: String) -> [String: String] {
-        self.groups(basePath: basePath).names
+    /// The groups `authGroup`s are resolved against, for `config check`: All-Projects' `groups` file
+    /// and All-Users' groups; `nil` when neither is there, with where they were looked for.
+    func knownGroups(basePath: String) -> (groups: GerritGroups?, source: String) {
+        let path = ProjectDirectory.repositoryPath(of: Self.allProjects, under: basePath)
+        let allProjects = (try? GitRepository(path: path)).map { self.load(Self.allProjects, repository: $0) }
+        let file = allProjects?.id == nil ? nil : allProjects?.groups
+        let users = self.groups(basePath: basePath).names
+        var groups = file
+        if !users.isEmpty {
+            groups = groups ?? GerritGroups(parsing: "")
+            for (name, uuid) in users { groups?.names[uuid] = name }
+        }
+        let source =
+            switch (file == nil, users.isEmpty) {
+            case (true, true): "no refs/meta/config:groups in \(path), no groups in All-Users"
+            case (false, true): "All-Projects' groups file"
+            case (true, false): "All-Users' groups"
+            case (false, false): "All-Projects' groups file and All-Users' groups"
+            }
+        return (groups, source)
     }
 
     /// Group names and subgroups from All-Users' `refs/groups/*` (`group.config`, `subgroups`).

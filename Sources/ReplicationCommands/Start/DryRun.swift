@@ -89,10 +89,7 @@ struct DryRun {
         if remoteMissing, !visibility.isVisible(refs: local.refs.keys) {
             // Nothing would be created there (PushJobRun): say so instead of listing creations.
             plan.skipped.insert(
-                SkippedRef(
-                    ref: "HEAD",
-                    reason: "not visible to authGroup: no ref is readable, so no mirror is created"
-                ),
+                SkippedRef(ref: "HEAD", reason: visibility.notCreatedReason),
                 at: 0
             )
             remoteMissing = false

@@ -14,7 +14,7 @@ package struct UpdatePlanner: Sendable {
     package var maxDeletions: Int
     package var replicateHiddenProjects: Bool
     /// What the remote may see of this project (docs/visibility.md); unrestricted by default.
-    package var visibility = ProjectVisibility.unrestricted
+    package var visibility: ProjectVisibility
 
     package init(remote: RemoteConfiguration, visibility: ProjectVisibility = .unrestricted) {
         self.remoteName = remote.name

@@ -23,7 +23,8 @@ package struct GerritGroups: Hashable, Sendable {
 
 extension RemoteConfiguration {
     /// A warning for each `authGroup` that is not a group of the site (`groups`: All-Projects'
-    /// groups file, `nil` when it could not be read, `source` saying where it was looked for).
+    /// groups file and All-Users' groups, `nil` when neither could be read, `source` saying where
+    /// they were looked for).
     package func authGroupDiagnostics(groups: GerritGroups?, source: String) -> [ConfigDiagnostic] {
         guard !self.authGroups.isEmpty else { return [] }
         let key = "remote.\(self.name).authGroup"

@@ -63,6 +63,11 @@ package struct ProjectVisibility: Sendable {
         return nil
     }
 
+    /// Why no mirror of the project is created on the remote: the failure, or that nothing is readable.
+    package var notCreatedReason: String {
+        self.failure ?? "not visible to authGroup: no ref of the project is readable, so no mirror is created"
+    }
+
     /// Whether the remote may see the project at all: some ref of it is readable. A repository the
     /// remote may not see is never created there.
     package func isVisible(refs: some Sequence<String>) -> Bool {

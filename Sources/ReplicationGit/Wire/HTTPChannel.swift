@@ -2,8 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOSSL
-import ReplicationCore
+package import ReplicationCore
 
 /// How pushes reach an `https://` (or `http://`) mirror.
 package struct HTTPTransportOptions: Sendable {
@@ -16,6 +15,11 @@ package struct HTTPTransportOptions: Sendable {
         self.username = username
         self.password = password
         self.caFile = caFile
+    }
+
+    /// `remote`'s credentials (replication.config, then secure.config) and `sslCAInfo`.
+    package init(remote: RemoteConfiguration) {
+        self.init(username: remote.username, password: remote.password, caFile: remote.sslCAInfo)
     }
 }
 
@@ -34,7 +38,7 @@ final class HTTPChannel: WireChannel {
 
     init(url: RemoteURL, options: HTTPTransportOptions, connectTimeout: Duration, timeout: Duration) throws(GitError) {
         self.session = HTTPSession(url: url, options: options, connectTimeout: connectTimeout, timeout: timeout)
-        self.endpoint = Self.endpoint(of: url)
+        self.endpoint = HTTPSession.origin(of: url, scheme: url.scheme ?? "https") + HTTPSession.path(of: url)
         try self.advertise()
     }
 

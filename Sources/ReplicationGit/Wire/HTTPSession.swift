@@ -28,7 +28,7 @@ final class HTTPSession {
         configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         var headers = HTTPHeaders([("User-Agent", "git/2.0 (replicator)")])
-        let user = url.user.map(HTTPChannel.userInfo) ?? (options.username, options.password)
+        let user = url.user.map(Self.userInfo) ?? (options.username, options.password)
         if let name = user.0 {
             let token = Data("\(name):\(user.1 ?? "")".utf8).base64EncodedString()
             headers.add(name: "Authorization", value: "Basic \(token)")
@@ -56,12 +56,12 @@ final class HTTPSession {
             let deadline = NIODeadline.now() + .milliseconds(Int64(self.deadline.milliseconds))
             response = try self.client.execute(request: request, deadline: deadline).wait()
         } catch {
-            throw HTTPChannel.failure(error, address: Credentials.redact(address))
+            throw Self.failure(error, address: Credentials.redact(address))
         }
         let bytes = response.body.map { Array($0.readableBytesView) } ?? []
         guard accepted.contains(response.status.code) else {
             self.lastError = String(decoding: bytes.prefix(2_000), as: UTF8.self)
-            throw HTTPChannel.failure(response.status, address: Credentials.redact(address), body: self.lastError)
+            throw Self.failure(response.status, address: Credentials.redact(address), body: self.lastError)
         }
         return (response.status.code, bytes)
     }

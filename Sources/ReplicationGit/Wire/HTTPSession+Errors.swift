@@ -4,14 +4,18 @@ import NIOHTTP1
 import NIOSSL
 import ReplicationCore
 
-extension HTTPChannel {
-    /// `https://host[:port]/path` without user information or a trailing slash.
-    static func endpoint(of url: RemoteURL) -> String {
+extension HTTPSession {
+    /// `SCHEME://host[:port]` of `url`, without user information.
+    static func origin(of url: RemoteURL, scheme: String) -> String {
         let host = url.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
-        let port = url.port.map { ":\($0)" } ?? ""
-        var path = url.path
+        return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
+    }
+
+    /// `url`'s path without trailing slashes (`/` for none).
+    static func path(of url: RemoteURL) -> String {
+        var path = url.path.hasPrefix("/") ? url.path : "/" + url.path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        return "\(url.scheme ?? "https")://\(host)\(port)\(path.hasPrefix("/") ? path : "/" + path)"
+        return path
     }
 
     /// `user:token` from a URL, percent-decoded.
