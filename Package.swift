@@ -14,6 +14,7 @@ let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift
 let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "replicator",
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -71,7 +73,7 @@ let package = Package(
             name: "ReplicationCommands",
             dependencies: [
                 "ReplicationCore", "ReplicationGit", "ReplicationDaemon", "CProcessControl", argumentParser,
-                logging, serviceLifecycle,
+                crypto, logging, serviceLifecycle,
             ]
         ),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),

@@ -12,6 +12,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     package let engine: ReplicationEngine<EngineClock>
     package let intake: EventIntake
     package let router: Router<BasicRequestContext>
+    /// The reconcile's last verifies, which `/status` shows.
+    package let reconcileBoard: ReconcileBoard
     private let requestTimeout: Duration
     private let logger: Logger
 
@@ -19,12 +21,14 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         engine: ReplicationEngine<EngineClock>,
         intake: EventIntake,
         router: Router<BasicRequestContext>,
+        reconcileBoard: ReconcileBoard,
         requestTimeout: Duration,
         logger: Logger
     ) {
         self.engine = engine
         self.intake = intake
         self.router = router
+        self.reconcileBoard = reconcileBoard
         self.requestTimeout = requestTimeout
         self.logger = logger
     }
@@ -90,10 +94,12 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
         wake: { engine.wake() },
         unavailable: { engine.statusBoard.status.storeError }
     )
+    let reconcileBoard = ReconcileBoard()
     let router = DaemonHTTP.makeRouter(
         intake: intake,
         statusBoard: engine.statusBoard,
         metrics: engine.metrics,
+        reconcileBoard: reconcileBoard,
         bearerToken: configuration.daemon.bearerToken,
         requestTimeout: configuration.daemon.requestTimeout
     )
@@ -101,6 +107,7 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
         engine: engine,
         intake: intake,
         router: router,
+        reconcileBoard: reconcileBoard,
         requestTimeout: configuration.daemon.requestTimeout,
         logger: logger
     )

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ReplicationCore
 import ReplicationDaemon
+import ReplicationGit
 import ServiceLifecycle
 
 /// `serve`: the store's executor lease, the startup sync, the git push executor and the
@@ -22,10 +23,11 @@ struct DaemonAssembly {
     ) async throws -> DaemonAssembly {
         let lease = try await Self.lease(store, location: storeLocation, logger: logger)
         let snapshots = ConfigSnapshotBox(snapshot)
+        let pool = SSHSessionPool()
         let daemon = buildDaemon(
             configuration: configuration,
             store: store,
-            executor: GitPushExecutor(configPath: configPath, snapshots: snapshots),
+            executor: GitPushExecutor(configPath: configPath, snapshots: snapshots, pool: pool),
             source: FileConfigurationSource(path: configPath, initial: configuration, snapshots: snapshots),
             clock: ContinuousClock(),
             projectExists: { project, basePath in
@@ -33,12 +35,24 @@ struct DaemonAssembly {
             },
             logger: logger
         )
+        let reconciler = Reconciler(
+            verifier: GitMirrorVerifier(pool: pool),
+            intake: daemon.intake,
+            configuration: { [engine = daemon.engine] in engine.configuration },
+            projects: { try ProjectDirectory.projects(under: $0) },
+            board: daemon.reconcileBoard,
+            metrics: daemon.engine.metrics,
+            logger: logger
+        )
         if configuration.gerrit.replicateOnStartup {
             try await Self.scheduleStartupSync(configuration, intake: daemon.intake, logger: logger)
+        } else {
+            reconciler.requestRound(reason: "started with replicateOnStartup = false")
         }
-        var extra: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var extra: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: reconciler)]
         if let eventsFrom {
-            let reader = StreamEventsReader(source: eventsFrom, intake: daemon.intake, logger: logger)
+            var reader = StreamEventsReader(source: eventsFrom, intake: daemon.intake, logger: logger)
+            reader.onRestart = { reconciler.requestRound(reason: "the --events-from command restarted") }
             extra.append(.init(service: reader, successTerminationBehavior: .ignore))
         }
         let group = daemon.serviceGroup(host: address.host, port: address.port, extra: extra) { listening in

@@ -14,6 +14,8 @@ struct StreamEventsReader: Service {
     let source: String
     let intake: EventIntake
     let logger: Logger
+    /// Called each time the command is started again: events may have been missed meanwhile.
+    var onRestart: @Sendable () -> Void = {}
 
     /// Wait before restarting a command that ended.
     static let restartDelay = Duration.seconds(5)
@@ -45,6 +47,7 @@ struct StreamEventsReader: Service {
             }
             self.logger.warning("Event command ended; restarting it", metadata: ["command": "\(self.source)"])
             try await Task.sleep(for: Self.restartDelay)
+            self.onRestart()
         } while !Task.isShuttingDownGracefully
     }
 

@@ -26,20 +26,7 @@ struct StartCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
     @OptionGroup var storeOptions: StoreOptions
 
-    @Flag(name: .long, help: "Replicate every project.")
-    var all = false
-
-    @Argument(help: ArgumentHelp("Projects to replicate: ^regex, prefix* or an exact name.", valueName: "pattern"))
-    var patterns: [String] = []
-
-    @Option(name: .customLong("remote"), help: ArgumentHelp("Only this remote (repeatable).", valueName: "name"))
-    var remotes: [String] = []
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Only URLs whose template or expanded form contains this.", valueName: "substring")
-    )
-    var url: String?
+    @OptionGroup var select: SelectionOptions
 
     @Flag(name: .long, help: "Print what would be pushed and deleted; push nothing.")
     var dryRun = false
@@ -59,35 +46,10 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Replication log level on standard error.", valueName: "level"))
     var logLevel: LogLevelOption = .info
 
-    func validate() throws {
-        guard self.all != !self.patterns.isEmpty else {
-            throw ValidationError("give either --all or project patterns (not both)")
-        }
-        for pattern in self.patterns where (try? ProjectPattern(pattern)) == nil {
-            throw ValidationError("invalid project pattern '\(pattern)'")
-        }
-    }
-
     func run() async throws {
-        let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
-        guard configuration.isUsable else {
-            let text = configuration.diagnostics.filter { $0.severity == .error }.map(\.description).joined(
-                separator: "\n"
-            )
-            try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
-            throw ExitCode(ExitStatus.failure)
-        }
-        let unknown = self.remotes.filter { configuration.remote(named: $0) == nil }
-        guard unknown.isEmpty else {
-            let known = configuration.remotes.map(\.name).joined(separator: ", ")
-            throw ValidationError("unknown remote \(unknown.joined(separator: ", ")) (configured: \(known))")
-        }
+        let configuration = try ReplicationConfiguration.loadForCommand(self.options)
+        let selection = try self.select.selection(in: configuration)
         LibGit2.initialize()
-        let selection = ReplicationSelection(
-            projects: try self.patterns.map { try ProjectPattern($0) },
-            remotes: Set(self.remotes),
-            urlSubstring: self.url
-        )
         if self.dryRun {
             let report = try DryRun(
                 configuration: configuration,
@@ -103,8 +65,8 @@ struct StartCommand: AsyncParsableCommand {
             ReplicationEvent(
                 kind: .fullSync,
                 project: $0,
-                remotes: self.remotes,
-                urlSubstring: self.url,
+                remotes: self.select.remotes,
+                urlSubstring: self.select.url,
                 immediately: self.now,
                 allowMassDeletion: self.allowMassDeletion
             )

@@ -24,13 +24,13 @@ package enum ConfigSchema {
         "fetch", "pushurl", "tagopt",
         // Replicator's own:
         "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile", "atomicChanges",
-        "sslCAInfo",
+        "sslCAInfo", "reconcileInterval",
     ]
 
     /// Replicator's own section.
     package static let daemonKeys = [
         "store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout", "leaseTimeout", "storeTimeout",
-        "requestTimeout", "gitPath", "sshIdleTimeout",
+        "requestTimeout", "gitPath", "sshIdleTimeout", "reconcileRate",
     ]
 
     package static let includeKeys = ["path"]

@@ -27,6 +27,8 @@ package struct DaemonOptions: Hashable, Sendable {
     package var gitPath: String?
     /// A pooled ssh session unused this long is closed.
     package var sshIdleTimeout = Duration.seconds(300)
+    /// Mirror listings per second the daemon's reconcile may make, across all remotes.
+    package var reconcileRate = 2
 
     /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
     /// site layout (`etc/replication.config`, `git/`, `data/`).
@@ -61,6 +63,7 @@ package struct DaemonOptions: Hashable, Sendable {
         )
         if let git = reader.string("gitPath"), !git.isEmpty { self.gitPath = git }
         self.sshIdleTimeout = reader.duration("sshIdleTimeout", default: .seconds(300), defaultUnit: .seconds)
+        self.reconcileRate = reader.int("reconcileRate", default: 2, minimum: 1, maximum: 1000)
     }
 
     /// Whether a store location is a PostgreSQL URL rather than an SQLite file.
@@ -85,6 +88,7 @@ package struct DaemonOptions: Hashable, Sendable {
             EffectiveOption("requestTimeout", .duration(self.requestTimeout), isExtension: true),
             EffectiveOption("gitPath", .string(self.gitPath ?? "git (on PATH)"), isExtension: true),
             EffectiveOption("sshIdleTimeout", .duration(self.sshIdleTimeout), isExtension: true),
+            EffectiveOption("reconcileRate", .int(self.reconcileRate), isExtension: true),
         ]
     }
 }

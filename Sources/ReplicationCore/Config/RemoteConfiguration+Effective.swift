@@ -35,6 +35,7 @@ extension RemoteConfiguration {
             EffectiveOption("knownHostsFile", .string(self.knownHostsFile), isExtension: true),
             EffectiveOption("sslCAInfo", .string(self.sslCAInfo), isExtension: true),
             EffectiveOption("atomicChanges", .bool(self.atomicChanges), isExtension: true),
+            EffectiveOption("reconcileInterval", .duration(self.reconcileInterval), isExtension: true),
             EffectiveOption("username", .string(self.username)),
             EffectiveOption("password", .string(self.password.map { _ in "(set)" })),
         ]

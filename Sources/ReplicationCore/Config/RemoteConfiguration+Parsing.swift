@@ -79,6 +79,7 @@ extension RemoteConfiguration {
 
     private mutating func readRefSpecs(_ reader: inout SectionReader, defaultForceUpdate: Bool) {
         var specs: [RefSpec] = []
+        var locations: [ConfigLocation?] = []
         for (value, entry) in reader.strings("push") {
             do {
                 let spec = try RefSpec(parsing: value)
@@ -89,14 +90,17 @@ extension RemoteConfiguration {
                     continue
                 }
                 specs.append(spec)
+                locations.append(entry.location)
             } catch {
                 reader.error(.invalidRefSpec, "push", entry, "\(error)")
             }
         }
         if reader.all("push").isEmpty {
             specs = [try! RefSpec(parsing: defaultForceUpdate ? "+refs/*:refs/*" : "refs/*:refs/*")]
+            locations = [nil]
         }
         self.push = PushRefSpecs(specs)
+        self.pushLocations = locations
     }
 
     private mutating func readURLs(_ reader: inout SectionReader, context: RemoteParsingContext) {
@@ -242,6 +246,11 @@ extension RemoteConfiguration {
         self.authGroups = reader.strings("authGroup").map(\.value)
         self.createMissingRepositories = reader.bool("createMissingRepositories", default: true)
         self.atomicChanges = reader.bool("atomicChanges", default: true)
+        self.reconcileInterval = reader.duration(
+            "reconcileInterval",
+            default: Self.defaultReconcileInterval,
+            defaultUnit: .seconds
+        )
         self.replicatePermissions = reader.bool("replicatePermissions", default: true)
         self.replicateProjectDeletions = reader.bool("replicateProjectDeletions", default: false)
         self.replicateHiddenProjects = reader.bool("replicateHiddenProjects", default: false)

@@ -51,6 +51,12 @@ package struct RemoteConfiguration: Sendable {
     package var knownHostsFile: String?
     /// PEM certificates trusted for `https://` mirrors instead of the system's (extension).
     package var sslCAInfo: String?
+    /// Extension: the daemon verifies every mirror of this remote once per interval and repairs
+    /// what differs (docs/operations.md, "Reconcile"); zero turns it off.
+    package var reconcileInterval = Self.defaultReconcileInterval
+    package static let defaultReconcileInterval = Duration.seconds(6 * 3600)
+    /// Where each `push` line was read, parallel to `push.all`; `nil` for the default refspec.
+    package var pushLocations: [ConfigLocation?] = []
 
     package init(name: String, location: ConfigLocation) {
         self.name = name

@@ -49,7 +49,9 @@ package struct EventExpansion: Sendable {
                 return (event.remotes.isEmpty || event.remotes.contains(remote.name))
                     && self.replicates(remote, event.project)
             case .refUpdated, .headUpdated:
-                return self.replicates(remote, event.project)
+                // Gerrit's events name no remote; a reconcile's repair names the one it verified.
+                return (event.remotes.isEmpty || event.remotes.contains(remote.name))
+                    && self.replicates(remote, event.project)
             case .allowDeletions:
                 return (event.remotes.isEmpty || event.remotes.contains(remote.name))
                     && self.replicates(remote, event.project)
@@ -87,6 +89,11 @@ package struct EventExpansion: Sendable {
     }
 
     private func urls(of remote: RemoteConfiguration, for event: ReplicationEvent) -> [RemoteURL] {
-        ReplicationSelection(projects: [], urlSubstring: event.urlSubstring).urls(of: remote, for: event.project)
+        let urls = ReplicationSelection(projects: [], urlSubstring: event.urlSubstring).urls(
+            of: remote,
+            for: event.project
+        )
+        guard let exact = event.urls else { return urls }
+        return urls.filter { exact.contains($0.description) }
     }
 }

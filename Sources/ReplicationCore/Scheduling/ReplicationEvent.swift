@@ -26,6 +26,8 @@ package struct ReplicationEvent: Hashable, Sendable, Codable {
     package var remotes: [String]
     /// A substring of the URLs a full sync is limited to (`start --url`).
     package var urlSubstring: String?
+    /// Expanded URLs the event is limited to, exactly (a reconcile's repair); `nil`: every URL.
+    package var urls: [String]?
     /// Skip `replicationDelay` (`start --now`).
     package var immediately: Bool
     /// Let this full sync delete more than `maxDeletions` refs (`start --allow-mass-deletion`).
@@ -121,6 +123,8 @@ package enum EventSource: String, Hashable, Sendable, Codable {
     case start
     /// `gerrit.replicateOnStartup`.
     case startup
+    /// The daemon's reconcile: delta work for refs a verify found different.
+    case reconcile
     /// `--events-from` (Gerrit's `stream-events`).
     case streamEvents = "stream-events"
     /// `replicator allow-deletions`.

@@ -19,6 +19,8 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
     package var cluster: [ClusterNode] = []
     /// Pushes the mass-deletion guard holds, with the command that lets each through once.
     package var held: [Held] = []
+    /// The last verify of each mirror by the daemon's reconcile (``Verification``).
+    package var verifications: [Verification] = []
 
     package struct Held: Hashable, Sendable, Codable {
         package var remote: String

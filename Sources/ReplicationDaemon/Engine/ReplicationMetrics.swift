@@ -67,6 +67,24 @@ package final class ReplicationMetrics: Sendable {
         self.oldestPendingGauge.record(seconds)
     }
 
+    /// A remote's drift from its targets' last verifies (`replication_drift_refs{remote,kind}`) and
+    /// the oldest of their verify times (`replication_last_verified_seconds{remote}`, seconds since
+    /// 1970: alert on `time() - replication_last_verified_seconds > 2 * interval`).
+    package func drift(remote: String, refs: [RefDrift.Kind: Int], oldestVerified: Double) {
+        for kind in RefDrift.Kind.allCases {
+            CoreMetrics.Gauge(
+                label: "replication_drift_refs",
+                dimensions: [("remote", remote), ("kind", kind.rawValue)],
+                factory: self.factory
+            ).record(refs[kind] ?? 0)
+        }
+        CoreMetrics.Gauge(
+            label: "replication_last_verified_seconds",
+            dimensions: [("remote", remote)],
+            factory: self.factory
+        ).record(oldestVerified)
+    }
+
     private struct Remote {
         var latency: Timer
         var delay: Timer

@@ -13,6 +13,7 @@ package enum DaemonHTTP {
         intake: EventIntake,
         statusBoard: StatusBoard,
         metrics: ReplicationMetrics,
+        reconcileBoard: ReconcileBoard = ReconcileBoard(),
         bearerToken: String?,
         requestTimeout: Duration = .seconds(30)
     ) -> Router<BasicRequestContext> {
@@ -33,7 +34,11 @@ package enum DaemonHTTP {
                 )
             }
         }
-        protected.get("status") { _, _ in try Self.json(.ok, statusBoard.status, redacting: true) }
+        protected.get("status") { _, _ in
+            var status = statusBoard.status
+            status.verifications = reconcileBoard.verifications
+            return try Self.json(.ok, status, redacting: true)
+        }
         protected.get("metrics") { _, _ in
             Response(
                 status: .ok,
