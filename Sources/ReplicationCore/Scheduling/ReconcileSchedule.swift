@@ -36,7 +36,7 @@ where Instant: Sendable, Instant.Duration == Duration {
             }
             self.intervals[target] = interval
         }
-        self.intervals = self.intervals.filter { targets[$0.key] != nil && $0.value > .zero }
+        self.intervals = self.intervals.filter { (targets[$0.key] ?? .zero) > .zero }
         self.due = self.due.filter { self.intervals[$0.key] != nil }
         self.rounds = self.rounds.filter { self.intervals[$0.key] != nil }
     }
