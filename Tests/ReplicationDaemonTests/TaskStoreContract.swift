@@ -168,6 +168,31 @@ struct TaskStoreContract {
         }
     }
 
+    @Test(arguments: Kind.allCases) func eachRefKeepsItsLastStatusPerURL(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            try await store.recordRefStatuses(
+                [
+                    RefStatus(ref: "refs/heads/main", status: .rejected, message: "non-fast-forward"),
+                    RefStatus(ref: "refs/heads/dev", status: .ok),
+                ],
+                for: Self.target,
+                at: 100
+            )
+            try await store.recordRefStatuses(
+                [RefStatus(ref: "refs/heads/main", status: .skipped, message: "matches no push refspec")],
+                for: Self.second,
+                at: 101
+            )
+            try await store.recordRefStatuses([RefStatus(ref: "refs/heads/main", status: .ok)], for: Self.target, at: 102)
+            let main = try await store.refStatuses(project: "p", ref: "refs/heads/main")
+            #expect(main.map(\.target) == [Self.target, Self.second])
+            #expect(main.map(\.status.status) == [.ok, .skipped] && main.map(\.recordedAt) == [102, 101])
+            #expect(main[0].status.message == nil && main[1].status.message == "matches no push refspec")
+            #expect(try await store.refStatuses(project: "p", ref: "refs/heads/dev").map(\.status.status) == [.ok])
+            #expect(try await store.refStatuses(project: "q", ref: "refs/heads/main").isEmpty)
+        }
+    }
+
     @Test(arguments: Kind.allCases) func executorLeaseCanBeTaken(_ kind: Kind) async throws {
         try await Self.withStore(kind) { store in
             let lease = try #require(try await store.acquireExecutorLease(wait: false))

@@ -24,6 +24,8 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where I
     case recordCompleted([Int64])
     case recordDelivery(events: [Int64], target: PushTarget, completed: [Int64])
     case recordOutcome(PushOutcomeRecord, events: [Int64])
+    /// Each ref's result on the target, kept for `replicator explain` (seconds since 1970).
+    case recordRefStatuses(PushTarget, [RefStatus], at: Double)
     /// `reason == nil` clears the record.
     case recordHeld(PushTarget, deletions: Int, reason: String?)
     /// Run the push; its outcome comes back → ``EngineState/pushFinished(_:outcome:now:)``.

@@ -105,6 +105,8 @@ extension EngineState {
             Action.log
         )
         actions += self.recordOutcome(of: task, outcome, result: result)
+        let statuses = outcome.refStatuses(for: task.work)
+        if !statuses.isEmpty { actions.append(.recordRefStatuses(task.target, statuses, at: now.wall)) }
         actions += self.queue.pushFinished(task.id, result: result, now: now.instant).flatMap {
             self.handle($0, now: now.instant)
         }

@@ -60,6 +60,10 @@ extension ReplicationEngine {
             await self.attempt("Cannot record a push outcome") {
                 try await self.store.recordOutcome(record, for: events)
             }
+        case .recordRefStatuses(let target, let statuses, let seconds):
+            await self.attempt("Cannot record ref statuses") {
+                try await self.store.recordRefStatuses(statuses, for: target, at: seconds)
+            }
         case .recordHeld(let target, let deletions, let reason):
             await self.attempt(reason == nil ? "Cannot clear a held push" : "Cannot record a held push") {
                 try await self.store.recordHeld(target, deletions: deletions, reason: reason)

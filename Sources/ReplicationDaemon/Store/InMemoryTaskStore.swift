@@ -17,12 +17,18 @@ package final class InMemoryTaskStore: TaskStore {
         var events: [Int64: Event] = [:]
         var outcomes: [Int64: [PushOutcomeRecord]] = [:]
         var held: [PushTarget: HeldPush] = [:]
+        var refStatuses: [RefStatusKey: StoredRefStatus] = [:]
         /// Running pushes by remote and URL: the URL and the node.
         var running: [String: (url: String, node: String)] = [:]
         var leaseTaken = false
         var readFailure: TaskStoreError?
         var listeners: [Int: @Sendable () -> Void] = [:]
         var nextListener = 0
+    }
+
+    private struct RefStatusKey: Hashable {
+        var target: PushTarget
+        var ref: String
     }
 
     private let state = Mutex(State())
@@ -260,5 +266,26 @@ package final class InMemoryTaskStore: TaskStore {
         }
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         _ = self.state.withLock { $0.listeners.removeValue(forKey: id) }
+    }
+}
+
+extension InMemoryTaskStore {
+    package func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws {
+        self.state.withLock { state in
+            for status in statuses {
+                state.refStatuses[RefStatusKey(target: target, ref: status.ref)] = StoredRefStatus(
+                    target: target,
+                    status: status,
+                    recordedAt: seconds
+                )
+            }
+        }
+    }
+
+    package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
+        self.state.withLock { state in
+            state.refStatuses.values.filter { $0.target.project == project && $0.status.ref == ref }
+                .sorted { ($0.target.remote, $0.target.url) < ($1.target.remote, $1.target.url) }
+        }
     }
 }

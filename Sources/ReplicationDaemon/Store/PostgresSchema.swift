@@ -63,6 +63,18 @@ enum PostgresSchema {
             PRIMARY KEY (remote, url)
         );
         """,
+        """
+        CREATE TABLE ref_statuses (
+            project text NOT NULL,
+            ref text NOT NULL,
+            remote text NOT NULL,
+            url text NOT NULL,
+            status text NOT NULL,
+            message text,
+            recorded_at double precision NOT NULL,
+            PRIMARY KEY (project, ref, remote, url)
+        );
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

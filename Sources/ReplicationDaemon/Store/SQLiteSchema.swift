@@ -65,6 +65,22 @@ extension SQLiteTaskStore {
             // Claims read the unclaimed events only; a backlog of claimed ones costs them nothing.
             try db.execute(sql: "CREATE INDEX events_unclaimed ON events (id) WHERE claimed_by IS NULL")
         }
+        migrator.registerMigration("v5: ref statuses") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ref_statuses (
+                        project TEXT NOT NULL,
+                        ref TEXT NOT NULL,
+                        remote TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        message TEXT,
+                        recorded_at REAL NOT NULL,
+                        PRIMARY KEY (project, ref, remote, url)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -3,7 +3,16 @@ package import ReplicationCore
 /// The durable queue: events are stored before they are acknowledged and stay until every target
 /// has them. Each caller depends on the part it uses; every implementation passes one contract
 /// (`TaskStoreContract` in the tests): SQLite, PostgreSQL and ``InMemoryTaskStore``.
-package typealias TaskStore = EventIntakeStore & EventQueueStore & OutcomeStore & ClusterStore & StoreLifecycle
+package typealias TaskStore = EventIntakeStore & EventQueueStore & OutcomeStore & RefStatusStore & ClusterStore
+    & StoreLifecycle
+
+/// Each ref's last push result per URL, for `replicator explain`: one row per (URL, project, ref),
+/// replaced by the next push that touches the ref.
+package protocol RefStatusStore: Sendable {
+    func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws
+    /// Every URL's last status of `ref` in `project`, by remote and URL.
+    func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus]
+}
 
 /// What senders of events need (`POST /events`, `notify`, hooks, `start`).
 package protocol EventIntakeStore: Sendable {

@@ -1,0 +1,50 @@
+import PostgresNIO
+package import ReplicationCore
+
+/// Each ref's last status per URL, in one statement per push.
+extension PostgresTaskStore: RefStatusStore {
+    package func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws {
+        guard !statuses.isEmpty else { return }
+        // One statement for the whole push: arrays unnested server-side.
+        let refs = statuses.map(\.ref)
+        let values = statuses.map(\.status.rawValue)
+        let messages = statuses.map { $0.message ?? "" }
+        try await self.client.query(
+            """
+            INSERT INTO ref_statuses (project, ref, remote, url, status, message, recorded_at)
+            SELECT \(target.project), ref, \(target.remote), \(target.url), status, NULLIF(message, ''), \(seconds)
+            FROM unnest(\(refs)::text[], \(values)::text[], \(messages)::text[]) AS t(ref, status, message)
+            ON CONFLICT (project, ref, remote, url) DO UPDATE SET status = EXCLUDED.status,
+                message = EXCLUDED.message, recorded_at = EXCLUDED.recorded_at
+            """,
+            logger: self.logger
+        )
+    }
+
+    package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
+        let rows = try await self.client.query(
+            """
+            SELECT remote, url, status, message, recorded_at FROM ref_statuses
+            WHERE project = \(project) AND ref = \(ref) ORDER BY remote, url
+            """,
+            logger: self.logger
+        )
+        var statuses: [StoredRefStatus] = []
+        for try await (remote, url, status, message, recordedAt) in rows.decode(
+            (String, String, String, String?, Double).self
+        ) {
+            if let stored = StoredRefStatus.decoded(
+                project: project,
+                ref: ref,
+                remote: remote,
+                url: url,
+                status: status,
+                message: message,
+                recordedAt: recordedAt
+            ) {
+                statuses.append(stored)
+            }
+        }
+        return statuses
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+package import ReplicationCore
+
+/// Each ref's last status per URL (`replicator explain`).
+extension SQLiteTaskStore: RefStatusStore {
+    package func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws {
+        guard !statuses.isEmpty else { return }
+        try await self.database.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for status in statuses {
+                try statement.execute(arguments: [
+                    target.project, status.ref, target.remote, target.url, status.status.rawValue, status.message,
+                    seconds,
+                ])
+            }
+        }
+    }
+
+    package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
+        try await self.database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM ref_statuses WHERE project = ? AND ref = ? ORDER BY remote, url",
+                arguments: [project, ref]
+            ).compactMap { row in
+                StoredRefStatus.decoded(
+                    project: project,
+                    ref: ref,
+                    remote: row["remote"],
+                    url: row["url"],
+                    status: row["status"],
+                    message: row["message"],
+                    recordedAt: row["recorded_at"]
+                )
+            }
+        }
+    }
+}
+
+extension StoredRefStatus {
+    /// A stored row; `nil` for a status this version does not know.
+    static func decoded(
+        project: String,
+        ref: String,
+        remote: String,
+        url: String,
+        status: String,
+        message: String?,
+        recordedAt: Double
+    ) -> StoredRefStatus? {
+        guard let status = RefStatus.Status(rawValue: status) else { return nil }
+        return StoredRefStatus(
+            target: PushTarget(remote: remote, url: url, project: project),
+            status: RefStatus(ref: ref, status: status, message: message),
+            recordedAt: recordedAt
+        )
+    }
+}
