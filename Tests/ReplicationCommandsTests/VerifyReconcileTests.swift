@@ -20,15 +20,22 @@ struct VerifyReconcileTests {
         init(reconcileInterval: String, replicateOnStartup: Bool = false) throws {
             self.directory = try TemporaryDirectory("verify")
             self.server = try SSHServer()
-            let ids = try GitFixtures.makeRepository(at: self.directory.path("git/p.git"), refs: [("refs/heads/main", "c1")])
+            let ids = try GitFixtures.makeRepository(
+                at: self.directory.path("git/p.git"),
+                refs: [("refs/heads/main", "c1")]
+            )
             self.base = ids["refs/heads/main"]!
             for ref in ["refs/heads/dev", "refs/heads/release/1", "refs/tags/v1", "refs/tags/v2"] {
                 try Command.git(["update-ref", ref, self.base], in: self.directory.path("git/p.git"))
             }
             try GitFixtures.makeRepository(at: self.directory.path("mirror/p.git"))
-            try Command.git(["push", "-q", self.directory.path("mirror/p.git"), "refs/*:refs/*"], in: self.directory.path("git/p.git"))
+            try Command.git(
+                ["push", "-q", self.directory.path("mirror/p.git"), "refs/*:refs/*"],
+                in: self.directory.path("git/p.git")
+            )
             try Command.git(["update-ref", "refs/pull/1/head", self.base], in: self.directory.path("mirror/p.git"))
-            let hook = "#!/bin/sh\necho push >> '\(self.directory.path("pushes.log"))'\ncat >> '\(self.directory.path("pushes.log"))'\n"
+            let hook =
+                "#!/bin/sh\necho push >> '\(self.directory.path("pushes.log"))'\ncat >> '\(self.directory.path("pushes.log"))'\n"
             try self.directory.write(hook, to: "mirror/p.git/hooks/post-receive")
             chmod(self.directory.path("mirror/p.git/hooks/post-receive"), 0o755)
             try self.directory.write(
@@ -82,7 +89,9 @@ struct VerifyReconcileTests {
         /// Refs the mirror's pushes changed, one entry per ref line of the hook log.
         var pushedRefs: [String] {
             let text = (try? String(contentsOfFile: self.pushLog, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").filter { $0 != "push" }.compactMap { $0.split(separator: " ").last.map(String.init) }
+            return text.split(separator: "\n").filter { $0 != "push" }.compactMap {
+                $0.split(separator: " ").last.map(String.init)
+            }
         }
     }
 
@@ -123,7 +132,11 @@ struct VerifyReconcileTests {
         let text = try site.replicator(["verify", "p"])
         #expect(text.status == 1)
         #expect(text.standardOutput.contains("6 difference(s)"))
-        #expect(text.standardOutput.contains("stale    refs/heads/main: mirror \(site.base) is behind source \(values["main"]!)"))
+        #expect(
+            text.standardOutput.contains(
+                "stale    refs/heads/main: mirror \(site.base) is behind source \(values["main"]!)"
+            )
+        )
 
         // Made equal by hand, the two checksums agree.
         let refs = ["refs/heads/main", "refs/heads/dev", "refs/heads/release/1", "refs/tags/v3"]
@@ -205,7 +218,9 @@ struct VerifyReconcileTests {
         // Missed while the stream is down: no event, no interval reconcile due for an hour.
         let missed = try site.commit("refs/heads/main", on: site.base, "while down", in: site.source)
         #expect(
-            eventually(timeout: .seconds(45)) { (try? GitFixtures.refs(of: site.mirror))?["refs/heads/main"] == missed },
+            eventually(timeout: .seconds(45)) {
+                (try? GitFixtures.refs(of: site.mirror))?["refs/heads/main"] == missed
+            },
             "\(daemon.log)"
         )
         #expect(daemon.log.contains("the --events-from command restarted"))

@@ -183,7 +183,11 @@ struct TaskStoreContract {
                 for: Self.second,
                 at: 101
             )
-            try await store.recordRefStatuses([RefStatus(ref: "refs/heads/main", status: .ok)], for: Self.target, at: 102)
+            try await store.recordRefStatuses(
+                [RefStatus(ref: "refs/heads/main", status: .ok)],
+                for: Self.target,
+                at: 102
+            )
             let main = try await store.refStatuses(project: "p", ref: "refs/heads/main")
             #expect(main.map(\.target) == [Self.target, Self.second])
             #expect(main.map(\.status.status) == [.ok, .skipped] && main.map(\.recordedAt) == [102, 101])

@@ -30,15 +30,21 @@ struct SelectionOptions: ParsableArguments {
 
     /// The selection under `configuration`; an unknown remote name is a usage error.
     func selection(in configuration: ReplicationConfiguration) throws -> ReplicationSelection {
-        let unknown = self.remotes.filter { configuration.remote(named: $0) == nil }
+        var selection = try Self.selection(remotes: self.remotes, in: configuration)
+        selection.projects = try self.patterns.map { try ProjectPattern($0) }
+        selection.urlSubstring = self.url
+        return selection
+    }
+
+    /// Every project and URL of the named remotes (all remotes when none is named).
+    static func selection(remotes: [String], in configuration: ReplicationConfiguration) throws
+        -> ReplicationSelection
+    {
+        let unknown = remotes.filter { configuration.remote(named: $0) == nil }
         guard unknown.isEmpty else {
             let known = configuration.remotes.map(\.name).joined(separator: ", ")
             throw ValidationError("unknown remote \(unknown.joined(separator: ", ")) (configured: \(known))")
         }
-        return ReplicationSelection(
-            projects: try self.patterns.map { try ProjectPattern($0) },
-            remotes: Set(self.remotes),
-            urlSubstring: self.url
-        )
+        return ReplicationSelection(projects: [], remotes: Set(remotes))
     }
 }

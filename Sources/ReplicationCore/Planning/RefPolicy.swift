@@ -10,17 +10,32 @@ package struct RefPolicy: Sendable {
         self.excludedRefsPatterns = excludedRefsPatterns
     }
 
+    /// The rules of this policy, as `replicator explain` names them.
+    package enum Rule: String, Hashable, Sendable, Codable {
+        case replicatePermissions
+        case cacheAutomerge = "cache-automerge"
+        case replicateNoteDbMetaRefs
+        case excludedRefsPattern
+    }
+
     /// Why `ref` is never replicated, or `nil` when it may be.
     package func exclusion(of ref: String) -> String? {
+        self.excludingRule(of: ref)?.reason
+    }
+
+    /// The rule that keeps `ref` from being replicated, and the reason the planner gives.
+    package func excludingRule(of ref: String) -> (rule: Rule, reason: String)? {
         if !self.replicatePermissions && ref == "refs/meta/config" {
-            return "refs/meta/config is not replicated (replicatePermissions = false)"
+            return (.replicatePermissions, "refs/meta/config is not replicated (replicatePermissions = false)")
         }
-        if ref.hasPrefix("refs/cache-automerge/") { return "refs/cache-automerge/* is never replicated" }
+        if ref.hasPrefix("refs/cache-automerge/") {
+            return (.cacheAutomerge, "refs/cache-automerge/* is never replicated")
+        }
         if !self.replicateNoteDbMetaRefs && Self.isNoteDbMetaRef(ref) {
-            return "NoteDb meta ref (replicateNoteDbMetaRefs = false)"
+            return (.replicateNoteDbMetaRefs, "NoteDb meta ref (replicateNoteDbMetaRefs = false)")
         }
         if let pattern = self.excludedRefsPatterns.first(where: { $0.matches(ref) }) {
-            return "matches excludedRefsPattern '\(pattern)'"
+            return (.excludedRefsPattern, "matches excludedRefsPattern '\(pattern)'")
         }
         return nil
     }

@@ -38,6 +38,20 @@ package struct PushRefSpecs: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// The index in ``all`` of the line that maps `source` (Gerrit's first match), or `nil`.
+    package func lineIndex(mappingSource source: String) -> Int? {
+        guard !self.isExcluded(source: source) else { return nil }
+        return self.all.indices.first { index in
+            let spec = self.all[index]
+            return !spec.isNegative && !spec.isDelete && spec.expand(fromSource: source) != nil
+        }
+    }
+
+    /// The index in ``all`` of the first negative line excluding `source`, or `nil`.
+    package func lineIndex(excludingSource source: String) -> Int? {
+        self.all.indices.first { self.all[$0].isNegative && self.all[$0].matchesSource(source) }
+    }
+
     /// The first source accepted by `isPresent` that some positive line maps onto `destination`:
     /// keeps overlapping refspecs from deleting what another line feeds.
     package func firstSource(feeding destination: String, where isPresent: (String) -> Bool) -> String? {

@@ -47,10 +47,16 @@ extension PushOutcome {
             return work.refs.sorted().map { RefStatus(ref: $0, status: .failed, message: message) }
         }
         if let blocked = report.plan.blocked {
-            return report.plan.updates.map { RefStatus(ref: $0.source ?? $0.destination, status: .held, message: blocked) }
+            return report.plan.updates.map {
+                RefStatus(ref: $0.source ?? $0.destination, status: .held, message: blocked)
+            }
         }
         let results = report.results.map { result in
-            RefStatus(ref: result.update.source ?? result.update.destination, status: .init(result.status), message: result.message)
+            RefStatus(
+                ref: result.update.source ?? result.update.destination,
+                status: .init(result.status),
+                message: result.message
+            )
         }
         let skipped = report.plan.skipped.map { RefStatus(ref: $0.ref, status: .skipped, message: $0.reason) }
         let named = Set(results.map(\.ref)).union(skipped.map(\.ref))

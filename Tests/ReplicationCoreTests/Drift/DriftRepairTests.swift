@@ -28,7 +28,11 @@ struct DriftRepairTests {
                 "refs/heads/dev", "refs/heads/intruder", "refs/heads/main", "refs/tags/gone", "refs/tags/v2",
             ]
         )
-        #expect(repair.knownValues == ["refs/heads/intruder": [Fixture.id("a").hex], "refs/tags/gone": [Fixture.id("a").hex]])
+        #expect(
+            repair.knownValues == [
+                "refs/heads/intruder": [Fixture.id("a").hex], "refs/tags/gone": [Fixture.id("a").hex],
+            ]
+        )
         #expect(repair.reported.map(\.drift.ref) == ["refs/heads/release/1"])
         #expect(repair.reported.first?.reason.contains("non-forced") == true)
     }
@@ -37,7 +41,9 @@ struct DriftRepairTests {
         let lines = Fixture.github.replacingOccurrences(of: "mirror = true", with: "replicateDeletions = true")
         let (repair, _) = Self.repair(lines)
         #expect(repair.refs.sorted() == ["refs/heads/dev", "refs/heads/main", "refs/tags/v2"])
-        #expect(Set(repair.reported.map(\.drift.ref)) == ["refs/heads/intruder", "refs/heads/release/1", "refs/tags/gone"])
+        #expect(
+            Set(repair.reported.map(\.drift.ref)) == ["refs/heads/intruder", "refs/heads/release/1", "refs/tags/gone"]
+        )
     }
 
     @Test func theEventNamesOneURLAndThePlannerCarriesOutTheRepair() throws {

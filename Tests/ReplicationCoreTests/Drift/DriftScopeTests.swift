@@ -97,9 +97,11 @@ struct DriftScopeTests {
         #expect(Self.compare(lines, local: local, remote: remote).isInSync)
         // Without the rules both are in scope.
         let open = Self.compare("  push = +refs/*:refs/*\n", local: local, remote: remote)
-        #expect(open.differences.map { "\($0.kind) \($0.ref)" }.sorted() == [
-            "diverged refs/meta/config", "extra refs/changes/02/2/meta", "missing refs/changes/01/1/meta",
-        ])
+        #expect(
+            open.differences.map { "\($0.kind) \($0.ref)" }.sorted() == [
+                "diverged refs/meta/config", "extra refs/changes/02/2/meta", "missing refs/changes/01/1/meta",
+            ]
+        )
     }
 
     @Test func aRefSpecMappingElsewhereComparesUnderTheDestinationName() {
@@ -109,15 +111,18 @@ struct DriftScopeTests {
             local: ["refs/heads/main": Self.id("c")],
             remote: ["refs/heads/upstream/main": Self.id("b"), "refs/heads/main": Self.id("e")]
         )
-        #expect(drift.differences.map { "\($0.kind) \($0.ref) \($0.source)" } == [
-            "stale refs/heads/upstream/main refs/heads/main"
-        ])
+        #expect(
+            drift.differences.map { "\($0.kind) \($0.ref) \($0.source)" } == [
+                "stale refs/heads/upstream/main refs/heads/main"
+            ]
+        )
     }
 
     @Test func aHiddenRefIsNotMissingAndItsCopyIsExtra() throws {
         let groups = GerritGroups(parsing: "uuid-repl\treplication\n")
         let access = try ProjectAccess(
-            projectConfig: "[access \"refs/*\"]\n  read = group replication\n[access \"refs/heads/secret/*\"]\n  read = block group replication\n",
+            projectConfig:
+                "[access \"refs/*\"]\n  read = group replication\n[access \"refs/heads/secret/*\"]\n  read = block group replication\n",
             groups: groups,
             file: "project.config"
         )

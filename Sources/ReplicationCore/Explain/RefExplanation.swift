@@ -1,0 +1,66 @@
+/// Why one ref of one project is or is not replicated to one URL, and what a push would do now
+/// (`replicator explain`). Every reason is the planner's own: the explanation asks the same
+/// ``UpdatePlanner`` the push path uses, never a second copy of the rules.
+package struct RefExplanation: Hashable, Sendable, Codable {
+    /// The `push` line that maps the ref.
+    package struct Mapping: Hashable, Sendable, Codable {
+        package var refspec: String
+        /// `FILE:LINE`, or `nil` for the default refspec (no `push` line).
+        package var location: String?
+        package var destination: String
+        package var isForced: Bool
+    }
+
+    /// A rule that excludes or protects the ref.
+    package struct Rule: Hashable, Sendable, Codable {
+        /// `projects`, `project`, `HEAD`, `negative-refspec`, `no-refspec`, a ``RefPolicy/Rule``,
+        /// `visibility`, `shared-destination`, `mass-deletion-guard`.
+        package var kind: String
+        package var message: String
+        package var location: String?
+
+        package init(kind: String, message: String, location: String? = nil) {
+            self.kind = kind
+            self.message = message
+            self.location = location
+        }
+    }
+
+    /// What one kind of push would do with the ref now.
+    package struct Prediction: Hashable, Sendable, Codable {
+        /// `create`, `update`, `force-update`, `delete`, `none`, `held`.
+        package var action: String
+        package var detail: String
+
+        package init(action: String, detail: String) {
+            self.action = action
+            self.detail = detail
+        }
+    }
+
+    package var project: String
+    package var ref: String
+    package var remote: String
+    package var url: String
+    package var mapping: Mapping?
+    package var rules: [Rule]
+    package var sourceID: ObjectID?
+    /// `nil` when not listed (`--offline`, or the listing failed: ``listingError``).
+    package var mirrorID: ObjectID?
+    package var listed: Bool
+    package var listingError: String?
+    package var delta: Prediction?
+    package var fullSync: Prediction?
+    package var lastOutcome: StoredRefStatus?
+
+    /// Whether the ref reaches this URL at all (mapped, and no rule keeps it from being pushed).
+    package var isReplicated: Bool {
+        self.mapping != nil && !self.rules.contains { Self.excludingKinds.contains($0.kind) }
+    }
+
+    static let excludingKinds: Set<String> = [
+        "projects", "project", "HEAD", "negative-refspec", "no-refspec", "visibility",
+        RefPolicy.Rule.replicatePermissions.rawValue, RefPolicy.Rule.cacheAutomerge.rawValue,
+        RefPolicy.Rule.replicateNoteDbMetaRefs.rawValue, RefPolicy.Rule.excludedRefsPattern.rawValue,
+    ]
+}
