@@ -41,6 +41,7 @@ struct DaemonEndToEndTests {
                   replicationDelay = \(delay)
                   replicationRetry = \(retry)
                   replicateProjectDeletions = true
+                  reconcileInterval = 0
                   identityFile = \(self.server.clientKey)
                   knownHostsFile = \(self.server.knownHosts)
                 [remote "local"]
@@ -49,6 +50,7 @@ struct DaemonEndToEndTests {
                   push = +refs/tags/*:refs/tags/*
                   replicateDeletions = true
                   replicationDelay = 0
+                  reconcileInterval = 0
                 \(extra)
                 """,
                 to: "etc/replication.config"

@@ -16,7 +16,9 @@ final class LocalSite {
     func source(_ project: String = "p") -> String { self.directory.path("git/\(project).git") }
     func mirror(_ project: String = "p") -> String { self.directory.path("mirror/\(project).git") }
 
-    /// `remote` is the body of `[remote "mirror"]`, after its url; `extra` follows the remote.
+    /// `remote` is the body of `[remote "mirror"]`, after its url; `extra` follows the remote. The
+    /// mirror remote has no reconcile: these tests watch what events do, and a startup round
+    /// (VerifyReconcileTests) would repair the mirrors on its own.
     init(
         projects: [String] = ["p"],
         remote: String = "push = +refs/heads/*:refs/heads/*\n  push = +refs/tags/*:refs/tags/*\n  replicationDelay = 0",
@@ -35,6 +37,7 @@ final class LocalSite {
             [remote "mirror"]
               url = \(url)
               \(remote)
+              reconcileInterval = 0
             \(extra)
             """
         )

@@ -40,6 +40,7 @@ struct DaemonAssembly {
             intake: daemon.intake,
             configuration: { [engine = daemon.engine] in engine.configuration },
             projects: { try ProjectDirectory.projects(under: $0) },
+            busy: { [board = daemon.engine.statusBoard] in board.busyTargets },
             board: daemon.reconcileBoard,
             metrics: daemon.engine.metrics,
             logger: logger

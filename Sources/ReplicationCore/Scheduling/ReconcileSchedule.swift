@@ -47,10 +47,19 @@ where Instant: Sendable, Instant.Duration == Duration {
         for target in self.due.keys { self.due[target] = now }
     }
 
+    /// A target with queued or running work is verified this much later: its mirror is about to
+    /// change, and what a listing shows meanwhile is not drift.
+    package static var busyDelay: Duration { .seconds(30) }
+
     /// Targets to verify now, oldest due first, within the rate and at most `limit`; and when to
-    /// ask again.
-    package mutating func next(now: Instant, limit: Int = .max) -> (start: [PushTarget], wakeAt: Instant?) {
+    /// ask again. Due targets in `busy` wait ``busyDelay``.
+    package mutating func next(now: Instant, limit: Int = .max, busy: Set<PushTarget> = [])
+        -> (start: [PushTarget], wakeAt: Instant?)
+    {
         self.refill(now: now)
+        for (target, due) in self.due where due <= now && busy.contains(target) {
+            self.due[target] = now.advanced(by: Self.busyDelay)
+        }
         let ready = self.due.filter { $0.value <= now && !self.running.contains($0.key) }
             .sorted {
                 ($0.value, $0.key.project, $0.key.remote, $0.key.url) < (

@@ -1,3 +1,4 @@
+package import ReplicationCore
 import Synchronization
 
 /// The latest status snapshot, published by the engine's loop and read by HTTP handlers.
@@ -7,6 +8,18 @@ package final class StatusBoard: Sendable {
     package init() {}
 
     package var status: DaemonStatus { self.current.withLock { $0 } }
+
+    /// Targets with queued, running, retrying or held work: their mirrors are about to change.
+    package var busyTargets: Set<PushTarget> {
+        let status = self.status
+        var busy: Set<PushTarget> = []
+        for remote in status.remotes {
+            for target in remote.targets where target.state != .idle && target.state != .failed {
+                busy.insert(PushTarget(remote: remote.name, url: target.url, project: target.project))
+            }
+        }
+        return busy
+    }
 
     func publish(_ status: DaemonStatus) {
         self.current.withLock { $0 = status }

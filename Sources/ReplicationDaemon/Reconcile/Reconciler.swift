@@ -22,6 +22,7 @@ package final class Reconciler: Service, Sendable {
     private let intake: EventIntake
     private let configuration: @Sendable () -> ReplicationConfiguration
     private let projects: @Sendable (_ basePath: String) throws -> [String]
+    private let busy: @Sendable () -> Set<PushTarget>
     private let board: ReconcileBoard
     private let metrics: ReplicationMetrics
     private let logger: Logger
@@ -32,6 +33,10 @@ package final class Reconciler: Service, Sendable {
         var roundRequested = false
         var refreshedAt: ContinuousClock.Instant?
         var inFlight = 0
+        /// `projects` filters asked with the engine's bounds (a hostile regex stalls nothing),
+        /// new for each configuration.
+        var matcher: BoundedProjectMatcher
+        var matcherFilters: [String]?
     }
 
     /// Targets and projects are listed again this often (new projects, new remotes).
@@ -46,6 +51,7 @@ package final class Reconciler: Service, Sendable {
         intake: EventIntake,
         configuration: @escaping @Sendable () -> ReplicationConfiguration,
         projects: @escaping @Sendable (_ basePath: String) throws -> [String],
+        busy: @escaping @Sendable () -> Set<PushTarget> = { [] },
         board: ReconcileBoard,
         metrics: ReplicationMetrics,
         logger: Logger
@@ -54,10 +60,16 @@ package final class Reconciler: Service, Sendable {
         self.intake = intake
         self.configuration = configuration
         self.projects = projects
+        self.busy = busy
         self.board = board
         self.metrics = metrics
         self.logger = logger
-        self.state = Mutex(State(schedule: ReconcileSchedule(rate: configuration().daemon.reconcileRate)))
+        self.state = Mutex(
+            State(
+                schedule: ReconcileSchedule(rate: configuration().daemon.reconcileRate),
+                matcher: BoundedProjectMatcher(logger: logger)
+            )
+        )
     }
 
     /// Verify every target now (still within the rate): the event stream reconnected, or the daemon
@@ -72,12 +84,13 @@ package final class Reconciler: Service, Sendable {
             let now = ContinuousClock.now
             let configuration = self.configuration()
             self.refreshIfDue(configuration, now: now)
+            let busy = self.busy()
             let (start, wakeAt) = self.state.withLock { state in
                 if state.roundRequested {
                     state.roundRequested = false
                     state.schedule.requestRound(now: now)
                 }
-                let next = state.schedule.next(now: now, limit: Self.maximumInFlight - state.inFlight)
+                let next = state.schedule.next(now: now, limit: Self.maximumInFlight - state.inFlight, busy: busy)
                 state.inFlight += next.start.count
                 return next
             }
@@ -119,10 +132,22 @@ package final class Reconciler: Service, Sendable {
             self.logger.error("Reconcile cannot list the projects", metadata: ["error": "\(error)"])
             return [:]
         }
+        // Answers are memoized by remote name: a reload that changes a filter needs a new matcher.
+        let filters = remotes.map { remote in
+            ([remote.name] + remote.projects.includes.map(\.text) + ["!"] + remote.projects.excludes.map(\.text))
+                .joined(separator: "\u{0}")
+        }
+        let matcher = self.state.withLock { state in
+            if state.matcherFilters != filters {
+                state.matcher = BoundedProjectMatcher(logger: self.logger)
+                state.matcherFilters = filters
+            }
+            return state.matcher
+        }
         var targets: [PushTarget: Duration] = [:]
         let selection = ReplicationSelection(projects: [])
         for project in projects {
-            for remote in remotes where remote.replicates(project: project) {
+            for remote in remotes where matcher.replicates(remote, project) {
                 for url in selection.urls(of: remote, for: project) {
                     targets[PushTarget(remote: remote.name, url: url.description, project: project)] =
                         remote.reconcileInterval
