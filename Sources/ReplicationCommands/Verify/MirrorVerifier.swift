@@ -55,9 +55,8 @@ struct MirrorVerifier: Sendable {
             return .unlisted(target.pushTarget, .failed, error.message)
         }
         let scope = DriftScope(planner: planner)
-        let sourceView = scope.sourceView(local: local.refs)
-        let mirrorView = scope.mirrorView(remote: remote, sourceView: sourceView)
-        let drift = scope.compare(local: local.refs, remote: remote) { ancestor, descendant in
+        let views = scope.views(local: local.refs, remote: remote)
+        let drift = scope.compare(views, local: local.refs) { ancestor, descendant in
             repository.isFastForward(from: ancestor, to: descendant)
         }
         if mirrorMissing, !visibility.isVisible(refs: local.refs.keys) {
@@ -69,8 +68,8 @@ struct MirrorVerifier: Sendable {
             url: target.url.description,
             result: drift.isInSync ? .inSync : .differs,
             drift: drift,
-            sourceChecksum: ScopeChecksum.of(sourceView.mapValues(\.id)),
-            mirrorChecksum: ScopeChecksum.of(mirrorView),
+            sourceChecksum: ScopeChecksum.of(views.source.mapValues(\.id)),
+            mirrorChecksum: ScopeChecksum.of(views.mirror),
             mirrorMissing: mirrorMissing
         )
     }

@@ -41,6 +41,17 @@ package struct DriftScope: Sendable {
         }
     }
 
+    /// Both sides of the scope, keyed by mirror ref name.
+    package struct Views: Sendable {
+        package var source: [String: SourceRef]
+        package var mirror: [String: ObjectID]
+    }
+
+    package func views(local: [String: ObjectID], remote: [String: ObjectID]) -> Views {
+        let source = self.sourceView(local: local)
+        return Views(source: source, mirror: self.mirrorView(remote: remote, sourceView: source))
+    }
+
     /// Every difference between the two sides. `isAncestor(a, b)` answers whether commit `a` is an
     /// ancestor of `b` in the source repository (`nil`: cannot tell, e.g. `a` is not there).
     package func compare(
@@ -48,8 +59,16 @@ package struct DriftScope: Sendable {
         remote: [String: ObjectID],
         isAncestor: (_ ancestor: ObjectID, _ descendant: ObjectID) -> Bool?
     ) -> MirrorDrift {
-        let source = self.sourceView(local: local)
-        let mirror = self.mirrorView(remote: remote, sourceView: source)
+        self.compare(self.views(local: local, remote: remote), local: local, isAncestor: isAncestor)
+    }
+
+    /// ``compare(local:remote:isAncestor:)`` of views already taken.
+    package func compare(
+        _ views: Views,
+        local: [String: ObjectID],
+        isAncestor: (_ ancestor: ObjectID, _ descendant: ObjectID) -> Bool?
+    ) -> MirrorDrift {
+        let (source, mirror) = (views.source, views.mirror)
         var differences: [RefDrift] = []
         for (name, ref) in source {
             guard let mirrorID = mirror[name] else {
