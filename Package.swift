@@ -15,6 +15,7 @@ let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "as
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
 
 let package = Package(
     name: "replicator",
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -64,7 +66,7 @@ let package = Package(
         .target(
             name: "ReplicationDaemon",
             dependencies: [
-                "ReplicationCore", coreMetrics, grdb, hummingbird, logging, nioCore, postgres, prometheus,
+                "ReplicationCore", coreMetrics, grdb, hummingbird, logging, mustache, nioCore, postgres, prometheus,
                 serviceLifecycle, unixSignals,
             ]
         ),

@@ -77,6 +77,7 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
     options: EngineOptions? = nil,
     clock: EngineClock,
     projectExists: @escaping @Sendable (_ project: String, _ basePath: String) -> Bool,
+    waitPreparer: (any WaitPreparing)? = nil,
     logger: Logger
 ) -> Daemon<EngineClock> where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     let engine = ReplicationEngine(
@@ -100,6 +101,13 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
         statusBoard: engine.statusBoard,
         metrics: engine.metrics,
         reconcileBoard: reconcileBoard,
+        wait: waitPreparer.map { preparer in
+            (
+                preparer,
+                ReplicationWaiter(store: store, failing: { [board = engine.statusBoard] in board.failingTargets }),
+                { [engine] in engine.configuration }
+            )
+        },
         bearerToken: configuration.daemon.bearerToken,
         requestTimeout: configuration.daemon.requestTimeout
     )

@@ -17,7 +17,7 @@ struct VerifyReconcileTests {
         var pushLog: String { self.directory.path("pushes.log") }
         let base: String  // the first commit
 
-        init(reconcileInterval: String, replicateOnStartup: Bool = false) throws {
+        init(reconcileInterval: String, replicateOnStartup: Bool = false, delay: Int = 0) throws {
             self.directory = try TemporaryDirectory("verify")
             self.server = try SSHServer()
             let ids = try GitFixtures.makeRepository(
@@ -49,7 +49,7 @@ struct VerifyReconcileTests {
                   push = +refs/heads/*:refs/heads/*
                   push = +refs/tags/*:refs/tags/*
                   mirror = true
-                  replicationDelay = 0
+                  replicationDelay = \(delay)
                   reconcileInterval = \(reconcileInterval)
                   identityFile = \(self.server.clientKey)
                   knownHostsFile = \(self.server.knownHosts)
@@ -224,5 +224,50 @@ struct VerifyReconcileTests {
             "\(daemon.log)"
         )
         #expect(daemon.log.contains("the --events-from command restarted"))
+    }
+}
+
+/// etc/grafana/replicator.json: valid JSON whose every query names metrics a running daemon exposes.
+@Suite(.timeLimit(.minutes(3)))
+struct GrafanaDashboardTests {
+    @Test func everyMetricTheDashboardQueriesExists() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("etc/grafana/replicator.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap {
+            ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        }
+        #expect(expressions.count >= 10)
+        let names = Set(
+            expressions.flatMap { expression in
+                expression.matches(of: /replication_[a-z_]+/).map { String($0.output) }
+            }
+        )
+        #expect(names.count >= 10, "\(names)")
+
+        // A daemon that pushed, retried nothing and verified: every family has samples.
+        let site = try VerifyReconcileTests.Site(reconcileInterval: "2s")
+        _ = try site.drift()
+        let daemon = try ServedReplicator(
+            config: site.config,
+            port: try SSHServer.freePort(),
+            log: site.directory.path("serve.log")
+        )
+        defer { daemon.stop() }
+        #expect(daemon.isHealthy(), "\(daemon.log)")
+        #expect(try daemon.post(GerritEvent.refUpdated("refs/tags/v3")).status == 202)
+        var metrics = ""
+        let complete = eventually(timeout: .seconds(30)) {
+            metrics = (try? HTTPClient.get("\(daemon.base)/metrics").body) ?? ""
+            return names.allSatisfy { name in
+                metrics.split(separator: "\n").contains { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
+            }
+        }
+        let missing = names.filter { name in
+            !metrics.split(separator: "\n").contains { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
+        }
+        #expect(complete, "not in /metrics: \(missing.sorted())\n\(metrics)")
     }
 }

@@ -9,7 +9,8 @@ public struct ReplicatorCommand: AsyncParsableCommand {
         version: ReplicatorVersion.text,
         subcommands: [
             ConfigCommand.self, ServeCommand.self, StartCommand.self, NotifyCommand.self, HookCommand.self,
-            StatusCommand.self, ListCommand.self, VerifyCommand.self, ExplainCommand.self, StoreCommand.self,
+            StatusCommand.self, ListCommand.self, VerifyCommand.self, ExplainCommand.self, WaitCommand.self,
+            StoreCommand.self,
             AllowDeletionsCommand.self,
             VersionCommand.self,
             PushWorkerCommand.self,

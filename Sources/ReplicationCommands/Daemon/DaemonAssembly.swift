@@ -33,6 +33,7 @@ struct DaemonAssembly {
             projectExists: { project, basePath in
                 FileManager.default.fileExists(atPath: ProjectDirectory.repositoryPath(of: project, under: basePath))
             },
+            waitPreparer: GitWaitPreparer(pool: pool),
             logger: logger
         )
         let reconciler = Reconciler(

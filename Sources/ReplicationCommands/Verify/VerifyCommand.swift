@@ -25,6 +25,13 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Projects verified at once (default 4).", valueName: "n"))
+    var jobs = 4
+
+    func validate() throws {
+        guard (1...64).contains(self.jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+    }
+
     func run() throws {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         let selection = try self.select.selection(in: configuration)
@@ -32,12 +39,11 @@ struct VerifyCommand: ParsableCommand {
         let projects = try selection.projects(in: configuration)
         let verifier = MirrorVerifier(configuration: configuration, pool: SSHSessionPool())
         var report = VerifyReport(errors: projects.missing.map(\.message))
-        for project in projects.selected {
-            report.verifications += verifier.verify(
-                project,
-                targets: selection.targets(for: project, in: configuration)
-            )
-        }
+        // A listing mostly waits for the server to start receive-pack: several at once, over the
+        // pool's sessions, in the selection's order.
+        report.verifications = ConcurrentMap.run(projects.selected, workers: self.jobs) { project in
+            verifier.verify(project, targets: selection.targets(for: project, in: configuration))
+        }.flatMap(\.self)
         print(Credentials.redact(self.json ? try report.jsonText() : report.humanText()), terminator: "")
         guard report.isAllInSync else { throw ExitCode(ExitStatus.failure) }
     }

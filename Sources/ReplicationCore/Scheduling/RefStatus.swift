@@ -16,11 +16,14 @@ package struct RefStatus: Hashable, Sendable, Codable {
     package var ref: String
     package var status: Status
     package var message: String?
+    /// What the push wrote (`ok`) or found (`up-to-date`); `nil` for a deletion or when unknown.
+    package var newID: String?
 
-    package init(ref: String, status: Status, message: String? = nil) {
+    package init(ref: String, status: Status, message: String? = nil, newID: String? = nil) {
         self.ref = ref
         self.status = status
         self.message = message
+        self.newID = newID
     }
 }
 
@@ -55,7 +58,8 @@ extension PushOutcome {
             RefStatus(
                 ref: result.update.source ?? result.update.destination,
                 status: .init(result.status),
-                message: result.message
+                message: result.message,
+                newID: result.update.newID?.hex
             )
         }
         let skipped = report.plan.skipped.map { RefStatus(ref: $0.ref, status: .skipped, message: $0.reason) }

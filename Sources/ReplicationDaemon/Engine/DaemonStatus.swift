@@ -68,6 +68,8 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
         package var consecutiveFailures: Int
         /// Why the last plan was not pushed (mass-deletion guard), until a later push succeeds.
         package var blocked: String?
+        /// How long the URL's last push took.
+        package var lastPushSeconds: Double?
     }
 
     /// Where one project's mirror at one URL stands.

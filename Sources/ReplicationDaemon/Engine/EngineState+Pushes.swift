@@ -91,6 +91,7 @@ extension EngineState {
 
     package mutating func pushFinished(_ task: Queue.Task, outcome: PushOutcome, now: Now) -> [Action] {
         let started = self.runningSince.removeValue(forKey: task.id) ?? now.instant
+        self.lastPushSeconds[task.target.url] = started.duration(to: now.instant).seconds
         let result = outcome.attemptResult
         var actions: [Action] = [
             .recordPushEnd(task.target),

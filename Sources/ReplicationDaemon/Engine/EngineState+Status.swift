@@ -108,7 +108,8 @@ extension EngineState {
                 )
             },
             consecutiveFailures: health.consecutiveFailures,
-            blocked: health.lastBlocked
+            blocked: health.lastBlocked,
+            lastPushSeconds: self.lastPushSeconds[target.url]
         )
     }
 

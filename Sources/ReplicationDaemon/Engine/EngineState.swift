@@ -45,6 +45,8 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
     /// Targets with a held record in the store (a previous run may have left some).
     var heldInStore: Set<PushTarget> = []
     var runningSince: [Int: Instant] = [:]
+    /// How long each URL's last push took (`/status`, the status page).
+    var lastPushSeconds: [String: Double] = [:]
     var claimsThisRead = 0
     var claimError: String?
     var storeSummary: StoreSummary?

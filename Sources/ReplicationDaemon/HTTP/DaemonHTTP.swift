@@ -1,7 +1,7 @@
 import Foundation
 package import Hummingbird
 import NIOCore
-import ReplicationCore
+package import ReplicationCore
 
 /// The daemon's HTTP interface: `POST /events`, `GET /status`, `GET /healthz`,
 /// `GET /healthz/caught-up`, `GET /metrics`.
@@ -14,6 +14,10 @@ package enum DaemonHTTP {
         statusBoard: StatusBoard,
         metrics: ReplicationMetrics,
         reconcileBoard: ReconcileBoard = ReconcileBoard(),
+        wait: (
+            preparer: any WaitPreparing, waiter: ReplicationWaiter,
+            configuration: @Sendable () -> ReplicationConfiguration
+        )? = nil,
         bearerToken: String?,
         requestTimeout: Duration = .seconds(30)
     ) -> Router<BasicRequestContext> {
@@ -34,10 +38,31 @@ package enum DaemonHTTP {
                 )
             }
         }
+        protected.get("/") { _, _ in
+            let status = statusBoard.status
+            let model = StatusPageModel(
+                status: status,
+                verifications: reconcileBoard.verifications,
+                now: Date().timeIntervalSince1970
+            )
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: Credentials.redact(StatusPage.render(model))))
+            )
+        }
         protected.get("status") { _, _ in
             var status = statusBoard.status
             status.verifications = reconcileBoard.verifications
             return try Self.json(.ok, status, redacting: true)
+        }
+        if let wait {
+            Self.addWaitRoute(
+                to: protected,
+                preparer: wait.preparer,
+                waiter: wait.waiter,
+                configuration: wait.configuration
+            )
         }
         protected.get("metrics") { _, _ in
             Response(
@@ -98,7 +123,7 @@ package enum DaemonHTTP {
     }
 
     /// `redacting`: URL credentials replaced (``Credentials/redact(_:)``) in the whole document.
-    private static func json(_ status: HTTPResponse.Status, _ value: some Encodable, redacting: Bool = false) throws
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable, redacting: Bool = false) throws
         -> Response
     {
         let encoder = JSONEncoder()

@@ -71,6 +71,7 @@ enum PostgresSchema {
             url text NOT NULL,
             status text NOT NULL,
             message text,
+            new_id text,
             recorded_at double precision NOT NULL,
             PRIMARY KEY (project, ref, remote, url)
         );

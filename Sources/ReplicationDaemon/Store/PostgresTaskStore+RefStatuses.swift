@@ -9,13 +9,16 @@ extension PostgresTaskStore: RefStatusStore {
         let refs = statuses.map(\.ref)
         let values = statuses.map(\.status.rawValue)
         let messages = statuses.map { $0.message ?? "" }
+        let ids = statuses.map { $0.newID ?? "" }
         try await self.client.query(
             """
-            INSERT INTO ref_statuses (project, ref, remote, url, status, message, recorded_at)
-            SELECT \(target.project), ref, \(target.remote), \(target.url), status, NULLIF(message, ''), \(seconds)
-            FROM unnest(\(refs)::text[], \(values)::text[], \(messages)::text[]) AS t(ref, status, message)
+            INSERT INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
+            SELECT \(target.project), ref, \(target.remote), \(target.url), status, NULLIF(message, ''),
+                NULLIF(new_id, ''), \(seconds)
+            FROM unnest(\(refs)::text[], \(values)::text[], \(messages)::text[], \(ids)::text[])
+                AS t(ref, status, message, new_id)
             ON CONFLICT (project, ref, remote, url) DO UPDATE SET status = EXCLUDED.status,
-                message = EXCLUDED.message, recorded_at = EXCLUDED.recorded_at
+                message = EXCLUDED.message, new_id = EXCLUDED.new_id, recorded_at = EXCLUDED.recorded_at
             """,
             logger: self.logger
         )
@@ -24,14 +27,14 @@ extension PostgresTaskStore: RefStatusStore {
     package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
         let rows = try await self.client.query(
             """
-            SELECT remote, url, status, message, recorded_at FROM ref_statuses
+            SELECT remote, url, status, message, new_id, recorded_at FROM ref_statuses
             WHERE project = \(project) AND ref = \(ref) ORDER BY remote, url
             """,
             logger: self.logger
         )
         var statuses: [StoredRefStatus] = []
-        for try await (remote, url, status, message, recordedAt) in rows.decode(
-            (String, String, String, String?, Double).self
+        for try await (remote, url, status, message, newID, recordedAt) in rows.decode(
+            (String, String, String, String?, String?, Double).self
         ) {
             if let stored = StoredRefStatus.decoded(
                 project: project,
@@ -40,6 +43,7 @@ extension PostgresTaskStore: RefStatusStore {
                 url: url,
                 status: status,
                 message: message,
+                newID: newID,
                 recordedAt: recordedAt
             ) {
                 statuses.append(stored)

@@ -75,6 +75,7 @@ extension SQLiteTaskStore {
                         url TEXT NOT NULL,
                         status TEXT NOT NULL,
                         message TEXT,
+                        new_id TEXT,
                         recorded_at REAL NOT NULL,
                         PRIMARY KEY (project, ref, remote, url)
                     ) WITHOUT ROWID;

@@ -9,13 +9,14 @@ extension SQLiteTaskStore: RefStatusStore {
         try await self.database.write { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             for status in statuses {
                 try statement.execute(arguments: [
                     target.project, status.ref, target.remote, target.url, status.status.rawValue, status.message,
+                    status.newID,
                     seconds,
                 ])
             }
@@ -36,6 +37,7 @@ extension SQLiteTaskStore: RefStatusStore {
                     url: row["url"],
                     status: row["status"],
                     message: row["message"],
+                    newID: row["new_id"],
                     recordedAt: row["recorded_at"]
                 )
             }
@@ -52,12 +54,13 @@ extension StoredRefStatus {
         url: String,
         status: String,
         message: String?,
+        newID: String?,
         recordedAt: Double
     ) -> StoredRefStatus? {
         guard let status = RefStatus.Status(rawValue: status) else { return nil }
         return StoredRefStatus(
             target: PushTarget(remote: remote, url: url, project: project),
-            status: RefStatus(ref: ref, status: status, message: message),
+            status: RefStatus(ref: ref, status: status, message: message, newID: newID),
             recordedAt: recordedAt
         )
     }

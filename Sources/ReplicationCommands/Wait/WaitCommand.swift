@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import ReplicationCore
+import ReplicationDaemon
+import ReplicationGit
+
+/// `replicator wait PROJECT REF`: returns when every URL that should receive the ref has it.
+struct WaitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait",
+        abstract: "Wait until every URL that should receive a ref has it.",
+        discussion: """
+            Waits until every URL of the selected remotes that replicates the ref (in scope and visible) has it at \
+            --sha (default: the source's value when wait starts; a ref the source does not have: its deletion). \
+            Lists each URL once, then follows the pushes the task store records (a daemon must be pushing). \
+            Exit status: 0 when replicated; 1 on timeout, when the ref is refused or out of scope (saying which), \
+            or when a URL fails permanently; 2 for usage errors.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: ArgumentHelp("The project (its exact name).", valueName: "project"))
+    var project: String
+
+    @Argument(help: ArgumentHelp("The source ref, such as refs/heads/main.", valueName: "ref"))
+    var ref: String
+
+    @Option(name: .long, help: ArgumentHelp("The commit to wait for (40 hex digits).", valueName: "id"))
+    var sha: String?
+
+    @Option(name: .customLong("remote"), help: ArgumentHelp("Only this remote (repeatable).", valueName: "name"))
+    var remotes: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Give up after this long (default 5 min).", valueName: "duration"))
+    var timeout: String = "5 min"
+
+    @Flag(name: .long, help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() async throws {
+        let configuration = try ReplicationConfiguration.loadForCommand(self.options)
+        guard let timeout = ConfigValue.duration(self.timeout, defaultUnit: .seconds) else {
+            throw ValidationError("invalid --timeout '\(self.timeout)': expected a duration such as 30s or 5min")
+        }
+        LibGit2.initialize()
+        let request = WaitRequest(project: self.project, ref: self.ref, sha: self.sha, remotes: self.remotes)
+        let prepared: PreparedWait
+        do {
+            prepared = try await GitWaitPreparer(pool: SSHSessionPool()).prepare(request, configuration: configuration)
+        } catch {
+            if error.code == .invalid { throw ValidationError(error.message) }
+            throw CommandFailure(error.message)
+        }
+        let daemon = try? DaemonClient(configuration: configuration, listen: nil)
+        let answer = try await self.storeOptions.withStore(for: configuration, bounded: false) { store in
+            let waiter = ReplicationWaiter(store: store) {
+                // Permanent failures as the running daemon sees them; none known without one.
+                guard let status = try? await daemon?.status() else { return [:] }
+                return StatusBoard.failingTargets(in: status)
+            }
+            return await waiter.run(prepared, timeout: timeout)
+        }
+        print(Credentials.redact(self.json ? try Self.jsonText(answer) : Self.text(answer)), terminator: "")
+        guard answer.status == .replicated else { throw ExitCode(ExitStatus.failure) }
+    }
+
+    static func jsonText(_ answer: ReplicationWait.Answer) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(answer), as: UTF8.self) + "\n"
+    }
+
+    static func text(_ answer: ReplicationWait.Answer) -> String {
+        let value = answer.sha ?? "(deleted)"
+        var lines = ["\(answer.project) \(answer.ref) at \(value): \(answer.status.rawValue)"]
+        if let reason = answer.reason { lines[0] += ": \(reason)" }
+        for target in answer.targets + answer.outOfScope {
+            let detail = target.reason.map { ": \($0)" } ?? target.mirrorID.map { " (\($0))" } ?? ""
+            lines.append("  \(target.remote) \(target.url): \(target.status.rawValue)\(detail)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

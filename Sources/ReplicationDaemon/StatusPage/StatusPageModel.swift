@@ -1,0 +1,171 @@
+import Foundation
+package import ReplicationCore
+
+/// What the status page shows, from one `/status` snapshot and the reconcile's last verifies:
+/// every value already worded, so the template only lays it out.
+package struct StatusPageModel: Sendable {
+    struct Remote: Sendable {
+        var name: String
+        var urls: String
+        var queueDepth: Int
+        var inFlight: Int
+        var oldest: String
+    }
+
+    struct Push: Sendable {
+        var remote: String
+        var project: String
+        var url: String
+        var state: String
+        var work: String
+        var age: String
+    }
+
+    struct Failing: Sendable {
+        var remote: String
+        var project: String
+        var url: String
+        var kind: String
+        var error: String
+        var since: String
+        var nextRetry: String
+    }
+
+    struct Held: Sendable {
+        var remote: String
+        var project: String
+        var url: String
+        var deletions: Int
+        var reason: String
+        var release: String
+    }
+
+    struct Drift: Sendable {
+        var remote: String
+        var project: String
+        var url: String
+        var result: String
+        var at: String
+        var differences: String
+        var isDrift: Bool
+    }
+
+    struct Latency: Sendable {
+        var remote: String
+        var project: String
+        var url: String
+        var lastPush: String
+        var lastSuccess: String
+    }
+
+    var ready: Bool
+    var health: String
+    var pendingEvents: Int
+    var oldestPending: String
+    var storeError: String?
+    var configurationError: String?
+    var remotes: [Remote]
+    var pushes: [Push]
+    var failing: [Failing]
+    var held: [Held]
+    var drift: [Drift]
+    var latencies: [Latency]
+    var generatedAt: String
+
+    package init(status: DaemonStatus, verifications: [DaemonStatus.Verification], now: Double) {
+        self.ready = status.ready
+        self.health = !status.ready ? "not ready" : status.caughtUp ? "caught up" : "behind"
+        self.pendingEvents = status.pendingEvents
+        self.oldestPending = Self.age(status.oldestPendingSeconds)
+        self.storeError = status.storeError
+        self.configurationError = status.configurationError
+        self.remotes = status.remotes.map {
+            Remote(
+                name: $0.name,
+                urls: $0.urls.joined(separator: " "),
+                queueDepth: $0.queueDepth,
+                inFlight: $0.inFlight,
+                oldest: Self.age($0.oldestPendingSeconds)
+            )
+        }
+        var pushes: [Push] = []
+        var failing: [Failing] = []
+        var latencies: [Latency] = []
+        for remote in status.remotes {
+            for target in remote.targets {
+                for (task, state) in [(target.inFlight, "running"), (target.pending, target.state.rawValue)] {
+                    guard let task else { continue }
+                    pushes.append(
+                        Push(
+                            remote: remote.name,
+                            project: target.project,
+                            url: target.url,
+                            state: state,
+                            work: task.work,
+                            age: Self.age(task.ageSeconds)
+                        )
+                    )
+                }
+                if let error = target.lastError, target.state == .failed || target.state == .retrying {
+                    failing.append(
+                        Failing(
+                            remote: remote.name,
+                            project: target.project,
+                            url: target.url,
+                            kind: error.class.rawValue,
+                            error: error.message,
+                            since: error.at,
+                            nextRetry: target.pending?.startsInSeconds.map { "in \(Self.age($0))" }
+                                ?? (target.state == .failed ? "probed until it works" : "soon")
+                        )
+                    )
+                }
+                if target.lastPushSeconds != nil || target.lastSuccess != nil {
+                    latencies.append(
+                        Latency(
+                            remote: remote.name,
+                            project: target.project,
+                            url: target.url,
+                            lastPush: target.lastPushSeconds.map { String(format: "%.2f s", $0) } ?? "-",
+                            lastSuccess: target.lastSuccess ?? "never"
+                        )
+                    )
+                }
+            }
+        }
+        self.pushes = pushes
+        self.failing = failing
+        self.latencies = latencies
+        self.held = status.held.map {
+            Held(
+                remote: $0.remote,
+                project: $0.project,
+                url: $0.url,
+                deletions: $0.deletions,
+                reason: $0.reason,
+                release: $0.release
+            )
+        }
+        self.drift = verifications.map { verification in
+            let differences = verification.differences.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            return Drift(
+                remote: verification.remote,
+                project: verification.project,
+                url: verification.url,
+                result: verification.result.rawValue,
+                at: verification.at,
+                differences: differences.isEmpty ? (verification.message ?? "-") : differences.joined(separator: ", "),
+                isDrift: verification.result != .inSync && verification.result != .skipped
+            )
+        }
+        self.generatedAt = Date(timeIntervalSince1970: now).formatted(.iso8601)
+    }
+
+    /// `42 s`, `3 min`, `2.5 h`, or `-`.
+    static func age(_ seconds: Double?) -> String {
+        guard let seconds else { return "-" }
+        if seconds < 90 { return "\(Int(seconds.rounded())) s" }
+        if seconds < 5400 { return "\(Int((seconds / 60).rounded())) min" }
+        return String(format: "%.1f h", seconds / 3600)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import ReplicationTestSupport
+import Testing
+
+/// The status page at `GET /`, loaded by a real browser (headless Chromium) from a running daemon
+/// with a failing URL and a held push; a screenshot at a phone's width lands in `.build/`.
+@Suite(.timeLimit(.minutes(3)))
+struct StatusPageTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func chromium(_ arguments: [String]) throws -> String {
+        try Command.requireInstalled("/usr/bin/chromium", package: "chromium")
+        let output = try Command.run(
+            "/usr/bin/chromium",
+            ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"] + arguments
+        )
+        return output.standardOutput
+    }
+
+    @Test func aBrowserShowsTheFailingURLTheHeldPushAndRefreshes() throws {
+        let site = try LocalSite(
+            remote: "push = +refs/heads/*:refs/heads/*\n  mirror = true\n  maxDeletions = 1\n  replicationDelay = 0",
+            extra: """
+                [remote "broken"]
+                  url = ssh://nobody@127.0.0.1:1/srv/${name}.git
+                  replicationDelay = 0
+                  replicationRetry = 1
+                  reconcileInterval = 0
+                """
+        )
+        try GitFixtures.makeRepository(at: site.mirror(), refs: [("refs/heads/old1", "a"), ("refs/heads/old2", "b")])
+        try site.serve()
+        defer { site.stop() }
+        #expect(try site.replicator(["start", "--all", "--now"]).status == 0)
+        let settled = eventually(timeout: .seconds(30)) {
+            let body = (try? HTTPClient.get("\(site.base)/status").body) ?? ""
+            return body.contains(#""state":"held""#) && body.contains(#""state":"retrying""#)
+        }
+        #expect(settled, "\(site.daemon?.log ?? "")")
+
+        let plain = try HTTPClient.get("\(site.base)/")
+        #expect(plain.status == 200)
+        #expect(plain.body.contains("<script>") && !plain.body.contains("http://") && !plain.body.contains("https://"))
+
+        let dom = try Self.chromium(["--virtual-time-budget=7000", "--dump-dom", "\(site.base)/"])
+        #expect(
+            dom.contains("Held pushes")
+                && dom.contains("would delete 2 refs, more than remote.mirror.maxDeletions = 1"),
+            "\(dom)"
+        )
+        #expect(dom.contains("replicator allow-deletions p --remote mirror"), "\(dom)")
+        #expect(dom.contains("broken p") && dom.contains("ssh://nobody@127.0.0.1:1/srv/p.git"), "\(dom)")
+        #expect(dom.contains("transient since"), "the failing URL's class and time: \(dom)")
+        #expect(dom.contains("next retry"), "\(dom)")
+        #expect(dom.contains("mirror") && dom.contains("Pending and running pushes"))
+        #expect(!dom.contains(#"id="stale" style="display: block"#), "the refresh reached the daemon")
+
+        let screenshot = Self.root.appendingPathComponent(".build/status-page.png").path
+        try? FileManager.default.removeItem(atPath: screenshot)
+        _ = try Self.chromium(["--window-size=390,1600", "--screenshot=\(screenshot)", "\(site.base)/"])
+        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+        #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+    }
+}
