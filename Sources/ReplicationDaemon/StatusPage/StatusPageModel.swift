@@ -1,5 +1,5 @@
 import Foundation
-package import ReplicationCore
+import ReplicationCore
 
 /// What the status page shows, from one `/status` snapshot and the reconcile's last verifies:
 /// every value already worded, so the template only lays it out.
