@@ -6,7 +6,7 @@ import UnixSignals
 
 /// What `serve` runs, assembled in one place: the engine, the intake every event goes through, and
 /// the HTTP interface. `serve`, `start --wait` (the engine alone) and the tests all build it with
-/// ``buildDaemon(configuration:store:executor:source:options:clock:projectExists:logger:)``.
+/// ``buildDaemon(configuration:store:executor:source:options:clock:projectExists:waitPreparer:logger:)``.
 package struct Daemon<EngineClock: Clock & Sendable>
 where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     package let engine: ReplicationEngine<EngineClock>

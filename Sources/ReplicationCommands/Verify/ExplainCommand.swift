@@ -105,16 +105,10 @@ struct ExplainCommand: AsyncParsableCommand {
         _ repository: GitRepository,
         _ pool: SSHSessionPool
     ) -> ([String: ObjectID]?, String?) {
-        let endpoint = SSHEndpoint.resolve(url, remote: remote)
         do {
-            let refs = try repository.listRemoteRefs(
-                url: endpoint.url,
-                access: endpoint.access,
-                options: PushEngine.options(for: remote, in: configuration, pool: pool)
+            return (
+                try repository.listMirror(url, remote: remote, configuration: configuration, pool: pool) ?? [:], nil
             )
-            return (refs, nil)
-        } catch  where error.code == .repositoryNotFound {
-            return ([:], nil)
         } catch {
             return (nil, error.message)
         }

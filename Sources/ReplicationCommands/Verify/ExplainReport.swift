@@ -9,11 +9,7 @@ struct ExplainReport: Encodable {
     var storeNote: String?
     var explanations: [RefExplanation] = []
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
+    func jsonText() throws -> String { try ReportJSON.text(self) }
 
     func humanText() -> String {
         var lines: [String] = []

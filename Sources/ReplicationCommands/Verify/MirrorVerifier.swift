@@ -40,20 +40,19 @@ struct MirrorVerifier: Sendable {
         if let skip = planner.projectSkip(headTarget: local.headTarget, mode: .full) {
             return .unlisted(target.pushTarget, .skipped, skip.skipped.first?.reason ?? "not replicated")
         }
-        var remote: [String: ObjectID] = [:]
-        var mirrorMissing = false
+        let listing: [String: ObjectID]?
         do {
-            let endpoint = SSHEndpoint.resolve(target.url, remote: target.remote)
-            remote = try repository.listRemoteRefs(
-                url: endpoint.url,
-                access: endpoint.access,
-                options: PushEngine.options(for: target.remote, in: self.configuration, pool: self.pool)
+            listing = try repository.listMirror(
+                target.url,
+                remote: target.remote,
+                configuration: self.configuration,
+                pool: self.pool
             )
-        } catch  where error.code == .repositoryNotFound {
-            mirrorMissing = true
         } catch {
             return .unlisted(target.pushTarget, .failed, error.message)
         }
+        let remote = listing ?? [:]
+        let mirrorMissing = listing == nil
         let scope = DriftScope(planner: planner)
         let views = scope.views(local: local.refs, remote: remote)
         let drift = scope.compare(views, local: local.refs) { ancestor, descendant in

@@ -63,11 +63,7 @@ struct VerifyReport: Encodable {
         self.errors.isEmpty && self.verifications.allSatisfy { $0.result == .inSync || $0.result == .skipped }
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
+    func jsonText() throws -> String { try ReportJSON.text(self) }
 
     func humanText() -> String {
         var lines = self.errors.map { "error: \($0)" }

@@ -96,16 +96,15 @@ struct GitWaitPreparer: WaitPreparing {
         )
         let contains = Self.contains(expected, path: path)
         for (target, destination) in destinations {
-            let endpoint = SSHEndpoint.resolve(destination.url, remote: destination.remote)
             let listing: [String: ObjectID]
             do {
-                listing = try repository.listRemoteRefs(
-                    url: endpoint.url,
-                    access: endpoint.access,
-                    options: PushEngine.options(for: destination.remote, in: configuration, pool: pool)
-                )
-            } catch  where error.code == .repositoryNotFound {
-                listing = [:]
+                listing =
+                    try repository.listMirror(
+                        destination.url,
+                        remote: destination.remote,
+                        configuration: configuration,
+                        pool: pool
+                    ) ?? [:]
             } catch {
                 continue  // stays pending: the store's statuses decide
             }

@@ -62,14 +62,8 @@ struct WaitCommand: AsyncParsableCommand {
             }
             return await waiter.run(prepared, timeout: timeout)
         }
-        print(Credentials.redact(self.json ? try Self.jsonText(answer) : Self.text(answer)), terminator: "")
+        print(Credentials.redact(self.json ? try ReportJSON.text(answer) : Self.text(answer)), terminator: "")
         guard answer.status == .replicated else { throw ExitCode(ExitStatus.failure) }
-    }
-
-    static func jsonText(_ answer: ReplicationWait.Answer) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(answer), as: UTF8.self) + "\n"
     }
 
     static func text(_ answer: ReplicationWait.Answer) -> String {
