@@ -61,13 +61,13 @@ let package = Package(
                 "ReplicationCore", "CLibgit2", "CLibssh2", "CProcessControl", httpClient, nioCore, nioHTTP1, nioSSL,
             ]
         ),
-        // The daemon: durable task store, scheduler loop, event intake, HTTP, metrics. Never imports
+        // The daemon: durable task store, scheduler loop, event intake, HTTP (and webhooks out), metrics. Never imports
         // ReplicationGit: pushes run through the PushExecutor the composition root plugs in.
         .target(
             name: "ReplicationDaemon",
             dependencies: [
-                "ReplicationCore", coreMetrics, grdb, hummingbird, logging, mustache, nioCore, postgres, prometheus,
-                serviceLifecycle, unixSignals,
+                "ReplicationCore", coreMetrics, grdb, httpClient, hummingbird, logging, mustache, nioCore, postgres,
+                prometheus, serviceLifecycle, unixSignals,
             ]
         ),
         // Composition root: CLI commands, file-system adapters.

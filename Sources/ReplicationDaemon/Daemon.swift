@@ -14,6 +14,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     package let router: Router<BasicRequestContext>
     /// The reconcile's last verifies, which `/status` shows.
     package let reconcileBoard: ReconcileBoard
+    /// Webhooks and the notices' retention.
+    package let noticeDelivery: NoticeDelivery
     private let requestTimeout: Duration
     private let logger: Logger
 
@@ -22,9 +24,11 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         intake: EventIntake,
         router: Router<BasicRequestContext>,
         reconcileBoard: ReconcileBoard,
+        noticeDelivery: NoticeDelivery,
         requestTimeout: Duration,
         logger: Logger
     ) {
+        self.noticeDelivery = noticeDelivery
         self.engine = engine
         self.intake = intake
         self.router = router
@@ -48,8 +52,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         )
     }
 
-    /// The engine, then `extra` services (a stream-events reader), then the HTTP server; SIGTERM and
-    /// SIGINT drain the engine.
+    /// The engine, the webhooks, then `extra` services (a stream-events reader), then the HTTP
+    /// server; SIGTERM and SIGINT drain the engine.
     package func serviceGroup(
         host: String,
         port: Int,
@@ -57,7 +61,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         onListening: @escaping @Sendable (String) -> Void = { _ in }
     ) -> ServiceGroup {
         let services =
-            [.init(service: self.engine)] + extra + [
+            [.init(service: self.engine), .init(service: self.noticeDelivery)] + extra + [
                 .init(service: self.application(host: host, port: port, onListening: onListening))
             ]
         return ServiceGroup(
@@ -108,6 +112,7 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
                 { [engine] in engine.configuration }
             )
         },
+        notices: (store, engine.noticeSignal),
         bearerToken: configuration.daemon.bearerToken,
         requestTimeout: configuration.daemon.requestTimeout
     )
@@ -116,6 +121,14 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
         intake: intake,
         router: router,
         reconcileBoard: reconcileBoard,
+        noticeDelivery: NoticeDelivery(
+            store: store,
+            signal: engine.noticeSignal,
+            configuration: { [engine] in engine.configuration },
+            node: engine.options.nodeName,
+            metrics: engine.metrics,
+            logger: logger
+        ),
         requestTimeout: configuration.daemon.requestTimeout,
         logger: logger
     )

@@ -30,7 +30,7 @@ package enum ConfigSchema {
     /// Replicator's own section.
     package static let daemonKeys = [
         "store", "listen", "bearerToken", "caughtUpThreshold", "drainTimeout", "leaseTimeout", "storeTimeout",
-        "requestTimeout", "gitPath", "sshIdleTimeout", "reconcileRate",
+        "requestTimeout", "gitPath", "sshIdleTimeout", "reconcileRate", "eventRetention", "webhook", "webhookToken",
     ]
 
     package static let includeKeys = ["path"]

@@ -29,6 +29,12 @@ package struct DaemonOptions: Hashable, Sendable {
     package var sshIdleTimeout = Duration.seconds(300)
     /// Mirror listings per second the daemon's reconcile may make, across all remotes.
     package var reconcileRate = 2
+    /// How long Gerrit's replication events stay in the store for `/events/stream` and webhooks.
+    package var eventRetention = Duration.seconds(86_400)
+    /// URLs every replication event is POSTed to, until each answers 2xx.
+    package var webhooks: [String] = []
+    /// Sent to the webhooks as `Authorization: Bearer …`.
+    package var webhookToken: String?
 
     /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
     /// site layout (`etc/replication.config`, `git/`, `data/`).
@@ -64,6 +70,24 @@ package struct DaemonOptions: Hashable, Sendable {
         if let git = reader.string("gitPath"), !git.isEmpty { self.gitPath = git }
         self.sshIdleTimeout = reader.duration("sshIdleTimeout", default: .seconds(300), defaultUnit: .seconds)
         self.reconcileRate = reader.int("reconcileRate", default: 2, minimum: 1, maximum: 1000)
+        self.eventRetention = max(
+            .seconds(60),
+            reader.duration("eventRetention", default: .seconds(86_400), defaultUnit: .seconds)
+        )
+        self.webhooks = Self.webhooks(reading: &reader)
+        if let token = reader.string("webhookToken"), !token.isEmpty { self.webhookToken = token }
+    }
+
+    /// `webhook` values that are http(s) URLs; any other is an error naming its line.
+    private static func webhooks(reading reader: inout SectionReader) -> [String] {
+        reader.strings("webhook").compactMap { value, entry in
+            let lowered = value.lowercased()
+            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), value.count > 8 else {
+                reader.error(.invalidURL, "webhook", entry, "'\(Credentials.redact(value))' is not an http(s) URL")
+                return nil
+            }
+            return value
+        }
     }
 
     /// Whether a store location is a PostgreSQL URL rather than an SQLite file.
@@ -89,6 +113,9 @@ package struct DaemonOptions: Hashable, Sendable {
             EffectiveOption("gitPath", .string(self.gitPath ?? "git (on PATH)"), isExtension: true),
             EffectiveOption("sshIdleTimeout", .duration(self.sshIdleTimeout), isExtension: true),
             EffectiveOption("reconcileRate", .int(self.reconcileRate), isExtension: true),
+            EffectiveOption("eventRetention", .duration(self.eventRetention), isExtension: true),
+            EffectiveOption("webhook", .strings(self.webhooks.map(Credentials.redact)), isExtension: true),
+            EffectiveOption("webhookToken", .string(self.webhookToken.map { _ in "(set)" }), isExtension: true),
         ]
     }
 }

@@ -1,5 +1,5 @@
 /// Gerrit's `etc/secure.config` beside `replication.config`: `remote.NAME.username` and
-/// `remote.NAME.password` for HTTP mirrors (the plain file, as `gerrit.useLegacyCredentials` and
+/// `remote.NAME.password` for HTTP mirrors, and `replicator.webhookToken` (the plain file, as `gerrit.useLegacyCredentials` and
 /// Gerrit's default secure store read it). Values there win over the same keys in
 /// replication.config; a URL's own `user:token@` wins over both.
 extension ReplicationConfiguration {
@@ -23,6 +23,9 @@ extension ReplicationConfiguration {
             // The parser's message quotes no value, so no secret reaches the report.
             self.diagnostics.append(.error(.syntax, at: error.location, error.message))
             return
+        }
+        for entry in config.entries where entry.section.name == "replicator" && entry.name == "webhooktoken" {
+            if let token = entry.value, !token.isEmpty { self.daemon.webhookToken = token }
         }
         for entry in config.entries where entry.section.name == "remote" {
             guard let name = entry.section.subsection,

@@ -26,6 +26,8 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where I
     case recordOutcome(PushOutcomeRecord, events: [Int64])
     /// Each ref's result on the target, kept for `replicator explain` (seconds since 1970).
     case recordRefStatuses(PushTarget, [RefStatus], at: Double)
+    /// Gerrit's replication events out: stored for `/events/stream` and the webhooks.
+    case publishNotices([ReplicationNotice])
     /// `reason == nil` clears the record.
     case recordHeld(PushTarget, deletions: Int, reason: String?)
     /// Run the push; its outcome comes back → ``EngineState/pushFinished(_:outcome:now:)``.

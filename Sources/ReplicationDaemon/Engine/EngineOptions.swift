@@ -20,6 +20,9 @@ package struct EngineOptions: Sendable {
     /// How often claims in a shared store are renewed (a third of the store's lease time).
     package var leaseRenewInterval: Duration = .seconds(5)
 
+    /// Store Gerrit's replication events (``ReplicationNotice``) as pushes are queued and done.
+    package var publishesNotices = true
+
     package init() {}
 
     /// The options `configuration`'s daemon keys set (`caughtUpThreshold`, `drainTimeout`, `leaseTimeout`).

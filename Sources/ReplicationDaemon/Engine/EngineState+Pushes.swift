@@ -8,7 +8,9 @@ extension EngineState {
     /// less those it already reached. Events for no target are done at once.
     mutating func plan(_ events: [StoredEvent], now: Now, replicates: @escaping Replicates) -> [Action] {
         let expansion = EventExpansion(configuration: self.configuration, replicates: replicates)
+        self.wall = now.wall
         var actions: [Action] = []
+        var notices: [ReplicationNotice] = []
         var planned: [Int64: Int] = [:]
         var empty: [Int64] = []
         for stored in events {
@@ -25,11 +27,13 @@ extension EngineState {
             if stored.wantsOutcomes { planned[stored.id] = targets.count }
             guard !targets.isEmpty else {
                 empty.append(stored.id)
+                self.announced.remove(stored.id)
                 actions.append(.log(.init(.debug, "Event concerns no remote", ["replication.event": "\(stored.id)"])))
                 continue
             }
             self.remaining[stored.id] = Set(targets.map(\.target))
             self.storedAt[stored.id] = stored.storedAt
+            notices += self.scheduledNotices(stored, targets: targets, nodesCount: expanded.targets.count)
             let createdAt = now.instant.advanced(by: .seconds(min(0, stored.storedAt - now.wall)))
             for (target, work) in targets {
                 let enqueued = self.queue.enqueue(
@@ -51,7 +55,8 @@ extension EngineState {
         if !planned.isEmpty { actions.append(.recordPlanned(planned)) }
         if !empty.isEmpty { actions.append(.recordCompleted(empty)) }
         if self.options.stopWhenReported { self.reported.formUnion(empty) }
-        return actions
+        // Scheduled before any of these pushes can report.
+        return self.publishing(notices) + actions
     }
 
     /// Starts what is due (nothing more once the drain period is over).
@@ -71,11 +76,14 @@ extension EngineState {
             for (id, targets) in self.remaining where targets.contains(where: { $0.project == task.target.project }) {
                 self.remaining[id] = nil
                 self.storedAt[id] = nil
+                self.noticeSubjects[id] = nil
+                self.announced.remove(id)
             }
             let metadata: Logger.Metadata = ["replication.project": "\(task.target.project)"]
             return [.log(.init(.warning, "Another node took this project over; leaving it", metadata))]
         }
         self.runningSince[task.id] = now.instant
+        self.wall = now.wall
         var metadata = Self.metadata(of: task)
         metadata["replication.work"] = "\(task.work.summary(limit: self.configuration.gerrit.maxRefsToLog))"
         return [
@@ -91,6 +99,7 @@ extension EngineState {
 
     package mutating func pushFinished(_ task: Queue.Task, outcome: PushOutcome, now: Now) -> [Action] {
         let started = self.runningSince.removeValue(forKey: task.id) ?? now.instant
+        self.wall = now.wall
         self.lastPushSeconds[task.target.url] = started.duration(to: now.instant).seconds
         let result = outcome.attemptResult
         var actions: [Action] = [
@@ -109,7 +118,7 @@ extension EngineState {
         let statuses = outcome.refStatuses(for: task.work)
         if !statuses.isEmpty { actions.append(.recordRefStatuses(task.target, statuses, at: now.wall)) }
         actions += self.queue.pushFinished(task.id, result: result, now: now.instant).flatMap {
-            self.handle($0, now: now.instant)
+            self.handle($0, now: now.instant, finished: (task.id, statuses))
         }
         return actions + self.wakeUp(now.instant)
     }
@@ -131,8 +140,13 @@ extension EngineState {
         return [.recordOutcome(record, events: wanting)]
     }
 
-    /// What a queue action means for the store and the log.
-    private mutating func handle(_ action: Queue.Action, now: Instant) -> [Action] {
+    /// What a queue action means for the store and the log; `finished` is the push that just
+    /// ended, with its refs' statuses (a delivery reports them).
+    private mutating func handle(
+        _ action: Queue.Action,
+        now: Instant,
+        finished: (id: Int, statuses: [RefStatus])? = nil
+    ) -> [Action] {
         switch action {
         case .startPush(let task):
             return [.recordPushStart(task)]
@@ -154,7 +168,15 @@ extension EngineState {
                 metadata["error"] = "\(result.message ?? "")"
                 actions.append(.log(.init(.error, "Giving up on replication", metadata)))
             }
-            return actions + self.delivered(task)
+            let statuses = finished.flatMap { $0.id == task.id ? $0.statuses : nil } ?? []
+            let replicated = ReplicationNotice.replicated(
+                task.work,
+                to: task.target,
+                result: result.kind,
+                statuses: statuses,
+                at: self.noticeSeconds
+            )
+            return actions + self.delivered(task, notices: replicated)
         case .retryScheduled(let task, let result, let at):
             var metadata = Self.metadata(of: task)
             metadata["replication.result"] = "\(result.kind.rawValue)"
@@ -175,8 +197,9 @@ extension EngineState {
         }
     }
 
-    /// `target` has the task's events: those it was the last target of leave the store.
-    private mutating func delivered(_ task: Queue.Task) -> [Action] {
+    /// `target` has the task's events: those it was the last target of leave the store, and are
+    /// announced done after the task's own `notices`.
+    private mutating func delivered(_ task: Queue.Task, notices: [ReplicationNotice]) -> [Action] {
         var actions: [Action] = []
         if self.heldInStore.remove(task.target) != nil {
             actions.append(.recordHeld(task.target, deletions: 0, reason: nil))
@@ -191,7 +214,8 @@ extension EngineState {
                 completed.append(id)
             }
         }
-        return actions + [.recordDelivery(events: task.events.sorted(), target: task.target, completed: completed)]
+        return actions + self.publishing(notices + self.doneNotices(completed))
+            + [.recordDelivery(events: task.events.sorted(), target: task.target, completed: completed)]
     }
 
     static func releaseCommand(for target: PushTarget) -> String {

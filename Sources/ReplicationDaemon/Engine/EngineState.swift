@@ -47,6 +47,11 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
     var runningSince: [Int: Instant] = [:]
     /// How long each URL's last push took (`/status`, the status page).
     var lastPushSeconds: [String: Double] = [:]
+    /// Each pending event's subject for its done notices, and those whose scheduled notices went out.
+    var noticeSubjects: [Int64: NoticeSubject] = [:]
+    var announced: Set<Int64> = []
+    /// Seconds since 1970 at the latest input, for the notices' `eventCreatedOn`.
+    var wall: Double
     var claimsThisRead = 0
     var claimError: String?
     var storeSummary: StoreSummary?
@@ -67,6 +72,7 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
         self.configuration = configuration
         self.options = options
         self.configurationLoadedAt = now.wall
+        self.wall = now.wall
         self.queue = Queue(policies: Self.policies(of: configuration))
     }
 
@@ -115,6 +121,7 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
 
     /// New events may be stored: read them (once shutting down, only start what is due).
     package mutating func poll(now: Now) -> [Action] {
+        self.wall = now.wall
         guard self.shutdown == nil else { return self.wakeUp(now.instant) }
         self.claimsThisRead = 0
         return [.claimEvents(limit: Self.claimBatch, only: self.options.onlyEvents)]
@@ -192,6 +199,7 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
         self.queue.removeAllPending()
         self.remaining.removeAll()
         self.storedAt.removeAll()
+        self.noticeSubjects.removeAll()
         let note = EngineLogEntry(
             .notice,
             "Configuration reloaded; pending work re-planned",

@@ -64,6 +64,9 @@ extension ReplicationEngine {
             await self.attempt("Cannot record ref statuses") {
                 try await self.store.recordRefStatuses(statuses, for: target, at: seconds)
             }
+        case .publishNotices(let notices):
+            await self.attempt("Cannot store replication events") { try await self.store.appendNotices(notices) }
+            self.noticeSignal.ring()
         case .recordHeld(let target, let deletions, let reason):
             await self.attempt(reason == nil ? "Cannot clear a held push" : "Cannot record a held push") {
                 try await self.store.recordHeld(target, deletions: deletions, reason: reason)

@@ -16,6 +16,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
 
     package let metrics: ReplicationMetrics
     package let statusBoard = StatusBoard()
+    /// Rung when notices are stored: `/events/stream` and the webhooks wake on it.
+    package let noticeSignal = NoticeSignal()
     let store: any TaskStore
     let executor: any PushExecutor
     private let source: (any ConfigurationSource)?

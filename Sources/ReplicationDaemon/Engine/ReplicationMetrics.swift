@@ -57,6 +57,15 @@ package final class ReplicationMetrics: Sendable {
         }
     }
 
+    /// One POST of a replication event to a webhook: `accepted` (2xx) or `failed` (to be retried).
+    package func webhookPosted(webhook: String, accepted: Bool) {
+        Counter(
+            label: "replication_webhook_posts_total",
+            dimensions: [("webhook", Credentials.redact(webhook)), ("result", accepted ? "accepted" : "failed")],
+            factory: self.factory
+        ).increment()
+    }
+
     package func queue(remote: String, depth: Int, inFlight: Int) {
         let metrics = self.metrics(for: remote)
         metrics.depth.record(depth)

@@ -3,8 +3,8 @@ package import Hummingbird
 import NIOCore
 package import ReplicationCore
 
-/// The daemon's HTTP interface: `POST /events`, `GET /status`, `GET /healthz`,
-/// `GET /healthz/caught-up`, `GET /metrics`.
+/// The daemon's HTTP interface: `POST /events`, `GET /events/stream`, `GET /status`, `GET /`,
+/// `GET /wait`, `GET /healthz`, `GET /healthz/caught-up`, `GET /metrics`.
 package enum DaemonHTTP {
     /// Bodies above this size get 413.
     package static let maximumEventBodyBytes = 4 << 20
@@ -18,6 +18,7 @@ package enum DaemonHTTP {
             preparer: any WaitPreparing, waiter: ReplicationWaiter,
             configuration: @Sendable () -> ReplicationConfiguration
         )? = nil,
+        notices: (store: any NoticeStore, signal: NoticeSignal)? = nil,
         bearerToken: String?,
         requestTimeout: Duration = .seconds(30)
     ) -> Router<BasicRequestContext> {
@@ -56,6 +57,7 @@ package enum DaemonHTTP {
             status.verifications = reconcileBoard.verifications
             return try Self.json(.ok, status, redacting: true)
         }
+        if let notices { Self.addEventStreamRoute(to: protected, store: notices.store, signal: notices.signal) }
         if let wait {
             Self.addWaitRoute(
                 to: protected,

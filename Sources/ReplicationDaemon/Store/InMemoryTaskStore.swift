@@ -32,6 +32,8 @@ package final class InMemoryTaskStore: TaskStore {
     }
 
     private let state = Mutex(State())
+    /// Gerrit's replication events out (`NoticeStore`).
+    let noticeLog = InMemoryNoticeLog()
 
     package init() {}
 

@@ -5,6 +5,8 @@ import PostgresNIO
 /// serialise on an advisory lock; each step runs once and bumps `replicator_schema.version`.
 enum PostgresSchema {
     static let lockKey: Int64 = 0x5245_504C_4943  // "REPLIC"
+    /// Appends of notices serialise on it, so that ids commit in order (readers resume by id).
+    static let noticeLockKey: Int64 = 0x4E4F_5449_4345  // "NOTICE"
 
     static let steps: [String] = [
         """
@@ -74,6 +76,20 @@ enum PostgresSchema {
             new_id text,
             recorded_at double precision NOT NULL,
             PRIMARY KEY (project, ref, remote, url)
+        );
+        """,
+        """
+        CREATE TABLE notices (
+            id bigserial PRIMARY KEY,
+            created_at double precision NOT NULL,
+            body text NOT NULL
+        );
+        CREATE INDEX notices_created ON notices (created_at);
+        CREATE TABLE notice_cursors (
+            subscriber text PRIMARY KEY,
+            last_id bigint NOT NULL,
+            node text NOT NULL,
+            lease_until double precision NOT NULL
         );
         """,
     ]

@@ -82,6 +82,25 @@ extension SQLiteTaskStore {
                     """
             )
         }
+        migrator.registerMigration("v6: notices") { db in
+            // AUTOINCREMENT: ids are never reused once pruned, so `since=ID` and webhook cursors hold.
+            try db.execute(
+                sql: """
+                    CREATE TABLE notices (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        created_at REAL NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX notices_created ON notices (created_at);
+                    CREATE TABLE notice_cursors (
+                        subscriber TEXT PRIMARY KEY,
+                        last_id INTEGER NOT NULL,
+                        node TEXT NOT NULL,
+                        lease_until REAL NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -3,8 +3,28 @@ package import ReplicationCore
 /// The durable queue: events are stored before they are acknowledged and stay until every target
 /// has them. Each caller depends on the part it uses; every implementation passes one contract
 /// (`TaskStoreContract` in the tests): SQLite, PostgreSQL and ``InMemoryTaskStore``.
-package typealias TaskStore = EventIntakeStore & EventQueueStore & OutcomeStore & RefStatusStore & ClusterStore
-    & StoreLifecycle
+package typealias TaskStore = EventIntakeStore & EventQueueStore & OutcomeStore & RefStatusStore & NoticeStore
+    & ClusterStore & StoreLifecycle
+
+/// Gerrit's replication events out, kept for `replicator.eventRetention`: numbered in the order
+/// they were stored (ids never reused), read by `/events/stream` and the webhooks, whose
+/// positions the store keeps. One node of a cluster at a time delivers each webhook (a lease).
+package protocol NoticeStore: Sendable {
+    func appendNotices(_ notices: [ReplicationNotice]) async throws
+    /// Up to `limit` notices with ids above `id`, oldest first.
+    func notices(after id: Int64, limit: Int) async throws -> NoticeBatch
+    /// The newest notice's id; 0 when there is none.
+    func lastNoticeID() async throws -> Int64
+    /// Removes the notices created before `seconds` (since 1970); how many went.
+    @discardableResult
+    func pruneNotices(createdBefore seconds: Double) async throws -> Int
+    /// The last notice `subscriber` acknowledged, when `node` holds its lease (renewed until
+    /// `until`) or takes it (free, or expired before `now`); `nil` while another node holds it.
+    /// A subscriber seen for the first time starts at the newest notice.
+    func leaseNoticeCursor(_ subscriber: String, node: String, now: Double, until: Double) async throws -> Int64?
+    /// Moves `subscriber`'s cursor to `id`; `false` when `node` no longer holds its lease.
+    func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool
+}
 
 /// Each ref's last push result per URL, for `replicator explain`: one row per (URL, project, ref),
 /// replaced by the next push that touches the ref.

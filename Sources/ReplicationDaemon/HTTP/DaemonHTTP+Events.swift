@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ReplicationCore
+import ServiceLifecycle
+
+extension DaemonHTTP {
+    /// Notices read from the store per page of the stream.
+    static let streamPage = 200
+    /// A stream reads the store at least this often: other nodes of a cluster store notices
+    /// without ringing this process's signal.
+    static let streamRereadInterval = Duration.seconds(2)
+
+    /// `GET /events/stream[?since=ID]`: Gerrit's replication events as JSON lines, one per line,
+    /// held open. Without `since` it starts with the next event; with it, after event `ID` (0: the
+    /// oldest kept), so that a client that reconnects with the last `id` it saw misses nothing kept.
+    static func addEventStreamRoute(
+        to group: RouterGroup<BasicRequestContext>,
+        store: any NoticeStore,
+        signal: NoticeSignal
+    ) {
+        group.get("events/stream") { request, _ in
+            let start: Int64
+            if let text = request.uri.queryParameters.get("since") {
+                guard let since = Int64(text), since >= 0 else {
+                    throw HTTPError(.badRequest, message: "invalid: since '\(text)' is not an event id (0 or more)")
+                }
+                start = since
+            } else {
+                do {
+                    start = try await store.lastNoticeID()
+                } catch {
+                    throw HTTPError(.serviceUnavailable, message: "store: cannot read the events: \(error)")
+                }
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
+                body: ResponseBody { writer in
+                    try await Self.stream(from: start, store: store, signal: signal, into: &writer)
+                    try await writer.finish(nil)
+                }
+            )
+        }
+    }
+
+    private static func stream(
+        from start: Int64,
+        store: any NoticeStore,
+        signal: NoticeSignal,
+        into writer: inout any ResponseBodyWriter
+    ) async throws {
+        var cursor = start
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // A shutdown ends the stream within a reread interval (the server waits for open responses).
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let generation = signal.generation
+            guard let batch = try? await store.notices(after: cursor, limit: Self.streamPage) else {
+                // The store is unreachable for now: the client keeps its connection.
+                await signal.wait(since: generation, timeout: Self.streamRereadInterval)
+                continue
+            }
+            if !batch.notices.isEmpty {
+                var buffer = ByteBuffer()
+                for notice in batch.notices {
+                    buffer.writeBytes(try encoder.encode(notice))
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                }
+                try await writer.write(buffer)
+            }
+            cursor = batch.lastID
+            if batch.notices.count < Self.streamPage {
+                await signal.wait(since: generation, timeout: Self.streamRereadInterval)
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import AsyncHTTPClient
+import Foundation
+package import Logging
+import NIOCore
+import NIOHTTP1
+package import ReplicationCore
+import ServiceLifecycle
+
+/// Sends Gerrit's replication events to every `replicator.webhook`: each event POSTed as JSON,
+/// retried with backoff until the webhook answers 2xx, in order, with the webhook's position kept
+/// in the store (a restart resumes there; one node of a cluster delivers each webhook at a time).
+/// Also removes notices older than `replicator.eventRetention`.
+package struct NoticeDelivery: Service {
+    let store: any NoticeStore
+    let signal: NoticeSignal
+    let configuration: @Sendable () -> ReplicationConfiguration
+    let node: String
+    let metrics: ReplicationMetrics
+    let logger: Logger
+
+    /// How often the set of webhooks is compared with the configuration, and notices pruned.
+    static let superviseInterval = Duration.seconds(5)
+    static let pruneInterval: Double = 600
+    /// Webhook retries wait 1 s, 2 s, 4 s … up to this.
+    static let longestBackoff = Duration.seconds(60)
+    static let postTimeout = TimeAmount.seconds(10)
+
+    package init(
+        store: any NoticeStore,
+        signal: NoticeSignal,
+        configuration: @escaping @Sendable () -> ReplicationConfiguration,
+        node: String,
+        metrics: ReplicationMetrics,
+        logger: Logger
+    ) {
+        self.store = store
+        self.signal = signal
+        self.configuration = configuration
+        self.node = node
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown { await self.supervise() }
+    }
+
+    /// Keeps one delivery loop per configured webhook (reloads add and remove them) and prunes.
+    private func supervise() async {
+        var deliveries: [String: Task<Void, Never>] = [:]
+        defer { for task in deliveries.values { task.cancel() } }
+        var prunedAt = 0.0
+        while !Task.isCancelled {
+            let daemon = self.configuration().daemon
+            let wanted = Set(daemon.webhooks)
+            for (url, task) in deliveries where !wanted.contains(url) {
+                task.cancel()
+                deliveries[url] = nil
+            }
+            for url in wanted where deliveries[url] == nil {
+                deliveries[url] = Task { await self.deliver(to: url) }
+            }
+            let now = Date().timeIntervalSince1970
+            if now - prunedAt >= Self.pruneInterval {
+                prunedAt = now
+                await self.prune(retention: daemon.eventRetention, now: now)
+            }
+            try? await Task.sleep(for: Self.superviseInterval)
+        }
+    }
+
+    private func prune(retention: Duration, now: Double) async {
+        do {
+            let removed = try await self.store.pruneNotices(createdBefore: now - retention.seconds)
+            if removed > 0 { self.logger.debug("Old replication events removed", metadata: ["count": "\(removed)"]) }
+        } catch {
+            self.logger.warning("Cannot remove old replication events", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One webhook's loop: lease its cursor, POST what follows it one event at a time.
+    private func deliver(to url: String) async {
+        let webhook = Webhook(url: url, logger: self.logger)
+        while !Task.isCancelled {
+            let generation = self.signal.generation
+            guard let cursor = await self.lease(url), let batch = try? await self.store.notices(after: cursor, limit: 50)
+            else {
+                // Another node delivers it, or the store cannot answer: look again later.
+                try? await Task.sleep(for: .seconds(2))
+                continue
+            }
+            for notice in batch.notices {
+                guard await self.post(notice, to: webhook), !Task.isCancelled else { break }
+                guard (try? await self.store.advanceNoticeCursor(url, node: self.node, to: notice.id)) == true else {
+                    break
+                }
+            }
+            if batch.notices.isEmpty, batch.lastID > cursor {
+                _ = try? await self.store.advanceNoticeCursor(url, node: self.node, to: batch.lastID)
+            }
+            if batch.notices.isEmpty { await self.signal.wait(since: generation, timeout: .seconds(2)) }
+        }
+    }
+
+    private func lease(_ url: String) async -> Int64? {
+        let now = Date().timeIntervalSince1970
+        let until = now + self.configuration().daemon.leaseTimeout.seconds
+        return try? await self.store.leaseNoticeCursor(url, node: self.node, now: now, until: until)
+    }
+
+    /// POSTs until a 2xx (`true`), renewing the lease between attempts; `false` when cancelled or
+    /// the lease went to another node.
+    private func post(_ notice: StoredNotice, to webhook: Webhook) async -> Bool {
+        var attempt = 0
+        while !Task.isCancelled {
+            let failure = await webhook.post(notice, token: self.configuration().daemon.webhookToken)
+            self.metrics.webhookPosted(webhook: webhook.url, accepted: failure == nil)
+            guard let failure else { return true }
+            attempt += 1
+            let wait = min(Self.longestBackoff, .seconds(1 << min(attempt - 1, 6)))
+            self.logger.warning(
+                "Webhook did not accept a replication event; will retry",
+                metadata: [
+                    "replication.webhook": "\(Credentials.redact(webhook.url))", "replication.notice": "\(notice.id)",
+                    "replication.attempt": "\(attempt)", "replication.retry.in": "\(wait)", "error": "\(failure)",
+                ]
+            )
+            try? await Task.sleep(for: wait)
+            guard await self.lease(webhook.url) != nil else { return false }
+        }
+        return false
+    }
+}
+
+/// One webhook URL, POSTed to through AsyncHTTPClient's shared client.
+struct Webhook: Sendable {
+    let url: String
+    let logger: Logger
+
+    /// `nil` when the webhook answered 2xx, else what went wrong (credentials redacted).
+    func post(_ notice: StoredNotice, token: String?) async -> String? {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var request = HTTPClientRequest(url: self.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "replicator")
+            request.headers.add(name: "X-Replicator-Event-Id", value: "\(notice.id)")
+            request.headers.add(name: "X-Gerrit-Event", value: notice.notice.type.rawValue)
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            request.body = .bytes(ByteBuffer(bytes: try encoder.encode(notice)))
+            let response = try await HTTPClient.shared.execute(
+                request,
+                timeout: NoticeDelivery.postTimeout,
+                logger: self.logger
+            )
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            guard (200..<300).contains(response.status.code) else { return "HTTP \(response.status.code)" }
+            return nil
+        } catch {
+            return Credentials.redact("\(error)")
+        }
+    }
+}
