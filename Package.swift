@@ -89,7 +89,7 @@ let package = Package(
             name: "ReplicationTestSupport",
             dependencies: ["ReplicationGit"],
             path: "Tests/ReplicationTestSupport",
-            exclude: ["smart_http_server.py"]
+            exclude: ["smart_http_server.py", "webhook_receiver.py"]
         ),
         .testTarget(
             name: "ReplicationCoreTests",

@@ -10,6 +10,8 @@ import ServiceLifecycle
 struct DaemonAssembly {
     let group: ServiceGroup
     let lease: any ExecutorLease
+    /// Closed once the services stopped, before the process exits.
+    let pool: SSHSessionPool
 
     static func build(
         configuration: ReplicationConfiguration,
@@ -60,11 +62,14 @@ struct DaemonAssembly {
         let group = daemon.serviceGroup(host: address.host, port: address.port, extra: extra) { listening in
             logger.notice("Replicator listening", metadata: ["address": "\(listening)", "store": "\(storeLocation)"])
         }
-        return DaemonAssembly(group: group, lease: lease)
+        return DaemonAssembly(group: group, lease: lease, pool: pool)
     }
 
     func run() async throws {
-        defer { self.lease.release() }
+        defer {
+            self.pool.closeAll()
+            self.lease.release()
+        }
         try await self.group.run()
     }
 

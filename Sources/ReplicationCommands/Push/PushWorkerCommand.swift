@@ -24,6 +24,8 @@ struct PushWorkerCommand: ParsableCommand {
             throw CommandFailure("the supervising process is gone")
         }
         LibGit2.initialize()
+        let pool = SSHSessionPool()
+        defer { pool.closeAll() }
         let output = PushJobRun.output {
             let (job, snapshot) = try PushWorkerJob.read(from: FileHandle.standardInput.readDataToEndOfFile())
             let configuration =
@@ -33,7 +35,7 @@ struct PushWorkerCommand: ParsableCommand {
             return PushJobRun(
                 configuration: configuration,
                 job: job,
-                pool: SSHSessionPool(),
+                pool: pool,
                 cancellation: nil,
                 announce: Self.announce
             )

@@ -9,6 +9,7 @@ struct DryRun {
     let pool = SSHSessionPool()
 
     func run() throws -> PlanReport {
+        defer { self.pool.closeAll() }
         let projects = try self.selection.projects(in: self.configuration)
         var report = PlanReport(errors: projects.missing)
         for project in projects.selected {

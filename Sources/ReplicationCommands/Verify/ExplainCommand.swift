@@ -59,6 +59,7 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         let outcomes = await self.lastStatuses(configuration)
         let pool = SSHSessionPool()
+        defer { pool.closeAll() }
         var report = ExplainReport(project: self.project, ref: self.ref, storeNote: outcomes.note)
         for remote in configuration.remotes where selection.remotes.isEmpty || selection.remotes.contains(remote.name) {
             let visibility = SiteAccess.shared.visibility(

@@ -37,7 +37,9 @@ struct VerifyCommand: ParsableCommand {
         let selection = try self.select.selection(in: configuration)
         LibGit2.initialize()
         let projects = try selection.projects(in: configuration)
-        let verifier = MirrorVerifier(configuration: configuration, pool: SSHSessionPool())
+        let pool = SSHSessionPool()
+        defer { pool.closeAll() }
+        let verifier = MirrorVerifier(configuration: configuration, pool: pool)
         var report = VerifyReport(errors: projects.missing.map(\.message))
         // A listing mostly waits for the server to start receive-pack: several at once, over the
         // pool's sessions, in the selection's order.

@@ -47,8 +47,10 @@ struct WaitCommand: AsyncParsableCommand {
         LibGit2.initialize()
         let request = WaitRequest(project: self.project, ref: self.ref, sha: self.sha, remotes: self.remotes)
         let prepared: PreparedWait
+        let pool = SSHSessionPool()
+        defer { pool.closeAll() }
         do {
-            prepared = try await GitWaitPreparer(pool: SSHSessionPool()).prepare(request, configuration: configuration)
+            prepared = try await GitWaitPreparer(pool: pool).prepare(request, configuration: configuration)
         } catch {
             if error.code == .invalid { throw ValidationError(error.message) }
             throw CommandFailure(error.message)

@@ -48,7 +48,6 @@ package struct NoticeDelivery: Service {
     /// Keeps one delivery loop per configured webhook (reloads add and remove them) and prunes.
     private func supervise() async {
         var deliveries: [String: Task<Void, Never>] = [:]
-        defer { for task in deliveries.values { task.cancel() } }
         var prunedAt = 0.0
         while !Task.isCancelled {
             let daemon = self.configuration().daemon
@@ -66,6 +65,16 @@ package struct NoticeDelivery: Service {
                 await self.prune(retention: daemon.eventRetention, now: now)
             }
             try? await Task.sleep(for: Self.superviseInterval)
+        }
+        for task in deliveries.values { task.cancel() }
+        for task in deliveries.values { await task.value }
+        // Outside the cancelled task: a store may refuse calls from one.
+        let store = self.store
+        let node = self.node
+        do {
+            try await Task { try await store.releaseNoticeCursors(node: node) }.value
+        } catch {
+            self.logger.warning("Cannot release the webhooks' leases; they expire by themselves", metadata: ["error": "\(error)"])
         }
     }
 

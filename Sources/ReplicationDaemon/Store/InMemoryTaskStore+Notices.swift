@@ -59,6 +59,14 @@ package final class InMemoryNoticeLog: NoticeStore {
             return true
         }
     }
+
+    package func releaseNoticeCursors(node: String) async throws {
+        self.state.withLock { state in
+            for (subscriber, cursor) in state.cursors where cursor.node == node {
+                state.cursors[subscriber] = (cursor.id, node, 0)
+            }
+        }
+    }
 }
 
 extension InMemoryTaskStore {
@@ -84,5 +92,9 @@ extension InMemoryTaskStore {
 
     package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool {
         try await self.noticeLog.advanceNoticeCursor(subscriber, node: node, to: id)
+    }
+
+    package func releaseNoticeCursors(node: String) async throws {
+        try await self.noticeLog.releaseNoticeCursors(node: node)
     }
 }

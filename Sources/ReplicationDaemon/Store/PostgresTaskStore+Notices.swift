@@ -83,4 +83,11 @@ extension PostgresTaskStore: NoticeStore {
         for try await _ in rows.decode(Int64.self) { return true }
         return false
     }
+
+    package func releaseNoticeCursors(node: String) async throws {
+        try await self.client.query(
+            "UPDATE notice_cursors SET lease_until = 0 WHERE node = \(node)",
+            logger: self.logger
+        )
+    }
 }

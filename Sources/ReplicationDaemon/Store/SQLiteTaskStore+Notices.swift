@@ -72,6 +72,12 @@ extension SQLiteTaskStore: NoticeStore {
             return db.changesCount == 1
         }
     }
+
+    package func releaseNoticeCursors(node: String) async throws {
+        try await self.database.write { db in
+            try db.execute(sql: "UPDATE notice_cursors SET lease_until = 0 WHERE node = ?", arguments: [node])
+        }
+    }
 }
 
 /// How the stores keep a notice: Gerrit's JSON fields as text.

@@ -24,6 +24,8 @@ package protocol NoticeStore: Sendable {
     func leaseNoticeCursor(_ subscriber: String, node: String, now: Double, until: Double) async throws -> Int64?
     /// Moves `subscriber`'s cursor to `id`; `false` when `node` no longer holds its lease.
     func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool
+    /// Gives up `node`'s leases (a clean shutdown): the next process takes them at once.
+    func releaseNoticeCursors(node: String) async throws
 }
 
 /// Each ref's last push result per URL, for `replicator explain`: one row per (URL, project, ref),

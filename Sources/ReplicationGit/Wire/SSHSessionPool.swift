@@ -29,6 +29,16 @@ package final class SSHSessionPool: Sendable {
     /// Sessions currently kept open and unused.
     package var idleCount: Int { self.idle.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
+    /// Closes every idle session now, on this thread. A command calls it before it exits: a pool
+    /// released later on another thread would disconnect while `exit` tears OpenSSL down (a crash).
+    package func closeAll() {
+        let sessions = self.idle.withLock { idle in
+            defer { idle.removeAll() }
+            return idle.values.flatMap(\.self)
+        }
+        _ = consume sessions
+    }
+
     /// Runs `body` on a session for `key`: an idle one if there is one, else a new login. When a
     /// reused session fails before `body` got anywhere (``SessionGone``), `body` runs once more on
     /// a fresh session.
