@@ -197,6 +197,54 @@ struct TaskStoreContract {
         }
     }
 
+    static func notice(_ ref: String, at seconds: Int) -> ReplicationNotice {
+        ReplicationNotice(type: .refReplicationDone, project: "p", ref: ref, nodesCount: 1, eventCreatedOn: seconds)
+    }
+
+    @Test(arguments: Kind.allCases) func noticesAreNumberedInOrderPagedAndPruned(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            #expect(try await store.lastNoticeID() == 0)
+            try await store.appendNotices((1...5).map { Self.notice("refs/heads/b\($0)", at: 100 + $0) })
+            let all = try await store.notices(after: 0, limit: 10)
+            #expect(all.notices.map(\.notice.ref) == (1...5).map { "refs/heads/b\($0)" })
+            let ids = all.notices.map(\.id)
+            #expect(ids == ids.sorted() && Set(ids).count == 5 && all.lastID == ids.last)
+            #expect(all.notices.first?.notice == Self.notice("refs/heads/b1", at: 101), "stored whole")
+            let page = try await store.notices(after: ids[1], limit: 2)
+            #expect(page.notices.map(\.id) == [ids[2], ids[3]] && page.lastID == ids[3])
+            #expect(try await store.lastNoticeID() == ids[4])
+            #expect(try await store.pruneNotices(createdBefore: 104) == 3)
+            #expect(try await store.notices(after: 0, limit: 10).notices.map(\.id) == [ids[3], ids[4]])
+            #expect(try await store.pruneNotices(createdBefore: 1_000) == 2)
+            // Ids are never reused once pruned: a cursor past them stays valid.
+            try await store.appendNotices([Self.notice("refs/heads/later", at: 200)])
+            let later = try await store.notices(after: ids[4], limit: 10).notices
+            #expect(later.map(\.notice.ref) == ["refs/heads/later"] && later[0].id > ids[4])
+            #expect(try await store.notices(after: later[0].id, limit: 10).notices.isEmpty)
+        }
+    }
+
+    @Test(arguments: Kind.allCases) func aWebhookCursorIsHeldByOneNodeAtATime(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            try await store.appendNotices([Self.notice("refs/heads/old", at: 1)])
+            let newest = try await store.lastNoticeID()
+            // A webhook seen for the first time starts after what is already stored.
+            #expect(try await store.leaseNoticeCursor("https://hook", node: "a", now: 10, until: 40) == newest)
+            #expect(try await store.leaseNoticeCursor("https://hook", node: "b", now: 20, until: 50) == nil)
+            #expect(try await store.advanceNoticeCursor("https://hook", node: "b", to: newest + 5) == false)
+            #expect(try await store.advanceNoticeCursor("https://hook", node: "a", to: newest + 1) == true)
+            #expect(try await store.leaseNoticeCursor("https://hook", node: "a", now: 30, until: 60) == newest + 1)
+            // An expired lease goes to whoever asks; the cursor goes with it.
+            #expect(try await store.leaseNoticeCursor("https://hook", node: "b", now: 61, until: 90) == newest + 1)
+            #expect(try await store.advanceNoticeCursor("https://hook", node: "a", to: newest + 2) == false)
+            // Released at a clean shutdown: taken at once.
+            try await store.releaseNoticeCursors(node: "b")
+            #expect(try await store.leaseNoticeCursor("https://hook", node: "c", now: 62, until: 92) == newest + 1)
+            // Each webhook has its own cursor.
+            #expect(try await store.leaseNoticeCursor("https://other", node: "b", now: 62, until: 92) == newest)
+        }
+    }
+
     @Test(arguments: Kind.allCases) func executorLeaseCanBeTaken(_ kind: Kind) async throws {
         try await Self.withStore(kind) { store in
             let lease = try #require(try await store.acquireExecutorLease(wait: false))

@@ -43,11 +43,12 @@ package struct StoredRefStatus: Hashable, Sendable, Codable {
 extension PushOutcome {
     /// What this push did with each ref it planned or was asked about: every result, every skipped
     /// ref with its reason, a held plan's refs, and, when the push failed before a plan, the refs
-    /// the work named.
+    /// the work named (none when it ended without a plan or an error).
     package func refStatuses(for work: PushWork) -> [RefStatus] {
         guard let report = self.report else {
-            let message = self.error?.message
-            return work.refs.sorted().map { RefStatus(ref: $0, status: .failed, message: message) }
+            // No report and no error: nothing was pushed (a project deletion, a HEAD update).
+            guard let error = self.error else { return [] }
+            return work.refs.sorted().map { RefStatus(ref: $0, status: .failed, message: error.message) }
         }
         if let blocked = report.plan.blocked {
             return report.plan.updates.map {
