@@ -20,7 +20,9 @@ struct ReplicationEventsTests {
             self.directory = try TemporaryDirectory("events")
             self.server = try SSHServer()
             try GitFixtures.makeRepository(at: self.directory.path("git/p.git"), refs: [("refs/heads/main", "c1")])
-            for mirror in ["a", "b"] { try GitFixtures.makeRepository(at: self.directory.path("mirror-\(mirror)/p.git")) }
+            for mirror in ["a", "b"] {
+                try GitFixtures.makeRepository(at: self.directory.path("mirror-\(mirror)/p.git"))
+            }
             try self.directory.write(
                 """
                 [gerrit]

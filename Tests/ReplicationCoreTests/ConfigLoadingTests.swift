@@ -54,6 +54,35 @@ struct ConfigLoadingTests {
         #expect(!error.description.contains("hunter2"), "a secret is never quoted")
     }
 
+    /// `replicator.webhook` is repeatable and must be http(s); the token may live in secure.config.
+    @Test func readsWebhooksRetentionAndTheWebhookToken() throws {
+        let main = """
+            [replicator]
+              eventRetention = 2h
+              webhook = https://ci.example.com/hook
+              webhook = ftp://ci.example.com/hook
+              webhook = http://127.0.0.1:9000/events
+              webhookToken = from-main
+            [remote "m"]
+              url = /m/${name}.git
+            """
+        let loaded = ReplicationConfiguration.load(
+            path: "/site/etc/replication.config",
+            fileSystem: InMemoryFileSystem([
+                "/site/etc/replication.config": main,
+                "/site/etc/secure.config": "[replicator]\n  webhookToken = s3cret\n",
+            ])
+        )
+        #expect(loaded.daemon.webhooks == ["https://ci.example.com/hook", "http://127.0.0.1:9000/events"])
+        #expect(loaded.daemon.eventRetention == .seconds(7200))
+        #expect(loaded.daemon.webhookToken == "s3cret", "secure.config wins")
+        let error = try #require(loaded.diagnostics.first { $0.severity == .error })
+        #expect(error.key == "replicator.webhook" && error.location?.line == 4, "\(error)")
+        #expect(
+            ReplicationConfiguration.parse("[remote \"m\"]\n  url = /m\n").daemon.eventRetention == .seconds(86_400)
+        )
+    }
+
     @Test func parsesTheWikimediaGitHubRemote() throws {
         let configuration = ReplicationConfiguration.parse(Self.wikimediaGitHub)
         #expect(configuration.isUsable)

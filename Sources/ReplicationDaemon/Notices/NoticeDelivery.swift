@@ -74,7 +74,10 @@ package struct NoticeDelivery: Service {
         do {
             try await Task { try await store.releaseNoticeCursors(node: node) }.value
         } catch {
-            self.logger.warning("Cannot release the webhooks' leases; they expire by themselves", metadata: ["error": "\(error)"])
+            self.logger.warning(
+                "Cannot release the webhooks' leases; they expire by themselves",
+                metadata: ["error": "\(error)"]
+            )
         }
     }
 
@@ -92,7 +95,8 @@ package struct NoticeDelivery: Service {
         let webhook = Webhook(url: url, logger: self.logger)
         while !Task.isCancelled {
             let generation = self.signal.generation
-            guard let cursor = await self.lease(url), let batch = try? await self.store.notices(after: cursor, limit: 50)
+            guard let cursor = await self.lease(url),
+                let batch = try? await self.store.notices(after: cursor, limit: 50)
             else {
                 // Another node delivers it, or the store cannot answer: look again later.
                 try? await Task.sleep(for: .seconds(2))

@@ -110,7 +110,11 @@ struct EngineNoticeTests {
             now: Self.at(0)
         )
         _ = state.poll(now: Self.at(0))
-        let event = StoredEvent(id: 7, event: ReplicationEvent(kind: .projectDeleted, project: "gone"), storedAt: 1_700_000_000)
+        let event = StoredEvent(
+            id: 7,
+            event: ReplicationEvent(kind: .projectDeleted, project: "gone"),
+            storedAt: 1_700_000_000
+        )
         let actions = state.claimed([event], now: Self.at(0)) { _, _ in true }
         #expect(Self.notices(actions).map(\.type) == [.projectDeletionReplicationScheduled])
         let task = try #require(Self.started(actions).first)
