@@ -20,7 +20,9 @@ package enum HTTPClient {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.httpBody = body
-        request.timeoutInterval = 10
+        // Generous: in a parallel run, blocking end-to-end tests can hold the cooperative threads an
+        // in-process daemon answers on for many seconds (a hang still fails the suite's time limit).
+        request.timeoutInterval = 60
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let done = DispatchSemaphore(value: 0)
         let result = ResultBox()
