@@ -100,11 +100,13 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
         unavailable: { engine.statusBoard.status.storeError }
     )
     let reconcileBoard = ReconcileBoard()
+    let webhookBoard = WebhookBoard()
     let router = DaemonHTTP.makeRouter(
         intake: intake,
         statusBoard: engine.statusBoard,
         metrics: engine.metrics,
         reconcileBoard: reconcileBoard,
+        webhookBoard: webhookBoard,
         wait: waitPreparer.map { preparer in
             (
                 preparer,
@@ -127,6 +129,7 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
             configuration: { [engine] in engine.configuration },
             node: engine.options.nodeName,
             metrics: engine.metrics,
+            board: webhookBoard,
             logger: logger
         ),
         requestTimeout: configuration.daemon.requestTimeout,

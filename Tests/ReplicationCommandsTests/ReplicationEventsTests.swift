@@ -105,6 +105,11 @@ struct ReplicationEventsTests {
         for event in mine { Self.checkShape(event) }
     }
 
+    static func status(_ daemon: ServedReplicator) throws -> Event {
+        let body = try HTTPClient.get("\(daemon.base)/status").body
+        return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? Event)
+    }
+
     static func ids(_ events: [Event]) -> [Int] { events.compactMap { $0["id"] as? Int } }
 
     static func isDone(_ ref: String, _ events: [Event]) -> Bool {
@@ -178,7 +183,17 @@ struct ReplicationEventsTests {
         let before = delivered().count
         let change2 = try site.change(through: daemon)
         #expect(eventually { (try? GitFixtures.refs(of: site.mirrors[1]))?[change2] != nil }, "\(daemon.log)")
-        usleep(500_000)
+        // /status and the status page say the webhook is failing, and why.
+        let failing = eventually {
+            let webhook = (try? Self.status(daemon))?["webhooks"] as? [Event]
+            return (webhook?.first?["failures"] as? Int ?? 0) >= 1
+        }
+        #expect(failing, "\(daemon.log)")
+        let webhook = try #require((try Self.status(daemon))["webhooks"] as? [Event]).first
+        #expect(webhook?["url"] as? String == receiver.url && webhook?["delivering"] as? Bool == true)
+        #expect((webhook?["lastError"] as? String)?.isEmpty == false && webhook?["failingSince"] is String)
+        let page = try HTTPClient.get("\(daemon.base)/").body
+        #expect(page.contains("Webhooks") && page.contains("failing") && page.contains(receiver.url))
         #expect(daemon.stop() == 0, "\(daemon.log)")
         receiver = try WebhookReceiver(in: directory, name: "hook", failing: 0, port: port)
         daemon = try site.serve("serve-2")
@@ -190,6 +205,9 @@ struct ReplicationEventsTests {
         #expect(ids == ids.sorted() && Set(ids).count == ids.count, "an event was delivered twice: \(ids)")
         #expect(ids == Array(ids[0]...(ids[0] + ids.count - 1)), "an event was skipped: \(ids)")
         #expect(!all.contains { ($0["targetUri"] as? String)?.contains("hook-secret") == true })
+        let recovered = try #require((try Self.status(daemon))["webhooks"] as? [Event]).first
+        #expect(recovered?["failures"] as? Int == 0 && recovered?["lastError"] == nil)
+        #expect(recovered?["deliveredThrough"] as? Int == ids.last, "\(String(describing: recovered))")
         let metrics = try HTTPClient.get("\(daemon.base)/metrics").body
         #expect(metrics.contains("replication_webhook_posts_total"), "\(metrics)")
     }

@@ -26,7 +26,8 @@ extension ReplicationNotice {
         }
     }
 
-    /// `target` is done with `work` (delivered, or given up on): one notice per ref it reports.
+    /// `target` is done with `work` (delivered, or given up on): one notice per ref it reports
+    /// (`not-attempted` only for refs an event named).
     package static func replicated(
         _ work: PushWork,
         to target: PushTarget,
@@ -44,7 +45,9 @@ extension ReplicationNotice {
                 )
             ]
         }
-        var notices = statuses.compactMap { status -> ReplicationNotice? in
+        // A full sync's kept-back refs (hidden, excluded) were never asked for: no notice each time.
+        let reported = work.fullSync ? statuses.filter { $0.status != .skipped } : statuses
+        var notices = reported.compactMap { status -> ReplicationNotice? in
             guard let (pushResult, refStatus) = Self.gerritStatus(of: status) else { return nil }
             return ReplicationNotice(
                 type: .refReplicated,

@@ -21,6 +21,8 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
     package var held: [Held] = []
     /// The last verify of each mirror by the daemon's reconcile (``Verification``).
     package var verifications: [Verification] = []
+    /// Each `replicator.webhook`'s delivery of the replication events (``Webhook``).
+    package var webhooks: [Webhook] = []
 
     package struct Held: Hashable, Sendable, Codable {
         package var remote: String

@@ -14,6 +14,7 @@ package enum DaemonHTTP {
         statusBoard: StatusBoard,
         metrics: ReplicationMetrics,
         reconcileBoard: ReconcileBoard = ReconcileBoard(),
+        webhookBoard: WebhookBoard = WebhookBoard(),
         wait: (
             preparer: any WaitPreparing, waiter: ReplicationWaiter,
             configuration: @Sendable () -> ReplicationConfiguration
@@ -40,7 +41,8 @@ package enum DaemonHTTP {
             }
         }
         protected.get("/") { _, _ in
-            let status = statusBoard.status
+            var status = statusBoard.status
+            status.webhooks = webhookBoard.webhooks
             let model = StatusPageModel(
                 status: status,
                 verifications: reconcileBoard.verifications,
@@ -55,6 +57,7 @@ package enum DaemonHTTP {
         protected.get("status") { _, _ in
             var status = statusBoard.status
             status.verifications = reconcileBoard.verifications
+            status.webhooks = webhookBoard.webhooks
             return try Self.json(.ok, status, redacting: true)
         }
         if let notices { Self.addEventStreamRoute(to: protected, store: notices.store, signal: notices.signal) }

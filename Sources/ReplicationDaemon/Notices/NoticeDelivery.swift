@@ -16,6 +16,7 @@ package struct NoticeDelivery: Service {
     let configuration: @Sendable () -> ReplicationConfiguration
     let node: String
     let metrics: ReplicationMetrics
+    let board: WebhookBoard
     let logger: Logger
 
     /// How often the set of webhooks is compared with the configuration, and notices pruned.
@@ -31,8 +32,10 @@ package struct NoticeDelivery: Service {
         configuration: @escaping @Sendable () -> ReplicationConfiguration,
         node: String,
         metrics: ReplicationMetrics,
+        board: WebhookBoard,
         logger: Logger
     ) {
+        self.board = board
         self.store = store
         self.signal = signal
         self.configuration = configuration
@@ -59,6 +62,7 @@ package struct NoticeDelivery: Service {
             for url in wanted where deliveries[url] == nil {
                 deliveries[url] = Task { await self.deliver(to: url) }
             }
+            self.board.keep(only: wanted)
             let now = Date().timeIntervalSince1970
             if now - prunedAt >= Self.pruneInterval {
                 prunedAt = now
@@ -95,9 +99,9 @@ package struct NoticeDelivery: Service {
         let webhook = Webhook(url: url, logger: self.logger)
         while !Task.isCancelled {
             let generation = self.signal.generation
-            guard let cursor = await self.lease(url),
-                let batch = try? await self.store.notices(after: cursor, limit: 50)
-            else {
+            let cursor = await self.lease(url)
+            self.board.update(url) { $0.delivering = cursor != nil }
+            guard let cursor, let batch = try? await self.store.notices(after: cursor, limit: 50) else {
                 // Another node delivers it, or the store cannot answer: look again later.
                 try? await Task.sleep(for: .seconds(2))
                 continue
@@ -107,6 +111,7 @@ package struct NoticeDelivery: Service {
                 guard (try? await self.store.advanceNoticeCursor(url, node: self.node, to: notice.id)) == true else {
                     break
                 }
+                self.board.accepted(url, through: notice.id)
             }
             if batch.notices.isEmpty, batch.lastID > cursor {
                 _ = try? await self.store.advanceNoticeCursor(url, node: self.node, to: batch.lastID)
@@ -129,6 +134,7 @@ package struct NoticeDelivery: Service {
             let failure = await webhook.post(notice, token: self.configuration().daemon.webhookToken)
             self.metrics.webhookPosted(webhook: webhook.url, accepted: failure == nil)
             guard let failure else { return true }
+            self.board.failed(webhook.url, error: failure, at: Date().timeIntervalSince1970)
             attempt += 1
             let wait = min(Self.longestBackoff, .seconds(1 << min(attempt - 1, 6)))
             self.logger.warning(

@@ -64,6 +64,10 @@ package enum StatusPage {
         {{reason}}<br>Release it once with <code>{{release}}</code></p>{{/held}}
         {{^held}}<p class="muted">None.</p>{{/held}}
         </section>
+        {{#hasWebhooks}}<section id="webhooks"><h2>Webhooks</h2>{{/hasWebhooks}}
+        {{#webhooks}}<p><span class="{{#isFailing}}bad{{/isFailing}}">{{state}}</span> <code>{{url}}</code><br>
+        <span class="muted">{{detail}}</span></p>{{/webhooks}}
+        {{#hasWebhooks}}</section>{{/hasWebhooks}}
         <section id="pushes"><h2>Pending and running pushes</h2><div class="scroll"><table>
         <tr><th>Project</th><th>State</th><th>Age</th><th>Refs</th><th class="wide">URL</th></tr>
         {{#pushes}}<tr><td>{{project}}</td><td>{{state}}</td><td>{{age}}</td><td><code>{{work}}</code></td>

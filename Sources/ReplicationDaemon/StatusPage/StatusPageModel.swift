@@ -40,6 +40,13 @@ package struct StatusPageModel: Sendable {
         var release: String
     }
 
+    struct Webhook: Sendable {
+        var url: String
+        var state: String
+        var isFailing: Bool
+        var detail: String
+    }
+
     struct Drift: Sendable {
         var remote: String
         var project: String
@@ -70,6 +77,9 @@ package struct StatusPageModel: Sendable {
     var held: [Held]
     var drift: [Drift]
     var latencies: [Latency]
+    var webhooks: [Webhook]
+    /// Stored: the template reads fields by reflection.
+    var hasWebhooks: Bool
     var generatedAt: String
 
     package init(status: DaemonStatus, verifications: [DaemonStatus.Verification], now: Double) {
@@ -146,6 +156,8 @@ package struct StatusPageModel: Sendable {
                 release: $0.release
             )
         }
+        self.webhooks = status.webhooks.map(Self.webhook)
+        self.hasWebhooks = !status.webhooks.isEmpty
         self.drift = verifications.map { verification in
             let differences = verification.differences.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             return Drift(
@@ -167,5 +179,25 @@ package struct StatusPageModel: Sendable {
         if seconds < 90 { return "\(Int(seconds.rounded())) s" }
         if seconds < 5400 { return "\(Int((seconds / 60).rounded())) min" }
         return String(format: "%.1f h", seconds / 3600)
+    }
+}
+
+extension StatusPageModel {
+    static func webhook(_ webhook: DaemonStatus.Webhook) -> Webhook {
+        let through = webhook.deliveredThrough.map { "through event \($0)" } ?? "nothing yet"
+        guard let error = webhook.lastError else {
+            return Webhook(
+                url: webhook.url,
+                state: webhook.delivering ? "delivering" : "another node delivers it",
+                isFailing: false,
+                detail: "\(webhook.delivered) delivered, \(through)"
+            )
+        }
+        return Webhook(
+            url: webhook.url,
+            state: "failing",
+            isFailing: true,
+            detail: "\(webhook.failures) failed POSTs since \(webhook.failingSince ?? "-"): \(error); \(through)"
+        )
     }
 }

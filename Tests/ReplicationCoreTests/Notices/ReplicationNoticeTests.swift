@@ -94,6 +94,12 @@ struct ReplicationNoticeTests {
         let failed = ReplicationNotice.replicated(full, to: Self.target, result: .permanent, statuses: [], at: 0)
         #expect(failed.map(\.ref) == ["..all.."] && failed.map(\.status) == [.failed])
         #expect(ReplicationNotice.replicated(full, to: Self.target, result: .ok, statuses: [], at: 0).isEmpty)
+        let pushed = [
+            RefStatus(ref: "refs/heads/main", status: .ok),
+            RefStatus(ref: "refs/changes/01/1/1", status: .skipped, message: "not visible to authGroup"),
+        ]
+        let reported = ReplicationNotice.replicated(full, to: Self.target, result: .ok, statuses: pushed, at: 0)
+        #expect(reported.map(\.ref) == ["refs/heads/main"], "a full sync says nothing of the refs it keeps back")
     }
 
     @Test func targetsNameTheirNodeAndNeverTheirCredentials() {
