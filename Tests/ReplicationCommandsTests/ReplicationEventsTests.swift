@@ -152,6 +152,8 @@ struct ReplicationEventsTests {
         let ids = Self.ids(caughtUp)
         #expect(ids.first == last + 1 && ids == Array((last + 1)...(last + ids.count)), "\(ids)")
         #expect(try HTTPClient.get("\(daemon.base)/events/stream?since=-1").status == 400)
+        let ahead = try HTTPClient.get("\(daemon.base)/events/stream?since=\(last + 1_000)")
+        #expect(ahead.status == 400 && ahead.body.contains("beyond the newest event"), "\(ahead.body)")
         #expect(daemon.stop() == 0, "a shutdown waits for no open stream: \(daemon.log)")
         #expect(eventually { resumed.hasExited }, "the stream ended with the daemon")
     }

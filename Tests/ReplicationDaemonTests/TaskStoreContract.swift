@@ -216,6 +216,7 @@ struct TaskStoreContract {
             #expect(try await store.pruneNotices(createdBefore: 104) == 3)
             #expect(try await store.notices(after: 0, limit: 10).notices.map(\.id) == [ids[3], ids[4]])
             #expect(try await store.pruneNotices(createdBefore: 1_000) == 2)
+            #expect(try await store.lastNoticeID() == ids[4], "pruning does not lower the last id")
             // Ids are never reused once pruned: a cursor past them stays valid.
             try await store.appendNotices([Self.notice("refs/heads/later", at: 200)])
             let later = try await store.notices(after: ids[4], limit: 10).notices

@@ -20,24 +20,33 @@ extension DaemonHTTP {
         signal: NoticeSignal
     ) {
         group.get("events/stream") { request, _ in
-            let start: Int64
+            let newest: Int64
+            do {
+                newest = try await store.lastNoticeID()
+            } catch {
+                throw HTTPError(.serviceUnavailable, message: "store: cannot read the events: \(error)")
+            }
+            var start = newest
             if let text = request.uri.queryParameters.get("since") {
                 guard let since = Int64(text), since >= 0 else {
                     throw HTTPError(.badRequest, message: "invalid: since '\(text)' is not an event id (0 or more)")
                 }
-                start = since
-            } else {
-                do {
-                    start = try await store.lastNoticeID()
-                } catch {
-                    throw HTTPError(.serviceUnavailable, message: "store: cannot read the events: \(error)")
+                // A client ahead of the store would wait for ids it already has: another store?
+                guard since <= newest else {
+                    throw HTTPError(
+                        .badRequest,
+                        message:
+                            "invalid: since \(since) is beyond the newest event (\(newest)); was the store replaced?"
+                    )
                 }
+                start = since
             }
+            let from = start
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
                 body: ResponseBody { writer in
-                    try await Self.stream(from: start, store: store, signal: signal, into: &writer)
+                    try await Self.stream(from: from, store: store, signal: signal, into: &writer)
                     try await writer.finish(nil)
                 }
             )

@@ -30,7 +30,7 @@ package final class InMemoryNoticeLog: NoticeStore {
     }
 
     package func lastNoticeID() async throws -> Int64 {
-        self.state.withLock { $0.notices.last?.id ?? 0 }
+        self.state.withLock { $0.nextID - 1 }
     }
 
     package func pruneNotices(createdBefore seconds: Double) async throws -> Int {

@@ -35,7 +35,11 @@ extension PostgresTaskStore: NoticeStore {
     }
 
     package func lastNoticeID() async throws -> Int64 {
-        let rows = try await self.client.query("SELECT COALESCE(MAX(id), 0)::bigint FROM notices", logger: self.logger)
+        // The sequence, not MAX(id): pruning all notices does not lower it.
+        let rows = try await self.client.query(
+            "SELECT CASE WHEN is_called THEN last_value ELSE 0 END::bigint FROM notices_id_seq",
+            logger: self.logger
+        )
         for try await id in rows.decode(Int64.self) { return id }
         return 0
     }

@@ -25,7 +25,10 @@ extension SQLiteTaskStore: NoticeStore {
     }
 
     package func lastNoticeID() async throws -> Int64 {
-        try await self.database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM notices") ?? 0 }
+        // AUTOINCREMENT's counter: pruning all notices does not lower it.
+        try await self.database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'notices'") ?? 0
+        }
     }
 
     package func pruneNotices(createdBefore seconds: Double) async throws -> Int {

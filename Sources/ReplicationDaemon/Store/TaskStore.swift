@@ -13,7 +13,8 @@ package protocol NoticeStore: Sendable {
     func appendNotices(_ notices: [ReplicationNotice]) async throws
     /// Up to `limit` notices with ids above `id`, oldest first.
     func notices(after id: Int64, limit: Int) async throws -> NoticeBatch
-    /// The newest notice's id; 0 when there is none.
+    /// The highest id ever given to a notice, pruned or not (0 before the first): what comes
+    /// next is numbered above it.
     func lastNoticeID() async throws -> Int64
     /// Removes the notices created before `seconds` (since 1970); how many went.
     @discardableResult
