@@ -214,3 +214,86 @@ struct ReplicationEventsTests {
         #expect(metrics.contains("replication_webhook_posts_total"), "\(metrics)")
     }
 }
+
+/// Two `replicator serve` nodes on one PostgreSQL store: each webhook is delivered by one node at
+/// a time (no event twice), and either node's stream carries the events both nodes produce.
+@Suite(.timeLimit(.minutes(3)))
+struct ClusterReplicationEventsTests {
+    @Test func oneNodeDeliversEachWebhookAndEveryNodeStreamsEveryEvent() throws {
+        let directory = try TemporaryDirectory("cluster-events")
+        let store = try PostgresServer.shared().makeDatabase()
+        let receiver = try WebhookReceiver(in: directory, name: "hook", failing: 1)
+        let projects = (0..<6).map { "p\($0)" }
+        for project in projects {
+            try GitFixtures.makeRepository(
+                at: directory.path("git/\(project).git"),
+                refs: [("refs/heads/main", project)]
+            )
+            try GitFixtures.makeRepository(at: directory.path("mirror/\(project).git"))
+        }
+        try directory.write(
+            """
+            [gerrit]
+              basePath = ../git
+              replicateOnStartup = false
+            [replicator]
+              store = \(store)
+              leaseTimeout = 3 s
+              webhook = \(receiver.url)
+            [remote "local"]
+              url = \(directory.path("mirror"))/${name}.git
+              push = +refs/heads/*:refs/heads/*
+              replicationDelay = 0
+              reconcileInterval = 0
+            """,
+            to: "etc/replication.config"
+        )
+        let nodes = try (0..<2).map { index in
+            try ServedReplicator(
+                config: directory.path("etc/replication.config"),
+                port: try SSHServer.freePort(),
+                log: directory.path("node\(index).log")
+            )
+        }
+        for node in nodes { #expect(node.isHealthy(), "\(node.log)") }
+        let stream = try StreamSubscriber(
+            "\(nodes[1].base)/events/stream?since=0",
+            output: directory.path("stream.out")
+        )
+        for (index, project) in projects.enumerated() {
+            let id = try GitFixtures.commit(
+                "refs/heads/topic",
+                "\(project) topic",
+                in: directory.path("git/\(project).git")
+            )
+            let event = GerritEvent.refUpdated("refs/heads/topic", project: project, new: id)
+            #expect(try nodes[index % 2].post(event).status == 202)
+        }
+        typealias Event = ReplicationEventsTests.Event
+        let done = { (events: [Event]) in
+            Set(
+                events.filter { $0["type"] as? String == "ref-replication-done" }.compactMap {
+                    $0["project"] as? String
+                }
+            )
+        }
+        let delivered = { ReplicationEventsTests.parse(receiver.received).compactMap { $0["body"] as? Event } }
+        #expect(eventually(timeout: .seconds(60)) { done(delivered()) == Set(projects) }, "\(nodes[0].log)")
+        #expect(
+            eventually(timeout: .seconds(30)) { done(ReplicationEventsTests.parse(stream.lines)) == Set(projects) },
+            "the stream on node 1 misses events node 0 produced: \(stream.lines)"
+        )
+        usleep(1_000_000)
+        let ids = ReplicationEventsTests.ids(delivered())
+        #expect(Set(ids).count == ids.count, "an event was delivered twice: \(ids)")
+        #expect(ids == ids.sorted(), "out of order: \(ids)")
+        let streamed = ReplicationEventsTests.ids(ReplicationEventsTests.parse(stream.lines))
+        #expect(Set(streamed) == Set(ids) && streamed == streamed.sorted(), "\(streamed) vs \(ids)")
+        let holders = try nodes.map { node -> Bool in
+            let webhooks = try ReplicationEventsTests.status(node)["webhooks"] as? [Event]
+            return webhooks?.first?["delivering"] as? Bool == true
+        }
+        #expect(holders.filter { $0 }.count == 1, "\(holders)")
+        for node in nodes { #expect(node.stop() == 0, "\(node.log)") }
+    }
+}
