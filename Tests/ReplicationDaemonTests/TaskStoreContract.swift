@@ -232,12 +232,16 @@ struct TaskStoreContract {
             // A webhook seen for the first time starts after what is already stored.
             #expect(try await store.leaseNoticeCursor("https://hook", node: "a", now: 10, until: 40) == newest)
             #expect(try await store.leaseNoticeCursor("https://hook", node: "b", now: 20, until: 50) == nil)
-            #expect(try await store.advanceNoticeCursor("https://hook", node: "b", to: newest + 5) == false)
-            #expect(try await store.advanceNoticeCursor("https://hook", node: "a", to: newest + 1) == true)
+            #expect(try await store.advanceNoticeCursor("https://hook", node: "b", to: newest + 5, until: 50) == false)
+            #expect(try await store.advanceNoticeCursor("https://hook", node: "a", to: newest + 1, until: 55) == true)
+            #expect(
+                try await store.leaseNoticeCursor("https://hook", node: "b", now: 45, until: 75) == nil,
+                "an acknowledgement renews the lease"
+            )
             #expect(try await store.leaseNoticeCursor("https://hook", node: "a", now: 30, until: 60) == newest + 1)
             // An expired lease goes to whoever asks; the cursor goes with it.
             #expect(try await store.leaseNoticeCursor("https://hook", node: "b", now: 61, until: 90) == newest + 1)
-            #expect(try await store.advanceNoticeCursor("https://hook", node: "a", to: newest + 2) == false)
+            #expect(try await store.advanceNoticeCursor("https://hook", node: "a", to: newest + 2, until: 99) == false)
             // Released at a clean shutdown: taken at once.
             try await store.releaseNoticeCursors(node: "b")
             #expect(try await store.leaseNoticeCursor("https://hook", node: "c", now: 62, until: 92) == newest + 1)

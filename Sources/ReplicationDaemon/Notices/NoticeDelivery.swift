@@ -96,7 +96,7 @@ package struct NoticeDelivery: Service {
 
     /// One webhook's loop: lease its cursor, POST what follows it one event at a time.
     private func deliver(to url: String) async {
-        let webhook = Webhook(url: url, logger: self.logger)
+        let webhook = WebhookClient(url: url, logger: self.logger)
         while !Task.isCancelled {
             let generation = self.signal.generation
             let cursor = await self.lease(url)
@@ -108,27 +108,45 @@ package struct NoticeDelivery: Service {
             }
             for notice in batch.notices {
                 guard await self.post(notice, to: webhook), !Task.isCancelled else { break }
-                guard (try? await self.store.advanceNoticeCursor(url, node: self.node, to: notice.id)) == true else {
-                    break
-                }
+                // Renewed with each acknowledgement: a long batch keeps the lease.
+                let advanced = try? await self.store.advanceNoticeCursor(
+                    url,
+                    node: self.node,
+                    to: notice.id,
+                    until: self.leaseEnd()
+                )
+                guard advanced == true else { break }
                 self.board.accepted(url, through: notice.id)
             }
             if batch.notices.isEmpty, batch.lastID > cursor {
-                _ = try? await self.store.advanceNoticeCursor(url, node: self.node, to: batch.lastID)
+                _ = try? await self.store.advanceNoticeCursor(
+                    url,
+                    node: self.node,
+                    to: batch.lastID,
+                    until: self.leaseEnd()
+                )
             }
             if batch.notices.isEmpty { await self.signal.wait(since: generation, timeout: .seconds(2)) }
         }
     }
 
     private func lease(_ url: String) async -> Int64? {
-        let now = Date().timeIntervalSince1970
-        let until = now + self.configuration().daemon.leaseTimeout.seconds
-        return try? await self.store.leaseNoticeCursor(url, node: self.node, now: now, until: until)
+        try? await self.store.leaseNoticeCursor(
+            url,
+            node: self.node,
+            now: Date().timeIntervalSince1970,
+            until: self.leaseEnd()
+        )
+    }
+
+    /// When a lease taken or renewed now ends (`replicator.leaseTimeout`).
+    private func leaseEnd() -> Double {
+        Date().timeIntervalSince1970 + self.configuration().daemon.leaseTimeout.seconds
     }
 
     /// POSTs until a 2xx (`true`), renewing the lease between attempts; `false` when cancelled or
     /// the lease went to another node.
-    private func post(_ notice: StoredNotice, to webhook: Webhook) async -> Bool {
+    private func post(_ notice: StoredNotice, to webhook: WebhookClient) async -> Bool {
         var attempt = 0
         while !Task.isCancelled {
             let failure = await webhook.post(notice, token: self.configuration().daemon.webhookToken)
@@ -152,7 +170,7 @@ package struct NoticeDelivery: Service {
 }
 
 /// One webhook URL, POSTed to through AsyncHTTPClient's shared client.
-struct Webhook: Sendable {
+struct WebhookClient: Sendable {
     let url: String
     let logger: Logger
 

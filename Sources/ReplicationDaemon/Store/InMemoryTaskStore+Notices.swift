@@ -52,10 +52,12 @@ package final class InMemoryNoticeLog: NoticeStore {
         }
     }
 
-    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool {
+    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64, until: Double) async throws
+        -> Bool
+    {
         self.state.withLock { state in
             guard let cursor = state.cursors[subscriber], cursor.node == node else { return false }
-            state.cursors[subscriber] = (max(cursor.id, id), node, cursor.until)
+            state.cursors[subscriber] = (max(cursor.id, id), node, until)
             return true
         }
     }
@@ -90,8 +92,10 @@ extension InMemoryTaskStore {
         try await self.noticeLog.leaseNoticeCursor(subscriber, node: node, now: now, until: until)
     }
 
-    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool {
-        try await self.noticeLog.advanceNoticeCursor(subscriber, node: node, to: id)
+    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64, until: Double) async throws
+        -> Bool
+    {
+        try await self.noticeLog.advanceNoticeCursor(subscriber, node: node, to: id, until: until)
     }
 
     package func releaseNoticeCursors(node: String) async throws {

@@ -76,10 +76,12 @@ extension PostgresTaskStore: NoticeStore {
         return nil
     }
 
-    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool {
+    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64, until: Double) async throws
+        -> Bool
+    {
         let rows = try await self.client.query(
             """
-            UPDATE notice_cursors SET last_id = GREATEST(last_id, \(id))
+            UPDATE notice_cursors SET last_id = GREATEST(last_id, \(id)), lease_until = \(until)
             WHERE subscriber = \(subscriber) AND node = \(node) RETURNING last_id
             """,
             logger: self.logger

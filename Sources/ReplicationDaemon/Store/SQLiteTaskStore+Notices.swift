@@ -66,11 +66,16 @@ extension SQLiteTaskStore: NoticeStore {
         }
     }
 
-    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool {
+    package func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64, until: Double) async throws
+        -> Bool
+    {
         try await self.database.write { db in
             try db.execute(
-                sql: "UPDATE notice_cursors SET last_id = MAX(last_id, ?) WHERE subscriber = ? AND node = ?",
-                arguments: [id, subscriber, node]
+                sql: """
+                    UPDATE notice_cursors SET last_id = MAX(last_id, ?), lease_until = ?
+                    WHERE subscriber = ? AND node = ?
+                    """,
+                arguments: [id, until, subscriber, node]
             )
             return db.changesCount == 1
         }

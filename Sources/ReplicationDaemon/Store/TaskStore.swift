@@ -23,8 +23,9 @@ package protocol NoticeStore: Sendable {
     /// `until`) or takes it (free, or expired before `now`); `nil` while another node holds it.
     /// A subscriber seen for the first time starts at the newest notice.
     func leaseNoticeCursor(_ subscriber: String, node: String, now: Double, until: Double) async throws -> Int64?
-    /// Moves `subscriber`'s cursor to `id`; `false` when `node` no longer holds its lease.
-    func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64) async throws -> Bool
+    /// Moves `subscriber`'s cursor to `id` and renews `node`'s lease until `until`; `false` when
+    /// `node` no longer holds it.
+    func advanceNoticeCursor(_ subscriber: String, node: String, to id: Int64, until: Double) async throws -> Bool
     /// Gives up `node`'s leases (a clean shutdown): the next process takes them at once.
     func releaseNoticeCursors(node: String) async throws
 }
