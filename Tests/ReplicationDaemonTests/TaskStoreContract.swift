@@ -210,17 +210,37 @@ struct TaskStoreContract {
             let ids = all.notices.map(\.id)
             #expect(ids == ids.sorted() && Set(ids).count == 5 && all.lastID == ids.last)
             #expect(all.notices.first?.notice == Self.notice("refs/heads/b1", at: 101), "stored whole")
+            let replicated = ReplicationNotice(
+                type: .refReplicated,
+                project: "p",
+                ref: "refs/heads/main",
+                target: NoticeTarget(url: "ssh://git@host:29418/p.git"),
+                status: .failed,
+                refStatus: .rejectedNonFastForward,
+                eventCreatedOn: 99
+            )
+            let scheduled = ReplicationNotice(
+                type: .projectDeletionReplicationScheduled,
+                project: "q",
+                target: NoticeTarget(url: "/srv/q.git"),
+                eventCreatedOn: 99
+            )
+            try await store.appendNotices([replicated, scheduled])
+            let extra = try await store.notices(after: ids[4], limit: 2).notices
+            #expect(extra.map(\.notice) == [replicated, scheduled], "every field comes back")
+            let newest = try #require(extra.last?.id)
             let page = try await store.notices(after: ids[1], limit: 2)
             #expect(page.notices.map(\.id) == [ids[2], ids[3]] && page.lastID == ids[3])
-            #expect(try await store.lastNoticeID() == ids[4])
+            #expect(try await store.lastNoticeID() == newest)
+            #expect(try await store.pruneNotices(createdBefore: 100) == 2, "the two created at 99")
             #expect(try await store.pruneNotices(createdBefore: 104) == 3)
             #expect(try await store.notices(after: 0, limit: 10).notices.map(\.id) == [ids[3], ids[4]])
             #expect(try await store.pruneNotices(createdBefore: 1_000) == 2)
-            #expect(try await store.lastNoticeID() == ids[4], "pruning does not lower the last id")
+            #expect(try await store.lastNoticeID() == newest, "pruning does not lower the last id")
             // Ids are never reused once pruned: a cursor past them stays valid.
             try await store.appendNotices([Self.notice("refs/heads/later", at: 200)])
-            let later = try await store.notices(after: ids[4], limit: 10).notices
-            #expect(later.map(\.notice.ref) == ["refs/heads/later"] && later[0].id > ids[4])
+            let later = try await store.notices(after: newest, limit: 10).notices
+            #expect(later.map(\.notice.ref) == ["refs/heads/later"] && later[0].id > newest)
             #expect(try await store.notices(after: later[0].id, limit: 10).notices.isEmpty)
         }
     }

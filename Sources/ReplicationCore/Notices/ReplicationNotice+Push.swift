@@ -4,12 +4,13 @@
 extension ReplicationNotice {
     /// `work` was queued for `target` (`..all..` for a full sync).
     package static func scheduled(_ work: PushWork, to target: PushTarget, at seconds: Int) -> [ReplicationNotice] {
+        let named = NoticeTarget(url: target.url)
         if work.deleteProject {
             return [
                 ReplicationNotice(
                     type: .projectDeletionReplicationScheduled,
                     project: target.project,
-                    target: target.url,
+                    target: named,
                     eventCreatedOn: seconds
                 )
             ]
@@ -20,7 +21,7 @@ extension ReplicationNotice {
                 type: .refReplicationScheduled,
                 project: target.project,
                 ref: $0,
-                target: target.url,
+                target: named,
                 eventCreatedOn: seconds
             )
         }
@@ -35,12 +36,13 @@ extension ReplicationNotice {
         statuses: [RefStatus],
         at seconds: Int
     ) -> [ReplicationNotice] {
+        let named = NoticeTarget(url: target.url)
         if work.deleteProject {
             return [
                 ReplicationNotice(
                     type: result == .ok ? .projectDeletionReplicationSucceeded : .projectDeletionReplicationFailed,
                     project: target.project,
-                    target: target.url,
+                    target: named,
                     eventCreatedOn: seconds
                 )
             ]
@@ -53,7 +55,7 @@ extension ReplicationNotice {
                 type: .refReplicated,
                 project: target.project,
                 ref: status.ref,
-                target: target.url,
+                target: named,
                 status: pushResult,
                 refStatus: refStatus,
                 eventCreatedOn: seconds
@@ -65,7 +67,7 @@ extension ReplicationNotice {
                     type: .refReplicated,
                     project: target.project,
                     ref: Self.allRefs,
-                    target: target.url,
+                    target: named,
                     status: .failed,
                     eventCreatedOn: seconds
                 )

@@ -50,7 +50,7 @@ package struct ReplicationNotice: Hashable, Sendable, Codable {
         type: Kind,
         project: String,
         ref: String? = nil,
-        target: String? = nil,
+        target: NoticeTarget? = nil,
         status: PushResult? = nil,
         refStatus: RemoteRefStatus? = nil,
         nodesCount: Int? = nil,
@@ -59,20 +59,39 @@ package struct ReplicationNotice: Hashable, Sendable, Codable {
         self.type = type
         self.project = project
         self.ref = ref
-        self.targetNode = target.map(Self.node(of:))
-        self.targetUri = target.map(Credentials.redact)
+        self.targetNode = target?.node
+        self.targetUri = target?.uri
         self.status = status
         self.refStatus = refStatus
         self.nodesCount = nodesCount
         self.eventCreatedOn = eventCreatedOn
     }
+}
 
-    /// Gerrit's `resolveNodeName`: `host[:port]` of a remote URL, the path of a local one.
-    static func node(of url: String) -> String {
-        guard let parsed = try? RemoteURL(parsing: url) else { return Credentials.redact(url) }
-        guard let host = parsed.host else { return parsed.path }
+/// How a notice names a URL, worked out once per push: the URL without credentials, and Gerrit's
+/// `resolveNodeName` (`host[:port]` of a remote URL, the path of a local one).
+package struct NoticeTarget: Hashable, Sendable {
+    package var uri: String
+    package var node: String
+
+    package init(url: String) {
+        self.uri = Credentials.redact(url)
+        guard let parsed = try? RemoteURL(parsing: url) else {
+            self.node = self.uri
+            return
+        }
+        guard let host = parsed.host else {
+            self.node = parsed.path
+            return
+        }
         let shown = host.contains(":") ? "[\(host)]" : host
-        return parsed.port.map { "\(shown):\($0)" } ?? shown
+        self.node = parsed.port.map { "\(shown):\($0)" } ?? shown
+    }
+
+    /// As stored.
+    package init(uri: String, node: String) {
+        self.uri = uri
+        self.node = node
     }
 }
 

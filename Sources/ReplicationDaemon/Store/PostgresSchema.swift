@@ -81,8 +81,15 @@ enum PostgresSchema {
         """
         CREATE TABLE notices (
             id bigserial PRIMARY KEY,
-            created_at double precision NOT NULL,
-            body text NOT NULL
+            created_at bigint NOT NULL,
+            type text NOT NULL,
+            project text NOT NULL,
+            ref text,
+            target_uri text,
+            target_node text,
+            status text,
+            ref_status text,
+            nodes_count integer
         );
         CREATE INDEX notices_created ON notices (created_at);
         CREATE TABLE notice_cursors (

@@ -6,8 +6,16 @@ package import ReplicationCore
 extension PostgresTaskStore: NoticeStore {
     package func appendNotices(_ notices: [ReplicationNotice]) async throws {
         guard !notices.isEmpty else { return }
-        let createdAt = notices.map { Double($0.eventCreatedOn) }
-        let bodies = try notices.map(NoticeCoding.body(of:))
+        // One statement: a column per array, unnested in order; '' and -1 stand for NULL.
+        let createdAt = notices.map { Int64($0.eventCreatedOn) }
+        let types = notices.map(\.type.rawValue)
+        let projects = notices.map(\.project)
+        let refs = notices.map { $0.ref ?? "" }
+        let uris = notices.map { $0.targetUri ?? "" }
+        let nodes = notices.map { $0.targetNode ?? "" }
+        let statuses = notices.map { $0.status?.rawValue ?? "" }
+        let refStatuses = notices.map { $0.refStatus?.rawValue ?? "" }
+        let counts = notices.map { $0.nodesCount ?? -1 }
         try await self.client.withTransaction(logger: self.logger) { connection in
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(\(PostgresSchema.noticeLockKey))",
@@ -15,9 +23,16 @@ extension PostgresTaskStore: NoticeStore {
             )
             try await connection.query(
                 """
-                INSERT INTO notices (created_at, body)
-                SELECT created_at, body FROM unnest(\(createdAt)::double precision[], \(bodies)::text[])
-                    WITH ORDINALITY AS t(created_at, body, position) ORDER BY position
+                INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                    nodes_count)
+                SELECT created_at, type, project, NULLIF(ref, ''), NULLIF(target_uri, ''), NULLIF(target_node, ''),
+                    NULLIF(status, ''), NULLIF(ref_status, ''), NULLIF(nodes_count, -1)
+                FROM unnest(\(createdAt)::bigint[], \(types)::text[], \(projects)::text[], \(refs)::text[],
+                    \(uris)::text[], \(nodes)::text[], \(statuses)::text[], \(refStatuses)::text[],
+                    \(counts)::integer[])
+                    WITH ORDINALITY AS t(created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                        nodes_count, position)
+                ORDER BY position
                 """,
                 logger: self.logger
             )
@@ -26,12 +41,35 @@ extension PostgresTaskStore: NoticeStore {
 
     package func notices(after id: Int64, limit: Int) async throws -> NoticeBatch {
         let rows = try await self.client.query(
-            "SELECT id, body FROM notices WHERE id > \(id) ORDER BY id LIMIT \(limit)",
+            """
+            SELECT id, created_at, type, project, ref, target_uri, target_node, status, ref_status, nodes_count
+            FROM notices WHERE id > \(id) ORDER BY id LIMIT \(limit)
+            """,
             logger: self.logger
         )
-        var read: [(id: Int64, body: String)] = []
-        for try await (id, body) in rows.decode((Int64, String).self) { read.append((id, body)) }
-        return NoticeCoding.batch(read, after: id)
+        var notices: [StoredNotice] = []
+        var last = id
+        for try await row in rows {
+            let (id, createdAt, type, project, ref, uri, node, status, refStatus, count) = try row.decode(
+                (Int64, Int64, String, String, String?, String?, String?, String?, String?, Int32?).self
+            )
+            last = id
+            if let notice = StoredNotice.decoded(
+                id: id,
+                createdAt: Int(createdAt),
+                type: type,
+                project: project,
+                ref: ref,
+                targetUri: uri,
+                targetNode: node,
+                status: status,
+                refStatus: refStatus,
+                nodesCount: count.map(Int.init)
+            ) {
+                notices.append(notice)
+            }
+        }
+        return NoticeBatch(notices: notices, lastID: last)
     }
 
     package func lastNoticeID() async throws -> Int64 {

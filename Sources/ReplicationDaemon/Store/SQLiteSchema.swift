@@ -88,8 +88,15 @@ extension SQLiteTaskStore {
                 sql: """
                     CREATE TABLE notices (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        created_at REAL NOT NULL,
-                        body TEXT NOT NULL
+                        created_at INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        project TEXT NOT NULL,
+                        ref TEXT,
+                        target_uri TEXT,
+                        target_node TEXT,
+                        status TEXT,
+                        ref_status TEXT,
+                        nodes_count INTEGER
                     );
                     CREATE INDEX notices_created ON notices (created_at);
                     CREATE TABLE notice_cursors (

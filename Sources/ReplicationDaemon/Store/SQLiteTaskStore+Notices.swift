@@ -2,14 +2,25 @@ import Foundation
 import GRDB
 package import ReplicationCore
 
-/// The notice log: one row per notice, its JSON as Gerrit's fields; webhook cursors beside it.
+/// The notice log: one row per notice, a column per Gerrit field (no encoding on the engine's
+/// path: a full sync of 100k refs stores 100k `ref-replicated`); webhook cursors beside it.
 extension SQLiteTaskStore: NoticeStore {
     package func appendNotices(_ notices: [ReplicationNotice]) async throws {
         guard !notices.isEmpty else { return }
-        let rows = try notices.map { (Double($0.eventCreatedOn), try NoticeCoding.body(of: $0)) }
         try await self.database.write { db in
-            let statement = try db.cachedStatement(sql: "INSERT INTO notices (created_at, body) VALUES (?, ?)")
-            for (createdAt, body) in rows { try statement.execute(arguments: [createdAt, body]) }
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                        nodes_count)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for notice in notices {
+                try statement.execute(arguments: [
+                    notice.eventCreatedOn, notice.type.rawValue, notice.project, notice.ref, notice.targetUri,
+                    notice.targetNode, notice.status?.rawValue, notice.refStatus?.rawValue, notice.nodesCount,
+                ])
+            }
         }
     }
 
@@ -17,10 +28,24 @@ extension SQLiteTaskStore: NoticeStore {
         try await self.database.read { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT id, body FROM notices WHERE id > ? ORDER BY id LIMIT ?",
+                sql: "SELECT * FROM notices WHERE id > ? ORDER BY id LIMIT ?",
                 arguments: [id, limit]
             )
-            return NoticeCoding.batch(rows.map { ($0["id"], $0["body"]) }, after: id)
+            let notices = rows.compactMap { row in
+                StoredNotice.decoded(
+                    id: row["id"],
+                    createdAt: row["created_at"],
+                    type: row["type"],
+                    project: row["project"],
+                    ref: row["ref"],
+                    targetUri: row["target_uri"],
+                    targetNode: row["target_node"],
+                    status: row["status"],
+                    refStatus: row["ref_status"],
+                    nodesCount: row["nodes_count"]
+                )
+            }
+            return NoticeBatch(notices: notices, lastID: rows.last?["id"] ?? id)
         }
     }
 
@@ -88,19 +113,35 @@ extension SQLiteTaskStore: NoticeStore {
     }
 }
 
-/// How the stores keep a notice: Gerrit's JSON fields as text.
-enum NoticeCoding {
-    static func body(of notice: ReplicationNotice) throws -> String {
-        String(decoding: try JSONEncoder().encode(notice), as: UTF8.self)
-    }
-
-    /// Stored rows as a batch; a body this version cannot read is skipped (its id still counts).
-    static func batch(_ rows: [(id: Int64, body: String)], after id: Int64) -> NoticeBatch {
-        let notices = rows.compactMap { row in
-            (try? JSONDecoder().decode(ReplicationNotice.self, from: Data(row.body.utf8))).map {
-                StoredNotice(id: row.id, notice: $0)
-            }
-        }
-        return NoticeBatch(notices: notices, lastID: rows.last?.id ?? id)
+extension StoredNotice {
+    /// A stored row; `nil` for a type or status this version does not know.
+    static func decoded(
+        id: Int64,
+        createdAt: Int,
+        type: String,
+        project: String,
+        ref: String?,
+        targetUri: String?,
+        targetNode: String?,
+        status: String?,
+        refStatus: String?,
+        nodesCount: Int?
+    ) -> StoredNotice? {
+        guard let kind = ReplicationNotice.Kind(rawValue: type) else { return nil }
+        let pushResult = status.map(ReplicationNotice.PushResult.init(rawValue:))
+        let remoteStatus = refStatus.map(ReplicationNotice.RemoteRefStatus.init(rawValue:))
+        if pushResult == .some(nil) || remoteStatus == .some(nil) { return nil }
+        let target = targetUri.map { NoticeTarget(uri: $0, node: targetNode ?? $0) }
+        let notice = ReplicationNotice(
+            type: kind,
+            project: project,
+            ref: ref,
+            target: target,
+            status: pushResult ?? nil,
+            refStatus: remoteStatus ?? nil,
+            nodesCount: nodesCount,
+            eventCreatedOn: createdAt
+        )
+        return StoredNotice(id: id, notice: notice)
     }
 }
