@@ -250,9 +250,17 @@ struct GrafanaDashboardTests {
         )
         #expect(names.count >= 10, "\(names)")
 
-        // A daemon that pushed, retried nothing and verified: every family has samples.
+        // A daemon that pushed, verified and POSTed to a webhook (nothing listens: it fails and
+        // retries): every family has samples.
         let site = try VerifyReconcileTests.Site(reconcileInterval: "2s")
         _ = try site.drift()
+        let config = try String(contentsOfFile: site.config, encoding: .utf8)
+        let webhook = "http://127.0.0.1:\(try SSHServer.freePort())/hook"
+        try (config + "\n[replicator]\n  webhook = \(webhook)\n").write(
+            toFile: site.config,
+            atomically: true,
+            encoding: .utf8
+        )
         let daemon = try ServedReplicator(
             config: site.config,
             port: try SSHServer.freePort(),
