@@ -196,6 +196,11 @@ struct ReplicationEventsTests {
         #expect((webhook?["lastError"] as? String)?.isEmpty == false && webhook?["failingSince"] is String)
         let page = try HTTPClient.get("\(daemon.base)/").body
         #expect(page.contains("Webhooks") && page.contains("failing") && page.contains(receiver.url))
+        let text = try ReplicatorProcess.run([
+            "status", "--config", site.config, "--listen", "127.0.0.1:\(daemon.port)",
+        ])
+        #expect(text.standardOutput.contains("webhook \(receiver.url): delivering"), "\(text.standardOutput)")
+        #expect(text.standardOutput.contains("failing since"), "\(text.standardOutput)")
         #expect(daemon.stop() == 0, "\(daemon.log)")
         receiver = try WebhookReceiver(in: directory, name: "hook", failing: 0, port: port)
         daemon = try site.serve("serve-2")

@@ -81,6 +81,14 @@ struct StatusCommand: AsyncParsableCommand {
                     + "\(held.events) event(s); let it through once with: \(held.release)"
             )
         }
+        for webhook in status.webhooks {
+            var line = "webhook \(webhook.url): \(webhook.delivering ? "delivering" : "delivered by another node")"
+            if let through = webhook.deliveredThrough { line += ", through event \(through)" }
+            if let error = webhook.lastError {
+                line += ", failing since \(webhook.failingSince ?? "-") (\(webhook.failures) POSTs): \(error)"
+            }
+            lines.append(line)
+        }
         for remote in status.remotes {
             lines.append("")
             lines.append(
