@@ -81,13 +81,21 @@ package struct DaemonOptions: Hashable, Sendable {
     /// `webhook` values that are http(s) URLs; any other is an error naming its line.
     private static func webhooks(reading reader: inout SectionReader) -> [String] {
         reader.strings("webhook").compactMap { value, entry in
-            let lowered = value.lowercased()
-            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), value.count > 8 else {
+            guard Self.isHTTPURL(value) else {
                 reader.error(.invalidURL, "webhook", entry, "'\(Credentials.redact(value))' is not an http(s) URL")
                 return nil
             }
             return value
         }
+    }
+
+    /// `http://HOST…` or `https://HOST…` with a host (a path is optional).
+    static func isHTTPURL(_ value: String) -> Bool {
+        let lowered = value.lowercased()
+        guard let scheme = ["http://", "https://"].first(where: lowered.hasPrefix) else { return false }
+        let authority = lowered.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
+        return !host.isEmpty && !host.hasPrefix(":") && !value.contains(where: \.isWhitespace)
     }
 
     /// Whether a store location is a PostgreSQL URL rather than an SQLite file.
