@@ -5,6 +5,7 @@ import ReplicationDaemon
 import Testing
 
 /// `replicator.eventRetention`: the daemon's notice service removes what is older, keeps the rest.
+@Suite(.timeLimit(.minutes(3)))
 struct NoticeRetentionTests {
     @Test func noticesOlderThanTheRetentionGoWhenTheServiceRuns() async throws {
         let store = InMemoryTaskStore()
@@ -26,9 +27,9 @@ struct NoticeRetentionTests {
         )
         let service = Task { try await delivery.run() }
         defer { service.cancel() }
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Bounded by attempts, not wall time: a loaded parallel run may starve this task a while.
         var refs: [String?] = []
-        while ContinuousClock.now < deadline {
+        for _ in 0..<1_000 {
             refs = try await store.notices(after: 0, limit: 10).notices.map(\.notice.ref)
             if refs == ["kept"] { break }
             try await Task.sleep(for: .milliseconds(20))
