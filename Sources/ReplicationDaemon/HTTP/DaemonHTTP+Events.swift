@@ -26,22 +26,10 @@ extension DaemonHTTP {
             } catch {
                 throw HTTPError(.serviceUnavailable, message: "store: cannot read the events: \(error)")
             }
-            var start = newest
-            if let text = request.uri.queryParameters.get("since") {
-                guard let since = Int64(text), since >= 0 else {
-                    throw HTTPError(.badRequest, message: "invalid: since '\(text)' is not an event id (0 or more)")
-                }
-                // A client ahead of the store would wait for ids it already has: another store?
-                guard since <= newest else {
-                    throw HTTPError(
-                        .badRequest,
-                        message:
-                            "invalid: since \(since) is beyond the newest event (\(newest)); was the store replaced?"
-                    )
-                }
-                start = since
-            }
-            let from = start
+            let from = try Self.streamStart(
+                since: request.uri.queryParameters.get("since").map { String($0) },
+                newest: newest
+            )
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
@@ -51,6 +39,22 @@ extension DaemonHTTP {
                 }
             )
         }
+    }
+
+    /// The id a stream starts after: the newest without `since`; `since` when it is one (a client
+    /// ahead of the store would wait for ids it already has: another store?).
+    static func streamStart(since text: String?, newest: Int64) throws -> Int64 {
+        guard let text else { return newest }
+        guard let since = Int64(text), since >= 0 else {
+            throw HTTPError(.badRequest, message: "invalid: since '\(text)' is not an event id (0 or more)")
+        }
+        guard since <= newest else {
+            throw HTTPError(
+                .badRequest,
+                message: "invalid: since \(since) is beyond the newest event (\(newest)); was the store replaced?"
+            )
+        }
+        return since
     }
 
     private static func stream(
