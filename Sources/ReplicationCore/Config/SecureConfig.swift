@@ -1,7 +1,7 @@
 /// Gerrit's `etc/secure.config` beside `replication.config`: `remote.NAME.username` and
-/// `remote.NAME.password` for HTTP mirrors, and `replicator.webhookToken` (the plain file, as `gerrit.useLegacyCredentials` and
-/// Gerrit's default secure store read it). Values there win over the same keys in
-/// replication.config; a URL's own `user:token@` wins over both.
+/// `remote.NAME.password` for HTTP mirrors (the plain file, as `gerrit.useLegacyCredentials` and
+/// Gerrit's default secure store read it), and Replicator's `replicator.webhookToken`. Values there
+/// win over the same keys in replication.config; a URL's own `user:token@` wins over both.
 extension ReplicationConfiguration {
     package static let secureConfigName = "secure.config"
 

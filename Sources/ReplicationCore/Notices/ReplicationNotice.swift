@@ -1,9 +1,9 @@
 /// One of the events Gerrit's replication plugin posts to `stream-events`, with the plugin's type
-/// names and JSON fields, so that what listens to Gerrit (Zuul, the Jenkins Gerrit Trigger's
-/// "wait for replication") listens to Replicator unchanged. Fields a type does not have are left
-/// out of its JSON, as Gerrit's Gson leaves out nulls. URLs never carry credentials.
-package struct ReplicationNotice: Hashable, Sendable, Codable {
-    package enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+/// names and JSON fields, for what waits on them (Zuul, the Jenkins Gerrit Trigger's "wait for
+/// replication"). Fields a type does not have are left out of its JSON, as Gerrit's Gson leaves out
+/// nulls. URLs never carry credentials. Stores keep a column per field and never decode JSON.
+package struct ReplicationNotice: Hashable, Sendable, Encodable {
+    package enum Kind: String, Hashable, Sendable, Encodable, CaseIterable {
         case refReplicationScheduled = "ref-replication-scheduled"
         case refReplicated = "ref-replicated"
         case refReplicationDone = "ref-replication-done"
@@ -14,14 +14,14 @@ package struct ReplicationNotice: Hashable, Sendable, Codable {
     }
 
     /// The plugin's `RefPushResult`, as its `toString()` writes it.
-    package enum PushResult: String, Hashable, Sendable, Codable {
+    package enum PushResult: String, Hashable, Sendable, Encodable {
         case succeeded
         case failed
         case notAttempted = "not-attempted"
     }
 
     /// JGit's `RemoteRefUpdate.Status`, the names `refStatus` carries.
-    package enum RemoteRefStatus: String, Hashable, Sendable, Codable {
+    package enum RemoteRefStatus: String, Hashable, Sendable, Encodable {
         case ok = "OK"
         case upToDate = "UP_TO_DATE"
         case rejectedNonFastForward = "REJECTED_NONFASTFORWARD"

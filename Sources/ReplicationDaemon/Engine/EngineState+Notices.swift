@@ -22,20 +22,20 @@ extension EngineState {
     ) -> [ReplicationNotice] {
         var refs = Set(targets.flatMap(\.work.refs)).sorted()
         if targets.contains(where: \.work.fullSync) { refs.insert(ReplicationNotice.allRefs, at: 0) }
+        let announced = self.noticeSubjects[stored.id] != nil
         self.noticeSubjects[stored.id] = NoticeSubject(
             project: stored.event.project,
             refs: refs,
             deletesProject: targets.contains(where: \.work.deleteProject),
             nodesCount: nodesCount
         )
-        guard self.announced.insert(stored.id).inserted else { return [] }
+        guard !announced else { return [] }
         return targets.flatMap { ReplicationNotice.scheduled($0.work, to: $0.target, at: self.noticeSeconds) }
     }
 
     /// The done notices of events every URL is done with; they are forgotten.
     mutating func doneNotices(_ completed: [Int64]) -> [ReplicationNotice] {
         completed.flatMap { id -> [ReplicationNotice] in
-            self.announced.remove(id)
             guard let subject = self.noticeSubjects.removeValue(forKey: id) else { return [] }
             return ReplicationNotice.done(
                 project: subject.project,

@@ -27,7 +27,7 @@ extension EngineState {
             if stored.wantsOutcomes { planned[stored.id] = targets.count }
             guard !targets.isEmpty else {
                 empty.append(stored.id)
-                self.announced.remove(stored.id)
+                self.noticeSubjects[stored.id] = nil
                 actions.append(.log(.init(.debug, "Event concerns no remote", ["replication.event": "\(stored.id)"])))
                 continue
             }
@@ -77,7 +77,6 @@ extension EngineState {
                 self.remaining[id] = nil
                 self.storedAt[id] = nil
                 self.noticeSubjects[id] = nil
-                self.announced.remove(id)
             }
             let metadata: Logger.Metadata = ["replication.project": "\(task.target.project)"]
             return [.log(.init(.warning, "Another node took this project over; leaving it", metadata))]

@@ -47,9 +47,9 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
     var runningSince: [Int: Instant] = [:]
     /// How long each URL's last push took (`/status`, the status page).
     var lastPushSeconds: [String: Double] = [:]
-    /// Each pending event's subject for its done notices, and those whose scheduled notices went out.
+    /// Each pending event's subject for its done notices; an event has one once its scheduled
+    /// notices went out (kept across a reload, which plans it again).
     var noticeSubjects: [Int64: NoticeSubject] = [:]
-    var announced: Set<Int64> = []
     /// Seconds since 1970 at the latest input, for the notices' `eventCreatedOn`.
     var wall: Double
     var claimsThisRead = 0
@@ -199,7 +199,6 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
         self.queue.removeAllPending()
         self.remaining.removeAll()
         self.storedAt.removeAll()
-        self.noticeSubjects.removeAll()
         let note = EngineLogEntry(
             .notice,
             "Configuration reloaded; pending work re-planned",

@@ -64,8 +64,7 @@ extension DaemonHTTP {
         into writer: inout any ResponseBodyWriter
     ) async throws {
         var cursor = start
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = Self.jsonEncoder()
         // A shutdown ends the stream within a reread interval (the server waits for open responses).
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let generation = signal.generation

@@ -127,13 +127,18 @@ package enum DaemonHTTP {
         return try Self.json(HTTPResponse.Status(code: code), body)
     }
 
+    /// How every JSON body the daemon sends is written (responses, stream lines, webhook POSTs).
+    static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
     /// `redacting`: URL credentials replaced (``Credentials/redact(_:)``) in the whole document.
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable, redacting: Bool = false) throws
         -> Response
     {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(value)
+        var data = try Self.jsonEncoder().encode(value)
         if redacting { data = Data(Credentials.redact(String(decoding: data, as: UTF8.self)).utf8) }
         data.append(UInt8(ascii: "\n"))
         return Response(

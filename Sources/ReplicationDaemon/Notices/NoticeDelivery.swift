@@ -177,8 +177,6 @@ struct WebhookClient: Sendable {
     /// `nil` when the webhook answered 2xx, else what went wrong (credentials redacted).
     func post(_ notice: StoredNotice, token: String?) async -> String? {
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var request = HTTPClientRequest(url: self.url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -186,7 +184,7 @@ struct WebhookClient: Sendable {
             request.headers.add(name: "X-Replicator-Event-Id", value: "\(notice.id)")
             request.headers.add(name: "X-Gerrit-Event", value: notice.notice.type.rawValue)
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            request.body = .bytes(ByteBuffer(bytes: try encoder.encode(notice)))
+            request.body = .bytes(ByteBuffer(bytes: try DaemonHTTP.jsonEncoder().encode(notice)))
             let response = try await HTTPClient.shared.execute(
                 request,
                 timeout: NoticeDelivery.postTimeout,

@@ -33,7 +33,7 @@ package final class InMemoryTaskStore: TaskStore {
 
     private let state = Mutex(State())
     /// Gerrit's replication events out (`NoticeStore`).
-    let noticeLog = InMemoryNoticeLog()
+    let noticeLog = Mutex(NoticeLog())
 
     package init() {}
 
