@@ -13,6 +13,8 @@ package final class ChildProcess: @unchecked Sendable {
     package let output: FileHandle
     /// The child's standard error, when it was asked for (else it shares ours).
     package let errors: FileHandle?
+    /// Whether the child leads a process group of its own (signals then reach what it started).
+    private let leadsGroup: Bool
     private let lock = NSLock()
     private var status: Int32?
 
@@ -46,6 +48,7 @@ package final class ChildProcess: @unchecked Sendable {
             throw Self.failure("cannot start \(executable): \(String(cString: strerror(code)))")
         }
         self.pid = pid
+        self.leadsGroup = processGroup
         self.input = stdin.map { FileHandle(fileDescriptor: $0.write, closeOnDealloc: true) }
         self.output = FileHandle(fileDescriptor: stdout.read, closeOnDealloc: true)
         self.errors = stderr.map { FileHandle(fileDescriptor: $0.read, closeOnDealloc: true) }
@@ -114,16 +117,24 @@ package final class ChildProcess: @unchecked Sendable {
         kill(self.pid, signal)
     }
 
-    /// SIGTERM to the child's process group, SIGKILL after `grace`, then reaps it.
+    /// SIGTERM to the child (and its process group when it leads one), SIGKILL after `grace`, then
+    /// reaps it. A child blocked on a full pipe that nobody reads any more ends too.
     package func stop(grace: Duration = .seconds(2)) {
         guard !self.hasExited else { return }
-        kill(-self.pid, SIGTERM)
+        self.deliver(SIGTERM)
         let deadline = ContinuousClock.now + grace
         while !self.hasExited, ContinuousClock.now < deadline { usleep(20_000) }
         if !self.hasExited {
-            kill(-self.pid, SIGKILL)
+            self.deliver(SIGKILL)
             self.waitForExit()
         }
+    }
+
+    /// `signal` to the group the child leads, else to the child alone: signalling `-pid` of a child
+    /// that leads no group reaches nobody (a stop that waited forever on `git pack-objects`).
+    private func deliver(_ signal: Int32) {
+        if self.leadsGroup, kill(-self.pid, signal) == 0 { return }
+        kill(self.pid, signal)
     }
 
     package var hasExited: Bool {

@@ -173,7 +173,6 @@ struct DaemonEndToEndTests {
         try site.serve()
         let refusals: [(String, Int, String)] = [
             ("{not json", 400, "malformed"),
-            (#"{"type":"surprise"}"#, 400, "unknown-type"),
             (site.refUpdated("main", project: "../etc"), 400, "invalid-project"),
             (site.refUpdated("main", project: "/etc"), 400, "invalid-project"),
             (site.refUpdated("main", project: "nosuch"), 404, "unknown-project"),
@@ -366,6 +365,36 @@ struct DaemonEndToEndTests {
             "\(site.log)"
         )
         #expect(try GitFixtures.refs(of: site.sshMirror)["refs/pull/1/head"] != nil)
+    }
+
+    /// Gerrit's stream reports a new patch set and its change's meta ref as two `ref-updated` lines;
+    /// with `replicationDelay = 0` they went out as two pushes, the first a patch set without its
+    /// meta. Every push that carries the patch set now carries the meta too (the mirror's
+    /// pre-receive hook logs each push's refs).
+    @Test func aPatchSetNeverReachesAMirrorWithoutItsMeta() throws {
+        let site = try Site()
+        let patchSet = try GitFixtures.commit("refs/changes/01/1/1", "ps", in: site.source)
+        try GitFixtures.commit("refs/changes/01/1/meta", "meta", in: site.source)
+        let pushes = site.directory.path("pushes.log")
+        try GitFixtures.installHook(
+            "#!/bin/sh\nwhile read old new ref; do printf '%s ' \"$ref\"; done >> '\(pushes)'\necho >> '\(pushes)'\n",
+            named: "pre-receive",
+            in: site.sshMirror
+        )
+        let lines = [
+            GerritEvent.refUpdated("refs/changes/01/1/1", project: "p", new: patchSet),
+            GerritEvent.refUpdated("refs/changes/01/1/meta", project: "p"),
+        ]
+        try site.directory.write(lines.joined(separator: "\n") + "\n", to: "events.jsonl")
+        try site.serve(["--events-from", "cat '\(site.directory.path("events.jsonl"))'; exec sleep 600"])
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.sshMirror))?["refs/changes/01/1/meta"] != nil },
+            "\(site.log)"
+        )
+        let logged = try String(contentsOfFile: pushes, encoding: .utf8).split(separator: "\n")
+        let withPatchSet = logged.filter { $0.contains("refs/changes/01/1/1 ") }
+        #expect(!withPatchSet.isEmpty, "\(logged)")
+        #expect(withPatchSet.allSatisfy { $0.contains("refs/changes/01/1/meta") }, "\(logged)")
     }
 
     /// `--events-from COMMAND`: Gerrit stream-events lines; unusable lines are logged and skipped.

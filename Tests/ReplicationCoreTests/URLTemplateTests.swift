@@ -41,6 +41,48 @@ struct URLTemplateTests {
         #expect(url.description == text)
     }
 
+    /// JGit's URIish cases (Gerrit parses remote URLs with it): the forms it accepts are accepted here,
+    /// with its user, password, host and port.
+    @Test(
+        arguments: [
+            ("ssh://user@host:/path", RemoteURL.Transport.ssh, "user", nil, "host", nil, "/path"),
+            ("ssh://some-host:/path/to/repository.git", .ssh, nil, nil, "some-host", nil, "/path/to/repository.git"),
+            ("ssh://user:pass@example.com:33/some/p ath", .ssh, "user", "pass", "example.com", 33, "/some/p ath"),
+            ("ssh://DOMAIN\\user:pass@example.com:33/some/p ath", .ssh, "DOMAIN\\user", "pass", "example.com", 33, "/some/p ath"),
+            ("ssh://%3ax%25:%40%41x@example.com:33/some/p ath", .ssh, ":x%", "@Ax", "example.com", 33, "/some/p ath"),
+            ("http://user:secret@pass@host.xy:80/some/path", .http, "user", "secret@pass", "host.xy", 80, "/some/path"),
+            ("git+ssh://example.com/some/p ath", .ssh, nil, nil, "example.com", nil, "/some/p ath"),
+            ("ssh+git://example.com/some/p ath", .ssh, nil, nil, "example.com", nil, "/some/p ath"),
+            ("git://example.com:333/home/m y", .git, nil, nil, "example.com", 333, "/home/m y"),
+            ("example.com:some/p ath", .ssh, nil, nil, "example.com", nil, "some/p ath"),
+            ("user@example.com:some/p ath", .ssh, "user", nil, "example.com", nil, "some/p ath"),
+            ("example.com:/some/p ath", .ssh, nil, nil, "example.com", nil, "/some/p ath"),
+            ("file:///home/m y", .local, nil, nil, nil, nil, "/home/m y"),
+            ("file:/a/b.txt", .local, nil, nil, nil, nil, "/a/b.txt"),
+            ("/home/m y", .local, nil, nil, nil, nil, "/home/m y"),
+            ("../../foo/bar", .local, nil, nil, nil, nil, "../../foo/bar"),
+            ("/~some/p ath", .local, nil, nil, nil, nil, "/~some/p ath"),
+        ] as [(String, RemoteURL.Transport, String?, String?, String?, Int?, String)]
+    )
+    func parsesJGitsForms(
+        text: String,
+        transport: RemoteURL.Transport,
+        user: String?,
+        password: String?,
+        host: String?,
+        port: Int?,
+        path: String
+    ) throws {
+        let url = try RemoteURL(parsing: text)
+        #expect(url.transport == transport)
+        #expect(url.user == user)
+        #expect(url.password == password)
+        #expect(url.host == host)
+        #expect(url.port == port)
+        #expect(url.path == path)
+        #expect(url.description == text, "written back as given")
+    }
+
     @Test(arguments: ["", "ssh://host", "ssh://:22/x", "ssh://host:99999/x", "host:", "file://relative/path"])
     func rejectsInvalidURLs(text: String) {
         #expect(throws: RemoteURLError.self) { try RemoteURL(parsing: text) }

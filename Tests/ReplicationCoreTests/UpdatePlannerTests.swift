@@ -256,6 +256,26 @@ struct GitHubMirrorTests {
 }
 
 struct PlannerRulesTests {
+    /// An event for a patch set pushes the change's meta ref with it (Gerrit's stream reports them
+    /// apart); a remote that does not take meta refs gets the patch set alone, and an event for
+    /// another ref or a change without meta brings nothing else.
+    @Test(arguments: [
+        ("", ["refs/changes/01/1/1"], ["+create refs/changes/01/1/1", "+create refs/changes/01/1/meta"]),
+        ("  replicateNoteDbMetaRefs = false\n", ["refs/changes/01/1/1"], ["+create refs/changes/01/1/1"]),
+        ("", ["refs/changes/02/2/1"], ["+create refs/changes/02/2/1"]),
+        ("", ["refs/heads/main"], ["+create refs/heads/main"]),
+        ("", ["refs/changes/01/1/meta"], ["+create refs/changes/01/1/meta"]),
+    ])
+    func aPatchSetTravelsWithItsMeta(config: String, event: [String], expected: [String]) {
+        let plan = Fixture.plan(
+            "  push = +refs/heads/*:refs/heads/*\n  push = +refs/changes/*:refs/changes/*\n" + config,
+            local: "refs/heads/main=a refs/changes/01/1/1=b refs/changes/01/1/meta=c refs/changes/02/2/1=d",
+            remote: "",
+            delta: event
+        )
+        #expect(Fixture.summary(plan) == expected)
+    }
+
     @Test func neverDeletesRemoteHead() {
         let plan = Fixture.plan(
             "  push = +*:*\n  mirror = true\n",

@@ -37,3 +37,21 @@ private final class ManagedFlag: @unchecked Sendable {
 
     func set() { self.lock.withLock { self.value = true } }
 }
+
+extension ChildProcessTests {
+    /// A child blocked writing into a pipe nobody reads (`git pack-objects` once the mirror stopped
+    /// taking the pack) ends when stopped, whether or not it leads a process group: stopping one
+    /// that leads none used to signal `-pid`, reach nobody and wait forever.
+    @Test(arguments: [false, true])
+    func stopEndsAChildBlockedOnAFullPipe(processGroup: Bool) throws {
+        let child = try ChildProcess("/bin/sh", ["-c", "exec yes"], processGroup: processGroup)
+        usleep(100_000)  // long enough to fill the pipe
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            child.stop(grace: .milliseconds(200))
+            stopped.signal()
+        }
+        #expect(stopped.wait(timeout: .now() + 10) == .success, "stop() returned")
+        #expect(child.hasExited)
+    }
+}

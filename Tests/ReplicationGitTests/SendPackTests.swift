@@ -83,9 +83,7 @@ struct SendPackTests {
     }
 
     static func installHook(_ script: String, named name: String = "update", in repository: String) throws {
-        let hook = repository + "/hooks/" + name
-        try script.write(toFile: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        try GitFixtures.installHook(script, named: name, in: repository)
     }
 
     static let refuseMetaOfChange1 =
@@ -328,5 +326,52 @@ extension SendPackTests {
         let (error, took) = try Self.failingPush(try Self.makeSite(), receivePack: garbage, timeout: .zero)
         #expect(error?.message.contains("not a pkt-line length") == true, "\(error?.message ?? "")")
         #expect(took < .seconds(10))
+    }
+}
+
+extension SendPackTests {
+    /// A mirror that stops reading the pack midway (git's `receive.maxInputSize`, GitHub's 2 GiB cap)
+    /// fails the push in bounded time with the mirror's reason, locally and over ssh; it used to hang
+    /// for ever while the pack writer waited for `git pack-objects`, which was never stopped.
+    @Test(arguments: [false, true])
+    func aMirrorThatRefusesThePackMidwayFailsThePushQuickly(overSSH: Bool) throws {
+        let directory = try TemporaryDirectory("refused-pack")
+        let source = directory.path("source.git")
+        let mirror = directory.path("mirror.git")
+        try GitFixtures.makeRepository(at: source)
+        try GitFixtures.makeRepository(at: mirror)
+        try Command.git(["config", "receive.maxInputSize", "1m"], in: mirror)
+        let random = directory.path("random")
+        try Command.run("/bin/sh", ["-c", "head -c 8000000 /dev/urandom > \(random)"])
+        let blob = try Command.git(["--git-dir", source, "hash-object", "-w", random])
+        let tree = try Command.run("git", ["--git-dir", source, "mktree"], input: "100644 blob \(blob)\tbig\n")
+            .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try Command.git(["--git-dir", source, "commit-tree", tree, "-m", "big"])
+        try Command.git(["--git-dir", source, "update-ref", "refs/heads/main", commit])
+        let server = overSSH ? try SSHServer() : nil
+        let url = server?.url(mirror) ?? mirror
+        let planner = UpdatePlanner(remote: try RemoteFixture.remote("  push = +refs/heads/*:refs/heads/*\n"))
+        let repository = try GitRepository(path: source)
+        let local = try repository.readRefs().refs
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcome = Result {
+            try repository.sendPack(
+                to: try RemoteURL(parsing: url),
+                access: server?.access ?? SSHAccess(),
+                options: Self.options(timeout: .seconds(60))
+            ) { planner.planFullSync(local: local, remote: $0) }
+        }
+        let took = clock.now - started
+        #expect(took < .seconds(30), "well within the 60 s timeout: \(took)")
+        switch outcome {
+        case .success(let report):
+            #expect(!report.isSuccess)
+            let message = report.results.compactMap(\.message).joined(separator: "; ")
+            #expect(!message.isEmpty, "a reason for the failed ref")
+        case .failure(let error):
+            #expect(!"\(error)".isEmpty)
+        }
+        #expect(try GitFixtures.refs(of: mirror)["refs/heads/main"] == nil)
     }
 }

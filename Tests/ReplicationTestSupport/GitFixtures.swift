@@ -62,6 +62,13 @@ package enum GitFixtures {
         return output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// An executable hook `name` in the repository at `repository`.
+    package static func installHook(_ script: String, named name: String, in repository: String) throws {
+        let hook = repository + "/hooks/" + name
+        try script.write(toFile: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+    }
+
     /// `name → id` for every ref, as `git for-each-ref` sees it.
     package static func refs(of path: String) throws -> [String: String] {
         let text = try Command.git(["for-each-ref", "--format=%(refname) %(objectname)"], in: path)

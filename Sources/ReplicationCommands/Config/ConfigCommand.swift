@@ -26,9 +26,23 @@ struct ConfigCheckCommand: ParsableCommand {
 
     func run() throws {
         let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
-        let report = ConfigReport(configuration, extra: Self.authGroupDiagnostics(configuration))
+        let extra = Self.authGroupDiagnostics(configuration) + Self.collisionDiagnostics(configuration)
+        let report = ConfigReport(configuration, extra: extra)
         print(Credentials.redact(self.json ? try report.jsonText() : report.humanText()), terminator: "")
-        guard configuration.isUsable else { throw ExitCode(ExitStatus.failure) }
+        guard configuration.isUsable, !extra.contains(where: { $0.severity == .error }) else {
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+
+    /// Projects under `gerrit.basePath` that one remote maps to one URL (``MirrorTargets``): the
+    /// daemon refuses those URLs, so they are errors here.
+    private static func collisionDiagnostics(_ configuration: ReplicationConfiguration) -> [ConfigDiagnostic] {
+        let remotes = configuration.remotes.filter(MirrorTargets.canCollide)
+        guard !remotes.isEmpty, let projects = try? ProjectDirectory.projects(under: configuration.gerrit.basePath)
+        else { return [] }
+        return remotes.flatMap { remote in
+            MirrorTargets.diagnostics(among: projects, remote: remote, replicates: { remote.replicates(project: $0) })
+        }
     }
 
     /// Each remote's `authGroup`s against the site's groups: All-Projects' `refs/meta/config:groups`

@@ -4,11 +4,13 @@ import ReplicationDaemon
 import Synchronization
 
 /// `gerrit.autoReload`: notices when the configuration files (main, includes, fan-out directory)
-/// change, loads them, and hands over the new configuration only when it has no errors.
+/// change, loads them, and hands over the new configuration only when it has no errors. SIGHUP
+/// (``requestReload()``) loads them once whether or not `autoReload` is on.
 final class FileConfigurationSource: ConfigurationSource {
     private let path: String
     private let snapshots: ConfigSnapshotBox
     private let fingerprint: Mutex<[String: Date]>
+    private let requested = Atomic<Bool>(false)
 
     /// `initial` is the configuration loaded from `path`; `snapshots` gets each accepted reload's.
     init(path: String, initial: ReplicationConfiguration, snapshots: ConfigSnapshotBox) {
@@ -17,15 +19,21 @@ final class FileConfigurationSource: ConfigurationSource {
         self.fingerprint = Mutex(Self.fingerprint(of: initial))
     }
 
+    /// The next ``reloadIfChanged(_:rejected:)`` loads the files even if they look unchanged.
+    func requestReload() {
+        self.requested.store(true, ordering: .releasing)
+    }
+
     func reloadIfChanged(_ current: ReplicationConfiguration, rejected: (String) -> Void) -> ReplicationConfiguration? {
-        guard current.gerrit.autoReload else { return nil }
+        let requested = self.requested.exchange(false, ordering: .acquiringAndReleasing)
+        guard requested || current.gerrit.autoReload else { return nil }
         let seen = Self.fingerprint(of: current)
         let changed = self.fingerprint.withLock { fingerprint in
             guard fingerprint != seen else { return false }
             fingerprint = seen
             return true
         }
-        guard changed else { return nil }
+        guard changed || requested else { return nil }
         let (fresh, snapshot) = ConfigSnapshot.load(path: self.path)
         guard fresh.isUsable else {
             rejected(fresh.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))

@@ -23,14 +23,19 @@ struct DaemonAssembly {
         eventsFrom: String?,
         logger: Logger
     ) async throws -> DaemonAssembly {
-        let lease = try await Self.lease(store, location: storeLocation, logger: logger)
         let snapshots = ConfigSnapshotBox(snapshot)
+        let source = FileConfigurationSource(path: configPath, initial: configuration, snapshots: snapshots)
+        let hangups = await HangupService {
+            logger.notice("SIGHUP: reloading the configuration", metadata: ["config": "\(configPath)"])
+            source.requestReload()
+        }
+        let lease = try await Self.lease(store, location: storeLocation, logger: logger)
         let pool = SSHSessionPool()
         let daemon = buildDaemon(
             configuration: configuration,
             store: store,
             executor: GitPushExecutor(configPath: configPath, snapshots: snapshots, pool: pool),
-            source: FileConfigurationSource(path: configPath, initial: configuration, snapshots: snapshots),
+            source: source,
             clock: ContinuousClock(),
             projectExists: { project, basePath in
                 FileManager.default.fileExists(atPath: ProjectDirectory.repositoryPath(of: project, under: basePath))
@@ -53,7 +58,9 @@ struct DaemonAssembly {
         } else {
             reconciler.requestRound(reason: "started with replicateOnStartup = false")
         }
-        var extra: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: reconciler)]
+        var extra: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: reconciler), .init(service: hangups, successTerminationBehavior: .ignore),
+        ]
         if let eventsFrom {
             var reader = StreamEventsReader(source: eventsFrom, intake: daemon.intake, logger: logger)
             reader.onRestart = { reconciler.requestRound(reason: "the --events-from command restarted") }

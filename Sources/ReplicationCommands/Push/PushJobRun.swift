@@ -22,6 +22,8 @@ struct PushJobRun {
             output.error = .init(code: SourceMissing.code, message: error.message)
         } catch let error as DeletionRefused {
             output.error = .init(code: DeletionRefused.code, message: error.message)
+        } catch let error as TargetRefused {
+            output.error = .init(code: TargetRefused.code, message: error.message)
         } catch {
             output.error = .init(code: GitError.Code.other.rawValue, message: "\(error)")
         }
@@ -42,7 +44,9 @@ struct PushJobRun {
         guard configuration.isUsable, let remote = configuration.remote(named: self.remote) else {
             throw CommandFailure("the configuration has errors or no remote \(self.remote)")
         }
-        let (url, access) = SSHEndpoint.resolve(try RemoteURL(parsing: self.url), remote: remote)
+        let target = try RemoteURL(parsing: self.url)
+        try self.refuseUnsafeTarget(target, remote: remote, basePath: configuration.gerrit.basePath)
+        let (url, access) = SSHEndpoint.resolve(target, remote: remote)
         let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
         if self.deleteProject {
             let creator = RepositoryCreator(
@@ -119,6 +123,28 @@ struct PushJobRun {
             output.updatedHead = try creator.updateHead(url, to: head) ? head : nil
             output.report?.updatedHead = output.updatedHead
         }
+    }
+
+    /// Nothing is created, written or deleted at a URL outside its template's directory, or at one that
+    /// another live project maps to (a deletion there would remove that project's mirror).
+    private func refuseUnsafeTarget(_ url: RemoteURL, remote: RemoteConfiguration, basePath: String) throws {
+        if let problem = MirrorTargets.pathProblem(of: remote, project: self.project, url: url) {
+            throw TargetRefused(message: "refusing \(url): \(problem)")
+        }
+        guard MirrorTargets.canCollide(remote) else { return }
+        let sharers = MirrorTargets.sharers(
+            of: url.description,
+            project: self.project,
+            live: try ProjectDirectory.projects(under: basePath),
+            remote: remote,
+            replicates: { remote.replicates(project: $0) }
+        )
+        guard !sharers.isEmpty else { return }
+        let others = sharers.map { "'\($0)'" }.joined(separator: ", ")
+        throw TargetRefused(
+            message:
+                "refusing \(url): projects '\(self.project)' and \(others) map to the same URL (remoteNameStyle = \(remote.remoteNameStyle.rawValue)); nothing is pushed to or deleted there until they map apart"
+        )
     }
 
     private func push(_ target: PushTarget, creator: RepositoryCreator, created: inout Bool) throws -> PushReport {

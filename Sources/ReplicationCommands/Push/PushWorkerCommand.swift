@@ -84,6 +84,13 @@ struct SourceMissing: Error {
     var message: String
 }
 
+/// The mirror's URL is unsafe for this project (``MirrorTargets``): permanent until the
+/// configuration or the projects change.
+struct TargetRefused: Error {
+    static let code = PushOutcome.Failure.targetRefused
+    var message: String
+}
+
 /// A mirror's deletion could not be proven safe (its path, or the source still being there): reported
 /// as a refusal, never retried.
 struct DeletionRefused: Error {

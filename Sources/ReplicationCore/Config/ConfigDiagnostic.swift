@@ -31,6 +31,7 @@ package struct ConfigDiagnostic: Hashable, Sendable, CustomStringConvertible {
         case noRemotes
         case mirrorFootgun
         case unknownGroup
+        case nameCollision
     }
 
     package var severity: Severity

@@ -94,6 +94,10 @@ extension RemoteConfiguration {
             ("tagopt", "not used by a push-only replicator"),
             ("uploadpack", "has no effect: Replicator only pushes"),
             (
+                "rescheduleDelay",
+                "has no effect: an event for a URL with a push running waits for that push and then runs, without polling"
+            ),
+            (
                 "slowLatencyThreshold",
                 "has no effect: slow pushes show in the replication_latency histogram, not in metrics of their own"
             ),

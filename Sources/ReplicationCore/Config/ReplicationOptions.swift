@@ -18,6 +18,11 @@ package struct ReplicationOptions: Hashable, Sendable {
             self.eventsDirectory = PathText.resolve(directory, against: configDirectory)
         }
         self.rsyncPath = reader.string("rsyncPath") ?? "rsync"
+        if self.distributionInterval > 0, let entry = reader.all("distributionInterval").last {
+            let message =
+                "Gerrit's multi-primary distributor has no counterpart here (nodes share replicator.store); its one effect is that pushes are not batched (pushBatchSize)"
+            reader.warning(.surprisingValue, "distributionInterval", entry, message)
+        }
         let ignored = [
             ("eventsDirectory", "has no effect: Replicator keeps its events in replicator.store"),
             ("rsyncPath", "has no effect: Replicator runs no rsync"),

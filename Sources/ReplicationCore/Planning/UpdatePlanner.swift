@@ -60,7 +60,7 @@ package struct UpdatePlanner: Sendable {
     ) -> UpdatePlan {
         var plan = PlanBuilder(mode: .delta)
         var seen = Set<String>()
-        for name in refs where seen.insert(name).inserted {
+        for name in self.withChangeMetaRefs(refs, local: local) where seen.insert(name).inserted {
             if let reason = self.unmapped(name) {
                 plan.skip(name, reason)
                 continue
@@ -75,6 +75,19 @@ package struct UpdatePlanner: Sendable {
             }
         }
         return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
+    }
+
+    /// `refs` and, for each patch set among them, its change's meta ref where the source has one and
+    /// this remote takes it: Gerrit writes both in one batch but its stream reports them as two
+    /// events, and a replica must never hold a patch set without its meta (whatever the intake).
+    private func withChangeMetaRefs(_ refs: [String], local: [String: ObjectID]) -> [String] {
+        var result = refs
+        for ref in refs where !ref.hasSuffix("/meta") {
+            guard let change = PushUnits.change(of: ref) else { continue }
+            let meta = String(change) + "/meta"
+            if local[meta] != nil, self.eventSkipReason(for: meta) == nil { result.append(meta) }
+        }
+        return result
     }
 
     /// The plan for a project this remote does not replicate at all (``RefPolicy/projectExclusion(headTarget:)``,

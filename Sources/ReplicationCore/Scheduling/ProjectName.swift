@@ -17,14 +17,23 @@ package enum ProjectName {
         return nil
     }
 
-    /// Why `ref` is not a ref name git would accept (`git check-ref-format`, the common rules).
+    /// Why `ref` is not a ref name git would accept: every rule of `git check-ref-format` (without
+    /// `--allow-onelevel` or `--refspec-pattern`), plus the `refs/` prefix events must have.
     package static func refProblem(with ref: String) -> String? {
         guard ref.hasPrefix("refs/") else { return "must start with refs/" }
-        if ref.hasSuffix("/") || ref.hasSuffix(".lock") || ref.hasSuffix(".") { return "invalid ending" }
-        if ref.contains("..") || ref.contains("//") || ref.contains("@{") { return "invalid sequence" }
+        if ref.hasSuffix("/") { return "must not end with '/'" }
+        if ref.hasSuffix(".") { return "must not end with '.'" }
+        if ref.contains("..") { return "must not contain '..'" }
+        if ref.contains("//") { return "must not contain an empty component ('//')" }
+        if ref.contains("@{") { return "must not contain '@{'" }
         let forbidden: Set<Unicode.Scalar> = [" ", "~", "^", ":", "?", "*", "[", "\\"]
-        if ref.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || forbidden.contains($0) }) {
-            return "invalid character"
+        if let bad = ref.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F || forbidden.contains($0) })
+        {
+            return "must not contain \(bad.value < 0x20 || bad.value == 0x7F ? "control characters" : "'\(bad)'")"
+        }
+        for component in ref.split(separator: "/") {
+            if component.hasPrefix(".") { return "no component may begin with '.' ('\(component)')" }
+            if component.hasSuffix(".lock") { return "no component may end with '.lock' ('\(component)')" }
         }
         return nil
     }

@@ -17,11 +17,15 @@ package struct PushOutcome: Sendable, Codable {
         package static let sourceMissing = "sourceMissing"
         /// A mirror's deletion could not be proven safe: reported as a refusal, never retried.
         package static let deletionRefused = "deletionRefused"
+        /// The mirror's URL is unsafe for this project (outside its template's directory, or shared
+        /// with another live project): nothing is written there until the configuration changes.
+        package static let targetRefused = "targetRefused"
 
         /// `permanent` failures need a person (keys, host keys, a mirror that may not be created);
         /// everything else may go away by itself.
         package var failureClass: FailureClass {
-            ["authentication", "hostKey", "repositoryNotFound", "invalid", Self.sourceMissing].contains(self.code)
+            ["authentication", "hostKey", "repositoryNotFound", "invalid", Self.sourceMissing, Self.targetRefused]
+                .contains(self.code)
                 ? .permanent : .transient
         }
     }

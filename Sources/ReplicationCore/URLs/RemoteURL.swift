@@ -13,7 +13,10 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
     package let transport: Transport
     /// Lower-cased scheme, or `nil` for scp-like URLs and plain paths.
     package let scheme: String?
+    /// The user name, percent-decoded (JGit's URIish): `ssh://user:secret@host/…` has user `user`.
     package let user: String?
+    /// The password after `user:`, percent-decoded; for http(s) a token. Never printed (``Credentials``).
+    package let password: String?
     package let host: String?
     package let port: Int?
     package let path: String
@@ -33,28 +36,34 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
     package var escapesPath: Bool { ["http", "https", "amazon-s3"].contains(self.scheme ?? "") }
 
     package init(parsing text: String) throws(RemoteURLError) {
-        if let separator = Self.schemeSeparator(in: text), Self.isScheme(text[..<separator.lowerBound]) {
+        if text.lowercased().hasPrefix("file:/"), !text.lowercased().hasPrefix("file://") {
+            // JGit's `file:/path` (one slash): a local path, not the ssh host "file".
+            let path = String(text.dropFirst("file:".count))
+            self.init(transport: .local, scheme: "file", path: path, prefix: String(text.prefix("file:".count)))
+        } else if let separator = Self.schemeSeparator(in: text), Self.isScheme(text[..<separator.lowerBound]) {
             self = try Self.parseStandard(text, scheme: text[..<separator.lowerBound].lowercased(), rest: separator)
         } else if let colon = Self.scpColon(in: text) {
             self = try Self.parseSCP(text, colon: colon)
         } else {
             guard !text.isEmpty else { throw RemoteURLError(url: text, "is empty") }
-            self.init(transport: .local, scheme: nil, user: nil, host: nil, port: nil, path: text, prefix: "")
+            self.init(transport: .local, scheme: nil, path: text, prefix: "")
         }
     }
 
     private init(
         transport: Transport,
         scheme: String?,
-        user: String?,
-        host: String?,
-        port: Int?,
+        user: String? = nil,
+        password: String? = nil,
+        host: String? = nil,
+        port: Int? = nil,
         path: String,
         prefix: String
     ) {
         self.transport = transport
         self.scheme = scheme
         self.user = user
+        self.password = password
         self.host = host
         self.port = port
         self.path = path
@@ -78,6 +87,7 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
             transport: self.transport,
             scheme: self.scheme ?? (port == nil ? nil : "ssh"),
             user: user,
+            password: user == self.user ? self.password : nil,
             host: host,
             port: port,
             path: path,
@@ -91,6 +101,7 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
             transport: self.transport,
             scheme: self.scheme,
             user: self.user,
+            password: self.password,
             host: self.host,
             port: self.port,
             path: path,
@@ -139,15 +150,7 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
             // As git does: everything after "file://" is the path.
             guard rest.hasPrefix("/") else { throw RemoteURLError(url: text, "a file:// URL needs an absolute path") }
             let prefix = String(text[..<separator.upperBound])
-            return RemoteURL(
-                transport: .local,
-                scheme: scheme,
-                user: nil,
-                host: nil,
-                port: nil,
-                path: String(rest),
-                prefix: prefix
-            )
+            return RemoteURL(transport: .local, scheme: scheme, path: String(rest), prefix: prefix)
         }
         let prefixEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         let path = String(text[prefixEnd...])
@@ -157,6 +160,7 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
             transport: Self.transport(forScheme: scheme),
             scheme: scheme,
             user: authority.user,
+            password: authority.password,
             host: authority.host,
             port: authority.port,
             path: path,
@@ -174,6 +178,7 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
             transport: .ssh,
             scheme: nil,
             user: authority.user,
+            password: authority.password,
             host: authority.host,
             port: authority.port,
             path: path,
@@ -192,16 +197,25 @@ package struct RemoteURL: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `[user@]host[:port]`, with `[v6:address]` brackets.
+/// `[user[:password]@]host[:port]`, with `[v6:address]` brackets, as JGit's URIish reads it: the
+/// user part ends at the last `@`, the password starts after its first `:`, both percent-decoded;
+/// an empty port (`host:`) is the default port.
 private struct Authority {
     var user: String?
+    var password: String?
     var host: String
     var port: Int?
 
     init(parsing text: Substring, url: String) throws(RemoteURLError) {
         var hostPort = text
         if let at = text.lastIndex(of: "@") {
-            self.user = String(text[..<at])
+            let userInfo = text[..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                self.user = PercentDecoding.decode(userInfo[..<colon])
+                self.password = PercentDecoding.decode(userInfo[userInfo.index(after: colon)...])
+            } else {
+                self.user = PercentDecoding.decode(userInfo)
+            }
             hostPort = text[text.index(after: at)...]
         }
         var portText: Substring?
@@ -216,7 +230,7 @@ private struct Authority {
             self.host = String(hostPort)
         }
         guard !self.host.isEmpty else { throw RemoteURLError(url: url, "has no host") }
-        if let portText {
+        if let portText, !portText.isEmpty {
             guard let port = Int(portText), (1...65_535).contains(port) else {
                 throw RemoteURLError(url: url, "has an invalid port '\(portText)'")
             }
@@ -236,4 +250,26 @@ package struct RemoteURLError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     package var description: String { "invalid URL '\(self.url)': \(self.message)" }
+}
+
+/// `%XX` escapes turned back into bytes (UTF-8); text with a broken escape stays as written.
+enum PercentDecoding {
+    static func decode(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var utf8 = text.utf8[...]
+        while let byte = utf8.popFirst() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            let digits = utf8.prefix(2)
+            guard digits.count == 2, let value = UInt8(String(decoding: digits, as: UTF8.self), radix: 16) else {
+                return String(text)
+            }
+            bytes.append(value)
+            utf8 = utf8.dropFirst(2)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -2,7 +2,6 @@
 package struct EventIntakeError: Error, Hashable, Sendable, CustomStringConvertible {
     package enum Code: String, Sendable {
         case malformed
-        case unknownType = "unknown-type"
         case invalidProject = "invalid-project"
         case unknownProject = "unknown-project"
         case projectExists = "project-exists"
@@ -24,7 +23,7 @@ package struct EventIntakeError: Error, Hashable, Sendable, CustomStringConverti
     /// that still exists, 503 when the store cannot take events.
     package var httpStatus: Int {
         switch self.code {
-        case .malformed, .unknownType, .invalidProject, .invalidRef: 400
+        case .malformed, .invalidProject, .invalidRef: 400
         case .unknownProject: 404
         case .projectExists: 409
         case .unavailable: 503

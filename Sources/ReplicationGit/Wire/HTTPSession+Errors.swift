@@ -18,14 +18,6 @@ extension HTTPSession {
         return path
     }
 
-    /// `user:token` from a URL, percent-decoded.
-    static func userInfo(_ text: String) -> (String?, String?) {
-        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map {
-            String($0).removingPercentEncoding ?? String($0)
-        }
-        return (parts.first, parts.count > 1 ? parts[1] : nil)
-    }
-
     /// A transport failure, classified as the ssh path's are: TLS problems are permanent.
     static func failure(_ error: any Error, address: String) -> GitError {
         if let error = error as? HTTPClientError {

@@ -28,7 +28,7 @@ final class HTTPSession {
         configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         var headers = HTTPHeaders([("User-Agent", "git/2.0 (replicator)")])
-        let user = url.user.map(Self.userInfo) ?? (options.username, options.password)
+        let user = url.user.map { ($0, url.password) } ?? (options.username, options.password)
         if let name = user.0 {
             let token = Data("\(name):\(user.1 ?? "")".utf8).base64EncodedString()
             headers.add(name: "Authorization", value: "Basic \(token)")

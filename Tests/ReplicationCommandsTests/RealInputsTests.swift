@@ -1,0 +1,167 @@
+import Foundation
+import ReplicationTestSupport
+import Testing
+
+/// Inputs no one on the project wrote (`Tests/Corpus`, copied from the shared real-world corpus with
+/// each file's source) and the faults they uncovered.
+struct RealInputsTests {
+    static let corpus = ReplicatorProcess.packageRoot.appendingPathComponent("Tests/Corpus").path
+
+    static func corpusFiles(_ folder: String, suffixes: [String]) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(Self.corpus)/\(folder)")) ?? []
+        return names.filter { name in suffixes.contains { name.hasSuffix($0) } }.sorted()
+    }
+
+    static let configs = Self.corpusFiles("configs", suffixes: [".config"]).filter { !$0.hasSuffix(".secure.config") }
+        + ["plugin-doc-fanout"]
+
+    /// A Gerrit site runs with each of these files: `config check` reports no error for any.
+    @Test(arguments: Self.configs)
+    func everyRealConfigurationPassesConfigCheck(name: String) throws {
+        #expect(Self.configs.count >= 20, "the corpus is there")
+        let directory = try TemporaryDirectory("corpus-config")
+        let source = "\(Self.corpus)/configs/\(name)"
+        let site = directory.path("etc")
+        if name.hasSuffix(".config") {
+            try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: source, toPath: site + "/replication.config")
+            let secure = source.replacingOccurrences(of: ".config", with: ".secure.config")
+            if FileManager.default.fileExists(atPath: secure) {
+                try FileManager.default.copyItem(atPath: secure, toPath: site + "/secure.config")
+            }
+        } else {
+            try FileManager.default.copyItem(atPath: source, toPath: site)
+        }
+        let result = try ReplicatorProcess.run(["config", "check", "--config", site + "/replication.config"])
+        #expect(result.status == 0, "\(name):\n\(result.standardOutput)\(result.standardError)")
+        #expect(!result.standardOutput.contains(": error: "), "\(result.standardOutput)")
+    }
+
+    static let eventBodies = Self.corpusFiles("events", suffixes: [".json", ".jsonl"])
+
+    /// What a body should come to: the projects it names, how many replication events it holds
+    /// (ref-updated, project-created, project-head-updated, one per project of a batch), read here
+    /// independently of the daemon's decoder.
+    static func expectations(of body: String, name: String) throws -> (projects: Set<String>, events: Int) {
+        let objects: [[String: Any]]
+        if name.hasSuffix(".jsonl") {
+            objects = try body.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                .map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        } else {
+            objects = [try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])]
+        }
+        var projects: Set<String> = []
+        var events = 0
+        for object in objects {
+            switch object["type"] as? String {
+            case "ref-updated":
+                if let project = (object["refUpdate"] as? [String: Any])?["project"] as? String {
+                    projects.insert(project)
+                }
+                events += 1
+            case "batch-ref-updated":
+                let names = ((object["refUpdates"] as? [[String: Any]]) ?? []).compactMap { $0["project"] as? String }
+                projects.formUnion(names)
+                events += Set(names).count
+            case "project-created", "project-head-updated":
+                if let project = object["projectName"] as? String { projects.insert(project) }
+                events += 1
+            default: continue
+            }
+        }
+        return (projects, events)
+    }
+
+    /// Every real event body is accepted by a running daemon, its unknown and irrelevant types
+    /// counted as ignored and every replication event in it queued; the one body that names no
+    /// project (a unit-test artefact of Gerrit's) is refused with 400 and its reason.
+    @Test func everyRealEventBodyIsAcceptedAndQueued() throws {
+        #expect(Self.eventBodies.count >= 30, "the corpus is there")
+        var bodies: [(name: String, text: String, projects: Set<String>, events: Int)] = []
+        for name in Self.eventBodies {
+            let text = try String(contentsOfFile: "\(Self.corpus)/events/\(name)", encoding: .utf8)
+            let (projects, events) = try Self.expectations(of: text, name: name)
+            bodies.append((name, text, projects, events))
+        }
+        let projects = bodies.reduce(into: Set<String>()) { $0.formUnion($1.projects) }.sorted()
+        let site = try LocalSite(
+            projects: projects,
+            remote: "push = +refs/heads/*:refs/heads/*\n  replicationDelay = 3600"
+        )
+        try site.serve()
+        for body in bodies {
+            let response = try site.post(body.text)
+            if body.name == "gerrit-eventjsontest-ref-updated.json" {
+                #expect(response.status == 400, "\(body.name): \(response.body)")
+                #expect(response.body.contains("refUpdate.project"), "\(response.body)")
+                continue
+            }
+            #expect(response.status == 202, "\(body.name): \(response.body)")
+            let answer = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            #expect(answer?["accepted"] as? Int == body.events, "\(body.name): \(response.body)")
+        }
+        let status = try HTTPClient.get("\(site.base)/status").body
+        #expect(!status.contains("\"pendingEvents\":0,"), "the events wait for their replicationDelay")
+    }
+}
+
+/// Projects whose names map to one URL, and names that map outside the mirrors' directory.
+struct MirrorTargetSafetyTests {
+    /// `remoteNameStyle = dash` maps `infra/tools` and `infra-tools` to one mirror: `config check`
+    /// names both, and nothing is pushed there (two projects would prune each other's branches).
+    @Test func projectsSharingAURLAreAConfigurationErrorAndGetNoPush() throws {
+        let site = try LocalSite(
+            projects: ["infra/tools", "infra-tools", "other"],
+            remote: "push = +refs/heads/*:refs/heads/*\n  mirror = true\n  remoteNameStyle = dash\n  replicationDelay = 0"
+        )
+        let check = try site.replicator(["config", "check"])
+        #expect(check.status == 1, "\(check.standardOutput)")
+        #expect(check.standardOutput.contains("'infra-tools', 'infra/tools'"), "\(check.standardOutput)")
+        let start = try site.replicator(["start", "--all", "--wait", "--now"])
+        #expect(start.status != 0)
+        #expect(start.standardOutput.contains("map to the same URL"), "\(start.standardOutput)\(start.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: site.mirror("infra-tools")), "nothing created or pushed")
+        #expect(try GitFixtures.refs(of: site.mirror("other"))["refs/heads/main"] != nil, "the others are pushed")
+    }
+
+    /// Deleting a gone project `infra/tools` must not delete the live `infra-tools`'s mirror, which
+    /// is the same repository under `remoteNameStyle = dash`.
+    @Test func aProjectDeletionNeverRemovesAMirrorALiveProjectMapsTo() throws {
+        let site = try LocalSite(
+            projects: ["infra-tools"],
+            remote: """
+                push = +refs/heads/*:refs/heads/*
+                  remoteNameStyle = dash
+                  replicateProjectDeletions = true
+                  replicationDelay = 0
+                """
+        )
+        #expect(try site.replicator(["start", "--all", "--wait", "--now"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: site.mirror("infra-tools")))
+        try site.serve()
+        #expect(try site.post(GerritEvent.projectDeleted("infra/tools")).status == 202)
+        #expect(
+            eventually { site.daemon?.log.contains("map to the same URL") == true },
+            "\(site.daemon?.log ?? "")"
+        )
+        #expect(FileManager.default.fileExists(atPath: site.mirror("infra-tools")), "the live project's mirror stays")
+        #expect(try GitFixtures.refs(of: site.mirror("infra-tools"))["refs/heads/main"] != nil)
+    }
+
+    /// `basenameOnly` took `team/...x` to `..` (the mirrors' parent) and `team/.y` to the mirrors'
+    /// directory itself: neither is created nor written; a sane name beside them is.
+    @Test func basenameOnlyNamesNeverLeaveTheMirrorsDirectory() throws {
+        let site = try LocalSite(
+            projects: ["team/...x", "team/.y", "team/app"],
+            remote: "push = +refs/heads/*:refs/heads/*\n  remoteNameStyle = basenameOnly\n  replicationDelay = 0",
+            url: "../mirror/${name}"
+        )
+        let start = try site.replicator(["start", "--all", "--wait", "--now"])
+        #expect(start.status != 0)
+        #expect(start.standardOutput.contains("unsafe path"), "\(start.standardOutput)\(start.standardError)")
+        let mirrors = try FileManager.default.contentsOfDirectory(atPath: site.directory.path("mirror"))
+        #expect(mirrors == ["app"], "only the sane name: \(mirrors)")
+        #expect(!FileManager.default.fileExists(atPath: site.directory.path("mirror/HEAD")), "not the base itself")
+        #expect(!FileManager.default.fileExists(atPath: site.directory.path("HEAD")), "not its parent")
+    }
+}
