@@ -364,14 +364,15 @@ extension SendPackTests {
         }
         let took = clock.now - started
         #expect(took < .seconds(30), "well within the 60 s timeout: \(took)")
+        let reason: String
         switch outcome {
         case .success(let report):
             #expect(!report.isSuccess)
-            let message = report.results.compactMap(\.message).joined(separator: "; ")
-            #expect(!message.isEmpty, "a reason for the failed ref")
+            reason = report.results.compactMap(\.message).joined(separator: "; ") + (report.failure ?? "")
         case .failure(let error):
-            #expect(!"\(error)".isEmpty)
+            reason = "\(error)"
         }
+        #expect(reason.contains("pack exceeds maximum allowed size"), "the mirror's own words: \(reason)")
         #expect(try GitFixtures.refs(of: mirror)["refs/heads/main"] == nil)
     }
 }

@@ -51,4 +51,8 @@ package enum ExitStatus {
     package static let success: Int32 = 0
     package static let failure: Int32 = 1
     package static let usage: Int32 = 2
+    /// `wait`: the ref was refused, is out of scope, or a URL fails permanently (waiting longer will not help).
+    package static let refused: Int32 = 3
+    /// `wait`: the project, or the ref (without `--deleted`), does not exist at the source.
+    package static let notFound: Int32 = 4
 }

@@ -35,6 +35,9 @@ struct GitWaitPreparer: WaitPreparing {
         if let sha = request.sha, ObjectID(hex: sha.lowercased()) == nil {
             throw WaitError(.invalid, "invalid sha '\(sha)': expected 40 hexadecimal digits")
         }
+        if request.sha != nil, request.deleted {
+            throw WaitError(.invalid, "--sha and --deleted exclude each other")
+        }
         let unknown = request.remotes.filter { configuration.remote(named: $0) == nil }
         if !unknown.isEmpty {
             throw WaitError(.invalid, "unknown remote \(unknown.joined(separator: ", "))")
@@ -50,11 +53,23 @@ struct GitWaitPreparer: WaitPreparing {
         let path = ProjectDirectory.repositoryPath(of: request.project, under: basePath)
         let repository: GitRepository
         let local: RepositoryRefs
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw WaitError(.notFound, "no such project '\(request.project)': \(path) does not exist")
+        }
         do {
             repository = try GitRepository(path: path)
             local = try repository.readRefs()
         } catch {
             throw WaitError(.unreadable, "cannot read \(path): \(error.message)")
+        }
+        if request.sha == nil, !request.deleted, local.refs[request.ref] == nil {
+            throw WaitError(
+                .notFound,
+                "\(request.project) has no ref \(request.ref); to wait for its deletion, say so (--deleted, deleted=true)"
+            )
+        }
+        if request.deleted, let value = local.refs[request.ref] {
+            throw WaitError(.invalid, "\(request.ref) exists at the source (\(value.hex)); it is not deleted")
         }
         let expected = request.sha.flatMap { ObjectID(hex: $0.lowercased()) } ?? local.refs[request.ref]
         var scope: [(target: PushTarget, exclusion: String?)] = []

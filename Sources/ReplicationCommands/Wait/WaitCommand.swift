@@ -11,10 +11,12 @@ struct WaitCommand: AsyncParsableCommand {
         abstract: "Wait until every URL that should receive a ref has it.",
         discussion: """
             Waits until every URL of the selected remotes that replicates the ref (in scope and visible) has it at \
-            --sha (default: the source's value when wait starts; a ref the source does not have: its deletion). \
-            Lists each URL once, then follows the pushes the task store records (a daemon must be pushing). \
-            Exit status: 0 when replicated; 1 on timeout, when the ref is refused or out of scope (saying which), \
-            or when a URL fails permanently; 2 for usage errors.
+            --sha (default: the source's value when wait starts), or, with --deleted, until the ref the source \
+            deleted is gone from them. A ref the source does not have is an error without --deleted. Lists each \
+            URL once, then follows the pushes the task store records (a daemon must be pushing). \
+            Exit status: 0 when replicated; 1 on timeout; 2 for usage errors; 3 when the ref is refused or out of \
+            scope (saying which) or a URL fails permanently; 4 when the project or the ref does not exist at the \
+            source.
             """
     )
 
@@ -29,6 +31,9 @@ struct WaitCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("The commit to wait for (40 hex digits).", valueName: "id"))
     var sha: String?
+
+    @Flag(name: .long, help: "Wait for the ref's deletion (the source no longer has it).")
+    var deleted = false
 
     @Option(name: .customLong("remote"), help: ArgumentHelp("Only this remote (repeatable).", valueName: "name"))
     var remotes: [String] = []
@@ -45,15 +50,26 @@ struct WaitCommand: AsyncParsableCommand {
             throw ValidationError("invalid --timeout '\(self.timeout)': expected a duration such as 30s or 5min")
         }
         LibGit2.initialize()
-        let request = WaitRequest(project: self.project, ref: self.ref, sha: self.sha, remotes: self.remotes)
+        let request = WaitRequest(
+            project: self.project,
+            ref: self.ref,
+            sha: self.sha,
+            remotes: self.remotes,
+            deleted: self.deleted
+        )
         let prepared: PreparedWait
         let pool = SSHSessionPool()
         defer { pool.closeAll() }
         do {
             prepared = try await GitWaitPreparer(pool: pool).prepare(request, configuration: configuration)
         } catch {
-            if error.code == .invalid { throw ValidationError(error.message) }
-            throw CommandFailure(error.message)
+            switch error.code {
+            case .invalid: throw ValidationError(error.message)
+            case .notFound:
+                FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+                throw ExitCode(ExitStatus.notFound)
+            case .unreadable: throw CommandFailure(error.message)
+            }
         }
         let daemon = try? DaemonClient(configuration: configuration, listen: nil)
         let answer = try await self.storeOptions.withStore(for: configuration, bounded: false) { store in
@@ -65,7 +81,11 @@ struct WaitCommand: AsyncParsableCommand {
             return await waiter.run(prepared, timeout: timeout)
         }
         print(Credentials.redact(self.json ? try ReportJSON.text(answer) : Self.text(answer)), terminator: "")
-        guard answer.status == .replicated else { throw ExitCode(ExitStatus.failure) }
+        switch answer.status {
+        case .replicated: return
+        case .timeout, .pending: throw ExitCode(ExitStatus.failure)
+        case .refused, .outOfScope, .failing: throw ExitCode(ExitStatus.refused)
+        }
     }
 
     static func text(_ answer: ReplicationWait.Answer) -> String {

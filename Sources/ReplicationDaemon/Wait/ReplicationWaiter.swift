@@ -1,5 +1,6 @@
 import Foundation
 package import ReplicationCore
+import ServiceLifecycle
 
 /// What a wait asks for (`replicator wait`, `GET /wait`).
 package struct WaitRequest: Sendable {
@@ -9,12 +10,16 @@ package struct WaitRequest: Sendable {
     package var sha: String?
     /// Remote names; empty: every remote.
     package var remotes: [String]
+    /// The ref's deletion is awaited: without it, a ref the source does not have is an error (a typo
+    /// must not pass as "replicated (deleted)").
+    package var deleted: Bool
 
-    package init(project: String, ref: String, sha: String?, remotes: [String]) {
+    package init(project: String, ref: String, sha: String?, remotes: [String], deleted: Bool = false) {
         self.project = project
         self.ref = ref
         self.sha = sha
         self.remotes = remotes
+        self.deleted = deleted
     }
 }
 
@@ -34,6 +39,8 @@ package struct PreparedWait: Sendable {
 package struct WaitError: Error, Sendable {
     package enum Code: String, Sendable {
         case invalid
+        /// The project, or the ref (without `deleted`), does not exist at the source.
+        case notFound = "not-found"
         case unreadable
     }
 
@@ -76,8 +83,12 @@ package struct ReplicationWaiter: Sendable {
             }
             let answer = wait.answer()
             guard answer.status == .pending else { return answer }
-            guard ContinuousClock.now < deadline, !Task.isCancelled else { return wait.answer(timedOut: true) }
-            try? await Task.sleep(for: min(Self.pollInterval, ContinuousClock.now.duration(to: deadline)))
+            guard ContinuousClock.now < deadline, !Task.isCancelled, !Task.isShuttingDownGracefully else {
+                return wait.answer(timedOut: true)
+            }
+            // A graceful shutdown (SIGTERM) ends the wait at once: a long poll must not hold the drain.
+            let pause = min(Self.pollInterval, ContinuousClock.now.duration(to: deadline))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
 }

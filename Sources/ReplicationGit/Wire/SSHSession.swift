@@ -99,6 +99,22 @@ final class SSHSession: @unchecked Sendable {
 
     func touch() { self.lastUsed = ContinuousClock.now }
 
+    /// The session's timeout per blocking call; `nil` when it waits as long as the server.
+    var callTimeout: Duration? {
+        let milliseconds = libssh2_session_get_timeout(self.handle)
+        return milliseconds > 0 ? .milliseconds(milliseconds) : nil
+    }
+
+    /// Waits at most `limit` until the socket can move what libssh2 is blocked on (non-blocking mode).
+    func waitForSocket(_ limit: Duration) {
+        let directions = libssh2_session_block_directions(self.handle)
+        var events: Int16 = 0
+        if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
+        if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
+        var descriptor = pollfd(fd: self.socket, events: events == 0 ? Int16(POLLIN) : events, revents: 0)
+        _ = poll(&descriptor, 1, Int32(clamping: max(1, limit.wholeMilliseconds)))
+    }
+
     /// Starts `command` in a new exec channel.
     func exec(_ command: String) throws(GitError) -> SSHChannel {
         var restore: Int?

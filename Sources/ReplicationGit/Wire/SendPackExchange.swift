@@ -37,7 +37,16 @@ struct SendPackExchange {
             try self.channel.finishWriting()
             return nil
         }
-        if request.sendsPack { try writePack(self.channel) }
+        if request.sendsPack {
+            do {
+                try writePack(self.channel)
+            } catch {
+                // The mirror stopped taking the pack (a size cap, a full disk): its report says why,
+                // as `git send-pack` reads it after a failed write.
+                guard let report = self.reportAfterFailedWrite() else { throw error }
+                return report
+            }
+        }
         try self.channel.finishWriting()
         // After the report, receive-pack runs post-receive/post-update hooks and `gc --auto`, whose
         // output follows on side-band 2: read to the end, as `git send-pack` does, so that closing
@@ -48,6 +57,20 @@ struct SendPackExchange {
             for case .finished(let finished) in outputs { report = finished }
             if ended { break }
         }
+        return report
+    }
+
+    /// The report of a server that stopped reading the pack, if it sent one (an unpack error);
+    /// `nil` when it sent nothing usable, and the write's error stands.
+    private mutating func reportAfterFailedWrite() -> ReportStatus? {
+        try? self.channel.finishWriting()
+        var report: ReportStatus?
+        while true {
+            guard let (outputs, ended) = try? self.receive() else { break }
+            for case .finished(let finished) in outputs { report = finished }
+            if ended { break }
+        }
+        guard let report, report.unpackError != nil else { return nil }
         return report
     }
 

@@ -144,7 +144,8 @@ struct SendPackRun {
             }
             self.report.serverMessages += exchange.serverMessages
             self.report.bytesSent += exchange.channel.bytesWritten
-            return .success(unit.updates.map { Self.result(of: $0, in: status) })
+            let said = exchange.serverMessages
+            return .success(unit.updates.map { Self.result(of: $0, in: status, serverMessages: said) })
         } catch {
             return .failure(error)
         }
@@ -157,9 +158,16 @@ struct SendPackRun {
         return bases
     }
 
-    private static func result(of update: RefUpdate, in report: ReportStatus?) -> RefResult {
+    private static func result(of update: RefUpdate, in report: ReportStatus?, serverMessages: String) -> RefResult {
         if let unpackError = report?.unpackError {
-            return RefResult(update: update, status: .failed, message: "the mirror could not unpack: \(unpackError)")
+            // The server's last words say why (`fatal: pack exceeds maximum allowed size`).
+            let said = serverMessages.split(whereSeparator: \.isNewline).last { !$0.isEmpty }
+            let detail = said.map { " (\($0.trimmingCharacters(in: .whitespaces)))" } ?? ""
+            return RefResult(
+                update: update,
+                status: .failed,
+                message: "the mirror could not unpack: \(unpackError)\(detail)"
+            )
         }
         switch report?.refs[update.destination] {
         case .some(nil): return RefResult(update: update, status: .ok)
