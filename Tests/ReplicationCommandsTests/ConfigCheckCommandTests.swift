@@ -29,7 +29,8 @@ struct ConfigCheckCommandTests {
         #expect(
             lines.contains("\(file):4: warning: remote.mirror.rescheduleDelay: 1 is below the minimum of 3; using 3")
         )
-        #expect(lines.last == "1 error, 1 warning")
+        #expect(lines.contains { $0.hasPrefix("\(file):4: warning: remote.mirror.rescheduleDelay: has no effect") })
+        #expect(lines.last == "1 error, 2 warnings")
         // Diagnostics come after the effective configuration.
         let header = try #require(lines.firstIndex(of: "[remote \"mirror\"]  (\(file):1)"))
         let firstDiagnostic = try #require(lines.firstIndex { $0.hasPrefix(file + ":") })

@@ -165,3 +165,51 @@ struct MirrorTargetSafetyTests {
         #expect(!FileManager.default.fileExists(atPath: site.directory.path("HEAD")), "not its parent")
     }
 }
+
+/// Signals and outputs as an operator meets them.
+struct OperatorFacingTests {
+    /// SIGHUP used to end the daemon (exit 129, no drain); it reloads the configuration, as
+    /// `systemctl reload` (the unit's ExecReload) expects, with `autoReload` off.
+    @Test func sighupReloadsTheConfiguration() throws {
+        let site = try LocalSite()
+        try site.serve()
+        let daemon = try #require(site.daemon)
+        try site.writeConfig(
+            """
+            [gerrit]
+              basePath = ../git
+            [remote "mirror"]
+              url = ../mirror/${name}.git
+              push = +refs/heads/*:refs/heads/*
+              replicationDelay = 0
+              reconcileInterval = 0
+            [remote "second"]
+              url = ../second/${name}.git
+              push = +refs/heads/*:refs/heads/*
+              replicationDelay = 0
+              reconcileInterval = 0
+            """
+        )
+        daemon.process.signal(SIGHUP)
+        #expect(eventually { daemon.log.contains("Configuration reloaded") }, "\(daemon.log)")
+        #expect(!daemon.process.hasExited, "SIGHUP does not end the daemon")
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.directory.path("second/p.git")))?["refs/heads/main"] != nil },
+            "the reloaded remote is pushed: \(daemon.log)"
+        )
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.wait() == 0)
+    }
+
+    /// `list` without a daemon said "Pending: 0" and exit 0 while events waited in the store.
+    @Test func listSaysWhatItCannotKnowWhenNoDaemonAnswers() throws {
+        let site = try LocalSite()
+        #expect(try site.replicator(["notify", "--project", "p", "--ref", "refs/heads/main"]).status == 0)
+        let list = try site.replicator(["list", "--listen", "127.0.0.1:\(site.port)"])
+        #expect(list.status == 1, "\(list.standardOutput)\(list.standardError)")
+        #expect(list.standardOutput.contains("Pending: unknown"), "\(list.standardOutput)")
+        #expect(!list.standardOutput.contains("Pending: 0"))
+        #expect(list.standardError.contains("the store holds 1 queued event(s)"), "\(list.standardError)")
+    }
+}

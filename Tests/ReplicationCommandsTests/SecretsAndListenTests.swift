@@ -26,6 +26,57 @@ struct SecretsAndListenTests {
         }
     }
 
+    /// One redaction for every output: a password, token and webhook secret planted in the
+    /// configuration appear in no command's output (text or JSON), no route's answer and no log line,
+    /// while the daemon fails to push to those URLs and to deliver to that webhook.
+    @Test func noCommandRouteOrLogShowsAPlantedSecret() throws {
+        let site = try LocalSite(
+            extra: """
+                [remote "github"]
+                  url = https://bot:SECRET-TOKEN@127.0.0.1:9/org/${name}.git
+                  url = https://OTHER-SECRET@127.0.0.1:9/${name}.git
+                  adminUrl = ssh://admin:SSH-PASSWORD@127.0.0.1:9/srv/${name}.git
+                  replicationDelay = 0
+                  reconcileInterval = 0
+                [replicator]
+                  webhook = http://127.0.0.1:9/hook?token=HOOK-SECRET&team=HOOK-TEAM
+                """
+        )
+        let secrets = ["SECRET-TOKEN", "OTHER-SECRET", "SSH-PASSWORD", "HOOK-SECRET", "HOOK-TEAM"]
+        var outputs: [(String, String)] = []
+        try site.serve()
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
+        let base = site.base
+        #expect(
+            eventually {
+                (try? HTTPClient.get("\(base)/metrics").body)?.contains("replication_webhook_posts_total") == true
+            }
+        )
+        let commands: [[String]] = [
+            ["config", "check"], ["config", "check", "--json"], ["list"], ["list", "--json"], ["list", "--detail"],
+            ["status"], ["status", "--json"], ["start", "--dry-run", "--all"],
+            ["start", "--dry-run", "--all", "--json"],
+            ["verify", "--all"], ["verify", "--all", "--json"], ["explain", "p", "refs/heads/main", "--offline"],
+            ["explain", "p", "refs/heads/main", "--offline", "--json"],
+            ["wait", "p", "refs/heads/main", "--timeout", "1s", "--remote", "github"],
+        ]
+        for arguments in commands {
+            let result = try site.replicator(arguments)
+            outputs.append((arguments.joined(separator: " "), result.standardOutput + result.standardError))
+        }
+        for route in ["/status", "/", "/metrics", "/healthz"] {
+            outputs.append((route, try HTTPClient.get(base + route).body))
+        }
+        outputs.append(("daemon log", site.daemon?.log ?? ""))
+        for (source, output) in outputs {
+            for secret in secrets {
+                #expect(!output.contains(secret), "\(source): \(secret) in \(output.prefix(3000))")
+            }
+        }
+        let status = try HTTPClient.get(base + "/status").body
+        #expect(status.contains("token=***"), "the webhook is shown, its secret is not: \(status.prefix(2000))")
+    }
+
     @Test func listenAddressesAreJudgedByWhatTheyResolveTo() throws {
         let site = try LocalSite()
         // 127.1 is 127.0.0.1: loopback, no token needed.

@@ -56,7 +56,7 @@ struct WaitTests {
         let refused = try Self.waitInBackground(site, ["refs/heads/release/1", "--timeout", "60s"])
         usleep(500_000)
         #expect(try daemon.post(GerritEvent.refUpdated("refs/heads/release/1")).status == 202)
-        #expect(refused.wait() == 1)
+        #expect(refused.wait() == 3, "refused has its own exit status")
         #expect(
             refused.log.contains(": refused: gh ssh://") && refused.log.contains("non-fast-forward"),
             "\(refused.log)"
@@ -65,11 +65,21 @@ struct WaitTests {
         // Out of scope: no push line maps it.
         try Command.git(["update-ref", "refs/notes/commits", site.base], in: site.source)
         let outside = try site.replicator(["wait", "p", "refs/notes/commits", "--timeout", "5s"])
-        #expect(outside.status == 1)
+        #expect(outside.status == 3)
         #expect(
             outside.standardOutput.contains("out-of-scope: matches no push refspec of remote gh"),
             "\(outside.standardOutput)"
         )
+
+        // A typo is no deletion: the source has no such ref, and --deleted is how to wait for one.
+        let typo = try site.replicator(["wait", "p", "refs/heads/mian", "--timeout", "5s"])
+        #expect(typo.status == 4, "\(typo.standardOutput)\(typo.standardError)")
+        #expect(typo.standardError.contains("p has no ref refs/heads/mian"), "\(typo.standardError)")
+        #expect(!typo.standardOutput.contains("replicated"))
+        let gone = try site.replicator(["wait", "p", "refs/heads/mian", "--deleted", "--timeout", "5s"])
+        #expect(gone.status == 0, "nothing to delete anywhere: \(gone.standardOutput)\(gone.standardError)")
+        #expect(try site.replicator(["wait", "nosuch", "refs/heads/main", "--timeout", "5s"]).status == 4)
+        #expect(try site.replicator(["wait", "p", "refs/heads/main", "--deleted"]).status == 2, "it exists")
 
         // Usage errors.
         #expect(try site.replicator(["wait", "p", "refs/heads/main", "--sha", "xyz"]).status == 2)
@@ -111,11 +121,25 @@ struct WaitTests {
         let refused = try parsed(refusing.value)
         #expect(refused.status == 409 && refused.json["status"] as? String == "refused", "\(refused.json)")
 
+        try Command.git(["update-ref", "refs/notes/commits", site.base], in: site.source)
         let outside = try wait("ref=refs/notes/commits&timeout=1")
         #expect(outside.status == 409 && outside.json["status"] as? String == "out-of-scope")
         #expect(try wait("ref=refs/heads/main&sha=nothex").status == 400)
         #expect(try wait("ref=refs/heads/main&remote=nope").status == 400)
         #expect(try HTTPClient.get("\(daemon.base)/wait?ref=refs/heads/main").status == 400)
+        #expect(try wait("ref=refs/heads/mian&timeout=1").status == 404, "a typo is not a deletion")
+        #expect(try wait("ref=refs/heads/mian&deleted=true&timeout=1").status == 200)
+        #expect(try HTTPClient.get("\(daemon.base)/wait?project=nosuch&ref=refs/heads/main").status == 404)
+
+        // SIGTERM ends an open long poll at once (503), and the daemon drains and exits.
+        let open = Thread.detachNewThreadWithResult { get("ref=refs/tags/v3&timeout=600") }
+        usleep(500_000)
+        let signalled = ContinuousClock.now
+        daemon.process.signal(SIGTERM)
+        let ended = try parsed(open.value)
+        #expect(ended.status == 503, "\(ended)")
+        #expect(signalled.duration(to: .now) < .seconds(10))
+        #expect(daemon.process.wait() == 0, "\(daemon.log)")
     }
 }
 

@@ -15,6 +15,11 @@ struct CredentialsTests {
         ("{\"url\":\"https://t@h/p\"}", "{\"url\":\"https://***@h/p\"}"),
         ("git@github.com:org/p.git", "git@github.com:org/p.git"),
         ("no urls here @ all", "no urls here @ all"),
+        ("https://hooks.example.com/ci?token=SECRET", "https://hooks.example.com/ci?token=***"),
+        ("https://h/x?a=1&token=SECRET#top", "https://h/x?a=***&token=***#top"),
+        ("{\"url\":\"http://h:8080/hook?key=SECRET\"} done", "{\"url\":\"http://h:8080/hook?key=***\"} done"),
+        ("webhook=\"https://u:pw@h/p?sig=SECRET\"", "webhook=\"https://u:***@h/p?sig=***\""),
+        ("https://h/plain/path?", "https://h/plain/path?"),
     ])
     func passwordsAndTokensNeverShow(text: String, shown: String) {
         #expect(Credentials.redact(text) == shown)

@@ -11,7 +11,7 @@ struct VersionCommand: ParsableCommand {
     func run() throws {
         let libgit2 = LibGit2.version()
         let ssh = libgit2.supportsSSH ? "ssh" : "no ssh"
-        print("replicator \(ReplicatorVersion.text) (libgit2 \(libgit2), \(ssh))")
+        Output.print("replicator \(ReplicatorVersion.text) (libgit2 \(libgit2), \(ssh))")
     }
 }
 

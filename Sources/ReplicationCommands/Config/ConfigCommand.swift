@@ -28,7 +28,7 @@ struct ConfigCheckCommand: ParsableCommand {
         let configuration = ReplicationConfiguration.load(path: self.options.path, fileSystem: LocalConfigFileSystem())
         let extra = Self.authGroupDiagnostics(configuration) + Self.collisionDiagnostics(configuration)
         let report = ConfigReport(configuration, extra: extra)
-        print(Credentials.redact(self.json ? try report.jsonText() : report.humanText()), terminator: "")
+        Output.print(self.json ? try report.jsonText() : report.humanText(), terminator: "")
         guard configuration.isUsable, !extra.contains(where: { $0.severity == .error }) else {
             throw ExitCode(ExitStatus.failure)
         }

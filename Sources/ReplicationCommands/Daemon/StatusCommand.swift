@@ -24,7 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         let client = try DaemonClient(configuration: configuration, listen: self.listen)
         if let status = try await client.status() {
-            print(Credentials.redact(self.json ? try Self.encode(status) : Self.text(status)), terminator: "")
+            Output.print(self.json ? try Self.encode(status) : Self.text(status), terminator: "")
             return
         }
         let (summary, held) = try await self.storeOptions.withStore(for: configuration) {
@@ -33,13 +33,13 @@ struct StatusCommand: AsyncParsableCommand {
         let location = StoreOptions.redacted(self.storeOptions.location(for: configuration))
         if self.json {
             let document = NotRunning(daemon: "not running", store: location, queue: summary, held: held)
-            print(try Self.encode(document), terminator: "")
+            Output.print(try Self.encode(document), terminator: "")
         } else {
             let age = summary.oldestStoredAt.map { ", oldest \(Int(Date().timeIntervalSince1970 - $0)) s" } ?? ""
-            print("daemon: not running at \(client.address)")
-            print("store: \(location): \(summary.pendingEvents) pending event(s)\(age)")
+            Output.print("daemon: not running at \(client.address)")
+            Output.print("store: \(location): \(summary.pendingEvents) pending event(s)\(age)")
             for push in held {
-                print(
+                Output.print(
                     "held: \(push.target.project) -> \(push.target.url) (remote \(push.target.remote)): "
                         + "\(push.deletions) deletion(s); replicator allow-deletions \(push.target.project) "
                         + "--remote \(push.target.remote)"

@@ -46,13 +46,13 @@ struct AllowDeletionsCommand: AsyncParsableCommand {
             return held
         }
         guard !released.isEmpty else {
-            print(
+            Output.print(
                 "nothing held for \(self.project)\(self.remote.isEmpty ? "" : " on \(self.remote.joined(separator: ", "))")"
             )
             throw ExitCode(ExitStatus.failure)
         }
         for push in released {
-            print(
+            Output.print(
                 "allowed: \(push.target.project) -> \(push.target.url) (remote \(push.target.remote)), \(push.deletions) deletion(s)"
             )
         }

@@ -45,7 +45,7 @@ struct MoveStoreCommand: AsyncParsableCommand {
                 try await Self.move(from: source, to: destination)
             }
         }
-        print("Moved \(moved) event(s) to \(StoreOptions.redacted(target.location(for: configuration))).")
+        Output.print("Moved \(moved) event(s) to \(StoreOptions.redacted(target.location(for: configuration))).")
     }
 
     private static func move(from source: any TaskStore, to destination: any TaskStore) async throws -> Int {

@@ -8,10 +8,15 @@ struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List remotes with their URLs and their pending and running pushes (Gerrit's replication list).",
-        discussion: "With --detail, also every node sharing the store: the projects it holds and the URLs it pushes to."
+        discussion: """
+            With --detail, also every node sharing the store: the projects it holds and the URLs it pushes to. \
+            Exit status: 0; 1 when no daemon answers (pending pushes are then unknown: the store's count of \
+            queued events is printed instead); 2 for usage errors.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(
         name: .long,
@@ -30,11 +35,23 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
-        let status = try await DaemonClient(configuration: configuration, listen: self.listen).status()
+        let client = try DaemonClient(configuration: configuration, listen: self.listen)
+        let status = try await client.status()
         for remote in configuration.remotes where self.selects(remote.name) {
             let queue = status?.remotes.first { $0.name == remote.name }
-            let entry = ListEntry(remote: remote, queue: queue, detail: self.detail)
-            print(self.json ? try entry.jsonLine() : entry.text)
+            let entry = ListEntry(remote: remote, queue: queue, detail: self.detail, known: status != nil)
+            Output.print(self.json ? try entry.jsonLine() : entry.text)
+        }
+        guard status != nil else {
+            // Without the daemon, "Pending: 0" would be a guess: say what the store holds instead.
+            let summary = try await self.storeOptions.withStore(for: configuration) { try await $0.summary() }
+            FileHandle.standardError.write(
+                Data(
+                    "replicator list: no daemon answers at \(client.address); pending pushes are unknown, and the store holds \(summary.pendingEvents) queued event(s)\n"
+                        .utf8
+                )
+            )
+            throw ExitCode(ExitStatus.failure)
         }
         // Nodes sharing the store, with the projects they hold and the URLs they push to now.
         guard self.detail, let cluster = status?.cluster, !cluster.isEmpty else { return }
@@ -45,12 +62,12 @@ struct ListCommand: AsyncParsableCommand {
                     withJSONObject: object,
                     options: [.sortedKeys, .withoutEscapingSlashes]
                 )
-                print(String(decoding: data, as: UTF8.self))
+                Output.print(String(decoding: data, as: UTF8.self))
             } else {
-                print("Node: \(node.name)")
-                print("Projects: \(node.projects.joined(separator: " "))")
-                for url in node.pushing { print("  push \(url)") }
-                print("")
+                Output.print("Node: \(node.name)")
+                Output.print("Projects: \(node.projects.joined(separator: " "))")
+                for url in node.pushing { Output.print("  push \(url)") }
+                Output.print("")
             }
         }
     }
@@ -67,6 +84,8 @@ private struct ListEntry {
     var remote: RemoteConfiguration
     var queue: DaemonStatus.Remote?
     var detail: Bool
+    /// Whether a daemon answered: otherwise the queue is unknown, not empty.
+    var known: Bool
 
     private func tasks(_ keyPath: KeyPath<DaemonStatus.Target, DaemonStatus.Task?>) -> [String] {
         (self.queue?.targets ?? []).compactMap { target in
@@ -87,7 +106,7 @@ private struct ListEntry {
             lines += inFlight.map { "  \($0)" }
         }
         let pending = self.tasks(\.pending)
-        lines.append("Pending: \(pending.count)")
+        lines.append(self.known ? "Pending: \(pending.count)" : "Pending: unknown (no daemon answers)")
         lines += pending.map { "  \($0)" }
         return lines.joined(separator: "\n") + "\n"
     }

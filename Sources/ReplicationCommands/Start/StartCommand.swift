@@ -56,7 +56,7 @@ struct StartCommand: AsyncParsableCommand {
                 selection: selection,
                 allowMassDeletion: self.allowMassDeletion
             ).run()
-            print(Credentials.redact(self.json ? try Self.json(report) : report.humanText()), terminator: "")
+            Output.print(self.json ? try Self.json(report) : report.humanText(), terminator: "")
             guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }
             return
         }
@@ -90,13 +90,13 @@ struct StartCommand: AsyncParsableCommand {
         }
         guard var report else {
             let location = StoreOptions.redacted(self.storeOptions.location(for: configuration))
-            print("Queued a full sync of \(events.count) project(s) in \(location).")
-            for failure in projects.missing { print("error: \(failure.message)") }
+            Output.print("Queued a full sync of \(events.count) project(s) in \(location).")
+            for failure in projects.missing { Output.print("error: \(failure.message)") }
             guard projects.missing.isEmpty else { throw ExitCode(ExitStatus.failure) }
             return
         }
         report.errors.insert(contentsOf: projects.missing, at: 0)
-        print(Credentials.redact(self.json ? try Self.json(report) : report.humanText(pushed: true)), terminator: "")
+        Output.print(self.json ? try Self.json(report) : report.humanText(pushed: true), terminator: "")
         guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }
     }
 

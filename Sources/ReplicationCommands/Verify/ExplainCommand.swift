@@ -94,7 +94,7 @@ struct ExplainCommand: AsyncParsableCommand {
                 report.explanations.append(explanation)
             }
         }
-        print(Credentials.redact(self.json ? try report.jsonText() : report.humanText()), terminator: "")
+        Output.print(self.json ? try report.jsonText() : report.humanText(), terminator: "")
         guard report.explanations.allSatisfy({ $0.listingError == nil }) else { throw ExitCode(ExitStatus.failure) }
     }
 

@@ -46,7 +46,7 @@ struct VerifyCommand: ParsableCommand {
         report.verifications = ConcurrentMap.run(projects.selected, workers: self.jobs) { project in
             verifier.verify(project, targets: selection.targets(for: project, in: configuration))
         }.flatMap(\.self)
-        print(Credentials.redact(self.json ? try report.jsonText() : report.humanText()), terminator: "")
+        Output.print(self.json ? try report.jsonText() : report.humanText(), terminator: "")
         guard report.isAllInSync else { throw ExitCode(ExitStatus.failure) }
     }
 }

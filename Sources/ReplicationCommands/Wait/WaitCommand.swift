@@ -80,7 +80,7 @@ struct WaitCommand: AsyncParsableCommand {
             }
             return await waiter.run(prepared, timeout: timeout)
         }
-        print(Credentials.redact(self.json ? try ReportJSON.text(answer) : Self.text(answer)), terminator: "")
+        Output.print(self.json ? try ReportJSON.text(answer) : Self.text(answer), terminator: "")
         switch answer.status {
         case .replicated: return
         case .timeout, .pending: throw ExitCode(ExitStatus.failure)

@@ -198,14 +198,15 @@ extension ReplicationQueue {
             return [.delivered(task, result, gaveUp: true)]
         case .succeeded, .refsRejected, .blocked:
             let wasFailed = health.isFailed
-            health.lastSuccess = now
             health.consecutiveFailures = 0
             health.isFailed = false
             let recovered: [Action] = wasFailed ? [.targetRecovered(task.target)] : []
             guard case .blocked(let reason, let deletions) = result else {
+                health.lastSuccess = now
                 health.lastBlocked = nil
                 return [.delivered(task, result, gaveUp: false)] + recovered
             }
+            // Reached, but nothing was pushed: a held push is no success.
             health.lastBlocked = reason
             var held = task
             held.work.allowMassDeletion = false

@@ -1,10 +1,11 @@
 /// Keeps secrets in URLs out of everything a person or a log reads: `scheme://user:PASSWORD@host`
-/// shows `user:***`, and an http(s) user part (a token, as GitHub and GitLab take them) shows `***`.
-/// The real URL is still what pushes use.
+/// shows `user:***`, an http(s) user part (a token, as GitHub and GitLab take them) shows `***`, and
+/// every query value (`?token=…`, a webhook's secret) shows `***`. The real URL is still what
+/// pushes and deliveries use.
 package enum Credentials {
     /// `text` with the credentials of every URL in it replaced; text without URLs is returned as is.
     package static func redact(_ text: String) -> String {
-        guard text.contains("://"), text.contains("@") else { return text }
+        guard text.contains("://"), text.contains("@") || text.contains("?") else { return text }
         var result = ""
         var rest = Substring(text)
         while let separator = rest.firstRange(of: "://") {
@@ -13,20 +14,41 @@ package enum Credentials {
             }
             result += rest[..<separator.upperBound]
             rest = rest[separator.upperBound...]
-            let authorityEnd = rest.firstIndex { "/ \t\n\"'<>,;)]".contains($0) } ?? rest.endIndex
-            let authority = rest[..<authorityEnd]
-            guard let at = authority.lastIndex(of: "@") else { continue }
-            let user = authority[..<at]
+            let authorityEnd = rest.firstIndex { "/?# \t\n\"'<>,;)]".contains($0) } ?? rest.endIndex
             let isHTTP = ["http", "https"].contains(String(scheme.reversed()).lowercased())
-            if let colon = user.firstIndex(of: ":") {
-                result += user[...colon] + "***"
-            } else if isHTTP {
-                result += "***"
-            } else {
-                result += user
-            }
-            rest = rest[at...]
+            result += Self.redactAuthority(rest[..<authorityEnd], isHTTP: isHTTP)
+            rest = rest[authorityEnd...]
+            let urlEnd = rest.firstIndex { " \t\n\"'<>".contains($0) } ?? rest.endIndex
+            result += Self.redactQuery(rest[..<urlEnd])
+            rest = rest[urlEnd...]
         }
         return result + rest
+    }
+
+    private static func redactAuthority(_ authority: Substring, isHTTP: Bool) -> String {
+        guard let at = authority.lastIndex(of: "@") else { return String(authority) }
+        let user = authority[..<at]
+        if let colon = user.firstIndex(of: ":") { return user[...colon] + "***" + authority[at...] }
+        return (isHTTP ? "***" : String(user)) + authority[at...]
+    }
+
+    /// A path and query with every query value replaced; the path and the names are kept.
+    private static func redactQuery(_ tail: Substring) -> String {
+        guard let question = tail.firstIndex(of: "?") else { return String(tail) }
+        var result = String(tail[...question])
+        var inValue = false
+        for character in tail[tail.index(after: question)...] {
+            switch character {
+            case "=" where !inValue:
+                result.append("=***")
+                inValue = true
+            case "&", "#", ";":
+                result.append(character)
+                inValue = false
+            default:
+                if !inValue { result.append(character) }
+            }
+        }
+        return result
     }
 }

@@ -238,6 +238,7 @@ struct ReplicationQueueTests {
         }
         #expect(held.events == [1])
         #expect(queue.held[Self.target] != nil && queue.pending.isEmpty)
+        #expect(queue.health[Self.target.url]?.lastSuccess == nil, "a held push is not the URL's last success")
         // Later work waits with it; nothing starts on its own.
         #expect(
             queue.enqueue(Self.refs("refs/heads/b"), for: Self.target, events: [2], createdAt: .zero, now: .seconds(1))
