@@ -48,7 +48,10 @@ struct URLTemplateTests {
             ("ssh://user@host:/path", RemoteURL.Transport.ssh, "user", nil, "host", nil, "/path"),
             ("ssh://some-host:/path/to/repository.git", .ssh, nil, nil, "some-host", nil, "/path/to/repository.git"),
             ("ssh://user:pass@example.com:33/some/p ath", .ssh, "user", "pass", "example.com", 33, "/some/p ath"),
-            ("ssh://DOMAIN\\user:pass@example.com:33/some/p ath", .ssh, "DOMAIN\\user", "pass", "example.com", 33, "/some/p ath"),
+            (
+                "ssh://DOMAIN\\user:pass@example.com:33/some/p ath", .ssh, "DOMAIN\\user", "pass", "example.com", 33,
+                "/some/p ath"
+            ),
             ("ssh://%3ax%25:%40%41x@example.com:33/some/p ath", .ssh, ":x%", "@Ax", "example.com", 33, "/some/p ath"),
             ("http://user:secret@pass@host.xy:80/some/path", .http, "user", "secret@pass", "host.xy", 80, "/some/path"),
             ("git+ssh://example.com/some/p ath", .ssh, nil, nil, "example.com", nil, "/some/p ath"),

@@ -121,7 +121,8 @@ extension GerritEventDecoderTests {
         "refs/heads/a/", "refs/heads/a.", "refs/heads//a", "refs/heads/a@{1}", "refs/heads/@", "refs/heads/a@b",
         "refs/heads/a b", "refs/heads/a~1", "refs/heads/a^", "refs/heads/a:b", "refs/heads/a?", "refs/heads/a*",
         "refs/heads/a[b", "refs/heads/a\\b", "refs/heads/a\u{7F}", "refs/tags/v1.0", "refs/changes/01/1/meta",
-        "refs/heads/.lock", "refs/heads/x.lockx", "refs/heads/ünï", "refs/heads/-dash", "refs/heads/a/.b/c", "refs/heads/a./b",
+        "refs/heads/.lock", "refs/heads/x.lockx", "refs/heads/ünï", "refs/heads/-dash", "refs/heads/a/.b/c",
+        "refs/heads/a./b",
     ]
 
     /// Ref names are judged by git's own rules: every name here gets the verdict `git
