@@ -1,5 +1,6 @@
 internal import CLibssh2
 import Foundation
+import ReplicationCore
 
 /// Host-key verification against an OpenSSH known_hosts file, through libssh2's own parser
 /// (plain, `[host]:port` and hashed entries). libgit2 1.5 reads only `$HOME/.ssh/known_hosts`
@@ -53,13 +54,20 @@ enum KnownHosts {
             libssh2_knownhost_free(known)
             libssh2_knownhost_free(revoked)
         }
+        let offered = Data(key)
+        var patterns = PatternVerdicts()
         for rawLine in text.split(whereSeparator: \.isNewline) {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             if line.hasPrefix("@revoked ") {
-                Self.add(String(line.dropFirst("@revoked ".count)), to: revoked)
+                let entry = String(line.dropFirst("@revoked ".count))
+                if !patterns.take(entry, host: host, port: port, offered: offered, revoked: true) {
+                    Self.add(entry, to: revoked)
+                }
             } else if !line.hasPrefix("@") {  // @cert-authority: host certificates are not supported
-                Self.add(line, to: known)
+                if !patterns.take(line, host: host, port: port, offered: offered, revoked: false) {
+                    Self.add(line, to: known)
+                }
             }
         }
         guard let base = key.baseAddress else { return .unusable("empty host key") }
@@ -75,13 +83,51 @@ enum KnownHosts {
                 nil
             )
         }
-        if check(revoked) == LIBSSH2_KNOWNHOST_CHECK_MATCH { return .revoked }
+        if patterns.revoked || check(revoked) == LIBSSH2_KNOWNHOST_CHECK_MATCH { return .revoked }
         switch check(known) {
         case LIBSSH2_KNOWNHOST_CHECK_MATCH: return .match
+        case _ where patterns.matched: return .match
         case LIBSSH2_KNOWNHOST_CHECK_MISMATCH: return .mismatch
+        case _ where patterns.mismatched: return .mismatch
         case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND: return .notFound
         default: return .unusable("libssh2_knownhost_checkp failed")
         }
+    }
+
+    /// The lines libssh2 cannot judge, judged as OpenSSH does: plain host fields with `*`, `?` or
+    /// `!` patterns (libssh2 compares names literally), for `@revoked` lines too, where a literal
+    /// reading let a key revoked for `*` through.
+    struct PatternVerdicts {
+        var revoked = false
+        var matched = false
+        var mismatched = false
+
+        /// Judges `entry` (`HOSTS TYPE KEY …`) when its host field is a plain pattern list; `false`
+        /// when it is libssh2's to judge (hashed, or literal names only).
+        mutating func take(_ entry: String, host: String, port: Int, offered: Data, revoked: Bool) -> Bool {
+            let fields = entry.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 3, !fields[0].hasPrefix("|"),
+                revoked || fields[0].contains(where: { "*?!".contains($0) })
+            else { return false }
+            guard SSHHostPatterns.knownHostsFieldMatches(String(fields[0]), host: host, port: port),
+                let listed = Data(base64Encoded: String(fields[2]))
+            else { return true }
+            if listed == offered {
+                if revoked { self.revoked = true } else { self.matched = true }
+            } else if !revoked, KnownHosts.algorithm(of: offered) == String(fields[1]) {
+                self.mismatched = true
+            }
+            return true
+        }
+    }
+
+    /// The algorithm name a key blob starts with (uint32 length, then the name).
+    static func algorithm(of key: Data) -> String? {
+        let bytes = [UInt8](key)
+        guard bytes.count > 4 else { return nil }
+        let length = bytes.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        guard length > 0, 4 + length <= bytes.count else { return nil }
+        return String(decoding: bytes[4..<(4 + length)], as: UTF8.self)
     }
 
     private static func add(_ line: String, to hosts: OpaquePointer) {
@@ -90,11 +136,7 @@ enum KnownHosts {
 
     /// Appends `host key` to `file` (`[host]:port` off port 22), creating it when missing.
     private static func record(host: String, port: Int, key: UnsafeRawBufferPointer, in file: String) {
-        // The key blob starts with its algorithm name: uint32 length, then the name.
-        guard key.count > 4 else { return }
-        let nameLength = key.prefix(4).reduce(0) { $0 << 8 | Int($1) }
-        guard nameLength > 0, 4 + nameLength <= key.count else { return }
-        let algorithm = String(decoding: key[4..<(4 + nameLength)], as: UTF8.self)
+        guard let algorithm = Self.algorithm(of: Data(key)) else { return }
         let name = port == 22 ? host : "[\(host)]:\(port)"
         let line = "\(name) \(algorithm) \(Data(key).base64EncodedString())\n"
         let descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)

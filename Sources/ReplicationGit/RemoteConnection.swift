@@ -10,6 +10,7 @@ final class RemoteConnection {
     private(set) var callbacks = git_remote_callbacks()
 
     init(repository: GitRepository, url: RemoteURL, access: SSHAccess) throws(GitError) {
+        if url.transport == .ssh { try access.checkUsable(host: url.host ?? "") }
         var options = git_remote_create_options()
         try check(
             "git_remote_create_options_init",

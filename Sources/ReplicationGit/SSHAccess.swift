@@ -14,17 +14,34 @@ package struct SSHAccess: Hashable, Sendable {
     /// `StrictHostKeyChecking no` or `accept-new`: a host missing from known_hosts is accepted (a
     /// changed key never is).
     package var acceptsUnknownHosts: Bool
+    /// Why this host must not be reached as configured (`~/.ssh/config` asks for a `ProxyJump` that
+    /// Replicator cannot make): every connection fails with it, permanently, instead of silently
+    /// connecting another way.
+    package var refusal: String?
 
     package init(
         identityFile: String? = nil,
         knownHostsFile: String? = nil,
         configuredIdentityFiles: [String] = [],
-        acceptsUnknownHosts: Bool = false
+        acceptsUnknownHosts: Bool = false,
+        refusal: String? = nil
     ) {
         self.identityFile = identityFile
         self.knownHostsFile = knownHostsFile
         self.configuredIdentityFiles = configuredIdentityFiles
         self.acceptsUnknownHosts = acceptsUnknownHosts
+        self.refusal = refusal
+    }
+
+    /// The refusal as the error every connection attempt fails with.
+    func checkUsable(host: String) throws(GitError) {
+        guard let refusal = self.refusal else { return }
+        throw GitError(
+            code: .invalid,
+            function: "ssh",
+            status: -1,
+            message: "refusing to connect to \(host): \(refusal)"
+        )
     }
 
     /// The private key files to offer, in order; the first that exists is used.

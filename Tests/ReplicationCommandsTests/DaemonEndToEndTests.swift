@@ -395,6 +395,8 @@ struct DaemonEndToEndTests {
         let withPatchSet = logged.filter { $0.contains("refs/changes/01/1/1 ") }
         #expect(!withPatchSet.isEmpty, "\(logged)")
         #expect(withPatchSet.allSatisfy { $0.contains("refs/changes/01/1/meta") }, "\(logged)")
+        // A graceful stop ends the event command too (a SIGKILL would leave it behind).
+        #expect(site.daemon?.stop() == 0)
     }
 
     /// `--events-from COMMAND`: Gerrit stream-events lines; unusable lines are logged and skipped.

@@ -213,3 +213,62 @@ struct OperatorFacingTests {
         #expect(list.standardError.contains("the store holds 1 queued event(s)"), "\(list.standardError)")
     }
 }
+
+/// `~/.ssh/config` as OpenSSH reads it, `Include`s and all, over the harness's sshd.
+struct SSHClientConfigEndToEndTests {
+    /// The strict host-key setting sits in an included file: an unknown host key is refused and not
+    /// written to known_hosts (it used to be accepted under the `Host *` line after the Include);
+    /// a ProxyJump is refused loudly instead of connecting directly.
+    @Test func includedSettingsApplyAndProxiesAreRefused() throws {
+        let server = try SSHServer()
+        let directory = try TemporaryDirectory("ssh-include")
+        let home = directory.path("home")
+        try FileManager.default.createDirectory(atPath: home + "/.ssh/conf.d", withIntermediateDirectories: true)
+        try "Include conf.d/*.conf\nHost *\n  StrictHostKeyChecking accept-new\n".write(
+            toFile: home + "/.ssh/config",
+            atomically: true,
+            encoding: .utf8
+        )
+        try "Host 127.0.0.1\n  StrictHostKeyChecking yes\n".write(
+            toFile: home + "/.ssh/conf.d/strict.conf",
+            atomically: true,
+            encoding: .utf8
+        )
+        try "".write(toFile: home + "/.ssh/known_hosts", atomically: true, encoding: .utf8)
+        try GitFixtures.makeRepository(at: directory.path("git/p.git"), refs: [("refs/heads/main", "one")])
+        try GitFixtures.makeRepository(at: directory.path("mirror/p.git"))
+        try directory.write(
+            """
+            [gerrit]
+              basePath = ../git
+            [remote "m"]
+              url = \(server.url(directory.path("mirror")))/${name}.git
+              push = +refs/heads/*:refs/heads/*
+              identityFile = \(server.clientKey)
+              replicationDelay = 0
+            """,
+            to: "etc/replication.config"
+        )
+        let arguments = ["start", "--all", "--wait", "--now", "--config", directory.path("etc/replication.config")]
+        let strict = try ReplicatorProcess.run(arguments, environment: ["HOME": home])
+        #expect(strict.status != 0)
+        #expect(
+            strict.standardOutput.contains("is not a known host"),
+            "\(strict.standardOutput)\(strict.standardError)"
+        )
+        #expect(try String(contentsOfFile: home + "/.ssh/known_hosts", encoding: .utf8).isEmpty, "nothing recorded")
+
+        try "Host 127.0.0.1\n  ProxyJump bastion.example.org\n".write(
+            toFile: home + "/.ssh/conf.d/strict.conf",
+            atomically: true,
+            encoding: .utf8
+        )
+        let proxied = try ReplicatorProcess.run(arguments, environment: ["HOME": home])
+        #expect(proxied.status != 0)
+        #expect(
+            proxied.standardOutput.contains("ProxyJump bastion.example.org"),
+            "\(proxied.standardOutput)\(proxied.standardError)"
+        )
+        #expect(try GitFixtures.refs(of: directory.path("mirror/p.git")).isEmpty)
+    }
+}

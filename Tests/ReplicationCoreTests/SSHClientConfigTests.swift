@@ -84,7 +84,61 @@ struct SSHClientConfigTests {
         #expect(mirror.port == 2222)
         #expect(config.settings(for: "other").strictHostKeyChecking == "no")
         #expect(config.settings(for: "third").strictHostKeyChecking == nil, "unsupported Match never applies")
-        #expect(config.warnings.map(\.line) == [7])
+        #expect(config.settings(for: "third").refusals.first?.contains("'Match exec \"true\"'") == true)
+    }
+
+    /// `Include` is read where it stands (a strict host-key setting in an included file was lost);
+    /// options after it belong to the block around it again.
+    @Test func includesAreSplicedInPlace() {
+        let files = [
+            "/home/u/.ssh/conf.d/a": "Host mirror\n  StrictHostKeyChecking yes\n  User fromInclude\n",
+            "/home/u/.ssh/conf.d/b": "Host *\n  Port 2200\n",
+            "/home/u/.ssh/inner": "  IdentityFile ~/.ssh/inner_key\n",
+        ]
+        let config = SSHClientConfig(
+            text: """
+                Include conf.d/*
+                Host other
+                  Include inner
+                  User afterInclude
+                Host *
+                  StrictHostKeyChecking no
+                """,
+            path: "/home/u/.ssh/config",
+            include: { pattern in
+                let prefix = pattern.hasSuffix("*") ? "/home/u/.ssh/" + pattern.dropLast() : "/home/u/.ssh/" + pattern
+                return files.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            }
+        )
+        let mirror = config.settings(for: "mirror")
+        #expect(mirror.strictHostKeyChecking == "yes", "the included line comes first and wins")
+        #expect(mirror.user == "fromInclude" && mirror.port == 2200)
+        let other = config.settings(for: "other")
+        #expect(other.identityFiles == ["~/.ssh/inner_key"])
+        #expect(other.user == "afterInclude", "the Host block resumes after its Include")
+        #expect(other.strictHostKeyChecking == "no")
+    }
+
+    /// What Replicator cannot do is refused for the hosts it concerns, never skipped in silence.
+    @Test func proxiesAndUnevaluableMatchesAreRefusals() {
+        let config = SSHClientConfig(
+            text: """
+                Host behind
+                  ProxyJump bastion.example.org
+                Host piped
+                  ProxyCommand ssh -W %h:%p gate
+                Host direct
+                  ProxyJump none
+                Match host special exec "test -f /tmp/x"
+                  User s
+                """
+        )
+        #expect(config.settings(for: "behind").refusals.first?.contains("ProxyJump bastion.example.org") == true)
+        #expect(config.settings(for: "behind").refusals.first?.contains("~/.ssh/config:2") == true)
+        #expect(config.settings(for: "piped").refusals.first?.contains("ProxyCommand") == true)
+        #expect(config.settings(for: "direct").refusals.isEmpty)
+        #expect(config.settings(for: "special").refusals.count == 1, "its exec may apply to it")
+        #expect(config.settings(for: "elsewhere").refusals.isEmpty, "its host criterion rules it out")
     }
 
     @Test func matchOriginalHostUsesTheAlias() {

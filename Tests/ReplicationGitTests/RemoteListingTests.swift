@@ -107,6 +107,43 @@ struct RemoteListingTests {
         #expect(error?.message.contains("does not match") == true, "\(error?.message ?? "")")
     }
 
+    /// known_hosts as OpenSSH reads it: a key `@revoked` for `*` is refused for every host (libssh2
+    /// compared the pattern literally and let it through), one revoked for another host is not,
+    /// and a wildcard line trusts the hosts it matches.
+    @Test(
+        arguments: [
+            ("@revoked * KEY\n[127.0.0.1]:PORT KEY\n", "revoked"),
+            ("@revoked [127.0.0.?]:PORT KEY\n[127.0.0.1]:PORT KEY\n", "revoked"),
+            ("@revoked elsewhere.example.org KEY\n[127.0.0.1]:PORT KEY\n", nil),
+            ("[127.0.0.*]:PORT KEY\n", nil),
+            ("*,![127.0.0.1]:PORT KEY\n", "not a known host"),
+        ] as [(String, String?)]
+    )
+    func knownHostsPatternsAsOpenSSHReadsThem(lines: String, refusal: String?) throws {
+        let setup = try Self.setUp()
+        let server = try SSHServer()
+        let hostKey = try String(contentsOfFile: server.directory.path("host_ed25519.pub"), encoding: .utf8)
+            .split(separator: " ").prefix(2).joined(separator: " ")
+        let knownHosts = setup.directory.path("known_hosts")
+        try lines.replacingOccurrences(of: "KEY", with: hostKey).replacingOccurrences(
+            of: "PORT",
+            with: "\(server.port)"
+        )
+        .write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        let access = SSHAccess(identityFile: server.clientKey, knownHostsFile: knownHosts)
+        let url = try RemoteURL(parsing: server.url(setup.mirrorPath))
+        let outcome = Result { try setup.source.listRemoteRefs(url: url, access: access) }
+        if let refusal {
+            guard case .failure(let error as GitError) = outcome else {
+                Issue.record("expected a refusal (\(refusal)), got \(outcome)")
+                return
+            }
+            #expect(error.code == .hostKey && error.message.contains(refusal), "\(error.message)")
+        } else {
+            #expect((try? outcome.get()) != nil, "\(outcome)")
+        }
+    }
+
     @Test func failsOnceWithARejectedClientKey() throws {
         let setup = try Self.setUp()
         let server = try SSHServer()

@@ -1,8 +1,10 @@
 package import Foundation
 import ReplicationGit
 
-/// A long-running child (`replicator serve`) started with posix_spawn, not Foundation.Process, with
-/// every inherited descriptor closed and its output in a log file. Killed when the value goes away.
+/// A long-running child (`replicator serve`, `git daemon`) started with posix_spawn, not
+/// Foundation.Process, with every inherited descriptor closed and its output in a log file. It leads
+/// a process group of its own: when the value goes away the whole group is killed, so what it
+/// started (git daemon's per-connection children, a daemon's receive-packs) goes with it.
 package final class BackgroundProcess: @unchecked Sendable {
     package let pid: pid_t
     package let logPath: String
@@ -15,8 +17,14 @@ package final class BackgroundProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        guard case .success(let pid) = ChildProcess.spawn(path, arguments, actions: &actions, environment: environment)
-        else {
+        let spawned = ChildProcess.spawn(
+            path,
+            arguments,
+            actions: &actions,
+            environment: environment,
+            processGroup: true
+        )
+        guard case .success(let pid) = spawned else {
             throw Command.Failure(description: "cannot start \(path)")
         }
         self.pid = pid
@@ -28,6 +36,7 @@ package final class BackgroundProcess: @unchecked Sendable {
             kill(self.pid, SIGKILL)
             _ = self.wait()
         }
+        kill(-self.pid, SIGKILL)  // whatever it started and left behind
     }
 
     package var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }

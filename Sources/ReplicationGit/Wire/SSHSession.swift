@@ -57,6 +57,7 @@ final class SSHSession: @unchecked Sendable {
     /// Connects, checks the host key and authenticates, all within `connectTimeout` per step.
     static func open(_ key: SSHEndpointKey, connectTimeout: Duration) throws(GitError) -> SSHSession {
         guard !key.host.isEmpty else { throw Self.error(.invalid, "the URL names no host") }
+        try key.access.checkUsable(host: key.host)
         let socket = try TCPConnection.open(host: key.host, port: key.port, timeout: connectTimeout)
         guard let handle = libssh2_session_init_ex(nil, nil, nil, nil) else {
             close(socket)
