@@ -376,3 +376,44 @@ extension SendPackTests {
         #expect(try GitFixtures.refs(of: mirror)["refs/heads/main"] == nil)
     }
 }
+
+extension SendPackTests {
+    /// `remote.NAME.timeout` bounds the wait it names: a server that goes silent fails the push N
+    /// seconds later (within a second), not after N for the read and N more for each step of the
+    /// channel's close (it took 3N over ssh).
+    @Test(arguments: [2, 3])
+    func aSilentServerFailsThePushWhenItsTimeoutIsUp(seconds: Int) throws {
+        let site = try Self.makeSite()
+        let (error, took) = try Self.failingPush(
+            site,
+            receivePack: "sleep 30; git-receive-pack",
+            timeout: .seconds(seconds)
+        )
+        #expect(error?.code == .network, "\(error?.message ?? "")")
+        #expect(took >= .seconds(seconds) - .milliseconds(100), "\(took)")
+        #expect(took < .seconds(seconds + 1), "\(took)")
+    }
+}
+
+extension SendPackTests {
+    /// The same bound over https: a server that takes the request and never answers fails the push
+    /// `timeout` later, not 5 s more while TLS waited for the silent server's close_notify.
+    @Test func aSilentHTTPSServerFailsThePushWhenItsTimeoutIsUp() throws {
+        let site = try Self.makeSite()
+        let server = try SmartHTTPServer(mode: .silent)
+        var options = Self.options(timeout: .seconds(2))
+        options.http = HTTPTransportOptions(
+            username: server.user,
+            password: server.password,
+            caFile: server.certificate
+        )
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = #expect(throws: GitError.self) {
+            try Self.push(site, url: "\(server.base)/p.git", options: options)
+        }
+        let took = clock.now - started
+        #expect(error?.message.contains("timed out") == true, "\(error?.message ?? "")")
+        #expect(took >= .seconds(2) - .milliseconds(100) && took < .seconds(3), "\(took)")
+    }
+}

@@ -18,6 +18,9 @@ final class HTTPSession {
     init(url: RemoteURL, options: HTTPTransportOptions, connectTimeout: Duration, timeout: Duration) {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = options.caFile { tls.trustRoots = .file(caFile) }
+        // Closing a connection to a server that went silent must not wait NIOSSL's default 5 s for a
+        // close_notify that never comes: a timeout bounds the whole wait it names.
+        tls.shutdownTimeout = .milliseconds(200)
         let read = timeout > .zero ? TimeAmount.milliseconds(Int64(timeout.milliseconds)) : nil
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
