@@ -202,6 +202,25 @@ struct OperatorFacingTests {
         #expect(daemon.process.wait() == 0)
     }
 
+    /// SIGTERM ends an open `GET /events/stream` at once: the daemon drains and exits within a
+    /// second or two, and the client sees its stream end.
+    @Test func sigtermEndsAnOpenEventStreamAtOnce() throws {
+        let site = try LocalSite()
+        try site.serve()
+        let daemon = try #require(site.daemon)
+        let subscriber = try StreamSubscriber(
+            "\(site.base)/events/stream",
+            output: site.directory.path("stream.out")
+        )
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
+        #expect(eventually { !subscriber.lines.isEmpty }, "the stream is open and delivering")
+        let signalled = ContinuousClock.now
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.wait() == 0)
+        #expect(signalled.duration(to: .now) < .seconds(2), "no reread interval to wait out")
+        #expect(eventually(timeout: .seconds(5)) { subscriber.hasExited }, "the client's stream ended")
+    }
+
     /// `list` without a daemon said "Pending: 0" and exit 0 while events waited in the store.
     @Test func listSaysWhatItCannotKnowWhenNoDaemonAnswers() throws {
         let site = try LocalSite()

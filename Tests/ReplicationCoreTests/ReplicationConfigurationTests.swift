@@ -188,6 +188,21 @@ struct OptionValueTests {
         }
     }
 
+    /// `distributionInterval` alone used to pass without a word though it does nothing here but turn
+    /// batching off; `rescheduleDelay` did nothing at all.
+    @Test func keysWithoutTheirGerritEffectAreReported() {
+        let configuration = ReplicationConfiguration.parse(
+            "[replication]\n  distributionInterval = 3\n[remote \"r\"]\n  url = /x/${name}\n  rescheduleDelay = 5\n"
+        )
+        #expect(
+            configuration.warnings.contains {
+                $0.key == "replication.distributionInterval" && $0.message.contains("no counterpart")
+            },
+            "\(configuration.warnings)"
+        )
+        #expect(configuration.warnings.contains { $0.key == "remote.r.rescheduleDelay" && $0.code == .ignoredKey })
+    }
+
     /// docs/gerrit-behaviour.md, C1/C2: the default refspec follows `gerrit.defaultForceUpdate`.
     @Test(arguments: [("false", "refs/*:refs/*"), ("true", "+refs/*:refs/*")])
     func defaultRefSpecFollowsDefaultForceUpdate(force: String, expected: String) {

@@ -65,12 +65,12 @@ extension DaemonHTTP {
     ) async throws {
         var cursor = start
         let encoder = Self.jsonEncoder()
-        // A shutdown ends the stream within a reread interval (the server waits for open responses).
+        // A shutdown ends the stream at once (the server waits for open responses before it drains).
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let generation = signal.generation
             guard let batch = try? await store.notices(after: cursor, limit: Self.streamPage) else {
                 // The store is unreachable for now: the client keeps its connection.
-                await signal.wait(since: generation, timeout: Self.streamRereadInterval)
+                await Self.pause(signal, since: generation)
                 continue
             }
             if !batch.notices.isEmpty {
@@ -82,9 +82,14 @@ extension DaemonHTTP {
                 try await writer.write(buffer)
             }
             cursor = batch.lastID
-            if batch.notices.count < Self.streamPage {
-                await signal.wait(since: generation, timeout: Self.streamRereadInterval)
-            }
+            if batch.notices.count < Self.streamPage { await Self.pause(signal, since: generation) }
+        }
+    }
+
+    /// Until the next notice, the reread interval, or a graceful shutdown, whichever comes first.
+    private static func pause(_ signal: NoticeSignal, since generation: UInt64) async {
+        await cancelWhenGracefulShutdown {
+            await signal.wait(since: generation, timeout: Self.streamRereadInterval)
         }
     }
 }
