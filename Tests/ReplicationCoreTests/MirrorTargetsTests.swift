@@ -38,6 +38,7 @@ struct MirrorTargetsTests {
     func basenameOnlyExpansionsStayInTheirDirectory(project: String, url: String, unsafe: Bool) throws {
         let remote = Self.remote("  url = \(url)\n  remoteNameStyle = basenameOnly\n")
         let expanded = try #require(remote.urls(forProject: project).first)
-        #expect((MirrorTargets.pathProblem(of: remote, project: project, url: expanded) != nil) == unsafe, "\(expanded)")
+        let problem = MirrorTargets.pathProblem(of: remote, project: project, url: expanded)
+        #expect((problem != nil) == unsafe, "\(expanded)")
     }
 }
