@@ -256,6 +256,23 @@ struct GitHubMirrorTests {
 }
 
 struct PlannerRulesTests {
+    /// Deletions made at the URL within `maxDeletionsWindow` count with the plan's own.
+    @Test(arguments: [(0, nil as String?), (8, nil), (9, "with 9 deleted at this URL")])
+    func recentDeletionsCountTowardsMaxDeletions(recent: Int, blocked: String?) {
+        let planner = Fixture.planner("  push = +refs/heads/*:refs/heads/*\n  mirror = true\n  maxDeletions = 10\n")
+        let plan = planner.planFullSync(
+            local: Fixture.refs("refs/heads/main=a"),
+            remote: Fixture.refs("refs/heads/main=a refs/heads/x=b refs/heads/y=c"),
+            recentDeletions: recent
+        )
+        #expect(plan.updates.count == 2)
+        if let blocked {
+            #expect(plan.blocked?.contains(blocked) == true, "\(plan.blocked ?? "")")
+        } else {
+            #expect(plan.blocked == nil)
+        }
+    }
+
     /// An event for a patch set pushes the change's meta ref with it (Gerrit's stream reports them
     /// apart); a remote that does not take meta refs gets the patch set alone, and an event for
     /// another ref or a change without meta brings nothing else.

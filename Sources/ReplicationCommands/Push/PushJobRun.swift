@@ -196,15 +196,22 @@ struct PushJobRun {
         let full = self.full
         let allowMassDeletion = self.allowMassDeletion
         let knownValues = self.job.work.knownValues
+        let recent = self.job.work.recentDeletions ?? 0
         let plan = { (advertised: [String: ObjectID]) in
             full
-                ? planner.planFullSync(local: target.local, remote: advertised, allowMassDeletion: allowMassDeletion)
+                ? planner.planFullSync(
+                    local: target.local,
+                    remote: advertised,
+                    allowMassDeletion: allowMassDeletion,
+                    recentDeletions: recent
+                )
                 : planner.planDelta(
                     refs: refs,
                     local: target.local,
                     remote: advertised,
                     knownValues: knownValues,
-                    allowMassDeletion: allowMassDeletion
+                    allowMassDeletion: allowMassDeletion,
+                    recentDeletions: recent
                 )
         }
         if let engine = target.engine {

@@ -24,7 +24,7 @@ package enum ConfigSchema {
         "fetch", "pushurl", "tagopt",
         // Replicator's own:
         "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile", "atomicChanges",
-        "sslCAInfo", "reconcileInterval",
+        "sslCAInfo", "reconcileInterval", "maxDeletionsWindow",
     ]
 
     /// Replicator's own section.

@@ -11,6 +11,7 @@ extension RemoteConfiguration {
             EffectiveOption("mirror", .bool(self.isMirror)),
             EffectiveOption("replicateDeletions", .bool(self.replicateDeletions), isExtension: true),
             EffectiveOption("maxDeletions", .int(self.maxDeletions), isExtension: true),
+            EffectiveOption("maxDeletionsWindow", .duration(self.maxDeletionsWindow), isExtension: true),
             EffectiveOption("remoteNameStyle", .string(self.remoteNameStyle.rawValue)),
             EffectiveOption("threads", .int(self.threads)),
             EffectiveOption("timeout", .duration(self.timeout)),

@@ -291,6 +291,11 @@ extension RemoteConfiguration {
             reader.error(.invalidValue, "maxDeletions", entry, "must be 0 (no limit) or more, got \(self.maxDeletions)")
             self.maxDeletions = Self.defaultMaxDeletions
         }
+        self.maxDeletionsWindow = reader.duration(
+            "maxDeletionsWindow",
+            default: Self.defaultMaxDeletionsWindow,
+            defaultUnit: .seconds
+        )
         self.identityFile = reader.string("identityFile").map { PathText.resolve($0, against: context.configDirectory) }
         self.sslCAInfo = reader.string("sslCAInfo").map { PathText.resolve($0, against: context.configDirectory) }
         self.knownHostsFile = reader.string("knownHostsFile").map {

@@ -45,6 +45,10 @@ package struct RemoteConfiguration: Sendable {
     package var replicateDeletions = false
     /// Replicator's own: a full sync that would prune more refs than this is blocked; 0 disables.
     package var maxDeletions = Self.defaultMaxDeletions
+    /// Replicator's own: `maxDeletions` also bounds the deletions pushed to one URL over this sliding
+    /// window (single deletions one after another add up); zero: per push only.
+    package var maxDeletionsWindow = Self.defaultMaxDeletionsWindow
+    package static let defaultMaxDeletionsWindow = Duration.seconds(600)
     /// Replicator's own: the SSH private key for this remote.
     package var identityFile: String?
     /// Replicator's own: the known_hosts file to verify this remote's host keys against.

@@ -35,7 +35,8 @@ package struct UpdatePlanner: Sendable {
     package func planFullSync(
         local: [String: ObjectID],
         remote: [String: ObjectID],
-        allowMassDeletion: Bool = false
+        allowMassDeletion: Bool = false,
+        recentDeletions: Int = 0
     ) -> UpdatePlan {
         var plan = PlanBuilder(mode: .full)
         // Dictionary order here; the builder sorts its (small) output instead of 2 × N names.
@@ -45,7 +46,9 @@ package struct UpdatePlanner: Sendable {
         for (name, id) in remote {
             self.planPrune(of: name, id: id, local: local, into: &plan)
         }
-        return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
+        return plan.build(
+            blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count, recent: recentDeletions)
+        )
     }
 
     /// Gerrit's `doPushDelta`: the refs named by events, against local state read now. A ref gone
@@ -56,7 +59,8 @@ package struct UpdatePlanner: Sendable {
         local: [String: ObjectID],
         remote: [String: ObjectID],
         knownValues: [String: Set<String>] = [:],
-        allowMassDeletion: Bool = false
+        allowMassDeletion: Bool = false,
+        recentDeletions: Int = 0
     ) -> UpdatePlan {
         var plan = PlanBuilder(mode: .delta)
         var seen = Set<String>()
@@ -74,7 +78,9 @@ package struct UpdatePlanner: Sendable {
                 self.planDeletion(of: name, local: local, remote: remote, knownValues: knownValues[name], into: &plan)
             }
         }
-        return plan.build(blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count))
+        return plan.build(
+            blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count, recent: recentDeletions)
+        )
     }
 
     /// `refs` and, for each patch set among them, its change's meta ref where the source has one and
@@ -236,11 +242,15 @@ package struct UpdatePlanner: Sendable {
         return "excluded by negative refspec '\(negative)'"
     }
 
-    private func massDeletionBlock(_ deletions: Int) -> String? {
-        guard self.maxDeletions > 0, deletions > self.maxDeletions else { return nil }
+    /// Why the plan is held: its deletions, with `recent` ones at the same URL (within
+    /// `maxDeletionsWindow`), go past `maxDeletions`.
+    private func massDeletionBlock(_ deletions: Int, recent: Int) -> String? {
+        guard self.maxDeletions > 0, deletions > 0, deletions + recent > self.maxDeletions else { return nil }
+        let earlier =
+            recent > 0 ? " (with \(recent) deleted at this URL within maxDeletionsWindow, \(deletions + recent))" : ""
         return
-            "would delete \(deletions) refs, more than remote.\(self.remoteName).maxDeletions = \(self.maxDeletions); "
-            + "nothing is pushed to this URL. Review the deletions with `replicator start --dry-run`, then let them "
+            "would delete \(deletions) refs\(earlier), more than remote.\(self.remoteName).maxDeletions = "
+            + "\(self.maxDeletions); nothing is pushed to this URL. Review the deletions with `replicator start --dry-run`, then let them "
             + "through once with `replicator allow-deletions PROJECT --remote \(self.remoteName)` (a held push) or "
             + "`start --allow-mass-deletion`, or raise maxDeletions"
     }

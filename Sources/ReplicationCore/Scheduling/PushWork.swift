@@ -13,6 +13,9 @@ package struct PushWork: Hashable, Sendable, Codable {
     package var allowMassDeletion = false
     /// Object ids events reported for `refs`: what proves a delta deletion (empty when `fullSync`).
     package var knownValues: [String: Set<String>] = [:]
+    /// Refs the daemon deleted at this URL within `maxDeletionsWindow` before this push, set when it
+    /// starts (never merged): the mass-deletion guard counts them with the push's own.
+    package var recentDeletions: Int?
 
     package init(
         deleteProject: Bool = false,

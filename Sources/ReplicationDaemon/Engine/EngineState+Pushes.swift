@@ -83,6 +83,8 @@ extension EngineState {
         }
         self.runningSince[task.id] = now.instant
         self.wall = now.wall
+        var task = task
+        task.work.recentDeletions = self.recentDeletions(at: task.target, now: now.instant)
         var metadata = Self.metadata(of: task)
         metadata["replication.work"] = "\(task.work.summary(limit: self.configuration.gerrit.maxRefsToLog))"
         return [
@@ -101,6 +103,7 @@ extension EngineState {
         self.wall = now.wall
         self.lastPushSeconds[task.target.url] = started.duration(to: now.instant).seconds
         let result = outcome.attemptResult
+        self.logDeletions(outcome, at: task.target, now: now.instant)
         var actions: [Action] = [
             .recordPushEnd(task.target),
             .measurePushEnd(
@@ -120,6 +123,21 @@ extension EngineState {
             self.handle($0, now: now.instant, finished: (task.id, statuses))
         }
         return actions + self.wakeUp(now.instant)
+    }
+
+    /// Refs deleted at `target`'s URL within its remote's `maxDeletionsWindow` (0 when it has none).
+    private mutating func recentDeletions(at target: PushTarget, now: Instant) -> Int {
+        guard let window = self.configuration.remote(named: target.remote)?.maxDeletionsWindow, window > .zero else {
+            return 0
+        }
+        let kept = (self.deletionLog[target.url] ?? []).filter { $0.at.duration(to: now) < window }
+        self.deletionLog[target.url] = kept.isEmpty ? nil : kept
+        return kept.reduce(0) { $0 + $1.count }
+    }
+
+    private mutating func logDeletions(_ outcome: PushOutcome, at target: PushTarget, now: Instant) {
+        let deleted = outcome.report?.results.count { $0.update.action == .delete && $0.status == .ok } ?? 0
+        if deleted > 0 { self.deletionLog[target.url, default: []].append((now, deleted)) }
     }
 
     private mutating func recordOutcome(of task: Queue.Task, _ outcome: PushOutcome, result: PushAttemptResult)
