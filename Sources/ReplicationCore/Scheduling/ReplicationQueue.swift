@@ -65,6 +65,18 @@ where Instant: Sendable, Instant.Duration == Duration {
         self.held = self.held.filter { $0.key.project != project }
     }
 
+    /// Puts a started task back, due at `dueAt`, as if it had not started (no retry is counted): its
+    /// start could not be confirmed (the store did not answer whether this node still holds it).
+    package mutating func postpone(_ id: Int, until dueAt: Instant) {
+        guard let (url, task) = self.running.first(where: { $0.value.id == id }) else { return }
+        self.running[url] = nil
+        self.runningPerRemote[task.target.remote, default: 1] -= 1
+        var postponed = task
+        postponed.dueAt = dueAt
+        if let waiting = self.pending[task.target] { postponed.absorb(waiting) }
+        self.pending[task.target] = postponed
+    }
+
     /// Drops every pending and held task (a reload re-plans the stored events); running pushes go on.
     package mutating func removeAllPending() {
         self.pending.removeAll()

@@ -70,7 +70,18 @@ extension EngineState {
     /// The store answered a push's start: `held == false` when another node took its project over
     /// (this node stalled past its lease): the push must not run, and everything this node had for
     /// the project goes.
-    package mutating func pushStartRecorded(_ task: Queue.Task, held: Bool, now: Now) -> [Action] {
+    /// The store's answer to a push start: `true` this node holds the project, `false` another node
+    /// took it over, `nil` the store did not answer (a read-only standby, a cut connection). Only
+    /// `true` lets the push run: an unanswered check is never taken for "held".
+    package mutating func pushStartRecorded(_ task: Queue.Task, held: Bool?, now: Now) -> [Action] {
+        guard let held else {
+            self.queue.postpone(task.id, until: now.instant.advanced(by: Self.unconfirmedStartDelay))
+            var metadata = Self.metadata(of: task)
+            metadata["replication.retryIn"] = "\(Self.unconfirmedStartDelay)"
+            return [
+                .log(.init(.warning, "Cannot confirm that this node holds the project; the push waits", metadata))
+            ]
+        }
         guard held else {
             self.queue.abandon(task.id, project: task.target.project)
             for (id, targets) in self.remaining where targets.contains(where: { $0.project == task.target.project }) {
@@ -97,6 +108,9 @@ extension EngineState {
             .runPush(task),
         ]
     }
+
+    /// How long a push whose start the store could not confirm waits before it asks again.
+    package static var unconfirmedStartDelay: Duration { .seconds(5) }
 
     package mutating func pushFinished(_ task: Queue.Task, outcome: PushOutcome, now: Now) -> [Action] {
         let started = self.runningSince.removeValue(forKey: task.id) ?? now.instant

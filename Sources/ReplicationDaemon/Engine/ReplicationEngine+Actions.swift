@@ -43,8 +43,8 @@ extension ReplicationEngine {
             }
             if let cluster { context.state.leasesRenewed(cluster: cluster) }
         case .recordPushStart(let task):
-            // A store that cannot answer does not stop the push: only a takeover does.
-            let held = (try? await self.store.recordPush(task.target, node: node, running: true)) ?? true
+            // A store that cannot answer is no proof that this node still holds the project.
+            let held = try? await self.store.recordPush(task.target, node: node, running: true)
             return context.state.pushStartRecorded(task, held: held, now: self.now)
         case .recordPushEnd(let target):
             _ = try? await self.store.recordPush(target, node: node, running: false)

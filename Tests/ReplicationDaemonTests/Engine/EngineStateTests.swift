@@ -96,3 +96,29 @@ struct EngineStateTests {
         #expect(status.caughtUp, "30 s is within caughtUpThreshold")
     }
 }
+
+extension EngineStateTests {
+    /// A node whose store could not answer (a read-only standby after a failover) pushed as if it held
+    /// the project: an unanswered start is postponed, no retry counted, and runs once confirmed.
+    @Test func aPushWhoseStartTheStoreCannotConfirmWaits() throws {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
+        // An empty read ends with the queue's wake-up: what is due starts.
+        func started(at seconds: Int) -> State.Queue.Task? {
+            _ = state.poll(now: Self.at(seconds))
+            return state.claimed([], now: Self.at(seconds)) { _, _ in true }.lazy.compactMap {
+                if case .recordPushStart(let task) = $0 { task } else { nil }
+            }.first
+        }
+        let task = try #require(started(at: 2))
+        let unanswered = state.pushStartRecorded(task, held: nil, now: Self.at(2))
+        #expect(!unanswered.contains { if case .runPush = $0 { true } else { false } }, "\(unanswered)")
+        #expect(state.pendingEvents == 1, "nothing dropped")
+        #expect(started(at: 3) == nil, "it waits")
+        let again = try #require(started(at: 2 + Int(State.unconfirmedStartDelay.components.seconds)))
+        #expect(again.retries == 0, "an unanswered check is no failed push")
+        let confirmed = state.pushStartRecorded(again, held: true, now: Self.at(8))
+        #expect(confirmed.contains { if case .runPush = $0 { true } else { false } })
+    }
+}
