@@ -43,3 +43,29 @@ struct DeletionWindowTests {
         )
     }
 }
+
+/// A refusal that goes away by itself must not cost the mirror its newest value.
+struct StaleLockTests {
+    /// A stale `refs/heads/main.lock` on the mirror (`failed to update ref`) dropped the update for
+    /// good under `updateRefErrorMaxRetries = 0`; it is retried until the lock is gone.
+    @Test func aStaleLockOnTheMirrorDelaysTheUpdateButNeverDropsIt() throws {
+        let site = try LocalSite(
+            remote: "push = +refs/heads/*:refs/heads/*\n  replicationDelay = 0\n  replicationRetry = 1 s"
+        )
+        #expect(try site.replicator(["start", "--all", "--wait", "--now"]).status == 0)
+        let lock = site.mirror() + "/refs/heads/main.lock"
+        #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+        let newer = try GitFixtures.commit("refs/heads/main", "newer", in: site.source())
+        try site.serve()
+        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
+        #expect(
+            eventually { site.daemon?.log.contains("failed to update ref") == true },
+            "the lock refuses the update: \(site.daemon?.log ?? "")"
+        )
+        try FileManager.default.removeItem(atPath: lock)
+        #expect(
+            eventually { (try? GitFixtures.refs(of: site.mirror()))?["refs/heads/main"] == newer },
+            "retried once the lock is gone: \(site.daemon?.log ?? "")"
+        )
+    }
+}

@@ -229,10 +229,14 @@ extension ReplicationQueue {
         case .updateRefFailed:
             health.note(result, at: now)
             next.updateRefRetries += 1
-            guard next.updateRefRetries <= policy.updateRefErrorMaxRetries else {
-                return [.delivered(task, result, gaveUp: true)]
+            if next.updateRefRetries <= policy.updateRefErrorMaxRetries {
+                return self.retry(next, after: next.updateRefRetries, result, policy: policy, now: now)
             }
-            return self.retry(next, after: next.updateRefRetries, result, policy: policy, now: now)
+            // Past Gerrit's bound it is retried as any transient failure is (Gerrit gives up): a
+            // stale `.lock` on the mirror must not drop the newest value for good.
+            next.retries += 1
+            guard policy.allowsRetry(after: next.retries) else { return [.delivered(task, result, gaveUp: true)] }
+            return self.retry(next, after: next.retries, result, policy: policy, now: now)
         case .transientFailure:
             health.note(result, at: now)
             next.retries += 1

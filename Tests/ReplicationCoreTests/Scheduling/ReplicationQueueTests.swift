@@ -178,30 +178,43 @@ struct ReplicationQueueTests {
         #expect(policy.backoff(afterFailures: 50) == .seconds(960))
     }
 
-    @Test func updateRefFailuresGiveUpAtOnceByDefault() throws {
-        var queue = TestQueue(policies: Self.policy(delay: 0))
-        let task = try #require(
+    /// A stale `.lock` on the mirror (`failed to update ref`) used to drop the update for good under
+    /// Gerrit's default `updateRefErrorMaxRetries = 0`; it is retried with backoff instead.
+    @Test func aStaleLockIsRetriedNotDroppedByDefault() throws {
+        var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(1)))
+        var task = try #require(
             queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
                 .started.first
         )
         let result = PushAttemptResult.updateRefFailed("refs/heads/a: failed to lock")
-        #expect(queue.pushFinished(task.id, result: result, now: .zero) == [.delivered(task, result, gaveUp: true)])
+        for attempt in 1...5 {
+            guard case .retryScheduled(_, _, let at) = queue.pushFinished(task.id, result: result, now: .zero).first
+            else {
+                Issue.record("attempt \(attempt): expected a retry")
+                return
+            }
+            task = try #require(queue.wakeUp(now: at).started.first)
+        }
+        #expect(queue.health[Self.target.url]?.consecutiveFailures == 5, "each failure is reported")
     }
 
-    @Test func updateRefFailuresRetryUpToTheirOwnLimit() throws {
-        var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(1), updateRef: 1))
+    /// `updateRefErrorMaxRetries` quick retries first, then `replicationMaxRetries` bounds the rest.
+    @Test func updateRefFailuresRetryUpToTheirOwnLimitThenAsTransientFailures() throws {
+        var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(1), maxRetries: 1, updateRef: 1))
         var task = try #require(
             queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
                 .started.first
         )
         let result = PushAttemptResult.updateRefFailed("failed to update ref")
-        guard case .retryScheduled = queue.pushFinished(task.id, result: result, now: .zero).first else {
-            Issue.record("expected a retry")
-            return
+        for (attempt, now) in [(1, ManualInstant.zero), (2, .seconds(100))] {
+            guard case .retryScheduled = queue.pushFinished(task.id, result: result, now: now).first else {
+                Issue.record("attempt \(attempt): expected a retry")
+                return
+            }
+            task = try #require(queue.wakeUp(now: now.advanced(by: .seconds(60))).started.first)
         }
-        task = try #require(queue.wakeUp(now: .seconds(1)).started.first)
         #expect(
-            queue.pushFinished(task.id, result: result, now: .seconds(1)).first
+            queue.pushFinished(task.id, result: result, now: .seconds(200)).first
                 == .delivered(task, result, gaveUp: true)
         )
     }
