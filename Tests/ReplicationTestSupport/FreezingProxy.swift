@@ -10,6 +10,7 @@ package final class FreezingProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var generation = 0
     private var frozenBelow = 0
+    private var frozenForGood = false
     private var sockets: [Int32] = []
 
     package init(to target: Int) throws {
@@ -27,6 +28,12 @@ package final class FreezingProxy: @unchecked Sendable {
     /// From now on nothing passes on the connections open so far.
     package func freezeOpenConnections() {
         self.lock.withLock { self.frozenBelow = self.generation }
+    }
+
+    /// From now on nothing passes at all, on open connections and on new ones: a database that
+    /// accepts and never answers.
+    package func freezeEverything() {
+        self.lock.withLock { self.frozenForGood = true }
     }
 
     private func accept() {
@@ -61,7 +68,7 @@ package final class FreezingProxy: @unchecked Sendable {
             let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
             guard count > 0 else { break }
             // A frozen connection swallows everything: the peer waits for an answer forever.
-            if self.lock.withLock({ generation <= self.frozenBelow }) { continue }
+            if self.lock.withLock({ self.frozenForGood || generation <= self.frozenBelow }) { continue }
             var offset = 0
             while offset < count {
                 let written = buffer.withUnsafeBytes { write(sink, $0.baseAddress! + offset, count - offset) }

@@ -51,20 +51,17 @@ struct StoreOptions: ParsableArguments {
                 logger: logger
             )
             : try SQLiteTaskStore(path: location)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                await store.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            do {
-                try await store.prepare()
-            } catch {
-                throw CommandFailure("cannot prepare the task store \(Self.redacted(location)): \(error)")
-            }
-            if !bounded { watchdog.disarm() }
-            return try await body(store)
+        // Not awaited once cancelled: a store whose connections cannot close (a stalled database)
+        // must not hold the process after its work is done.
+        let running = Task { await store.run() }
+        defer { running.cancel() }
+        do {
+            try await store.prepare()
+        } catch {
+            throw CommandFailure("cannot prepare the task store \(Self.redacted(location)): \(error)")
         }
+        if !bounded { watchdog.disarm() }
+        return try await body(store)
     }
 
     /// The store's location without a password, for messages.

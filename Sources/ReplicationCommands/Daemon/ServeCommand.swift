@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: configuration,
                 snapshot: snapshot,
                 configPath: self.options.path,
-                store: store,
+                store: BoundedTaskStore(store, timeout: configuration.daemon.storeTimeout),
                 storeLocation: StoreOptions.redacted(self.storeOptions.location(for: configuration)),
                 address: address,
                 eventsFrom: self.eventsFrom,

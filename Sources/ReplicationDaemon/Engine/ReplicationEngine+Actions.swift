@@ -1,5 +1,6 @@
 import Logging
 import ReplicationCore
+import Synchronization
 
 extension ReplicationEngine {
     /// Carries out `actions` in order; a read's answer goes back to the state at once, and what
@@ -15,6 +16,7 @@ extension ReplicationEngine {
         -> [Action]
     {
         let node = self.options.nodeName
+        if self.shutdownRequested.load(ordering: .acquiring), action.isRoutineRead { return [] }
         switch action {
         case .claimEvents(let limit, let only):
             let matcher = context.matcher
@@ -35,7 +37,10 @@ extension ReplicationEngine {
             context.state.heldPushesRead(held ?? [])
         case .readSummary:
             let summary = await Result { try await self.store.summary() }
-            return context.state.summaryRead(summary)
+            let next = context.state.summaryRead(summary)
+            // A store that stopped answering shows in /healthz now, not after the rest of the tick.
+            if case .failure = summary { self.publish(context.state) }
+            return next
         case .renewLeases:
             let cluster = await self.attempt("Cannot renew claims in the task store") {
                 try await self.store.renewLeases(node: node)
@@ -108,6 +113,16 @@ extension Result where Failure == any Error {
             self = .success(try await body())
         } catch {
             self = .failure(error)
+        }
+    }
+}
+
+extension EngineAction {
+    /// Reads and renewals that the next tick repeats anyway: skipped once a shutdown began.
+    fileprivate var isRoutineRead: Bool {
+        switch self {
+        case .readSummary, .renewLeases, .claimEvents, .readHeldPushes: true
+        default: false
         }
     }
 }

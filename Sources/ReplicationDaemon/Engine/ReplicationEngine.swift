@@ -15,7 +15,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     package typealias Action = State.Action
 
     package let metrics: ReplicationMetrics
-    package let statusBoard = StatusBoard()
+    package let statusBoard: StatusBoard
     /// Rung when notices are stored: `/events/stream` and the webhooks wake on it.
     package let noticeSignal = NoticeSignal()
     let store: any TaskStore
@@ -30,6 +30,12 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     /// A `.poll` is queued and not yet handled: wakes coalesce into it, so a burst of requests
     /// queues one read, not one each (a shutdown would wait behind them all).
     private let pollQueued = Atomic(false)
+    /// A tick waits in the inputs: the clock adds no other until it is handled. A slow store (each
+    /// call up to storeTimeout) would otherwise pile ticks up ahead of a shutdown.
+    private let tickQueued = Atomic(false)
+    /// Set as soon as a graceful shutdown begins: the store reads still queued before it are skipped
+    /// (each could wait out storeTimeout on a stalled store, holding the drain up).
+    let shutdownRequested = Atomic(false)
     /// The configuration the engine runs with, as last published (the HTTP intake reads `basePath`).
     private let published: Mutex<ReplicationConfiguration>
 
@@ -51,6 +57,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         logger: Logger
     ) {
         self.store = store
+        let bounded = store as? BoundedTaskStore
+        self.statusBoard = StatusBoard(storeStall: { bounded?.stall })
         self.executor = executor
         self.initialConfiguration = configuration
         self.source = source
@@ -89,10 +97,14 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
+            self.shutdownRequested.store(true, ordering: .releasing)
             self.continuation.yield(.shutdown)
         }
         do {
-            try await self.store.releaseLeases(node: self.options.nodeName)
+            let (store, node) = (self.store, self.options.nodeName)
+            try await withDeadline(shutdownCourtesy, orThrow: CourtesyTimeout()) {
+                try await store.releaseLeases(node: node)
+            }
         } catch {
             self.logger.warning("Cannot release claims; they expire by themselves", metadata: ["error": "\(error)"])
         }
@@ -113,6 +125,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     private func tick() async {
         while !Task.isCancelled {
             try? await self.clock.sleep(for: self.options.pollInterval)
+            guard !self.tickQueued.exchange(true, ordering: .acquiringAndReleasing) else { continue }
             self.continuation.yield(.tick)
         }
     }
@@ -123,6 +136,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
             self.pollQueued.store(false, ordering: .releasing)
             await self.execute(context.state.poll(now: self.now), &context, &group)
         case .tick:
+            self.tickQueued.store(false, ordering: .releasing)
             var rejected: String?
             let fresh = self.source?.reloadIfChanged(context.state.configuration) { rejected = $0 }
             if let fresh {
@@ -139,7 +153,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         }
     }
 
-    private func publish(_ state: State) {
+    func publish(_ state: State) {
         let status = state.status(at: self.now)
         self.statusBoard.publish(status)
         self.metrics.oldestPending(seconds: status.oldestPendingSeconds ?? 0)

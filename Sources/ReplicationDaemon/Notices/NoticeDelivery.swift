@@ -76,7 +76,9 @@ package struct NoticeDelivery: Service {
         let store = self.store
         let node = self.node
         do {
-            try await Task { try await store.releaseNoticeCursors(node: node) }.value
+            try await withDeadline(shutdownCourtesy, orThrow: CourtesyTimeout()) {
+                try await store.releaseNoticeCursors(node: node)
+            }
         } catch {
             self.logger.warning(
                 "Cannot release the webhooks' leases; they expire by themselves",
