@@ -176,7 +176,7 @@ struct DaemonEndToEndTests {
             (site.refUpdated("main", project: "../etc"), 400, "invalid-project"),
             (site.refUpdated("main", project: "/etc"), 400, "invalid-project"),
             (site.refUpdated("main", project: "nosuch"), 404, "unknown-project"),
-            (String(repeating: " ", count: 5 << 20), 413, ""),
+            (String(repeating: " ", count: 5 << 20), 413, "too-large"),
         ]
         for (body, status, reason) in refusals {
             let response = try site.post(body)

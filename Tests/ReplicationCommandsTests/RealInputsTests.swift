@@ -221,6 +221,30 @@ struct OperatorFacingTests {
         #expect(eventually(timeout: .seconds(5)) { subscriber.hasExited }, "the client's stream ended")
     }
 
+    /// Every command's `--help` (found from the root's, nested ones included) works and says nothing
+    /// the commands no longer do (`start --help` claimed a worker process per push).
+    @Test func everyCommandsHelpWorksAndTellsTheTruth() throws {
+        var pending: [[String]] = [[]]
+        var seen: [[String]] = []
+        while let path = pending.popLast() {
+            let help = try ReplicatorProcess.run(path + ["--help"])
+            #expect(help.status == 0, "\(path): \(help.standardError)")
+            #expect(help.standardOutput.contains("USAGE:"), "\(path)")
+            #expect(!help.standardOutput.contains("worker process"), "\(path): \(help.standardOutput)")
+            seen.append(path)
+            guard path.count < 2, let section = help.standardOutput.range(of: "SUBCOMMANDS:\n") else { continue }
+            // Command lines only: "  name   abstract", a lower-case name (not the "See 'replicator
+            // help'" line that follows them).
+            for line in help.standardOutput[section.upperBound...].split(separator: "\n") {
+                guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
+                    name.allSatisfy({ $0.isLowercase || $0 == "-" }), !seen.contains(path + [String(name)])
+                else { continue }
+                pending.append(path + [String(name)])
+            }
+        }
+        #expect(seen.contains(["config", "check"]) && seen.contains(["store", "move"]) && seen.count >= 15, "\(seen)")
+    }
+
     /// `list` without a daemon said "Pending: 0" and exit 0 while events waited in the store.
     @Test func listSaysWhatItCannotKnowWhenNoDaemonAnswers() throws {
         let site = try LocalSite()

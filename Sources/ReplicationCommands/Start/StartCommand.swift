@@ -14,9 +14,9 @@ struct StartCommand: AsyncParsableCommand {
             Select projects with --all or with patterns in the syntax of remote.NAME.projects (^regex, prefix*, \
             exact name). The full syncs go into the task queue, where the daemon pushes them after \
             replicationDelay (--now: at once). With --wait, start waits for the first push to every URL and \
-            prints the report; when no daemon runs, start runs those pushes itself. Each push runs in its own \
-            worker process, bounded by gerrit.sshConnectionTimeout until connected and by remote.NAME.timeout \
-            between signs of progress; failed pushes stay queued for the daemon's retries. With --dry-run, lists \
+            prints the report; when no daemon runs, start runs those pushes itself, over ssh sessions shared by \
+            its pushes to a host, each bounded by gerrit.sshConnectionTimeout until connected and by \
+            remote.NAME.timeout between signs of progress; failed pushes stay queued for the daemon's retries. With --dry-run, lists \
             each selected URL's refs, prints the plan and changes nothing. Exit status: 0 when every ref is ok \
             (with --dry-run: every URL was planned; without --wait: queued), 1 when anything failed or was \
             rejected, 2 for usage errors.

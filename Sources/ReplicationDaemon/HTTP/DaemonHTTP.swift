@@ -83,7 +83,18 @@ package enum DaemonHTTP {
     /// (and a handler) open without end.
     private static func collect(_ body: RequestBody, within timeout: Duration) async throws -> ByteBuffer {
         try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: Self.maximumEventBodyBytes) }
+            group.addTask {
+                do {
+                    return try await body.collect(upTo: Self.maximumEventBodyBytes)
+                } catch is NIOTooManyBytesError {
+                    // The docs promise every refusal says why: Hummingbird's own 413 has no body.
+                    throw HTTPError(
+                        .contentTooLarge,
+                        message:
+                            "too-large: the body exceeds \(Self.maximumEventBodyBytes) bytes (4 MiB); send the events in several requests"
+                    )
+                }
+            }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 return nil
