@@ -6,12 +6,36 @@ import Testing
 /// remote end of an ssh session) outlives the daemon and lands after the restart. The mirror must
 /// still end at the source's newest value: a push that loses the compare-and-swap to the orphan is
 /// retried, never given up.
-@Suite(.timeLimit(.minutes(5)))
+/// Serialized, one round each: every round blocks a test thread for about 15 s, and the suite's
+/// other tests share the machine's two.
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct CrashOrderTests {
-    static let rounds = 2
+    static let rounds = 1
+
+    /// What one round saw, checked on the test's task once the blocking work is done.
+    struct Round: Sendable {
+        var interruptedPushStarted = false
+        var restartedHealthy = false
+        var newest = ""
+        var mirrorAfterConvergence: String?
+        var pendingAfterConvergence = false
+        var mirrorLater: String?
+        var log = ""
+    }
 
     @Test(arguments: [false, true])
-    func aMirrorEndsAtTheNewestValueAfterAKillMidPush(overSSH: Bool) throws {
+    func aMirrorEndsAtTheNewestValueAfterAKillMidPush(overSSH: Bool) async throws {
+        let rounds = try await onOwnThread { try Self.run(overSSH: overSSH) }
+        #expect(rounds.count == Self.rounds)
+        for (index, round) in rounds.enumerated() {
+            #expect(round.interruptedPushStarted && round.restartedHealthy, "round \(index + 1): \(round.log)")
+            #expect(round.mirrorAfterConvergence == round.newest, "round \(index + 1): \(round.log)")
+            #expect(round.pendingAfterConvergence, "round \(index + 1): nothing left queued")
+            #expect(round.mirrorLater == round.newest, "round \(index + 1): the orphan never overwrites it")
+        }
+    }
+
+    static func run(overSSH: Bool) throws -> [Round] {
         let directory = try TemporaryDirectory("crash-order")
         let server = overSSH ? try SSHServer() : nil
         let source = directory.path("git/p.git")
@@ -36,6 +60,7 @@ struct CrashOrderTests {
         )
         let url = server.map { "\($0.url(directory.path("mirror")))/${name}.git" } ?? "../mirror/${name}.git"
         let ssh = server.map { "  identityFile = \($0.clientKey)\n  knownHostsFile = \($0.knownHosts)\n" } ?? ""
+        let config = directory.path("etc/replication.config")
         try directory.write(
             """
             [gerrit]
@@ -51,47 +76,43 @@ struct CrashOrderTests {
             to: "etc/replication.config"
         )
         let port = try SSHServer.freePort()
-        for round in 1...Self.rounds {
+        var rounds: [Round] = []
+        for number in 1...Self.rounds {
+            var round = Round()
             try? FileManager.default.removeItem(atPath: started)
             try? FileManager.default.removeItem(atPath: count)
-            let daemon = try ServedReplicator(
-                config: directory.path("etc/replication.config"),
-                port: port,
-                log: directory.path("serve-\(round)a.log")
-            )
-            #expect(daemon.isHealthy(), "\(daemon.log)")
-            try GitFixtures.commit(files: ["f": "older \(round)"], to: "refs/heads/main", in: source)
-            #expect(try daemon.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
-            #expect(eventually { FileManager.default.fileExists(atPath: started) }, "round \(round): \(daemon.log)")
+            let daemon = try ServedReplicator(config: config, port: port, log: directory.path("serve-\(number)a.log"))
+            guard daemon.isHealthy() else { return rounds + [round] }
+            try GitFixtures.commit(files: ["f": "older \(number)"], to: "refs/heads/main", in: source)
+            _ = try daemon.post(GerritEvent.refUpdated("refs/heads/main"))
+            round.interruptedPushStarted = eventually { FileManager.default.fileExists(atPath: started) }
             daemon.process.signal(SIGKILL)
             _ = daemon.process.wait()
 
-            let newest = try GitFixtures.commit(files: ["f": "newest \(round)"], to: "refs/heads/main", in: source)
+            round.newest = try GitFixtures.commit(files: ["f": "newest \(number)"], to: "refs/heads/main", in: source)
             // Queued while the daemon is down (a hook's `notify`): the restart pushes it together with
             // the interrupted event, in the one push that the orphan's late landing refuses.
-            let notified = try ReplicatorProcess.run([
-                "notify", "--project", "p", "--ref", "refs/heads/main", "--config",
-                directory.path("etc/replication.config"),
-            ])
-            #expect(notified.status == 0, "\(notified.standardError)")
+            _ = try ReplicatorProcess.run(["notify", "--project", "p", "--ref", "refs/heads/main", "--config", config])
             let restarted = try ServedReplicator(
-                config: directory.path("etc/replication.config"),
+                config: config,
                 port: port,
-                log: directory.path("serve-\(round)b.log")
+                log: directory.path("serve-\(number)b.log")
             )
-            #expect(restarted.isHealthy(), "\(restarted.log)")
-            #expect(
-                eventually(timeout: .seconds(60)) {
-                    (try? GitFixtures.refs(of: mirror))?["refs/heads/main"] == newest
-                        && (try? HTTPClient.get("\(restarted.base)/status").body)?.contains("\"pendingEvents\":0")
-                            == true
-                },
-                "round \(round): the mirror ends at the newest value: \(restarted.log)"
-            )
+            round.restartedHealthy = restarted.isHealthy()
+            _ = eventually(timeout: .seconds(60)) {
+                (try? GitFixtures.refs(of: mirror))?["refs/heads/main"] == round.newest
+                    && (try? HTTPClient.get("\(restarted.base)/status").body)?.contains("\"pendingEvents\":0") == true
+            }
+            round.mirrorAfterConvergence = try GitFixtures.refs(of: mirror)["refs/heads/main"]
+            round.pendingAfterConvergence =
+                (try? HTTPClient.get("\(restarted.base)/status").body)?.contains("\"pendingEvents\":0") == true
             // The orphan, if it was still running, has landed or failed by now: the value stays.
             usleep(3_500_000)
-            #expect(try GitFixtures.refs(of: mirror)["refs/heads/main"] == newest, "round \(round)")
-            #expect(restarted.stop() == 0)
+            round.mirrorLater = try GitFixtures.refs(of: mirror)["refs/heads/main"]
+            round.log = restarted.log
+            _ = restarted.stop()
+            rounds.append(round)
         }
+        return rounds
     }
 }

@@ -79,3 +79,13 @@ package func eventually(
     }
     return try condition()
 }
+
+/// Runs blocking work (process launches, `eventually` loops) on a thread of its own and awaits it:
+/// a long end-to-end test must not hold one of the cooperative pool's threads (two on a two-core
+/// machine) while the other tests wait for one. Assertions belong after the `await`, on the test's
+/// own task, so that they are attributed to the test.
+package func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
