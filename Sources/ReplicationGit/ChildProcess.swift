@@ -18,29 +18,45 @@ package final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var status: Int32?
 
-    /// - Parameter processGroup: whether the child leads a process group of its own, so that
-    ///   ``stop(grace:)`` also ends what it started (a shell's children).
+    /// - Parameters:
+    ///   - processGroup: whether the child leads a process group of its own, so that
+    ///     ``stop(grace:)`` also ends what it started (a shell's children).
+    ///   - diesWithParent: the kernel kills the child (SIGKILL) when this process dies, even by
+    ///     SIGKILL: a push's `pack-objects` and local `receive-pack` must not outlive the daemon
+    ///     and land a stale update after its successor started. The kernel's "parent" is the
+    ///     calling thread: only for children the calling thread waits for.
     package init(
         _ executable: String,
         _ arguments: [String],
         input wantsInput: Bool = false,
         errors wantsErrors: Bool = false,
-        processGroup: Bool = false
+        processGroup: Bool = false,
+        diesWithParent: Bool = false
     ) throws(GitError) {
         let stdin = wantsInput ? try Self.pipe() : nil
         let stdout = try Self.pipe()
         let stderr = wantsErrors ? try Self.pipe() : nil
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let stdin {
-            posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
+        let spawned: Result<pid_t, SpawnError>
+        if diesWithParent {
+            spawned = Self.spawnDyingWithParent(
+                executable,
+                arguments,
+                descriptors: (stdin?.read ?? -1, stdout.write, stderr?.write ?? -1),
+                processGroup: processGroup
+            )
         } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            if let stdin {
+                posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            }
+            posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
+            if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr.write, 2) }
+            spawned = Self.spawn(executable, arguments, actions: &actions, processGroup: processGroup)
         }
-        posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
-        if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr.write, 2) }
-        let spawned = Self.spawn(executable, arguments, actions: &actions, processGroup: processGroup)
         for end in [stdin?.read, stdout.write, stderr?.write].compactMap({ $0 }) { close(end) }
         guard case .success(let pid) = spawned else {
             for end in [stdin?.write, stdout.read, stderr?.read].compactMap({ $0 }) { close(end) }
@@ -95,6 +111,32 @@ package final class ChildProcess: @unchecked Sendable {
         return spawned == 0 ? .success(pid) : .failure(SpawnError(code: spawned))
     }
 
+    /// What ``spawn(_:_:actions:environment:processGroup:)`` does, with PR_SET_PDEATHSIG set in the
+    /// child before it executes (`replicator_spawn`).
+    private static func spawnDyingWithParent(
+        _ executable: String,
+        _ arguments: [String],
+        descriptors: (input: Int32, output: Int32, errors: Int32),
+        processGroup: Bool
+    ) -> Result<pid_t, SpawnError> {
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: Int32 = 0
+        let error = replicator_spawn(
+            &pid,
+            executable,
+            argv,
+            envp,
+            descriptors.input,
+            descriptors.output,
+            descriptors.errors,
+            processGroup ? 1 : 0,
+            1
+        )
+        return error == 0 ? .success(pid) : .failure(SpawnError(code: error))
+    }
+
     /// `posix_spawn`'s error number.
     package struct SpawnError: Error {
         package var code: Int32
@@ -128,6 +170,13 @@ package final class ChildProcess: @unchecked Sendable {
             self.deliver(SIGKILL)
             self.waitForExit()
         }
+    }
+
+    /// SIGKILL at once to the child and, when it leads one, its group (its hooks): a push stopped
+    /// by its fence must not go on writing.
+    package func killAll() {
+        guard !self.hasExited else { return }
+        self.deliver(SIGKILL)
     }
 
     /// `signal` to the group the child leads, else to the child alone: signalling `-pid` of a child

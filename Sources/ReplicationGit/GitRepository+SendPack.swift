@@ -19,6 +19,9 @@ package struct SendPackOptions: Sendable {
     package var cancellation: PushCancellation?
     /// Credentials and trust for `https://` mirrors.
     package var http = HTTPTransportOptions()
+    /// Asked right before each unit's commands are sent (after the mirror's refs were read): `nil`
+    /// lets them go, a reason fails the unit unsent (a daemon whose lease on the project is lost).
+    package var beforeCommands: (@Sendable () -> String?)?
 
     package init(
         git: String,
@@ -153,7 +156,7 @@ struct WireConnector {
     }
 
     private func checkCancelled() throws(GitError) {
-        if self.options.cancellation?.isCancelled == true { throw PushCancellation.stopped }
+        if let cancellation = self.options.cancellation, cancellation.isCancelled { throw cancellation.stopped }
     }
 }
 

@@ -69,19 +69,45 @@ struct PostgresTaskStoreTests {
             )
             #expect(try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.id) == [ids[1]])
             #expect(try await store.claimEvents(node: "a", only: nil, limit: 10).map(\.id) == later)
-            #expect(try await store.recordPush(TaskStoreContract.target, node: "a", running: true))
-            #expect(
-                !(try await store.recordPush(TaskStoreContract.target, node: "b", running: true)),
-                "b does not hold p"
-            )
+            let aLease = try #require(try await store.startPush(TaskStoreContract.target, node: "a"))
+            #expect(aLease.lasts == .seconds(2))
+            #expect(try await store.startPush(TaskStoreContract.target, node: "b") == nil, "b does not hold p")
             // a stops renewing (it died): after the lease, b takes p and everything a held there.
             try await Task.sleep(for: .seconds(3))
-            try await store.renewLeases(node: "b")
+            _ = try await store.renewLeases(node: "b")
             let takenOver = try await store.claimEvents(node: "b", only: nil, limit: 10)
             #expect(takenOver.map(\.id) == [ids[0], later[0]])
-            #expect(!(try await store.recordPush(TaskStoreContract.target, node: "a", running: true)), "a lost p")
+            #expect(try await store.startPush(TaskStoreContract.target, node: "a") == nil, "a lost p")
+            #expect(
+                try await store.confirmLease(project: "p", node: "a", epoch: aLease.epoch) == nil,
+                "a's epoch is fenced off"
+            )
+            let held = try #require(try await store.renewLeases(node: "b"))
+            #expect(held["p"].map { $0.epoch > aLease.epoch } == true, "the takeover took a new epoch")
+            // a's push was recorded running and never ended: b, which holds p now, compares its URL again.
+            #expect(try await store.reconcileOrphanedPushes(node: "b") == [TaskStoreContract.target])
+            #expect(try await store.reconcileOrphanedPushes(node: "b") == [])
+            let reconcile = try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.event)
+            #expect(reconcile == [ReplicationEvent.reconcile(TaskStoreContract.target)])
             let cluster = try await store.cluster()
             #expect(cluster.first { $0.name == "b" }?.projects.sorted() == ["p", "q"])
+        }
+    }
+
+    /// A renewal keeps the epoch; a node's own expired lease that nobody took is renewed under it.
+    @Test func renewalsKeepTheEpochAndSayWhatIsHeld() async throws {
+        try await Self.withStore(leaseTimeout: .seconds(30)) { store in
+            _ = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
+            let lease = try #require(try await store.startPush(TaskStoreContract.target, node: "a"))
+            let held = try #require(try await store.renewLeases(node: "a"))
+            #expect(held == ["p": PushLease(epoch: lease.epoch, lasts: .seconds(30))])
+            #expect(try await store.renewLeases(node: "b") == [:])
+            #expect(try await store.confirmLease(project: "p", node: "a", epoch: lease.epoch + 1) == nil)
         }
     }
 
@@ -94,7 +120,7 @@ struct PostgresTaskStoreTests {
             )
             _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
             try await store.recordDelivery(of: ids, to: TaskStoreContract.target, completed: ids)
-            try await store.renewLeases(node: "a")
+            _ = try await store.renewLeases(node: "a")
             let later = try await store.append(
                 [.refUpdated(project: "p", refs: ["refs/heads/b"])],
                 source: .notify,

@@ -70,14 +70,36 @@ struct TaskStoreContract {
                 wantsOutcomes: false
             )
             _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
-            try await store.recordPush(Self.target, node: "a", running: true)
+            let lease = try #require(try await store.startPush(Self.target, node: "a"))
             var cluster = try await store.cluster()
             #expect(
                 cluster.first { $0.name == "a" } == ClusterNode(name: "a", projects: ["p"], pushing: [Self.target.url])
             )
-            try await store.recordPush(Self.target, node: "a", running: false)
+            #expect(try await store.confirmLease(project: "p", node: "a", epoch: lease.epoch)?.epoch == lease.epoch)
+            #expect(try await store.reconcileOrphanedPushes(node: "a") == [], "a's own running push is no orphan")
+            try await store.endPush(Self.target, node: "a", epoch: lease.epoch)
             cluster = try await store.cluster()
             #expect(cluster.first { $0.name == "a" }?.pushing == [])
+        }
+    }
+
+    /// A push left running by a process that is gone becomes a full sync of its URL, stored, once.
+    @Test(arguments: [Kind.memory, .sqlite]) func aDeadPushersRunningPushIsComparedAgain(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let ids = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
+            _ = try await store.startPush(Self.target, node: "a")
+            try await store.recordDelivery(of: ids, to: Self.target, completed: ids)
+            // a is gone (one pusher at a time): b is the pusher now.
+            #expect(try await store.reconcileOrphanedPushes(node: "b") == [Self.target])
+            #expect(try await store.reconcileOrphanedPushes(node: "b") == [], "once")
+            let events = try await store.claimEvents(node: "b", only: nil, limit: 10).map(\.event)
+            #expect(events == [ReplicationEvent.reconcile(Self.target)])
+            #expect(events.first?.urls == [Self.target.url] && events.first?.kind == .fullSync)
         }
     }
 

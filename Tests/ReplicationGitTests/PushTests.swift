@@ -323,3 +323,40 @@ extension PushTests {
         #expect(report.serverMessages.contains("cannot lock ref"))
     }
 }
+
+extension PushTests {
+    /// Another writer moves a ref between the advertisement and the commands (a node cut off from
+    /// its lease, an orphaned receive-pack): the mirror's compare-and-swap refuses ours, and that is
+    /// a transient failure (retried from a fresh read of both sides), never a final rejection.
+    @Test(arguments: Engine.allCases)
+    func aRefMovedMidPushIsACompareAndSwapFailure(engine: Engine) throws {
+        let site = try Self.makeSite()
+        let server = try SSHServer()
+        let hook = site.mirror + "/hooks/pre-receive"
+        try """
+        #!/bin/sh
+        unset GIT_QUARANTINE_PATH
+        git update-ref refs/heads/main \(site.commits[0])
+        """.write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let report = try Self.push(site, over: server, config: Self.mirrorConfig, engine: engine)
+        #expect(Self.statuses(report)["refs/heads/main"] == "failed: failed to update ref")
+        #expect(report.hasUpdateRefFailure)
+        #expect(PushOutcome(report: report).attemptResult.kind == .updateRefFailed)
+        #expect(report.serverMessages.contains("but expected"))
+    }
+
+    /// The words mirrors use for a compare-and-swap or lock failure (git's, JGit's, inside and
+    /// outside atomic pushes), against those that are final.
+    @Test func compareAndSwapRefusalsAreTransientAndPolicyRefusalsAreNot() {
+        for transient in [
+            "failed to update ref", "atomic transaction failed", "failed to lock", "lock error: refs/heads/x",
+            "stale info", "reference already exists",
+        ] {
+            #expect(RefResult.isUpdateRefFailure(transient), "\(transient)")
+        }
+        for final in ["atomic push failure", "non-fast-forward", "pre-receive hook declined", "prohibited by Gerrit"] {
+            #expect(!RefResult.isUpdateRefFailure(final), "\(final)")
+        }
+    }
+}

@@ -13,7 +13,12 @@ struct GitPushExecutor: PushExecutor {
     let snapshots: ConfigSnapshotBox
     var pool = SSHSessionPool()
 
-    func push(_ work: PushWork, to target: PushTarget, configuration: ReplicationConfiguration) async -> PushOutcome {
+    func push(
+        _ work: PushWork,
+        to target: PushTarget,
+        configuration: ReplicationConfiguration,
+        fence: PushFence
+    ) async -> PushOutcome {
         guard let remote = configuration.remote(named: target.remote),
             let url = try? RemoteURL(parsing: target.url)
         else {
@@ -34,15 +39,25 @@ struct GitPushExecutor: PushExecutor {
                 Thread.detachNewThread {
                     let output =
                         inProcess
-                        ? self.pushHere(work, to: target, configuration: configuration, cancellation: cancellation)
+                        ? self.pushHere(
+                            work,
+                            to: target,
+                            configuration: configuration,
+                            cancellation: cancellation,
+                            fence: fence
+                        )
                         : supervisor.push(replicationTarget, work: work, configSnapshot: snapshot) {
-                            cancellation.isCancelled
+                            cancellation.reason
                         }
                     continuation.resume(returning: output)
                 }
             }
         } onCancel: {
-            cancellation.cancel()
+            // The engine cancels a push at the end of a drain, or when its fence closed.
+            cancellation.cancel(
+                reason: fence.closedReason.map { "stopped: \($0); the push stays queued" }
+                    ?? PushCancellation.shutdownReason
+            )
         }
     }
 
@@ -50,7 +65,8 @@ struct GitPushExecutor: PushExecutor {
         _ work: PushWork,
         to target: PushTarget,
         configuration: ReplicationConfiguration,
-        cancellation: PushCancellation
+        cancellation: PushCancellation,
+        fence: PushFence
     ) -> PushOutcome {
         PushJobRun.output {
             PushJobRun(
@@ -58,7 +74,8 @@ struct GitPushExecutor: PushExecutor {
                 job: PushWorkerJob(remote: target.remote, project: target.project, url: target.url, work: work),
                 pool: self.pool,
                 cancellation: cancellation,
-                announce: { _ in }
+                announce: { _ in },
+                beforeChanges: { fence.checkBeforeCommands() }
             )
         }
     }

@@ -14,7 +14,8 @@ enum PushEngine {
         for remote: RemoteConfiguration,
         in configuration: ReplicationConfiguration,
         pool: SSHSessionPool,
-        cancellation: PushCancellation? = nil
+        cancellation: PushCancellation? = nil,
+        beforeCommands: (@Sendable () -> String?)? = nil
     ) -> SendPackOptions? {
         guard let git = GitBinary.locate(configuration.daemon.gitPath) else { return nil }
         var options = SendPackOptions(
@@ -28,6 +29,7 @@ enum PushEngine {
         )
         options.agent = "replicator/\(ReplicatorVersion.text)"
         options.cancellation = cancellation
+        options.beforeCommands = beforeCommands
         options.http = HTTPTransportOptions(remote: remote)
         return options
     }

@@ -10,6 +10,9 @@ struct PushJobRun {
     let pool: SSHSessionPool
     let cancellation: PushCancellation?
     let announce: (PushProgress) -> Void
+    /// Asked before anything is changed on the mirror (commands sent, the repository deleted, HEAD
+    /// moved): `nil` lets it go, a reason stops it there (the daemon's lease fence).
+    var beforeChanges: (@Sendable () -> String?)? = nil
 
     /// Runs the job `makeRun` describes; every failure becomes the output's error.
     static func output(_ makeRun: () throws -> PushJobRun) -> PushOutcome {
@@ -60,6 +63,7 @@ struct PushJobRun {
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw DeletionRefused(message: "not deleted: the source repository \(path) exists (again)")
             }
+            try self.checkBeforeChanges()
             switch Result(catching: { () throws(GitError) in try creator.delete(url) }) {
             case .success(let deleted): output.deletedRepository = deleted
             case .failure(let error) where error.code == .invalid: throw DeletionRefused(message: error.message)
@@ -111,7 +115,8 @@ struct PushJobRun {
                     for: remote,
                     in: configuration,
                     pool: self.pool,
-                    cancellation: self.cancellation
+                    cancellation: self.cancellation,
+                    beforeCommands: self.beforeChanges
                 )
             )
             output.report = try self.push(target, creator: creator, created: &created)
@@ -120,9 +125,15 @@ struct PushJobRun {
         if self.full || self.head, !created, let head = local.headTarget, output.report?.failure == nil {
             // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
             self.announce(.connected)
+            try self.checkBeforeChanges()
             output.updatedHead = try creator.updateHead(url, to: head) ? head : nil
             output.report?.updatedHead = output.updatedHead
         }
+    }
+
+    private func checkBeforeChanges() throws(GitError) {
+        guard let refusal = self.beforeChanges?() else { return }
+        throw GitError(code: .network, function: "push", status: -1, message: refusal)
     }
 
     /// Nothing is created, written or deleted at a URL outside its template's directory, or at one that

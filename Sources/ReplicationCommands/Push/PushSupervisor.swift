@@ -9,14 +9,14 @@ struct PushSupervisor: Sendable {
     var configPath: String
     var connectTimeout: Duration
 
-    /// Runs the worker for `work`; `isCancelled` is polled, and a cancelled push is stopped.
+    /// Runs the worker for `work`; `stopReason` is polled, and the push is stopped once it says why.
     /// With `configSnapshot`, the worker loads that snapshot (``ConfigSnapshot``) instead of the
     /// files on disk.
     func push(
         _ target: ReplicationTarget,
         work: PushWork,
         configSnapshot: Data? = nil,
-        isCancelled: @escaping () -> Bool = { false }
+        stopReason: @escaping () -> String? = { nil }
     ) -> PushOutcome {
         let job = PushWorkerJob(
             remote: target.remote.name,
@@ -52,7 +52,7 @@ struct PushSupervisor: Sendable {
             process,
             watchdog: watchdog,
             idleTimeout: target.remote.timeout,
-            isCancelled: isCancelled
+            stopReason: stopReason
         ) {
             process.signal(SIGKILL)
             process.waitForExit()
@@ -81,13 +81,13 @@ struct PushSupervisor: Sendable {
         _ process: ChildProcess,
         watchdog: Watchdog,
         idleTimeout: Duration,
-        isCancelled: () -> Bool
+        stopReason: () -> String?
     ) -> String? {
         let clock = ContinuousClock()
         let started = clock.now
         while !process.hasExited {
             usleep(20_000)
-            if isCancelled() { return "stopped before it finished (shutdown); the push stays queued" }
+            if let reason = stopReason() { return reason }
             let state = watchdog.state
             if !state.connected, clock.now - started > self.connectTimeout {
                 return

@@ -20,10 +20,20 @@ package struct RefResult: Hashable, Sendable, Codable {
         self.message = message
     }
 
-    /// git's `failed to update ref` and legacy `failed to lock`: transient, unlike other refusals.
+    /// A compare-and-swap or lock failure on the mirror: transient, unlike other refusals (the
+    /// next attempt reads the source and the mirror again, so the newest value is never given up).
+    /// git's `failed to update ref` (a stale `.lock`, a ref that moved since it was advertised, a
+    /// ref that appeared) and `atomic transaction failed` (the same inside an atomic push; a
+    /// refused ref makes the others `atomic push failure` instead), JGit's `failed to lock` and
+    /// `lock error`, `stale info` (a lease check) and `reference already exists`.
     package static func isUpdateRefFailure(_ message: String) -> Bool {
-        message == "failed to update ref" || message == "failed to lock"
+        Self.compareAndSwapFailures.contains { message.hasPrefix($0) }
     }
+
+    private static let compareAndSwapFailures = [
+        "failed to update ref", "failed to lock", "atomic transaction failed", "lock error", "stale info",
+        "reference already exists",
+    ]
 }
 
 /// The outcome of pushing one plan to one URL.

@@ -19,7 +19,7 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where I
     case renewLeases
     /// Tell the store a push starts → ``EngineState/pushStartRecorded(_:held:now:)``.
     case recordPushStart(Task)
-    case recordPushEnd(PushTarget)
+    case recordPushEnd(Task)
     case recordPlanned([Int64: Int])
     case recordCompleted([Int64])
     case recordDelivery(events: [Int64], target: PushTarget, completed: [Int64])

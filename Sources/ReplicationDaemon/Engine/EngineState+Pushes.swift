@@ -119,7 +119,7 @@ extension EngineState {
         let result = outcome.attemptResult
         self.logDeletions(outcome, at: task.target, now: now.instant)
         var actions: [Action] = [
-            .recordPushEnd(task.target),
+            .recordPushEnd(task),
             .measurePushEnd(
                 remote: task.target.remote,
                 result: result.kind,

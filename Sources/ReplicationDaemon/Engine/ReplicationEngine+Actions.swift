@@ -42,17 +42,30 @@ extension ReplicationEngine {
             if case .failure = summary { self.publish(context.state) }
             return next
         case .renewLeases:
-            let cluster = await self.attempt("Cannot renew claims in the task store") {
-                try await self.store.renewLeases(node: node)
-                return try await self.store.cluster()
+            let asked = ContinuousClock.now
+            let renewal = await self.attempt("Cannot renew claims in the task store") {
+                let held = try await self.store.renewLeases(node: node)
+                return (held, try await self.store.cluster())
             }
-            if let cluster { context.state.leasesRenewed(cluster: cluster) }
+            guard let (held, cluster) = renewal else { break }
+            for fence in context.fences.values { fence.renewed(held, askedAt: asked) }
+            context.state.leasesRenewed(cluster: cluster)
+            await self.reconcileOrphans()
         case .recordPushStart(let task):
+            let asked = ContinuousClock.now
             // A store that cannot answer is no proof that this node still holds the project.
-            let held = try? await self.store.recordPush(task.target, node: node, running: true)
-            return context.state.pushStartRecorded(task, held: held, now: self.now)
-        case .recordPushEnd(let target):
-            _ = try? await self.store.recordPush(target, node: node, running: false)
+            let lease: PushLease??
+            do { lease = .some(try await self.store.startPush(task.target, node: node)) } catch { lease = .none }
+            if case .some(.some(let granted)) = lease {
+                let (store, project) = (self.store, task.target.project)
+                context.fences[task.id] = PushFence(project: project, lease: granted, askedAt: asked) {
+                    try await store.confirmLease(project: project, node: node, epoch: granted.epoch)
+                }
+            }
+            return context.state.pushStartRecorded(task, held: lease.map { $0 != nil }, now: self.now)
+        case .recordPushEnd(let task):
+            let epoch = context.fences.removeValue(forKey: task.id)?.epoch ?? 0
+            _ = try? await self.store.endPush(task.target, node: node, epoch: epoch)
         case .recordPlanned(let counts):
             await self.attempt("Cannot record planned targets") { try await self.store.recordPlanned(counts) }
         case .recordCompleted(let events):
@@ -78,8 +91,11 @@ extension ReplicationEngine {
             }
         case .runPush(let task):
             let configuration = context.state.configuration
+            let fence = context.fences[task.id] ?? PushFence.unbounded(project: task.target.project)
             group.addTask {
-                let outcome = await self.executor.push(task.work, to: task.target, configuration: configuration)
+                let outcome = await self.fenced(fence) {
+                    await self.executor.push(task.work, to: task.target, configuration: configuration, fence: fence)
+                }
                 self.continuation.yield(.finished(task, outcome))
             }
         case .readAgain:
@@ -93,6 +109,44 @@ extension ReplicationEngine {
             self.metrics.pushFinished(remote: remote, result: result, latency: latency, refOutcomes: refs)
         }
         return []
+    }
+
+    /// Runs `push`, cancelled as soon as `fence` closes (or this task is cancelled).
+    private func fenced(_ fence: PushFence, _ push: @escaping @Sendable () async -> PushOutcome) async -> PushOutcome {
+        let running = Task { await push() }
+        let watchdog = Task {
+            guard let reason = await fence.closed() else { return }
+            self.logger.warning(
+                "Stopping a push: its lease is lost",
+                metadata: ["replication.project": "\(fence.project)", "replication.reason": "\(reason)"]
+            )
+            running.cancel()
+        }
+        let outcome = await withTaskCancellationHandler {
+            await running.value
+        } onCancel: {
+            running.cancel()
+        }
+        watchdog.cancel()
+        return outcome
+    }
+
+    /// Pushes whose node crashed or lost their project are compared again (stored full syncs).
+    private func reconcileOrphans() async {
+        let node = self.options.nodeName
+        let orphans = await self.attempt("Cannot look for orphaned pushes") {
+            try await self.store.reconcileOrphanedPushes(node: node)
+        }
+        for target in orphans ?? [] {
+            self.logger.warning(
+                "A push was left running by a node that is gone; its URL is compared again",
+                metadata: [
+                    "replication.remote": "\(target.remote)", "replication.url": "\(target.url)",
+                    "replication.project": "\(target.project)",
+                ]
+            )
+        }
+        if orphans?.isEmpty == false { self.wake() }
     }
 
     /// Runs a store call; a failure is logged as `failure` and gives `nil`.

@@ -118,6 +118,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     struct Context {
         var state: State
         var matcher: BoundedProjectMatcher
+        /// Each running push's fence, by task id: renewals move their deadlines on.
+        var fences: [Int: PushFence] = [:]
     }
 
     var now: State.Now { State.Now(self.clock.now, wall: Date().timeIntervalSince1970) }

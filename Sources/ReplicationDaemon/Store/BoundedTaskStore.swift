@@ -190,16 +190,25 @@ extension BoundedTaskStore {
         guard !wait else { return try await self.inner.acquireExecutorLease(wait: true) }
         return try await self.bounded("acquireExecutorLease") { try await self.inner.acquireExecutorLease(wait: false) }
     }
-    package func renewLeases(node: String) async throws {
+    package func renewLeases(node: String) async throws -> [String: PushLease]? {
         try await self.bounded("renewLeases") { try await self.inner.renewLeases(node: node) }
     }
     package func releaseLeases(node: String) async throws {
         try await self.bounded("releaseLeases") { try await self.inner.releaseLeases(node: node) }
     }
-    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
-        try await self.bounded("recordPush") {
-            try await self.inner.recordPush(target, node: node, running: running)
+    package func startPush(_ target: PushTarget, node: String) async throws -> PushLease? {
+        try await self.bounded("startPush") { try await self.inner.startPush(target, node: node) }
+    }
+    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
+        try await self.bounded("endPush") { try await self.inner.endPush(target, node: node, epoch: epoch) }
+    }
+    package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
+        try await self.bounded("confirmLease") {
+            try await self.inner.confirmLease(project: project, node: node, epoch: epoch)
         }
+    }
+    package func reconcileOrphanedPushes(node: String) async throws -> [PushTarget] {
+        try await self.bounded("reconcileOrphanedPushes") { try await self.inner.reconcileOrphanedPushes(node: node) }
     }
     package func cluster() async throws -> [ClusterNode] {
         try await self.bounded("cluster") { try await self.inner.cluster() }

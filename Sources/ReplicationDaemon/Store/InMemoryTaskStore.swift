@@ -18,8 +18,10 @@ package final class InMemoryTaskStore: TaskStore {
         var outcomes: [Int64: [PushOutcomeRecord]] = [:]
         var held: [PushTarget: HeldPush] = [:]
         var refStatuses: [RefStatusKey: StoredRefStatus] = [:]
-        /// Running pushes by remote and URL: the URL and the node.
-        var running: [String: (url: String, node: String)] = [:]
+        /// Running pushes by remote, URL and node.
+        var running: [String: (target: PushTarget, node: String)] = [:]
+        /// Each project's lease epoch: bumped by ``handOver(project:to:)``.
+        var epochs: [String: Int64] = [:]
         var leaseTaken = false
         var readFailure: TaskStoreError?
         var listeners: [Int: @Sendable () -> Void] = [:]
@@ -197,7 +199,7 @@ package final class InMemoryTaskStore: TaskStore {
         func release() { self.store.state.withLock { $0.leaseTaken = false } }
     }
 
-    package func renewLeases(node: String) async throws {}
+    package func renewLeases(node: String) async throws -> [String: PushLease]? { nil }
 
     package func releaseLeases(node: String) async throws {
         self.state.withLock { state in
@@ -206,9 +208,15 @@ package final class InMemoryTaskStore: TaskStore {
         }
     }
 
-    /// What a takeover in a shared store does: `node` now holds `project`'s claimed events.
+    private static func holders(of project: String, in state: State) -> Set<String> {
+        Set(state.events.values.filter { $0.stored.event.project == project }.compactMap(\.claimedBy))
+    }
+
+    /// What a takeover in a shared store does: `node` now holds `project`'s claimed events, under
+    /// a new epoch.
     package func handOver(project: String, to node: String) {
         self.state.withLock { state in
+            state.epochs[project, default: 0] += 1
             for (id, event) in state.events where event.stored.event.project == project && event.claimedBy != nil {
                 state.events[id]?.claimedBy = node
             }
@@ -216,21 +224,38 @@ package final class InMemoryTaskStore: TaskStore {
     }
 
     /// Starting fails while another node holds the project (after ``handOver(project:to:)``).
-    @discardableResult
-    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
+    package func startPush(_ target: PushTarget, node: String) async throws -> PushLease? {
         self.state.withLock { state in
-            let key = "\(target.remote) \(target.url)"
-            let holders = Set(
-                state.events.values.filter { $0.stored.event.project == target.project }.compactMap(\.claimedBy)
-            )
-            if running, !holders.isEmpty, !holders.contains(node) { return false }
-            if running {
-                state.running[key] = (target.url, node)
-            } else if state.running[key]?.node == node {
-                state.running[key] = nil
-            }
-            return true
+            let holders = Self.holders(of: target.project, in: state)
+            if !holders.isEmpty, !holders.contains(node) { return nil }
+            state.running["\(target.remote) \(target.url) \(node)"] = (target, node)
+            return PushLease(epoch: state.epochs[target.project] ?? 0, lasts: nil)
         }
+    }
+
+    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
+        _ = self.state.withLock { $0.running.removeValue(forKey: "\(target.remote) \(target.url) \(node)") }
+    }
+
+    package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
+        self.state.withLock { state in
+            let holders = Self.holders(of: project, in: state)
+            guard holders.isEmpty || holders.contains(node), state.epochs[project] ?? 0 == epoch else { return nil }
+            return PushLease(epoch: epoch, lasts: nil)
+        }
+    }
+
+    /// One process pushes at a time: pushes recorded by any other node are orphans.
+    package func reconcileOrphanedPushes(node: String) async throws -> [PushTarget] {
+        let orphans = self.state.withLock { state in
+            let orphans = state.running.values.filter { $0.node != node }.map(\.target)
+            state.running = state.running.filter { $0.value.node == node }
+            return Set(orphans).sorted { ($0.url, $0.remote) < ($1.url, $1.remote) }
+        }
+        if !orphans.isEmpty {
+            _ = try await self.append(orphans.map(ReplicationEvent.reconcile), source: .reconcile, wantsOutcomes: false)
+        }
+        return orphans
     }
 
     package func cluster() async throws -> [ClusterNode] {
@@ -242,8 +267,8 @@ package final class InMemoryTaskStore: TaskStore {
                     event.stored.event.project
                 )
             }
-            for (url, node) in state.running.values {
-                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(url)
+            for (target, node) in state.running.values {
+                nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(target.url)
             }
             return nodes.values.map { node in
                 ClusterNode(name: node.name, projects: Set(node.projects).sorted(), pushing: node.pushing.sorted())

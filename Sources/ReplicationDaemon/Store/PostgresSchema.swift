@@ -99,6 +99,15 @@ enum PostgresSchema {
             lease_until double precision NOT NULL
         );
         """,
+        // Fencing: every lease carries the epoch it was taken under; a running push, the epoch it
+        // runs under (a node may run one URL under an old and a new epoch while the old stops).
+        """
+        ALTER TABLE project_leases ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+        CREATE SEQUENCE lease_epochs;
+        ALTER TABLE running ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+        ALTER TABLE running DROP CONSTRAINT running_pkey;
+        ALTER TABLE running ADD PRIMARY KEY (remote, url, node, epoch)
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -5,25 +5,36 @@ package import ReplicationCore
 /// Nodes share the store: project leases keep their pushes apart, and the cluster view shows who
 /// holds and runs what.
 extension PostgresTaskStore: ClusterStore {
-    package func renewLeases(node: String) async throws {
+    package func renewLeases(node: String) async throws -> [String: PushLease]? {
         let lease = self.leaseSeconds
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            try await connection.query(
-                "UPDATE project_leases SET expires_at = now() + make_interval(secs => \(lease)) WHERE node = \(node)",
-                logger: self.logger
-            )
-            // Projects with nothing left go back to the pool.
-            try await connection.query(
+        return try await self.client.withTransaction(logger: self.logger) { connection in
+            // Expired leases nobody took are renewed too: the epoch proves nobody held them since.
+            let renewed = try await connection.query(
                 """
-                DELETE FROM project_leases l WHERE l.node = \(node)
-                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.project = l.project)
+                UPDATE project_leases SET expires_at = now() + make_interval(secs => \(lease)) WHERE node = \(node)
+                RETURNING project, epoch
                 """,
                 logger: self.logger
             )
+            var held: [String: PushLease] = [:]
+            for try await (project, epoch) in renewed.decode((String, Int64).self) {
+                held[project] = PushLease(epoch: epoch, lasts: .seconds(lease))
+            }
+            // Projects with nothing left go back to the pool.
+            let idle = try await connection.query(
+                """
+                DELETE FROM project_leases l WHERE l.node = \(node)
+                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.project = l.project)
+                RETURNING project
+                """,
+                logger: self.logger
+            )
+            for try await project in idle.decode(String.self) { held[project] = nil }
             try await connection.query(
                 "INSERT INTO nodes (node, seen_at) VALUES (\(node), now()) ON CONFLICT (node) DO UPDATE SET seen_at = now()",
                 logger: self.logger
             )
+            return held
         }
     }
 
@@ -40,31 +51,84 @@ extension PostgresTaskStore: ClusterStore {
         }
     }
 
-    @discardableResult
-    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
-        guard running else {
-            try await self.client.query(
-                "DELETE FROM running WHERE remote = \(target.remote) AND url = \(target.url) AND node = \(node)",
-                logger: self.logger
-            )
-            return true
-        }
-        let now = Date().timeIntervalSince1970
+    package func startPush(_ target: PushTarget, node: String) async throws -> PushLease? {
+        let (lease, now) = (self.leaseSeconds, Date().timeIntervalSince1970)
         let rows = try await self.client.query(
             """
-            INSERT INTO running (remote, url, project, node, started_at)
-            SELECT \(target.remote), \(target.url), \(target.project), \(node), \(now)
-            WHERE EXISTS (
-                SELECT 1 FROM project_leases WHERE project = \(target.project) AND node = \(node) AND expires_at > now())
-            ON CONFLICT (remote, url) DO UPDATE SET node = EXCLUDED.node, project = EXCLUDED.project,
-                started_at = EXCLUDED.started_at
-            RETURNING 1
+            WITH lease AS (
+                UPDATE project_leases SET expires_at = now() + make_interval(secs => \(lease))
+                WHERE project = \(target.project) AND node = \(node) AND expires_at > now()
+                RETURNING epoch)
+            INSERT INTO running (remote, url, project, node, started_at, epoch)
+            SELECT \(target.remote), \(target.url), \(target.project), \(node), \(now), epoch FROM lease
+            ON CONFLICT (remote, url, node, epoch) DO UPDATE SET started_at = EXCLUDED.started_at
+            RETURNING epoch
+            """,
+            logger: self.logger
+        )
+        var granted: PushLease?
+        for try await epoch in rows.decode(Int64.self) { granted = PushLease(epoch: epoch, lasts: .seconds(lease)) }
+        return granted
+    }
+
+    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
+        try await self.client.query(
+            """
+            DELETE FROM running
+            WHERE remote = \(target.remote) AND url = \(target.url) AND node = \(node) AND epoch = \(epoch)
+            """,
+            logger: self.logger
+        )
+    }
+
+    package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
+        let lease = self.leaseSeconds
+        let rows = try await self.client.query(
+            """
+            UPDATE project_leases SET expires_at = now() + make_interval(secs => \(lease))
+            WHERE project = \(project) AND node = \(node) AND epoch = \(epoch) AND expires_at > now()
+            RETURNING epoch
             """,
             logger: self.logger
         )
         var held = false
-        for try await _ in rows.decode(Int.self) { held = true }
-        return held
+        for try await _ in rows.decode(Int64.self) { held = true }
+        return held ? PushLease(epoch: epoch, lasts: .seconds(lease)) : nil
+    }
+
+    package func reconcileOrphanedPushes(node: String) async throws -> [PushTarget] {
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            let rows = try await connection.query(
+                """
+                DELETE FROM running r USING project_leases l
+                WHERE l.project = r.project AND l.node = \(node) AND l.expires_at > now()
+                  AND (r.node <> \(node) OR r.epoch <> l.epoch)
+                RETURNING r.remote, r.url, r.project
+                """,
+                logger: self.logger
+            )
+            var orphans: Set<PushTarget> = []
+            for try await (remote, url, project) in rows.decode((String, String, String).self) {
+                orphans.insert(PushTarget(remote: remote, url: url, project: project))
+            }
+            let now = Date().timeIntervalSince1970
+            let sorted = orphans.sorted { ($0.url, $0.remote) < ($1.url, $1.remote) }
+            for target in sorted {
+                let event = String(
+                    decoding: try JSONEncoder().encode(ReplicationEvent.reconcile(target)),
+                    as: UTF8.self
+                )
+                try await connection.query(
+                    """
+                    INSERT INTO events (event, project, source, stored_at, wants_outcomes)
+                    VALUES (\(event), \(target.project), \(EventSource.reconcile.rawValue), \(now), false)
+                    """,
+                    logger: self.logger
+                )
+            }
+            if !sorted.isEmpty { try await connection.query("NOTIFY replicator_events", logger: self.logger) }
+            return sorted
+        }
     }
 
     package func cluster() async throws -> [ClusterNode] {
@@ -76,7 +140,10 @@ extension PostgresTaskStore: ClusterStore {
         for try await (node, project) in leases.decode((String, String).self) {
             nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].projects.append(project)
         }
-        let running = try await self.client.query("SELECT node, url FROM running ORDER BY url", logger: self.logger)
+        let running = try await self.client.query(
+            "SELECT DISTINCT node, url FROM running ORDER BY url",
+            logger: self.logger
+        )
         for try await (node, url) in running.decode((String, String).self) {
             nodes[node, default: ClusterNode(name: node, projects: [], pushing: [])].pushing.append(url)
         }

@@ -121,15 +121,16 @@ package final class PostgresTaskStore: EventIntakeStore, EventQueueStore, StoreL
             // Take projects that have events and no live lease (new ones, or a dead node's).
             try await connection.query(
                 """
-                INSERT INTO project_leases (project, node, expires_at)
-                SELECT project, \(node), now() + make_interval(secs => \(lease)) FROM (
+                INSERT INTO project_leases (project, node, expires_at, epoch)
+                SELECT project, \(node), now() + make_interval(secs => \(lease)), nextval('lease_epochs') FROM (
                     SELECT DISTINCT e.project FROM events e
                     WHERE (\(onlyIDs)::bigint[] IS NULL OR e.id = ANY(\(onlyIDs)::bigint[]))
                       AND NOT EXISTS (
                         SELECT 1 FROM project_leases l WHERE l.project = e.project AND l.expires_at > now())
                     LIMIT \(perClaim)
                 ) free
-                ON CONFLICT (project) DO UPDATE SET node = EXCLUDED.node, expires_at = EXCLUDED.expires_at
+                ON CONFLICT (project) DO UPDATE SET node = EXCLUDED.node, expires_at = EXCLUDED.expires_at,
+                    epoch = EXCLUDED.epoch
                 WHERE project_leases.expires_at <= now()
                 """,
                 logger: self.logger

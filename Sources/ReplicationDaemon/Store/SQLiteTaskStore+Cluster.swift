@@ -4,8 +4,8 @@ package import ReplicationCore
 
 /// One process pushes from an SQLite store (the `flock`); the cluster view shows it alone.
 extension SQLiteTaskStore: ClusterStore {
-    /// One process pushes from an SQLite store (the lock): its claims need no renewal.
-    package func renewLeases(node: String) async throws {}
+    /// One process pushes from an SQLite store (the lock): its claims need no renewal and never expire.
+    package func renewLeases(node: String) async throws -> [String: PushLease]? { nil }
 
     package func releaseLeases(node: String) async throws {
         try await self.database.write { db in
@@ -16,32 +16,61 @@ extension SQLiteTaskStore: ClusterStore {
 
     package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
         guard let lock = try await FileLock.acquire(path: self.path + ".lock", wait: wait) else { return nil }
-        // Whoever pushed before is gone: what it ran is not running any more, what it claimed is free.
+        // Whoever pushed before is gone: what it claimed is free, and what it ran is compared again.
         try await self.database.write { db in
-            try db.execute(sql: "DELETE FROM running")
+            _ = try Self.reconcileRunning(db, except: nil)
             try db.execute(sql: "UPDATE events SET claimed_by = NULL WHERE claimed_by IS NOT NULL")
         }
         return lock
     }
 
-    @discardableResult
-    package func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool {
+    /// The lock is the lease: the push is recorded, and nobody else can take the project.
+    package func startPush(_ target: PushTarget, node: String) async throws -> PushLease? {
         let now = Date().timeIntervalSince1970
         try await self.database.write { db in
-            if running {
-                try db.execute(
-                    sql:
-                        "INSERT OR REPLACE INTO running (remote, url, project, node, started_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [target.remote, target.url, target.project, node, now]
-                )
-            } else {
-                try db.execute(
-                    sql: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
-                    arguments: [target.remote, target.url, node]
-                )
-            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO running (remote, url, project, node, started_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [target.remote, target.url, target.project, node, now]
+            )
         }
-        return true
+        return PushLease(epoch: 0, lasts: nil)
+    }
+
+    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
+        try await self.database.write { db in
+            try db.execute(
+                sql: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
+                arguments: [target.remote, target.url, node]
+            )
+        }
+    }
+
+    package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
+        PushLease(epoch: epoch, lasts: nil)
+    }
+
+    package func reconcileOrphanedPushes(node: String) async throws -> [PushTarget] {
+        try await self.database.write { db in try Self.reconcileRunning(db, except: node) }
+    }
+
+    /// Running pushes of other processes (all, with `except` nil) become full-sync events for their URLs.
+    private static func reconcileRunning(_ db: Database, except node: String?) throws -> [PushTarget] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT remote, url, project FROM running WHERE node IS NOT ? ORDER BY url, remote",
+            arguments: [node]
+        )
+        let now = Date().timeIntervalSince1970
+        let orphans = rows.map { PushTarget(remote: $0["remote"], url: $0["url"], project: $0["project"]) }
+        for target in orphans {
+            let event = String(decoding: try JSONEncoder().encode(ReplicationEvent.reconcile(target)), as: UTF8.self)
+            try db.execute(
+                sql: "INSERT INTO events (event, source, stored_at, wants_outcomes) VALUES (?, ?, ?, 0)",
+                arguments: [event, EventSource.reconcile.rawValue, now]
+            )
+        }
+        try db.execute(sql: "DELETE FROM running WHERE node IS NOT ?", arguments: [node])
+        return orphans
     }
 
     package func cluster() async throws -> [ClusterNode] {

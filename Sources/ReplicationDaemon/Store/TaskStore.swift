@@ -79,23 +79,58 @@ package protocol OutcomeStore: Sendable {
     func removeOutcomes(of events: [Int64]) async throws
 }
 
-/// Who pushes from the store: the executor lease, per-node claims and the cluster view.
+/// Who pushes from the store: the executor lease, project leases with their fencing epochs, and
+/// the cluster view. A push runs only under a lease the store granted (``startPush(_:node:)``),
+/// and only while its node can show the lease still holds (docs/design.md, "Fencing").
 package protocol ClusterStore: Sendable {
     /// The right to run pushes from this store. `nil` when another process holds it and `wait` is
     /// false. Stores shared by several nodes grant it to every node.
     func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)?
     /// Keeps `node`'s claims alive for another lease period and lets go of projects with nothing
-    /// left to do. Stores with a single pusher (SQLite) need no renewal.
-    func renewLeases(node: String) async throws
+    /// left to do: the projects `node` holds now, with their leases. `nil` where leases never
+    /// expire (one pusher holds the whole store: SQLite).
+    func renewLeases(node: String) async throws -> [String: PushLease]?
     /// `node` stops: its claims go back to the pool at once.
     func releaseLeases(node: String) async throws
-    /// A push to `target` starts (`running = true`) or ended, on `node`: the cluster's in-flight
-    /// view. Starting returns `false` when `node` no longer holds the target's project (another node
+    /// A push to `target` starts on `node`: the project's lease is renewed and the push recorded
+    /// (the cluster's in-flight view). `nil` when `node` does not hold the project (another node
     /// took it over): the push must not run.
-    @discardableResult
-    func recordPush(_ target: PushTarget, node: String, running: Bool) async throws -> Bool
+    func startPush(_ target: PushTarget, node: String) async throws -> PushLease?
+    /// The push `startPush` granted under `epoch` ended, however it ended.
+    func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws
+    /// `node` still holds `project` under `epoch`: the lease, renewed from the call. `nil` when it
+    /// is lost (expired and taken, or released).
+    func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease?
+    /// Pushes recorded as running whose node no longer holds their project under their epoch (it
+    /// crashed, or was cut off and stopped), in projects `node` holds now: each becomes a stored
+    /// full-sync event for its URL (source `reconcile`), in the same transaction, and is
+    /// forgotten. What a late write of such a push left on the mirror is then compared again.
+    func reconcileOrphanedPushes(node: String) async throws -> [PushTarget]
     /// Which node holds what and runs what.
     func cluster() async throws -> [ClusterNode]
+}
+
+/// A node's lease on a project, as the store granted or renewed it.
+package struct PushLease: Hashable, Sendable {
+    /// Given anew each time the project changes hands: the fencing token a push carries.
+    package var epoch: Int64
+    /// How long the lease lasts from the call that granted it; `nil` while this process holds the
+    /// store (SQLite's lock: nobody else can take the project).
+    package var lasts: Duration?
+
+    package init(epoch: Int64, lasts: Duration?) {
+        self.epoch = epoch
+        self.lasts = lasts
+    }
+}
+
+extension ReplicationEvent {
+    /// The full sync that follows up an orphaned push to `target`'s URL.
+    package static func reconcile(_ target: PushTarget) -> ReplicationEvent {
+        var event = ReplicationEvent(kind: .fullSync, project: target.project, remotes: [target.remote])
+        event.urls = [target.url]
+        return event
+    }
 }
 
 /// The store's own life: schema, connections, change notifications.

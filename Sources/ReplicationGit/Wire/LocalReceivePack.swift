@@ -13,10 +13,17 @@ final class LocalReceivePack: WireChannel {
     private(set) var bytesWritten = 0
 
     init(git: String, path: String, timeout: Duration, cancellation: PushCancellation?) throws(GitError) {
-        let process = try ChildProcess(git, ["receive-pack", path], input: true, errors: true, processGroup: true)
+        let process = try ChildProcess(
+            git,
+            ["receive-pack", path],
+            input: true,
+            errors: true,
+            processGroup: true,
+            diesWithParent: true
+        )
         self.process = process
         self.timeout = timeout
-        self.cancellation = cancellation.map { ($0, $0.register { process.signal(SIGKILL) }) }
+        self.cancellation = cancellation.map { ($0, $0.register { process.killAll() }) }
         for handle in [self.process.input, self.process.output, self.process.errors].compactMap({ $0 }) {
             _ = fcntl(handle.fileDescriptor, F_SETFL, fcntl(handle.fileDescriptor, F_GETFL) | O_NONBLOCK)
         }

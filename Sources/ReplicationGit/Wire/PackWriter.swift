@@ -19,7 +19,7 @@ struct PackWriter {
         var arguments = ["--git-dir=\(self.repositoryPath)", "pack-objects", "--revs", "--stdout", "-q"]
         if !bases.isEmpty { arguments.append("--thin") }
         if self.offsetDeltas { arguments.append("--delta-base-offset") }
-        let process = try ChildProcess(self.git, arguments, input: true, errors: true)
+        let process = try ChildProcess(self.git, arguments, input: true, errors: true, diesWithParent: true)
         defer { process.stop(grace: .milliseconds(200)) }
         let revisions = Data((wants.map { "\($0.hex)\n" } + bases.map { "^\($0.hex)\n" }).joined().utf8)
         let feeder = Thread {

@@ -3,17 +3,21 @@ import Synchronization
 /// Stops a push that runs in this process: whatever network step it is blocked in fails at once
 /// (its ssh socket is shut down, its local receive-pack stopped), and no further step starts.
 package final class PushCancellation: Sendable {
-    private let state = Mutex<(cancelled: Bool, interrupts: [Int: @Sendable () -> Void], next: Int)>(
-        (false, [:], 0)
+    private let state = Mutex<(reason: String?, interrupts: [Int: @Sendable () -> Void], next: Int)>(
+        (nil, [:], 0)
     )
 
     package init() {}
 
-    package var isCancelled: Bool { self.state.withLock { $0.cancelled } }
+    package var isCancelled: Bool { self.state.withLock { $0.reason != nil } }
 
-    package func cancel() {
+    /// Why the push was stopped, once it was.
+    package var reason: String? { self.state.withLock { $0.reason } }
+
+    /// Stops the push; `reason` is what its failure says (the first reason given stays).
+    package func cancel(reason: String = PushCancellation.shutdownReason) {
         let interrupts = self.state.withLock { state in
-            state.cancelled = true
+            state.reason = state.reason ?? reason
             return Array(state.interrupts.values)
         }
         for interrupt in interrupts { interrupt() }
@@ -26,7 +30,7 @@ package final class PushCancellation: Sendable {
     ) throws(GitError) -> Result {
         let token = self.register(interrupt)
         defer { self.unregister(token) }
-        guard !self.isCancelled else { throw Self.stopped }
+        guard !self.isCancelled else { throw self.stopped }
         return try body()
     }
 
@@ -35,7 +39,7 @@ package final class PushCancellation: Sendable {
         let (token, cancelled) = self.state.withLock { state in
             state.next += 1
             state.interrupts[state.next] = interrupt
-            return (state.next, state.cancelled)
+            return (state.next, state.reason != nil)
         }
         if cancelled { interrupt() }
         return token
@@ -45,10 +49,10 @@ package final class PushCancellation: Sendable {
         _ = self.state.withLock { $0.interrupts.removeValue(forKey: token) }
     }
 
-    static let stopped = GitError(
-        code: .network,
-        function: "push",
-        status: -1,
-        message: "stopped before it finished (shutdown); the push stays queued"
-    )
+    package static let shutdownReason = "stopped before it finished (shutdown); the push stays queued"
+
+    /// The error a stopped push's next step fails with.
+    var stopped: GitError {
+        GitError(code: .network, function: "push", status: -1, message: self.reason ?? Self.shutdownReason)
+    }
 }

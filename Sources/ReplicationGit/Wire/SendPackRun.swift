@@ -128,6 +128,10 @@ struct SendPackRun {
             }
             var request = PushRequest(commands: unit.updates.map(PushCommand.init), atomic: unit.isAtomic)
             request.agent = self.options.agent
+            if let refusal = self.options.beforeCommands?() {
+                _ = try? exchange.push(PushRequest(commands: []), writePack: { _ in })
+                throw GitError(code: .network, function: "push", status: -1, message: refusal)
+            }
             let writer = PackWriter(
                 git: self.options.git,
                 repositoryPath: self.repository.path,

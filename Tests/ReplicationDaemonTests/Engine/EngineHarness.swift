@@ -35,7 +35,12 @@ final class ScriptedExecutor: PushExecutor {
     func block(_ url: String) { self.state.withLock { _ = $0.blocked.insert(url) } }
     func release(_ url: String) { self.state.withLock { _ = $0.blocked.remove(url) } }
 
-    func push(_ work: PushWork, to target: PushTarget, configuration: ReplicationConfiguration) async -> PushOutcome {
+    func push(
+        _ work: PushWork,
+        to target: PushTarget,
+        configuration: ReplicationConfiguration,
+        fence: PushFence
+    ) async -> PushOutcome {
         self.state.withLock { $0.calls.append(Call(target: target, work: work)) }
         while self.state.withLock({ $0.blocked.contains(target.url) }) {
             do {
