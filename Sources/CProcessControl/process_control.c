@@ -41,7 +41,7 @@ int replicator_spawn_close_from(void *actions, int lowest) {
 
 /// The child's side, between vfork and exec: only system calls (it shares the parent's memory).
 static void replicator_exec_child(const char *path, char *const argv[], char *const envp[], int input, int output,
-                                  int errors, int new_group, int die_with_parent, pid_t parent,
+                                  int errors, int new_group, int death_signal, pid_t parent,
                                   volatile int *failure) {
     struct sigaction fallback;
     fallback.sa_handler = SIG_DFL;
@@ -51,8 +51,8 @@ static void replicator_exec_child(const char *path, char *const argv[], char *co
         if (signal_number != SIGKILL && signal_number != SIGSTOP) sigaction(signal_number, &fallback, NULL);
     }
     if (new_group && setpgid(0, 0) != 0) goto fail;
-    if (die_with_parent) {
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    if (death_signal != 0) {
+        if (prctl(PR_SET_PDEATHSIG, death_signal) != 0) goto fail;
         if (getppid() != parent) {
             errno = ESRCH;
             goto fail;
@@ -78,7 +78,7 @@ fail:
 #endif
 
 int replicator_spawn(int *pid, const char *path, char *const argv[], char *const envp[], int input, int output,
-                     int errors, int new_group, int die_with_parent) {
+                     int errors, int new_group, int death_signal) {
 #ifdef __linux__
     // Signals stay blocked across vfork: no handler may run in the child on our stack.
     sigset_t all, previous;
@@ -88,8 +88,7 @@ int replicator_spawn(int *pid, const char *path, char *const argv[], char *const
     pid_t parent = getpid();
     pid_t child = vfork();
     if (child == 0) {
-        replicator_exec_child(path, argv, envp, input, output, errors, new_group, die_with_parent, parent,
-                              &failure);
+        replicator_exec_child(path, argv, envp, input, output, errors, new_group, death_signal, parent, &failure);
     }
     int spawn_error = child < 0 ? errno : failure;
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
@@ -103,7 +102,7 @@ int replicator_spawn(int *pid, const char *path, char *const argv[], char *const
     return 0;
 #else
     (void)pid, (void)path, (void)argv, (void)envp, (void)input, (void)output, (void)errors, (void)new_group;
-    (void)die_with_parent;
+    (void)death_signal;
     return ENOSYS;
 #endif
 }

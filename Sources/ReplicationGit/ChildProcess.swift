@@ -21,10 +21,12 @@ package final class ChildProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - processGroup: whether the child leads a process group of its own, so that
     ///     ``stop(grace:)`` also ends what it started (a shell's children).
-    ///   - diesWithParent: the kernel kills the child (SIGKILL) when this process dies, even by
+    ///   - diesWithParent: the kernel sends the child SIGTERM when this process dies, even by
     ///     SIGKILL: a push's `pack-objects` and local `receive-pack` must not outlive the daemon
-    ///     and land a stale update after its successor started. The kernel's "parent" is the
-    ///     calling thread: only for children the calling thread waits for.
+    ///     and land a stale update after its successor started. SIGTERM, not SIGKILL: git removes
+    ///     its `.lock` files on SIGTERM, and a killed `receive-pack` would leave `refs/….lock`
+    ///     behind, refusing every later update of that ref. The kernel's "parent" is the calling
+    ///     thread: only for children the calling thread waits for.
     package init(
         _ executable: String,
         _ arguments: [String],
@@ -132,7 +134,7 @@ package final class ChildProcess: @unchecked Sendable {
             descriptors.output,
             descriptors.errors,
             processGroup ? 1 : 0,
-            1
+            SIGTERM
         )
         return error == 0 ? .success(pid) : .failure(SpawnError(code: error))
     }
@@ -172,11 +174,13 @@ package final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// SIGKILL at once to the child and, when it leads one, its group (its hooks): a push stopped
-    /// by its fence must not go on writing.
-    package func killAll() {
+    /// SIGTERM at once to the child and, when it leads one, its group (its hooks): a push stopped
+    /// by its fence must not go on writing. git dies at once on SIGTERM, removing its `.lock`
+    /// files (SIGKILL would leave them, and the mirror would refuse the ref until a person
+    /// removes them); ``stop(grace:)`` follows with SIGKILL if it does not.
+    package func terminateAll() {
         guard !self.hasExited else { return }
-        self.deliver(SIGKILL)
+        self.deliver(SIGTERM)
     }
 
     /// `signal` to the group the child leads, else to the child alone: signalling `-pid` of a child

@@ -2,15 +2,15 @@ import Foundation
 import ReplicationTestSupport
 import Testing
 
-/// SIGKILL in the middle of a push: the interrupted push's receive-pack (a local child, or the
-/// remote end of an ssh session) outlives the daemon and lands after the restart. The mirror must
-/// still end at the source's newest value: a push that loses the compare-and-swap to the orphan is
-/// retried, never given up.
-/// Serialized, one round each: every round blocks a test thread for about 15 s, and the suite's
-/// other tests share the machine's two.
-@Suite(.serialized, .timeLimit(.minutes(5)))
+/// SIGKILL in the middle of a push, 20 rounds each over local and ssh mirrors. A local mirror's
+/// receive-pack dies with the daemon (PR_SET_PDEATHSIG): the interrupted value never lands. Over
+/// ssh the remote receive-pack outlives the daemon and may land after the restart: the mirror must
+/// still end at the source's newest value (a push that loses the compare-and-swap to the orphan
+/// is retried, never given up; the restart also compares the URL again).
+/// Each transport on a thread of its own (the rounds mostly wait on the mirror's slow hook).
+@Suite(.timeLimit(.minutes(8)))
 struct CrashOrderTests {
-    static let rounds = 1
+    static let rounds = 20
 
     /// What one round saw, checked on the test's task once the blocking work is done.
     struct Round: Sendable {
@@ -20,6 +20,8 @@ struct CrashOrderTests {
         var mirrorAfterConvergence: String?
         var pendingAfterConvergence = false
         var mirrorLater: String?
+        var interrupted = ""
+        var landed: [String] = []
         var log = ""
     }
 
@@ -32,6 +34,9 @@ struct CrashOrderTests {
             #expect(round.mirrorAfterConvergence == round.newest, "round \(index + 1): \(round.log)")
             #expect(round.pendingAfterConvergence, "round \(index + 1): nothing left queued")
             #expect(round.mirrorLater == round.newest, "round \(index + 1): the orphan never overwrites it")
+            if !overSSH {
+                #expect(!round.landed.contains(round.interrupted), "round \(index + 1): the local orphan died")
+            }
         }
     }
 
@@ -44,18 +49,30 @@ struct CrashOrderTests {
         try GitFixtures.makeRepository(at: mirror)
         let started = directory.path("push-started")
         let count = directory.path("push-count")
-        // Every push takes a while on the mirror, long enough to be killed in the middle of; the
-        // pushes after the first of a round take longer, so that the restarted daemon lists the
-        // mirror before the orphan lands and updates it after: its compare-and-swap fails once.
+        let landed = directory.path("landed")
+        // Every push takes a while on the mirror, long enough to be killed in the middle of. Over
+        // ssh the orphan lands about 2 s after its start: after the restarted daemon (about 1.3 s
+        // later) listed the mirror, before its own update (1.5 s after that): its compare-and-swap
+        // fails once and is retried.
         try GitFixtures.installHook(
             """
             #!/bin/sh
             n=$(( $(cat '\(count)' 2>/dev/null || echo 0) + 1 )); echo $n > '\(count)'
             touch '\(started)'
-            if [ $n -eq 1 ]; then sleep 3; else sleep 6; fi
+            if [ $n -eq 1 ]; then sleep 2; else sleep 1.5; fi
 
             """,
             named: "pre-receive",
+            in: mirror
+        )
+        try GitFixtures.installHook(
+            """
+            #!/bin/sh
+            [ "$1" = committed ] || exit 0
+            while read old new ref; do echo "$new" >> '\(landed)'; done
+
+            """,
+            named: "reference-transaction",
             in: mirror
         )
         let url = server.map { "\($0.url(directory.path("mirror")))/${name}.git" } ?? "../mirror/${name}.git"
@@ -83,7 +100,11 @@ struct CrashOrderTests {
             try? FileManager.default.removeItem(atPath: count)
             let daemon = try ServedReplicator(config: config, port: port, log: directory.path("serve-\(number)a.log"))
             guard daemon.isHealthy() else { return rounds + [round] }
-            try GitFixtures.commit(files: ["f": "older \(number)"], to: "refs/heads/main", in: source)
+            round.interrupted = try GitFixtures.commit(
+                files: ["f": "older \(number)"],
+                to: "refs/heads/main",
+                in: source
+            )
             _ = try daemon.post(GerritEvent.refUpdated("refs/heads/main"))
             round.interruptedPushStarted = eventually { FileManager.default.fileExists(atPath: started) }
             daemon.process.signal(SIGKILL)
@@ -107,8 +128,10 @@ struct CrashOrderTests {
             round.pendingAfterConvergence =
                 (try? HTTPClient.get("\(restarted.base)/status").body)?.contains("\"pendingEvents\":0") == true
             // The orphan, if it was still running, has landed or failed by now: the value stays.
-            usleep(3_500_000)
+            usleep(1_200_000)
             round.mirrorLater = try GitFixtures.refs(of: mirror)["refs/heads/main"]
+            round.landed = ((try? String(contentsOfFile: landed, encoding: .utf8)) ?? "").split(separator: "\n")
+                .map(String.init)
             round.log = restarted.log
             _ = restarted.stop()
             rounds.append(round)

@@ -15,11 +15,11 @@ int replicator_spawn_close_from(void *actions, int lowest);
 /// Starts `path` with `argv` and `envp` as posix_spawn would (descriptors `input`, `output` and
 /// `errors` as 0, 1 and 2, where -1 means /dev/null for input and "ours" for errors; every other
 /// descriptor closed; default signal handling and an empty mask; a process group of its own with
-/// `new_group`), and in addition killed by the kernel (SIGKILL) when the calling thread's process
-/// dies, if `die_with_parent` (PR_SET_PDEATHSIG, which posix_spawn cannot set). The parent of
+/// `new_group`), and in addition sent `death_signal` by the kernel when the calling thread's process
+/// dies, if it is not 0 (PR_SET_PDEATHSIG, which posix_spawn cannot set). The parent of
 /// PR_SET_PDEATHSIG is the calling *thread*: call it from a thread that outlives the child.
 /// Returns 0 and the pid in `pid`, or an error number.
 int replicator_spawn(int *pid, const char *path, char *const argv[], char *const envp[], int input, int output,
-                     int errors, int new_group, int die_with_parent);
+                     int errors, int new_group, int death_signal);
 
 #endif

@@ -43,11 +43,22 @@ extension ReplicationEngine {
             return next
         case .renewLeases:
             let asked = ContinuousClock.now
-            let renewal = await self.attempt("Cannot renew claims in the task store") {
+            let renewal = await Result {
                 let held = try await self.store.renewLeases(node: node)
                 return (held, try await self.store.cluster())
             }
-            guard let (held, cluster) = renewal else { break }
+            guard case .success(let (held, cluster)) = renewal else {
+                // Said once per outage: the read-only standby of a failover refuses every second.
+                if case .failure(let error) = renewal, context.renewalError == nil {
+                    context.renewalError = "\(error)"
+                    self.logger.error("Cannot renew claims in the task store", metadata: ["error": "\(error)"])
+                }
+                break
+            }
+            if context.renewalError != nil {
+                context.renewalError = nil
+                self.logger.notice("Claims renewed again")
+            }
             for fence in context.fences.values { fence.renewed(held, askedAt: asked) }
             context.state.leasesRenewed(cluster: cluster)
             await self.reconcileOrphans()

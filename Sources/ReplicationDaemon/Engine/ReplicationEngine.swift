@@ -120,6 +120,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         var matcher: BoundedProjectMatcher
         /// Each running push's fence, by task id: renewals move their deadlines on.
         var fences: [Int: PushFence] = [:]
+        /// Why the last renewal failed, while renewals fail.
+        var renewalError: String?
     }
 
     var now: State.Now { State.Now(self.clock.now, wall: Date().timeIntervalSince1970) }

@@ -50,12 +50,30 @@ package final class PostgresTaskStore: EventIntakeStore, EventQueueStore, StoreL
         )
         configuration.options.maximumConnections = 8
         configuration.options.connectTimeout = connectTimeout
+        configuration.options.additionalStartupParameters = Self.sessionSettings(
+            leaseTimeout: leaseTimeout,
+            storeTimeout: connectTimeout
+        )
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.appends = GroupCommit { items in try await Self.insert(items, client: client, logger: logger) }
         self.logger = logger
         self.leaseSeconds = Double(leaseTimeout.components.seconds)
         self.projectsPerClaim = projectsPerClaim
+    }
+
+    /// Every session's limits: a node cut off in the middle of a transaction (a partition) must not
+    /// hold its row locks until TCP gives up hours later, or no other node could take its projects
+    /// over: the server ends a transaction left idle for a third of the lease, and a statement
+    /// never waits for a lock longer than the store timeout.
+    static func sessionSettings(leaseTimeout: Duration, storeTimeout: Duration) -> [(String, String)] {
+        let milliseconds = { (duration: Duration) in
+            String(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        }
+        return [
+            ("idle_in_transaction_session_timeout", milliseconds(max(.seconds(1), leaseTimeout / 3))),
+            ("lock_timeout", milliseconds(storeTimeout)),
+        ]
     }
 
     package func run() async {

@@ -23,7 +23,7 @@ final class LocalReceivePack: WireChannel {
         )
         self.process = process
         self.timeout = timeout
-        self.cancellation = cancellation.map { ($0, $0.register { process.killAll() }) }
+        self.cancellation = cancellation.map { ($0, $0.register { process.terminateAll() }) }
         for handle in [self.process.input, self.process.output, self.process.errors].compactMap({ $0 }) {
             _ = fcntl(handle.fileDescriptor, F_SETFL, fcntl(handle.fileDescriptor, F_GETFL) | O_NONBLOCK)
         }
