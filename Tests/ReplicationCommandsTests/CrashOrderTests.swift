@@ -33,6 +33,10 @@ struct CrashOrderTests {
             #expect(round.interruptedPushStarted && round.restartedHealthy, "round \(index + 1): \(round.log)")
             #expect(round.mirrorAfterConvergence == round.newest, "round \(index + 1): \(round.log)")
             #expect(round.pendingAfterConvergence, "round \(index + 1): nothing left queued")
+            #expect(
+                round.log.contains("A push was left running by a node that is gone"),
+                "round \(index + 1): the restart compares the interrupted push's URL again"
+            )
             #expect(round.mirrorLater == round.newest, "round \(index + 1): the orphan never overwrites it")
             if !overSSH {
                 #expect(!round.landed.contains(round.interrupted), "round \(index + 1): the local orphan died")

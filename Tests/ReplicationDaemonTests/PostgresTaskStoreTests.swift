@@ -94,6 +94,18 @@ struct PostgresTaskStoreTests {
         }
     }
 
+    /// A node cut off mid-transaction must not keep its row locks until TCP gives up: the server
+    /// ends a transaction idle for a third of the lease, and no statement waits on a lock longer
+    /// than the store timeout. Read back from a live session.
+    @Test func sessionsEndAbandonedTransactionsWithinALease() async throws {
+        try await Self.withStore(leaseTimeout: .seconds(3)) { store in
+            let idle = try await store.sessionSetting("idle_in_transaction_session_timeout")
+            let lock = try await store.sessionSetting("lock_timeout")
+            #expect(idle == "1s")
+            #expect(lock == "10s")
+        }
+    }
+
     /// A renewal keeps the epoch; a node's own expired lease that nobody took is renewed under it.
     @Test func renewalsKeepTheEpochAndSayWhatIsHeld() async throws {
         try await Self.withStore(leaseTimeout: .seconds(30)) { store in

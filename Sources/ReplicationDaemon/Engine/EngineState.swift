@@ -112,9 +112,12 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
 
     // MARK: Start, ticks, reads
 
-    /// The engine starts: learn which held records the store has, then read.
+    /// The engine starts: renew (which also compares again the URLs whose pushes a crashed
+    /// predecessor left running, before any push of ours can start there), learn which held
+    /// records the store has, then read.
     package mutating func start(now: Now) -> [Action] {
-        [.readHeldPushes] + self.poll(now: now)
+        self.renewedAt = now.instant
+        return [.renewLeases, .readHeldPushes] + self.poll(now: now)
     }
 
     package mutating func heldPushesRead(_ held: [HeldPush]) {

@@ -76,6 +76,14 @@ package final class PostgresTaskStore: EventIntakeStore, EventQueueStore, StoreL
         ]
     }
 
+    /// A setting as this store's sessions have it: what tests check (the effect, not the call).
+    package func sessionSetting(_ name: String) async throws -> String {
+        let rows = try await self.client.query("SELECT current_setting(\(name))", logger: self.logger)
+        var value = ""
+        for try await setting in rows.decode(String.self) { value = setting }
+        return value
+    }
+
     package func run() async {
         await self.client.run()
     }

@@ -16,9 +16,9 @@ extension SQLiteTaskStore: ClusterStore {
 
     package func acquireExecutorLease(wait: Bool) async throws -> (any ExecutorLease)? {
         guard let lock = try await FileLock.acquire(path: self.path + ".lock", wait: wait) else { return nil }
-        // Whoever pushed before is gone: what it claimed is free, and what it ran is compared again.
+        // Whoever pushed before is gone: what it claimed is free. What it ran stays recorded until
+        // this process's first renewal compares those URLs again (`reconcileOrphanedPushes`).
         try await self.database.write { db in
-            _ = try Self.reconcileRunning(db, except: nil)
             try db.execute(sql: "UPDATE events SET claimed_by = NULL WHERE claimed_by IS NOT NULL")
         }
         return lock
@@ -28,6 +28,8 @@ extension SQLiteTaskStore: ClusterStore {
     package func startPush(_ target: PushTarget, node: String) async throws -> PushLease? {
         let now = Date().timeIntervalSince1970
         try await self.database.write { db in
+            // A predecessor's record is compared again, never overwritten.
+            _ = try Self.reconcileRunning(db, except: node)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO running (remote, url, project, node, started_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [target.remote, target.url, target.project, node, now]
@@ -53,11 +55,11 @@ extension SQLiteTaskStore: ClusterStore {
         try await self.database.write { db in try Self.reconcileRunning(db, except: node) }
     }
 
-    /// Running pushes of other processes (all, with `except` nil) become full-sync events for their URLs.
-    private static func reconcileRunning(_ db: Database, except node: String?) throws -> [PushTarget] {
+    /// Running pushes of other processes become full-sync events for their URLs.
+    private static func reconcileRunning(_ db: Database, except node: String) throws -> [PushTarget] {
         let rows = try Row.fetchAll(
             db,
-            sql: "SELECT remote, url, project FROM running WHERE node IS NOT ? ORDER BY url, remote",
+            sql: "SELECT remote, url, project FROM running WHERE node <> ? ORDER BY url, remote",
             arguments: [node]
         )
         let now = Date().timeIntervalSince1970
@@ -69,7 +71,7 @@ extension SQLiteTaskStore: ClusterStore {
                 arguments: [event, EventSource.reconcile.rawValue, now]
             )
         }
-        try db.execute(sql: "DELETE FROM running WHERE node IS NOT ?", arguments: [node])
+        try db.execute(sql: "DELETE FROM running WHERE node <> ?", arguments: [node])
         return orphans
     }
 
