@@ -7,7 +7,8 @@ ref-updated event (round-robin over the nodes), without waiting. Commits are mad
 starts; refs are written as loose ref files while it runs (a git process per event would dominate). Reports pushes per second (pushes
 the nodes logged / time until every mirror has every ref) and event-to-mirror latency (median, p99).
 Usage: Benchmarks/cluster.py   (after `swift build -c release --product replicator`; needs Debian's
-postgresql package; run as root or as a user who may run initdb)
+postgresql package; run as root or as a user who may run initdb). With REPLICATOR_BEFORE=PATH (another
+build's binary), every case runs with that binary and then with this build's, side by side.
 """
 import glob, http.client, json, os, shutil, statistics, subprocess, sys, tempfile, time
 from bench_common import REPLICATOR, SSHD, require_build, sh
@@ -46,7 +47,7 @@ def new_commit(repository, message):
     return sh("git", "-c", "user.name=b", "-c", "user.email=b@b", "commit-tree", tree, "-m", message, cwd=repository).strip()
 
 
-def run(work, sshd, label, store, nodes):
+def run(work, sshd, label, store, nodes, binary=REPLICATOR):
     mirrors = f"{work}/mirror-{label}"
     os.makedirs(mirrors)
     config = f"{work}/etc-{label}/replication.config"
@@ -60,7 +61,7 @@ def run(work, sshd, label, store, nodes):
         import socket
         s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
         ports.append(port)
-        processes.append(subprocess.Popen([REPLICATOR, "serve", "--config", config, "--listen", f"127.0.0.1:{port}", "--log-level", "info"],
+        processes.append(subprocess.Popen([binary, "serve", "--config", config, "--listen", f"127.0.0.1:{port}", "--log-level", "info"],
                                           stdout=subprocess.DEVNULL, stderr=open(f"{work}/{label}-{index}.log", "w")))
     for port in ports:
         for _ in range(200):
@@ -125,9 +126,13 @@ def main():
             sh("git", "init", "-q", "--bare", "-b", "main", source)
             sh("git", "update-ref", "refs/heads/main", new_commit(source, "first"), cwd=source)
         print(f"{'store':<22} {'nodes':>5} {'pushes':>7} {'seconds':>8} {'pushes/s':>9} {'median ms':>10} {'p99 ms':>8}")
-        run(work, sshd, "sqlite", f"{work}/tasks.sqlite", 1)
+        before = os.environ.get("REPLICATOR_BEFORE")
+        builds = [("before-", before), ("", REPLICATOR)] if before else [("", REPLICATOR)]
+        for prefix, binary in builds:
+            run(work, sshd, f"{prefix}sqlite", f"{work}/{prefix}tasks.sqlite", 1, binary)
         for nodes in (1, 2, 3):
-            run(work, sshd, f"postgres-{nodes}", postgres.database(f"bench{nodes}"), nodes)
+            for prefix, binary in builds:
+                run(work, sshd, f"{prefix}postgres-{nodes}", postgres.database(f"{prefix.strip('-')}bench{nodes}"), nodes, binary)
     finally:
         postgres.stop()
         sshd.stop()

@@ -65,15 +65,15 @@ extension ReplicationEngine {
         case .recordPushStart(let task):
             let asked = ContinuousClock.now
             // A store that cannot answer is no proof that this node still holds the project.
-            let lease: PushLease??
-            do { lease = .some(try await self.store.startPush(task.target, node: node)) } catch { lease = .none }
-            if case .some(.some(let granted)) = lease {
+            let answer = await Result { try await self.store.startPush(task.target, node: node) }
+            if case .success(let granted?) = answer {
                 let (store, project) = (self.store, task.target.project)
                 context.fences[task.id] = PushFence(project: project, lease: granted, askedAt: asked) {
                     try await store.confirmLease(project: project, node: node, epoch: granted.epoch)
                 }
             }
-            return context.state.pushStartRecorded(task, held: lease.map { $0 != nil }, now: self.now)
+            let held: Bool? = if case .success(let granted) = answer { granted != nil } else { nil }
+            return context.state.pushStartRecorded(task, held: held, now: self.now)
         case .recordPushEnd(let task):
             let epoch = context.fences.removeValue(forKey: task.id)?.epoch ?? 0
             _ = try? await self.store.endPush(task.target, node: node, epoch: epoch)
