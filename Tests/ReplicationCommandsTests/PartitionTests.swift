@@ -110,7 +110,17 @@ final class PartitionRun {
                 restarts[index] = nil
                 self.note("round \(round): restart n\(index)")
             }
-            if round == PartitionTests.rounds / 2 { try self.turnIntoStandby() }
+            if round == PartitionTests.rounds / 2 {
+                // The standby switch needs node 2 up first (a node cannot even start on a
+                // read-only store): healed and restarted if need be.
+                self.proxies[self.standby].heal()
+                heals[self.standby] = nil
+                if self.nodes[self.standby] == nil || self.nodes[self.standby]?.hasExited == true {
+                    try self.start(self.standby)
+                    restarts[self.standby] = nil
+                }
+                try self.turnIntoStandby()
+            }
             try self.sendEvents(round: round)
             usleep(300_000)
             if let index = self.nodeInALongPush(), heals[index] == nil {
@@ -272,15 +282,17 @@ final class PartitionRun {
         self.standbySince = Date()
         self.note("n2's store is a read-only standby from now on")
         // It can acknowledge nothing now: a write refused is a 503, never a 202.
+        var status: Int?
         _ = eventually(timeout: .seconds(10)) {
-            let answer = try? HTTPClient.post(
-                "http://127.0.0.1:\(self.ports[self.standby])/events",
-                GerritEvent.refUpdated("refs/heads/main", project: "p0")
-            )
-            self.result.standbyRefusedEvents = answer?.status == 503
-            self.note("n2 answered an event with \(answer.map { "\($0.status)" } ?? "nothing")")
-            return answer?.status != nil
+            status =
+                (try? HTTPClient.post(
+                    "http://127.0.0.1:\(self.ports[self.standby])/events",
+                    GerritEvent.refUpdated("refs/heads/main", project: "p0")
+                ))?.status
+            return status != nil
         }
+        self.result.standbyRefusedEvents = status == 503
+        self.note("n2 answered an event with \(status.map { "\($0)" } ?? "nothing")")
     }
 
     private func sendEvents(round: Int) throws {
@@ -317,8 +329,20 @@ final class PartitionRun {
     /// Every acknowledged value (or a newer one) reaches the mirror, with nothing else sent.
     private func checkAcknowledgedArrive() {
         let arrived = eventually(timeout: .seconds(90)) { self.lagging().isEmpty }
-        if !arrived { self.result.lostAcknowledged = self.lagging() }
+        if !arrived {
+            self.result.lostAcknowledged = self.lagging()
+            self.appendNodeLogs()
+        }
         self.note("acknowledged values checked")
+    }
+
+    /// The nodes' own words, for a failure's message (the directory goes with the test).
+    private func appendNodeLogs() {
+        self.result.actions += (0..<3).map { index in
+            let log = (try? String(contentsOfFile: self.directory.path("n\(index).log"), encoding: .utf8)) ?? ""
+            let interesting = log.split(separator: "\n").filter { !$0.contains("level=debug") }.suffix(80)
+            return "--- n\(index)\n" + interesting.joined(separator: "\n")
+        }
     }
 
     private func lagging() -> [String] {
@@ -351,11 +375,7 @@ final class PartitionRun {
         let equal = eventually(timeout: .seconds(90)) { self.unequal().isEmpty }
         if !equal {
             self.result.unequal += self.unequal()
-            self.result.actions += (0..<3).map { index in
-                let log = (try? String(contentsOfFile: self.directory.path("n\(index).log"), encoding: .utf8)) ?? ""
-                let interesting = log.split(separator: "\n").filter { !$0.contains("debug") }.suffix(60)
-                return "--- n\(index)\n" + interesting.joined(separator: "\n")
-            }
+            self.appendNodeLogs()
         }
         self.note("mirrors checked")
     }

@@ -144,7 +144,7 @@ struct StartPushTests {
         )
         #expect(
             refused.contains("replication.ref=refs/heads/stale")
-                && refused.contains("replication.ref.reason=deletion prohibited")
+                && refused.contains(#"replication.ref.reason="deletion prohibited""#)
         )
     }
 

@@ -106,6 +106,28 @@ struct PostgresTaskStoreTests {
         }
     }
 
+    /// A node whose lease ran out while nobody took the project (it was cut off, then healed) takes
+    /// it anew at its next push, under a new epoch: its claimed events are never stranded with a
+    /// node that has forgotten them. Found by PartitionTests (an acknowledged value never arrived).
+    @Test func anExpiredLeaseNobodyTookIsTakenAnewAtTheNextPush() async throws {
+        try await Self.withStore(leaseTimeout: .seconds(2)) { store in
+            _ = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            _ = try await store.claimEvents(node: "a", only: nil, limit: 10)
+            let first = try #require(try await store.startPush(TaskStoreContract.target, node: "a"))
+            try await Task.sleep(for: .seconds(3))
+            let again = try #require(try await store.startPush(TaskStoreContract.target, node: "a"))
+            #expect(again.epoch > first.epoch, "a new epoch: the old one's pushes were fenced off")
+            #expect(try await store.confirmLease(project: "p", node: "a", epoch: first.epoch) == nil)
+            #expect(try await store.startPush(TaskStoreContract.target, node: "b") == nil, "a holds it again")
+            let renewed = try #require(try await store.startPush(TaskStoreContract.target, node: "a"))
+            #expect(renewed.epoch == again.epoch, "a live lease keeps its epoch")
+        }
+    }
+
     /// A renewal keeps the epoch; a node's own expired lease that nobody took is renewed under it.
     @Test func renewalsKeepTheEpochAndSayWhatIsHeld() async throws {
         try await Self.withStore(leaseTimeout: .seconds(30)) { store in

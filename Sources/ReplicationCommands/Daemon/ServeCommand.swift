@@ -37,6 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Log level on standard error.", valueName: "level"))
     var logLevel: LogLevelOption = .info
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log lines as text, logfmt or json (default: text on a terminal, logfmt otherwise).",
+            valueName: "format"
+        )
+    )
+    var logFormat: LogFormatOption?
+
     func run() async throws {
         let (configuration, snapshot) = try ReplicationConfiguration.loadWithSnapshotForCommand(self.options)
         let address = try ListenAddress(parsing: self.listen ?? configuration.daemon.listen)
@@ -45,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "listening on \(address) (beyond loopback) requires replicator.bearerToken in the configuration"
             )
         }
-        let logger = self.logLevel.makeLogger()
+        let logger = self.logLevel.makeLogger(format: self.logFormat)
         LibGit2.initialize()
         try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) { store in
             let daemon = try await DaemonAssembly.build(

@@ -46,6 +46,15 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Replication log level on standard error.", valueName: "level"))
     var logLevel: LogLevelOption = .info
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log lines as text, logfmt or json (default: text on a terminal, logfmt otherwise).",
+            valueName: "format"
+        )
+    )
+    var logFormat: LogFormatOption?
+
     func run() async throws {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         let selection = try self.select.selection(in: configuration)
@@ -71,7 +80,7 @@ struct StartCommand: AsyncParsableCommand {
                 allowMassDeletion: self.allowMassDeletion
             )
         }
-        let logger = self.logLevel.makeLogger()
+        let logger = self.logLevel.makeLogger(format: self.logFormat)
         let report = try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) {
             store in
             let ids = try await store.append(events, source: .start, wantsOutcomes: self.wait)
@@ -113,10 +122,14 @@ enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
 
     var level: Logger.Level { Logger.Level(rawValue: self.rawValue) ?? .info }
 
-    /// The replication log, on standard error so that standard output stays the command's report.
-    func makeLogger() -> Logger {
-        var logger = Logger(label: "replicator") {
-            RedactingLogHandler(inner: StreamLogHandler.standardError(label: $0))
+    /// The replication log, on standard error so that standard output stays the command's report,
+    /// in `format` (``LogFormatOption/automatic`` when not given).
+    func makeLogger(format: LogFormatOption? = nil) -> Logger {
+        let format = format ?? .automatic
+        var logger = Logger(label: "replicator") { label in
+            let lines: any LogHandler =
+                format == .text ? StreamLogHandler.standardError(label: label) : LineLogHandler(format: format)
+            return RedactingLogHandler(inner: lines)
         }
         logger.logLevel = self.level
         return logger

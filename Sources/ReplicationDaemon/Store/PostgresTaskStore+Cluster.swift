@@ -56,8 +56,12 @@ extension PostgresTaskStore: ClusterStore {
         let rows = try await self.client.query(
             """
             WITH lease AS (
-                UPDATE project_leases SET expires_at = now() + make_interval(secs => \(lease))
-                WHERE project = \(target.project) AND node = \(node) AND expires_at > now()
+                INSERT INTO project_leases (project, node, expires_at, epoch)
+                VALUES (\(target.project), \(node), now() + make_interval(secs => \(lease)), nextval('lease_epochs'))
+                ON CONFLICT (project) DO UPDATE SET expires_at = EXCLUDED.expires_at, node = EXCLUDED.node,
+                    epoch = CASE WHEN project_leases.node = EXCLUDED.node AND project_leases.expires_at > now()
+                        THEN project_leases.epoch ELSE EXCLUDED.epoch END
+                WHERE project_leases.node = EXCLUDED.node OR project_leases.expires_at <= now()
                 RETURNING epoch)
             INSERT INTO running (remote, url, project, node, started_at, epoch)
             SELECT \(target.remote), \(target.url), \(target.project), \(node), \(now), epoch FROM lease

@@ -92,9 +92,10 @@ package protocol ClusterStore: Sendable {
     func renewLeases(node: String) async throws -> [String: PushLease]?
     /// `node` stops: its claims go back to the pool at once.
     func releaseLeases(node: String) async throws
-    /// A push to `target` starts on `node`: the project's lease is renewed and the push recorded
-    /// (the cluster's in-flight view). `nil` when `node` does not hold the project (another node
-    /// took it over): the push must not run.
+    /// A push to `target` starts on `node`: the project's lease is renewed (or taken anew, under a
+    /// new epoch, when it expired and nobody took it: the events this node claimed stay its own,
+    /// never stranded) and the push recorded (the cluster's in-flight view). `nil` when another
+    /// node holds the project: the push must not run, and that node claims the events.
     func startPush(_ target: PushTarget, node: String) async throws -> PushLease?
     /// The push `startPush` granted under `epoch` ended, however it ended.
     func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws
