@@ -4,22 +4,48 @@ import Testing
 
 /// `--log-format`: every line a collector reads parses, in both machine formats, and a daemon
 /// whose standard error is no terminal writes logfmt by default.
-@Suite(.timeLimit(.minutes(2)))
+/// The daemons run on threads of their own (`onOwnThread`): a full parallel run holds the
+/// cooperative pool for minutes.
+@Suite(.timeLimit(.minutes(3)))
 struct LogFormatTests {
-    /// Runs a daemon with `arguments`, pushes one event, stops it; its log's lines.
-    static func logLines(_ arguments: [String]) throws -> [String] {
-        let site = try LocalSite()
-        try site.serve(arguments)
-        let daemon = try #require(site.daemon)
-        #expect(try site.post(GerritEvent.refUpdated("refs/heads/main")).status == 202)
-        #expect(eventually { daemon.log.contains("Replication finished") }, "\(daemon.log)")
-        #expect(daemon.stop() == 0)
-        return daemon.log.split(separator: "\n").map(String.init)
+    /// What one daemon run left: its log's lines, and whether it came up, pushed and stopped cleanly.
+    struct Run: Sendable {
+        var lines: [String] = []
+        var healthy = false
+        var accepted = false
+        var finished = false
+        var exit: Int32 = -1
     }
 
-    @Test func jsonLinesAreObjectsWithTimeLevelMessageAndMetadata() throws {
-        let lines = try Self.logLines(["--log-format", "json"])
-        #expect(!lines.isEmpty)
+    /// Runs a daemon with `arguments`, pushes one event, stops it.
+    static func logLines(_ arguments: [String]) async throws -> Run {
+        try await onOwnThread {
+            var run = Run()
+            let site = try LocalSite()
+            let daemon = try ServedReplicator(
+                config: site.config,
+                port: site.port,
+                log: site.directory.path("serve.log"),
+                arguments: arguments
+            )
+            run.healthy = daemon.isHealthy()
+            run.accepted = (try? site.post(GerritEvent.refUpdated("refs/heads/main")))?.status == 202
+            run.finished = eventually { daemon.log.contains("Replication finished") }
+            run.exit = daemon.stop()
+            run.lines = daemon.log.split(separator: "\n").map(String.init)
+            return run
+        }
+    }
+
+    static func check(_ run: Run) {
+        #expect(run.healthy && run.accepted && run.finished && run.exit == 0, "\(run.lines.joined(separator: "\n"))")
+        #expect(!run.lines.isEmpty)
+    }
+
+    @Test func jsonLinesAreObjectsWithTimeLevelMessageAndMetadata() async throws {
+        let run = try await Self.logLines(["--log-format", "json"])
+        Self.check(run)
+        let lines = run.lines
         var finished: [String: Any]?
         for line in lines {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -32,10 +58,11 @@ struct LogFormatTests {
         #expect((finished?["time"] as? String)?.hasSuffix("Z") == true)
     }
 
-    @Test func logfmtIsTheDefaultWithoutATerminalAndEveryLineParses() throws {
+    @Test func logfmtIsTheDefaultWithoutATerminalAndEveryLineParses() async throws {
         for arguments in [["--log-format", "logfmt"], []] {
-            let lines = try Self.logLines(arguments)
-            #expect(!lines.isEmpty)
+            let run = try await Self.logLines(arguments)
+            Self.check(run)
+            let lines = run.lines
             var finished: [String: String]?
             for line in lines {
                 let pairs = Self.parseLogfmt(line)
