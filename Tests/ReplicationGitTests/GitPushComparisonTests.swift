@@ -115,22 +115,3 @@ struct GitPushComparisonTests {
         return Set(plan.updates.map { "\($0.action.rawValue) \($0.destination)" })
     }
 }
-
-/// A small seeded generator, so a failing seed can be replayed.
-private struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { self.state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func chance(_ probability: Double) -> Bool { Double(self.next() % 10_000) / 10_000 < probability }
-
-    mutating func index(_ count: Int) -> Int { Int(self.next() % UInt64(count)) }
-}

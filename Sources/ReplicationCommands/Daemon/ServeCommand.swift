@@ -34,17 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var eventsFrom: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level on standard error.", valueName: "level"))
-    var logLevel: LogLevelOption = .info
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Log lines as text, logfmt or json (default: text on a terminal, logfmt otherwise).",
-            valueName: "format"
-        )
-    )
-    var logFormat: LogFormatOption?
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
         let (configuration, snapshot) = try ReplicationConfiguration.loadWithSnapshotForCommand(self.options)
@@ -54,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "listening on \(address) (beyond loopback) requires replicator.bearerToken in the configuration"
             )
         }
-        let logger = self.logLevel.makeLogger(format: self.logFormat)
+        let logger = self.log.makeLogger()
         LibGit2.initialize()
         try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) { store in
             let daemon = try await DaemonAssembly.build(

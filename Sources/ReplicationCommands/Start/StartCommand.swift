@@ -43,17 +43,7 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Replication log level on standard error.", valueName: "level"))
-    var logLevel: LogLevelOption = .info
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Log lines as text, logfmt or json (default: text on a terminal, logfmt otherwise).",
-            valueName: "format"
-        )
-    )
-    var logFormat: LogFormatOption?
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
@@ -80,7 +70,7 @@ struct StartCommand: AsyncParsableCommand {
                 allowMassDeletion: self.allowMassDeletion
             )
         }
-        let logger = self.logLevel.makeLogger(format: self.logFormat)
+        let logger = self.log.makeLogger()
         let report = try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) {
             store in
             let ids = try await store.append(events, source: .start, wantsOutcomes: self.wait)
@@ -113,25 +103,5 @@ struct StartCommand: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
-    }
-}
-
-/// `--log-level`, without conforming swift-log's type to argument-parser's protocol.
-enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
-    case trace, debug, info, notice, warning, error, critical
-
-    var level: Logger.Level { Logger.Level(rawValue: self.rawValue) ?? .info }
-
-    /// The replication log, on standard error so that standard output stays the command's report,
-    /// in `format` (``LogFormatOption/automatic`` when not given).
-    func makeLogger(format: LogFormatOption? = nil) -> Logger {
-        let format = format ?? .automatic
-        var logger = Logger(label: "replicator") { label in
-            let lines: any LogHandler =
-                format == .text ? StreamLogHandler.standardError(label: label) : LineLogHandler(format: format)
-            return RedactingLogHandler(inner: lines)
-        }
-        logger.logLevel = self.level
-        return logger
     }
 }

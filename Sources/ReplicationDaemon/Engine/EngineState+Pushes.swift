@@ -15,6 +15,8 @@ extension EngineState {
         var empty: [Int64] = []
         for stored in events {
             if let only = self.options.onlyEvents, !only.contains(stored.id) { continue }
+            // Already planned (read again after a lost claim answer).
+            if self.remaining[stored.id] != nil { continue }
             let expanded = expansion.expand(stored.event)
             for (remote, ref, reason) in expanded.skipped {
                 let metadata: Logger.Metadata = [

@@ -134,7 +134,12 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
 
     package mutating func claimed(_ events: [StoredEvent], now: Now, replicates: @escaping Replicates) -> [Action] {
         var actions: [Action] = []
-        if self.claimError != nil { actions.append(.log(.init(.notice, "Task store readable again"))) }
+        if self.claimError != nil {
+            actions.append(.log(.init(.notice, "Task store readable again")))
+            // A claim whose answer was lost (a timeout after the commit) may have claimed events
+            // for this node, which no later claim returns: read everything it holds.
+            actions.append(.readHeldEvents)
+        }
         self.claimError = nil
         actions += self.plan(events, now: now, replicates: replicates)
         self.claimsThisRead += 1
