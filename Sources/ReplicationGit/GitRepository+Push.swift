@@ -27,7 +27,7 @@ extension GitRepository {
         access: SSHAccess,
         batchSize: Int = 0,
         progress: ((PushProgress) -> Void)? = nil,
-        plan makePlan: ([String: ObjectID]) -> UpdatePlan
+        plan makePlan: (RefTable) -> UpdatePlan
     ) throws(GitError) -> PushReport {
         let connection = try RemoteConnection(repository: self, url: url, access: access)
         connection.session.onProgress = progress

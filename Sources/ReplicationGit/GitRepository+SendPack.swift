@@ -52,7 +52,7 @@ extension GitRepository {
         access: SSHAccess,
         options: SendPackOptions,
         progress: ((PushProgress) -> Void)? = nil,
-        plan makePlan: ([String: ObjectID]) -> UpdatePlan
+        plan makePlan: (RefTable) -> UpdatePlan
     ) throws(GitError) -> PushReport {
         signal(SIGPIPE, SIG_IGN)
         return try WireConnector(url: url, access: access, options: options).withExchanges { (open) throws(GitError) in
@@ -164,7 +164,7 @@ extension GitRepository {
     /// The refs the remote at `url` advertises to a push, listed by Replicator's own client with
     /// the push's timeouts (over ssh; local mirrors are read directly).
     package func listRemoteRefs(url: RemoteURL, access: SSHAccess, options: SendPackOptions?) throws(GitError)
-        -> [String: ObjectID]
+        -> RefTable
     {
         guard let options, [.ssh, .git, .http, .https].contains(url.transport) else {
             return try self.listRemoteRefs(url: url, access: access)

@@ -4,11 +4,11 @@ package import ReplicationCore
 /// The refs of a repository: every ref under `refs/` with its target (symbolic refs resolved), plus
 /// `HEAD` when it resolves.
 package struct RepositoryRefs: Sendable {
-    package var refs: [String: ObjectID]
+    package var refs: RefTable
     /// What `HEAD` points at (`refs/heads/main`), or `nil` when it is detached or missing.
     package var headTarget: String?
 
-    package init(refs: [String: ObjectID], headTarget: String?) {
+    package init(refs: RefTable, headTarget: String?) {
         self.refs = refs
         self.headTarget = headTarget
     }
@@ -32,9 +32,25 @@ package final class GitRepository {
 
     deinit { git_repository_free(self.handle) }
 
-    /// Every ref, packed and loose; symbolic refs are resolved, unresolvable ones left out.
+    /// Every ref, packed and loose; symbolic refs are resolved, unresolvable ones left out. Read from
+    /// the ref files directly (``RefFilesReader``) where the repository uses git's files backend;
+    /// libgit2 reads the others.
     package func readRefs() throws(GitError) -> RepositoryRefs {
-        var entries: [(String, ObjectID)] = []
+        let files = RefFilesReader(gitDirectory: String(cString: git_repository_path(self.handle)))
+        guard files.applies, let refs = files.refs() else { return try self.readRefsWithLibgit2() }
+        switch files.head() {
+        case .symbolic(let target):
+            guard let id = refs[target] else { return RepositoryRefs(refs: refs, headTarget: target) }
+            return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: target)
+        case .direct(let id):
+            return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: nil)
+        case nil:
+            return RepositoryRefs(refs: refs, headTarget: nil)
+        }
+    }
+
+    private func readRefsWithLibgit2() throws(GitError) -> RepositoryRefs {
+        var refs = RefTable.Builder()
         var iterator: OpaquePointer?
         try check("git_reference_iterator_new", git_reference_iterator_new(&iterator, self.handle))
         defer { git_reference_iterator_free(iterator) }
@@ -42,20 +58,17 @@ package final class GitRepository {
         while git_reference_next(&reference, iterator) == 0, let current = reference {
             defer { git_reference_free(current) }
             if let id = Self.resolvedID(of: current) {
-                entries.append((String(cString: git_reference_name(current)), id))
+                refs.append(String(cString: git_reference_name(current)), id)
             }
         }
-        // Sized once: growing a 100k-entry dictionary rehashes every name several times.
-        var refs = [String: ObjectID](minimumCapacity: entries.count + 1)
-        for (name, id) in entries { refs[name] = id }
         var headTarget: String?
         var head: OpaquePointer?
         if git_reference_lookup(&head, self.handle, "HEAD") == 0, let head {
             defer { git_reference_free(head) }
             headTarget = git_reference_symbolic_target(head).map { String(cString: $0) }
-            if let id = Self.resolvedID(of: head) { refs["HEAD"] = id }
+            if let id = Self.resolvedID(of: head) { refs.append("HEAD", id) }
         }
-        return RepositoryRefs(refs: refs, headTarget: headTarget)
+        return RepositoryRefs(refs: refs.build(), headTarget: headTarget)
     }
 
     private static func resolvedID(of reference: OpaquePointer) -> ObjectID? {

@@ -61,25 +61,24 @@ final class RemoteConnection {
     }
 
     /// The refs receive-pack advertised, peeled entries left out.
-    func advertisedRefs() throws(GitError) -> [String: ObjectID] {
+    func advertisedRefs() throws(GitError) -> RefTable {
         var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
         var count = 0
         try check("git_remote_ls", git_remote_ls(&heads, &count, self.handle))
-        var refs: [String: ObjectID] = [:]
-        refs.reserveCapacity(count)
+        var refs = RefTable.Builder(capacity: count)
         for index in 0..<count {
             guard let head = heads?[index] else { continue }
             let name = String(cString: head.pointee.name)
             guard !name.hasSuffix("^{}") else { continue }
-            withUnsafePointer(to: head.pointee.oid) { refs[name] = ObjectID($0) }
+            withUnsafePointer(to: head.pointee.oid) { refs.append(name, ObjectID($0)) }
         }
-        return refs
+        return refs.build()
     }
 }
 
 extension GitRepository {
     /// The refs the remote at `url` advertises to a push.
-    package func listRemoteRefs(url: RemoteURL, access: SSHAccess) throws(GitError) -> [String: ObjectID] {
+    package func listRemoteRefs(url: RemoteURL, access: SSHAccess) throws(GitError) -> RefTable {
         // libgit2 reports a missing local path as "unsupported URL protocol"; say what it is.
         if url.transport == .local {
             guard FileManager.default.fileExists(atPath: url.path) else {
@@ -93,7 +92,7 @@ extension GitRepository {
             // libgit2's local transport stats packed-refs and a loose file for every ref (400k
             // syscalls for 100k refs); one pass of the reference iterator reads the same refs.
             var refs = try GitRepository(path: url.path).readRefs().refs
-            refs["HEAD"] = nil  // receive-pack does not advertise HEAD
+            refs = refs.removing("HEAD")  // receive-pack does not advertise HEAD
             return refs
         }
         let connection = try RemoteConnection(repository: self, url: url, access: access)

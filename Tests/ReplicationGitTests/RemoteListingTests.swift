@@ -36,7 +36,7 @@ struct RemoteListingTests {
         let setup = try Self.setUp()
         let url = try RemoteURL(parsing: form == "file" ? "file://\(setup.mirrorPath)" : setup.mirrorPath)
         let refs = try setup.source.listRemoteRefs(url: url, access: SSHAccess())
-        #expect(refs.mapValues(\.hex) == setup.mirrorRefs)
+        #expect(refs.dictionary.mapValues(\.hex) == setup.mirrorRefs)
     }
 
     @Test func reportsAMissingLocalRemoteAsRepositoryNotFound() throws {
@@ -54,7 +54,7 @@ struct RemoteListingTests {
             url: try RemoteURL(parsing: server.url(setup.mirrorPath)),
             access: access
         )
-        #expect(refs.mapValues(\.hex) == setup.mirrorRefs)
+        #expect(refs.dictionary.mapValues(\.hex) == setup.mirrorRefs)
     }
 
     @Test func acceptsAnSCPLikeURLWithoutAPortEntry() throws {

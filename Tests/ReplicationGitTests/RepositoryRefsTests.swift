@@ -20,7 +20,7 @@ struct RepositoryRefsTests {
         let refs = try GitRepository(path: path).readRefs()
         var expected = try GitFixtures.refs(of: path)
         expected["HEAD"] = ids["refs/heads/main"]
-        #expect(refs.refs.mapValues(\.hex) == expected)
+        #expect(refs.refs.dictionary.mapValues(\.hex) == expected)
         #expect(refs.refs["refs/heads/alias"]?.hex == ids["refs/tags/v1"])
         #expect(refs.headTarget == "refs/heads/main")
     }

@@ -10,7 +10,7 @@ extension GitRepository {
         remote: RemoteConfiguration,
         configuration: ReplicationConfiguration,
         pool: SSHSessionPool
-    ) throws(GitError) -> [String: ObjectID]? {
+    ) throws(GitError) -> RefTable? {
         let endpoint = SSHEndpoint.resolve(url, remote: remote)
         do {
             return try self.listRemoteRefs(

@@ -92,7 +92,7 @@ struct PushJobRun {
             output.report = PushReport(plan: skip, results: [])
             return
         }
-        let isVisible = visibility.isVisible(refs: local.refs.keys)
+        let isVisible = visibility.isVisible(refs: local.refs.names)
         let creator = RepositoryCreator(
             project: self.project,
             remote: remote,
@@ -193,7 +193,7 @@ struct PushJobRun {
         let url: RemoteURL
         let access: SSHAccess
         let remote: RemoteConfiguration
-        let local: [String: ObjectID]
+        let local: RefTable
         let visibility: ProjectVisibility
         /// Whether the remote may see any ref of the project (else it gets no mirror).
         let isVisible: Bool
@@ -208,7 +208,7 @@ struct PushJobRun {
         let allowMassDeletion = self.allowMassDeletion
         let knownValues = self.job.work.knownValues
         let recent = self.job.work.recentDeletions ?? 0
-        let plan = { (advertised: [String: ObjectID]) in
+        let plan = { (advertised: RefTable) in
             full
                 ? planner.planFullSync(
                     local: target.local,

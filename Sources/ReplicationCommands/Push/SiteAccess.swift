@@ -39,7 +39,7 @@ final class SiteAccess: Sendable {
     func visibility(
         of project: String,
         in repository: GitRepository,
-        refs: [String: ObjectID],
+        refs: RefTable,
         remote: RemoteConfiguration,
         basePath: String
     ) -> ProjectVisibility {
@@ -75,8 +75,8 @@ final class SiteAccess: Sendable {
     }
 
     /// Each change's branch and privacy from its NoteDb meta ref, cached per meta id.
-    private func changes(in repository: GitRepository, refs: [String: ObjectID]) -> [Int: ChangeFacts] {
-        let numbers = Set(refs.keys.compactMap(ChangeFacts.changeNumber(of:)))
+    private func changes(in repository: GitRepository, refs: RefTable) -> [Int: ChangeFacts] {
+        let numbers = Set(refs.names.compactMap(ChangeFacts.changeNumber(of:)))
         guard !numbers.isEmpty else { return [:] }
         var cached = self.changes.withLock { $0[repository.path] } ?? [:]
         var facts: [Int: ChangeFacts] = [:]

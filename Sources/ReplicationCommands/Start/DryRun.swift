@@ -71,7 +71,7 @@ struct DryRun {
             )
         }
         let endpoint = SSHEndpoint.resolve(target.url, remote: target.remote)
-        var remoteRefs: [String: ObjectID] = [:]
+        var remoteRefs = RefTable()
         var remoteMissing = false
         do {
             remoteRefs = try repository.listRemoteRefs(
@@ -87,7 +87,7 @@ struct DryRun {
             remote: remoteRefs,
             allowMassDeletion: self.allowMassDeletion
         )
-        if remoteMissing, !visibility.isVisible(refs: local.refs.keys) {
+        if remoteMissing, !visibility.isVisible(refs: local.refs.names) {
             // Nothing would be created there (PushJobRun): say so instead of listing creations.
             plan.skipped.insert(
                 SkippedRef(ref: "HEAD", reason: visibility.notCreatedReason),

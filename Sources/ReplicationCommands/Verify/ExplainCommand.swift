@@ -71,7 +71,7 @@ struct ExplainCommand: AsyncParsableCommand {
             )
             let explainer = RefExplainer(remote: remote, visibility: visibility)
             for url in selection.urls(of: remote, for: self.project) {
-                var listing: [String: ObjectID]?
+                var listing: RefTable?
                 var listingError: String?
                 if !self.offline {
                     (listing, listingError) = Self.list(url, remote: remote, configuration, repository, pool)
@@ -105,7 +105,7 @@ struct ExplainCommand: AsyncParsableCommand {
         _ configuration: ReplicationConfiguration,
         _ repository: GitRepository,
         _ pool: SSHSessionPool
-    ) -> ([String: ObjectID]?, String?) {
+    ) -> (RefTable?, String?) {
         do {
             return (
                 try repository.listMirror(url, remote: remote, configuration: configuration, pool: pool) ?? [:], nil

@@ -40,7 +40,7 @@ struct MirrorVerifier: Sendable {
         if let skip = planner.projectSkip(headTarget: local.headTarget, mode: .full) {
             return .unlisted(target.pushTarget, .skipped, skip.skipped.first?.reason ?? "not replicated")
         }
-        let listing: [String: ObjectID]?
+        let listing: RefTable?
         do {
             listing = try repository.listMirror(
                 target.url,
@@ -58,7 +58,7 @@ struct MirrorVerifier: Sendable {
         let drift = scope.compare(views, local: local.refs) { ancestor, descendant in
             repository.isFastForward(from: ancestor, to: descendant)
         }
-        if mirrorMissing, !visibility.isVisible(refs: local.refs.keys) {
+        if mirrorMissing, !visibility.isVisible(refs: local.refs.names) {
             return .unlisted(target.pushTarget, .skipped, visibility.notCreatedReason)
         }
         return MirrorVerification(

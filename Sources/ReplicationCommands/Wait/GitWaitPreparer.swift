@@ -111,7 +111,7 @@ struct GitWaitPreparer: WaitPreparing {
         )
         let contains = Self.contains(expected, path: path)
         for (target, destination) in destinations {
-            let listing: [String: ObjectID]
+            let listing: RefTable
             do {
                 listing =
                     try repository.listMirror(

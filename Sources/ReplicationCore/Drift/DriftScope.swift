@@ -18,13 +18,13 @@ package struct DriftScope: Sendable {
 
     /// The source's side of the scope: mirror ref name → the source ref feeding it. Where several
     /// source refs map onto one mirror ref, the one the planner keeps (first refspec line) wins.
-    package func sourceView(local: [String: ObjectID]) -> [String: SourceRef] {
+    package func sourceView(local: RefTable) -> [String: SourceRef] {
         var view: [String: SourceRef] = [:]
         for (name, id) in local where self.isInScope(source: name) {
             guard let mapping = self.planner.refSpecs.mapping(forSource: name) else { continue }
             let candidate = SourceRef(source: name, id: id, isForced: mapping.isForced)
             if view[mapping.destination] != nil {
-                guard self.planner.feeder(of: mapping.destination, local: local) == name else { continue }
+                guard self.planner.feeder(of: mapping.destination, local: { local[$0] }) == name else { continue }
             }
             view[mapping.destination] = candidate
         }
@@ -33,12 +33,16 @@ package struct DriftScope: Sendable {
 
     /// The mirror's side: its refs that the source side has or that a refspec maps back to a source
     /// ref the rules would let it delete (not `HEAD`, not excluded, no negative refspec).
-    package func mirrorView(remote: [String: ObjectID], sourceView: [String: SourceRef]) -> [String: ObjectID] {
-        remote.filter { name, _ in
-            if sourceView[name] != nil { return true }
-            guard let mapping = self.planner.refSpecs.mapping(forDestination: name) else { return false }
-            return self.planner.deletionProtection(of: name, mappedFrom: mapping.source) == nil
-        }
+    package func mirrorView(remote: RefTable, sourceView: [String: SourceRef]) -> [String: ObjectID] {
+        var view: [String: ObjectID] = [:]
+        for (name, id) in remote where self.isInScope(mirror: name, sourceView: sourceView) { view[name] = id }
+        return view
+    }
+
+    private func isInScope(mirror name: String, sourceView: [String: SourceRef]) -> Bool {
+        if sourceView[name] != nil { return true }
+        guard let mapping = self.planner.refSpecs.mapping(forDestination: name) else { return false }
+        return self.planner.deletionProtection(of: name, mappedFrom: mapping.source) == nil
     }
 
     /// Both sides of the scope, keyed by mirror ref name.
@@ -47,7 +51,7 @@ package struct DriftScope: Sendable {
         package var mirror: [String: ObjectID]
     }
 
-    package func views(local: [String: ObjectID], remote: [String: ObjectID]) -> Views {
+    package func views(local: RefTable, remote: RefTable) -> Views {
         let source = self.sourceView(local: local)
         return Views(source: source, mirror: self.mirrorView(remote: remote, sourceView: source))
     }
@@ -55,8 +59,8 @@ package struct DriftScope: Sendable {
     /// Every difference between the two sides. `isAncestor(a, b)` answers whether commit `a` is an
     /// ancestor of `b` in the source repository (`nil`: cannot tell, e.g. `a` is not there).
     package func compare(
-        local: [String: ObjectID],
-        remote: [String: ObjectID],
+        local: RefTable,
+        remote: RefTable,
         isAncestor: (_ ancestor: ObjectID, _ descendant: ObjectID) -> Bool?
     ) -> MirrorDrift {
         self.compare(self.views(local: local, remote: remote), local: local, isAncestor: isAncestor)
@@ -65,7 +69,7 @@ package struct DriftScope: Sendable {
     /// ``compare(local:remote:isAncestor:)`` of views already taken.
     package func compare(
         _ views: Views,
-        local: [String: ObjectID],
+        local: RefTable,
         isAncestor: (_ ancestor: ObjectID, _ descendant: ObjectID) -> Bool?
     ) -> MirrorDrift {
         let (source, mirror) = (views.source, views.mirror)
@@ -99,7 +103,7 @@ package struct DriftScope: Sendable {
             && self.planner.visibility.hiddenReason(of: name) == nil
     }
 
-    private func extra(_ name: String, id: ObjectID, local: [String: ObjectID]) -> RefDrift {
+    private func extra(_ name: String, id: ObjectID, local: RefTable) -> RefDrift {
         let mapping = self.planner.refSpecs.mapping(forDestination: name)
         let source = mapping?.source ?? name
         return RefDrift(

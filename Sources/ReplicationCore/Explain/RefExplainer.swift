@@ -13,9 +13,9 @@ package struct RefExplainer: Sendable {
         project: String,
         ref: String,
         url: String,
-        local: [String: ObjectID],
+        local: RefTable,
         headTarget: String?,
-        mirror: [String: ObjectID]?,
+        mirror: RefTable?,
         replicatesProject: Bool,
         isAncestor: (_ ancestor: ObjectID, _ descendant: ObjectID) -> Bool? = { _, _ in nil }
     ) -> RefExplanation {
@@ -57,7 +57,7 @@ package struct RefExplainer: Sendable {
     private func rules(
         ref: String,
         mapping: RefExplanation.Mapping?,
-        local: [String: ObjectID],
+        local: RefTable,
         headTarget: String?,
         replicatesProject: Bool
     ) -> [RefExplanation.Rule] {
@@ -83,7 +83,7 @@ package struct RefExplainer: Sendable {
         if local[ref] != nil || mapping != nil, let hidden = self.planner.visibility.hiddenReason(of: ref) {
             rules.append(Rule(kind: "visibility", message: hidden))
         }
-        if let mapping, let feeder = self.planner.feeder(of: mapping.destination, local: local), feeder != ref {
+        if let mapping, let feeder = self.planner.feeder(of: mapping.destination, local: { local[$0] }), feeder != ref {
             rules.append(
                 Rule(
                     kind: "shared-destination",
@@ -98,9 +98,9 @@ package struct RefExplainer: Sendable {
     /// What a delta (an event naming the ref, reporting the mirror's value) and a full sync would do.
     private func predict(
         into explanation: inout RefExplanation,
-        local: [String: ObjectID],
+        local: RefTable,
         headTarget: String?,
-        mirror: [String: ObjectID]
+        mirror: RefTable
     ) {
         let ref = explanation.ref
         if let skip = self.planner.projectSkip(headTarget: headTarget, mode: .delta) {

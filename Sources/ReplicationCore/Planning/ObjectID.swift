@@ -7,20 +7,27 @@ package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// `nil` unless `hex` is 40 hex digits (either case).
     package init?(hex: String) {
-        guard hex.utf8.count == 40 else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(20)
-        var pending: UInt8?
-        for character in hex.utf8 {
+        var hex = hex
+        guard let id = hex.withUTF8({ ObjectID(hexDigits: $0) }) else { return nil }
+        self = id
+    }
+
+    /// `nil` unless `digits` are 40 hex digits (either case); allocates nothing, as `packed-refs`
+    /// and advertisements of a million refs parse one per line.
+    package init?(hexDigits digits: UnsafeBufferPointer<UInt8>) {
+        guard digits.count == 40 else { return nil }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        for (position, character) in digits.enumerated() {
             guard let nibble = Self.nibble(character) else { return nil }
-            if let high = pending {
-                bytes.append(high << 4 | nibble)
-                pending = nil
-            } else {
-                pending = nibble
+            switch position {
+            case 0..<16: words.0 = words.0 << 4 | UInt64(nibble)
+            case 16..<32: words.1 = words.1 << 4 | UInt64(nibble)
+            default: words.2 = words.2 << 4 | UInt64(nibble)
             }
         }
-        self.init(bytes: bytes)
+        self.high = words.0
+        self.middle = words.1
+        self.low = UInt32(truncatingIfNeeded: words.2)
     }
 
     /// The id made of the 20 bytes `bytes` (as stored in a `git_oid`).

@@ -17,8 +17,8 @@ extension UpdatePlanner {
     func planHidden(
         _ source: String,
         _ hidden: String,
-        local: [String: ObjectID],
-        remote: [String: ObjectID],
+        local: RefTable,
+        remote: RefTable,
         into plan: inout PlanBuilder
     ) {
         guard let mapping = self.refSpecs.mapping(forSource: source), let id = remote[mapping.destination] else {
@@ -26,7 +26,7 @@ extension UpdatePlanner {
         }
         if let reason = self.deletionProtection(of: mapping.destination, mappedFrom: source) {
             plan.skip(source, reason)
-        } else if let feeder = self.feeder(of: mapping.destination, local: local) {
+        } else if let feeder = self.feeder(of: mapping.destination, local: { local[$0] }) {
             plan.skip(source, "\(hidden); \(mapping.destination) is still pushed from local \(feeder)")
         } else {
             self.planNoLongerVisible(mapping.destination, id: id, isForced: mapping.isForced, hidden, into: &plan)

@@ -32,19 +32,28 @@ package struct UpdatePlanner: Sendable {
     }
 
     /// Gerrit's `doPushAll`: every local ref against the remote's refs; prunes only with `mirror`.
+    ///
+    /// A merge of the two sorted tables: each side is walked in order and looked up in the other
+    /// with a ``RefTable/Cursor``, so an identity refspec costs a few comparisons per ref and the
+    /// plan comes out in order (git's `match_push_refs` does the same walk).
     package func planFullSync(
-        local: [String: ObjectID],
-        remote: [String: ObjectID],
+        local: RefTable,
+        remote: RefTable,
         allowMassDeletion: Bool = false,
         recentDeletions: Int = 0
     ) -> UpdatePlan {
         var plan = PlanBuilder(mode: .full)
-        // Dictionary order here; the builder sorts its (small) output instead of 2 × N names.
-        for (name, id) in local {
-            self.planPush(of: name, id: id, remote: remote, into: &plan)
+        var remoteCursor = RefTable.Cursor(remote)
+        for index in 0..<local.count {
+            self.planPush(of: local.name(at: index), id: local.id(at: index), into: &plan) {
+                remoteCursor.id(of: $0)
+            }
         }
-        for (name, id) in remote {
-            self.planPrune(of: name, id: id, local: local, into: &plan)
+        var localCursor = RefTable.Cursor(local)
+        for index in 0..<remote.count {
+            self.planPrune(of: remote.name(at: index), id: remote.id(at: index), into: &plan) {
+                localCursor.id(of: $0)
+            }
         }
         return plan.build(
             blocked: allowMassDeletion ? nil : self.massDeletionBlock(plan.deletions.count, recent: recentDeletions)
@@ -56,8 +65,8 @@ package struct UpdatePlanner: Sendable {
     /// it (`knownValues`), and the mass-deletion guard holds the plan as it does a full sync's.
     package func planDelta(
         refs: [String],
-        local: [String: ObjectID],
-        remote: [String: ObjectID],
+        local: RefTable,
+        remote: RefTable,
         knownValues: [String: Set<String>] = [:],
         allowMassDeletion: Bool = false,
         recentDeletions: Int = 0
@@ -70,7 +79,7 @@ package struct UpdatePlanner: Sendable {
                 continue
             }
             if let id = local[name] {
-                self.planPush(of: name, id: id, remote: remote, into: &plan)
+                self.planPush(of: name, id: id, into: &plan) { remote[$0] }
                 if let hidden = self.visibility.hiddenReason(of: name) {
                     self.planHidden(name, hidden, local: local, remote: remote, into: &plan)
                 }
@@ -86,7 +95,7 @@ package struct UpdatePlanner: Sendable {
     /// `refs` and, for each patch set among them, its change's meta ref where the source has one and
     /// this remote takes it: Gerrit writes both in one batch but its stream reports them as two
     /// events, and a replica must never hold a patch set without its meta (whatever the intake).
-    private func withChangeMetaRefs(_ refs: [String], local: [String: ObjectID]) -> [String] {
+    private func withChangeMetaRefs(_ refs: [String], local: RefTable) -> [String] {
         var result = refs
         for ref in refs where !ref.hasSuffix("/meta") {
             guard let change = PushUnits.change(of: ref) else { continue }
@@ -128,7 +137,12 @@ package struct UpdatePlanner: Sendable {
         return self.negativeExclusion(of: name) ?? "matches no push refspec of remote \(self.remoteName)"
     }
 
-    private func planPush(of name: String, id: ObjectID, remote: [String: ObjectID], into plan: inout PlanBuilder) {
+    private func planPush(
+        of name: String,
+        id: ObjectID,
+        into plan: inout PlanBuilder,
+        remote: (String) -> ObjectID?
+    ) {
         guard let mapping = self.refSpecs.mapping(forSource: name) else {
             if let reason = self.negativeExclusion(of: name) { plan.skip(name, reason) }
             return
@@ -143,10 +157,10 @@ package struct UpdatePlanner: Sendable {
         }
         if let hidden = self.visibility.hiddenReason(of: name) {
             // A copy already on the remote is the prune's (full) or planHidden's (delta) to handle.
-            if remote[mapping.destination] == nil { plan.skip(name, hidden) }
+            if remote(mapping.destination) == nil { plan.skip(name, hidden) }
             return
         }
-        let old = remote[mapping.destination]
+        let old = remote(mapping.destination)
         guard old != id else {
             plan.upToDate += 1
             return
@@ -168,15 +182,15 @@ package struct UpdatePlanner: Sendable {
     private func planPrune(
         of destination: String,
         id: ObjectID,
-        local: [String: ObjectID],
-        into plan: inout PlanBuilder
+        into plan: inout PlanBuilder,
+        local: (String) -> ObjectID?
     ) {
         guard let mapping = self.refSpecs.mapping(forDestination: destination),
-            !self.isFed(destination, local: local)
+            self.feeder(of: destination, local: local) == nil
         else { return }
         if let reason = self.deletionProtection(of: destination, mappedFrom: mapping.source) {
             plan.skip(destination, reason)
-        } else if local[mapping.source] != nil, let hidden = self.visibility.hiddenReason(of: mapping.source) {
+        } else if local(mapping.source) != nil, let hidden = self.visibility.hiddenReason(of: mapping.source) {
             self.planNoLongerVisible(destination, id: id, isForced: mapping.isForced, hidden, into: &plan)
         } else if self.isMirror {
             plan.add(.deletion(of: destination, at: id, isForced: mapping.isForced))
@@ -188,8 +202,8 @@ package struct UpdatePlanner: Sendable {
     /// A ref named by an event that is gone locally.
     private func planDeletion(
         of source: String,
-        local: [String: ObjectID],
-        remote: [String: ObjectID],
+        local: RefTable,
+        remote: RefTable,
         knownValues: Set<String>?,
         into plan: inout PlanBuilder
     ) {
@@ -200,7 +214,7 @@ package struct UpdatePlanner: Sendable {
         }
         if let reason = self.deletionProtection(of: mapping.destination, mappedFrom: source) {
             plan.skip(source, reason)
-        } else if let feeder = self.feeder(of: mapping.destination, local: local) {
+        } else if let feeder = self.feeder(of: mapping.destination, local: { local[$0] }) {
             plan.skip(source, "not deleted: \(mapping.destination) is still pushed from local \(feeder)")
         } else if !(self.isMirror || self.replicateDeletions) {
             plan.skip(source, "deleted locally; not propagated because mirror and replicateDeletions are false")
@@ -224,14 +238,11 @@ package struct UpdatePlanner: Sendable {
         return nil
     }
 
-    /// Whether some refspec maps an existing local ref onto `destination`.
-    private func isFed(_ destination: String, local: [String: ObjectID]) -> Bool {
-        self.feeder(of: destination, local: local) != nil
-    }
-
-    func feeder(of destination: String, local: [String: ObjectID]) -> String? {
+    /// The first local ref (visible to the remote) that some refspec maps onto `destination`: such
+    /// a remote ref is never deleted.
+    func feeder(of destination: String, local: (String) -> ObjectID?) -> String? {
         self.refSpecs.firstSource(feeding: destination) {
-            local[$0] != nil && self.visibility.hiddenReason(of: $0) == nil
+            local($0) != nil && self.visibility.hiddenReason(of: $0) == nil
         }
     }
 
@@ -283,13 +294,20 @@ struct PlanBuilder {
         return UpdatePlan(
             mode: self.mode,
             updates: isFull ? Self.sorted(self.pushes) + Self.sorted(self.deletions) : self.pushes + self.deletions,
-            skipped: isFull ? self.skipped.sorted { $0.ref.utf8.lexicographicallyPrecedes($1.ref.utf8) } : self.skipped,
+            skipped: isFull ? Self.sorted(self.skipped, by: \.ref) : self.skipped,
             blocked: blocked,
             upToDate: self.upToDate
         )
     }
 
     private static func sorted(_ updates: [RefUpdate]) -> [RefUpdate] {
-        updates.sorted { $0.destination.utf8.lexicographicallyPrecedes($1.destination.utf8) }
+        Self.sorted(updates, by: \.destination)
+    }
+
+    /// A merge yields its output in order with identity refspecs: check (one pass) before sorting.
+    private static func sorted<Element>(_ elements: [Element], by name: @escaping (Element) -> String) -> [Element] {
+        let precedes = { (lhs: Element, rhs: Element) in name(lhs).utf8.lexicographicallyPrecedes(name(rhs).utf8) }
+        let isSorted = zip(elements, elements.dropFirst()).allSatisfy { !precedes($1, $0) }
+        return isSorted ? elements : elements.sorted(by: precedes)
     }
 }

@@ -2,7 +2,7 @@
 /// (`gitprotocol-pack`, "Reference Discovery"; protocol v0, or v1 with its `version 1` line).
 package struct RefAdvertisement: Hashable, Sendable {
     /// The refs, peeled `^{}` entries left out.
-    package var refs: [String: ObjectID] = [:]
+    package var refs = RefTable()
     package var capabilities = Capabilities("")
     /// `.have` lines: objects the server has from alternates, usable as thin-pack bases.
     package var extraHaves: [ObjectID] = []
@@ -14,6 +14,8 @@ package struct RefAdvertisement: Hashable, Sendable {
     /// Reads the advertisement's lines, up to its flush.
     package struct Reader: Sendable {
         private var advertisement = RefAdvertisement()
+        /// receive-pack advertises its refs sorted: the table is built without sorting.
+        private var refs = RefTable.Builder()
         private var sawFirstLine = false
 
         package init() {}
@@ -21,7 +23,10 @@ package struct RefAdvertisement: Hashable, Sendable {
         /// Takes one line; returns the advertisement at its flush.
         package mutating func take(_ line: PktLine) throws(WireError) -> RefAdvertisement? {
             switch line {
-            case .flush: return self.advertisement
+            case .flush:
+                var advertisement = self.advertisement
+                advertisement.refs = self.refs.build()
+                return advertisement
             case .delimiter, .responseEnd:
                 throw WireError(.malformed, "unexpected special pkt-line in the ref advertisement")
             case .data:
@@ -63,7 +68,7 @@ package struct RefAdvertisement: Hashable, Sendable {
             case "capabilities^{}": return  // an empty repository: capabilities only
             case ".have": self.advertisement.extraHaves.append(id)
             case _ where name.hasSuffix("^{}"): return
-            default: self.advertisement.refs[name] = id
+            default: self.refs.append(name, id)
             }
         }
     }

@@ -157,7 +157,7 @@ struct SendPackRun {
 
     private mutating func thinPackBases() -> [ObjectID] {
         if let bases = self.bases { return bases }
-        let bases = self.repository.existing(Set(self.advertisement.refs.values).union(self.advertisement.extraHaves))
+        let bases = self.repository.existing(Set(self.advertisement.refs.ids).union(self.advertisement.extraHaves))
         self.bases = bases
         return bases
     }
