@@ -1,3 +1,4 @@
+import Foundation
 import ReplicationCore
 import ReplicationGit
 import ReplicationTestSupport
@@ -23,6 +24,38 @@ struct RepositoryRefsTests {
         #expect(refs.refs.dictionary.mapValues(\.hex) == expected)
         #expect(refs.refs["refs/heads/alias"]?.hex == ids["refs/tags/v1"])
         #expect(refs.headTarget == "refs/heads/main")
+    }
+
+    /// The ref files read directly as git reads them: a loose file wins over its packed line (even
+    /// a broken one, which hides the ref), `.lock` files are not refs, peeled lines are not refs,
+    /// a symbolic loose ref resolves to a packed one, a detached HEAD is an id.
+    @Test func readsRefFilesAsGitDoes() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("source.git")
+        let ids = try GitFixtures.makeRepository(
+            at: path,
+            refs: [("refs/heads/main", "one"), ("refs/heads/next", "two")]
+        )
+        let (one, two) = (ids["refs/heads/main"]!, ids["refs/heads/next"]!)
+        for ref in ["refs/heads/over", "refs/heads/broken"] { try Command.git(["update-ref", ref, one], in: path) }
+        try Command.git(["tag", "-a", "-m", "annotated", "v1", one], in: path)
+        try Command.git(["pack-refs", "--all"], in: path)
+        try Command.git(["update-ref", "refs/heads/over", two], in: path)
+        try "garbage\n".write(toFile: path + "/refs/heads/broken", atomically: true, encoding: .utf8)
+        try "\(two)\n".write(toFile: path + "/refs/heads/locked.lock", atomically: true, encoding: .utf8)
+        try Command.git(["symbolic-ref", "refs/heads/alias", "refs/tags/v1"], in: path)
+        try "\(two)\n".write(toFile: path + "/HEAD", atomically: true, encoding: .utf8)
+        let packed = try String(contentsOfFile: path + "/packed-refs", encoding: .utf8)
+        #expect(packed.contains("\n^"), "the annotated tag is packed with its peeled line")
+
+        let refs = try GitRepository(path: path).readRefs()
+        var expected = try GitFixtures.refs(of: path)
+        expected["HEAD"] = two
+        #expect(refs.refs.dictionary.mapValues(\.hex) == expected)
+        #expect(refs.refs["refs/heads/over"]?.hex == two)
+        #expect(refs.refs["refs/heads/broken"] == nil)
+        #expect(refs.refs["refs/heads/locked"] == nil)
+        #expect(refs.headTarget == nil)
     }
 
     @Test func leavesOutAnUnbornHead() throws {

@@ -149,6 +149,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
             }
             await self.execute(context.state.tick(now: self.now, fresh: fresh, rejected: rejected), &context, &group)
             self.publish(context.state)
+            self.updateMetrics()
         case .finished(let task, let outcome):
             await self.execute(context.state.pushFinished(task, outcome: outcome, now: self.now), &context, &group)
             self.publish(context.state)
@@ -157,9 +158,14 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         }
     }
 
+    /// The status board shows `state` (computed when read); the queue gauges follow every tick.
     func publish(_ state: State) {
-        let status = state.status(at: self.now)
-        self.statusBoard.publish(status)
+        let now = self.now
+        self.statusBoard.publish { state.status(at: now) }
+    }
+
+    private func updateMetrics() {
+        let status = self.statusBoard.status
         self.metrics.oldestPending(seconds: status.oldestPendingSeconds ?? 0)
         for remote in status.remotes {
             self.metrics.queue(remote: remote.name, depth: remote.queueDepth, inFlight: remote.inFlight)

@@ -140,6 +140,37 @@ struct ReplicationQueueTests {
         )
     }
 
+    /// A full sync of many projects under `threads = 2`: the queue starts the oldest due tasks
+    /// (earliest due time, then the earliest queued), one more as each push ends, and none while
+    /// both threads are busy.
+    @Test func startsTheOldestDueTasksAsThreadsFreeUp() {
+        var queue = TestQueue(policies: Self.policy(delay: 0, threads: 2))
+        let targets = (0..<6).map { PushTarget(remote: "mirror", url: "/srv/p\($0).git", project: "p\($0)") }
+        // Queued p0…p5, due (no delay: when queued) in another order: p1, p3, p0, p2, p5, p4.
+        let due = [5, 0, 5, 0, 9, 7]
+        var started: [String] = []
+        for (index, target) in targets.enumerated() {
+            let at = ManualInstant.seconds(due[index])
+            let actions = queue.enqueue(
+                PushWork(fullSync: true),
+                for: target,
+                events: [Int64(index)],
+                createdAt: at,
+                startingDue: false,
+                now: at
+            )
+            #expect(actions.isEmpty)
+        }
+        started += queue.wakeUp(now: .seconds(9)).started.map(\.target.project)
+        #expect(started == ["p1", "p3"])
+        #expect(queue.wakeUp(now: .seconds(9)).isEmpty, "both threads are busy")
+        while let running = queue.running.values.min(by: { $0.id < $1.id }) {
+            started += queue.pushFinished(running.id, result: .succeeded, now: .seconds(9)).started
+                .map(\.target.project)
+        }
+        #expect(started == ["p1", "p3", "p0", "p2", "p5", "p4"])
+    }
+
     @Test func transientFailuresRetryWithGrowingBackoffUntilMaxRetries() throws {
         var queue = TestQueue(policies: Self.policy(delay: 0, retry: .seconds(10), maxRetries: 3))
         var task = try #require(
