@@ -49,6 +49,33 @@ package final class GitRepository {
         }
     }
 
+    /// The refs among `names` that exist, and HEAD as ``readRefs()`` gives it, reading only those
+    /// refs' files where the repository uses git's files backend (an event's push into a
+    /// repository of a million refs reads a few).
+    package func readRefs(named names: Set<String>) throws(GitError) -> RepositoryRefs {
+        let files = RefFilesReader(gitDirectory: String(cString: git_repository_path(self.handle)))
+        let head = files.head()
+        var wanted = names
+        if case .symbolic(let target) = head { wanted.insert(target) }
+        guard files.applies, let found = files.refs(named: wanted) else {
+            let all = try self.readRefsWithLibgit2()
+            var refs = RefTable.Builder(capacity: names.count)
+            for name in names.union(["HEAD"]) { if let id = all.refs[name] { refs.append(name, id) } }
+            return RepositoryRefs(refs: refs.build(), headTarget: all.headTarget)
+        }
+        var refs = found
+        for name in wanted.subtracting(names) { refs = refs.removing(name) }
+        switch head {
+        case .symbolic(let target):
+            guard let id = found[target] else { return RepositoryRefs(refs: refs, headTarget: target) }
+            return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: target)
+        case .direct(let id):
+            return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: nil)
+        case nil:
+            return RepositoryRefs(refs: refs, headTarget: nil)
+        }
+    }
+
     private func readRefsWithLibgit2() throws(GitError) -> RepositoryRefs {
         var refs = RefTable.Builder()
         var iterator: OpaquePointer?

@@ -27,6 +27,37 @@ struct RefFilesReader {
         return RefFiles.merge(packed: packed, loose: loose)
     }
 
+    /// The refs among `names` that exist, each read alone: its loose file, else a binary search
+    /// of `packed-refs` (no parse of the other lines). `nil` when a file is not in git's format.
+    func refs(named names: Set<String>) -> RefTable? {
+        var packed: [UInt8]?? = .none
+        var builder = RefTable.Builder(capacity: names.count)
+        for name in names {
+            switch self.lookUp(name, depth: 0, packed: &packed) {
+            case .found(let id): builder.append(name, id)
+            case .absent: continue
+            case .malformed: return nil
+            }
+        }
+        return builder.build()
+    }
+
+    /// One ref: the loose file wins (a broken one hides the ref, as in git), a symbolic one is
+    /// followed up to five levels.
+    private func lookUp(_ name: String, depth: Int, packed: inout [UInt8]??) -> RefFiles.PackedLookup {
+        guard depth < 5, name.hasPrefix("refs/"), RefName.problem(with: name) == nil else { return .absent }
+        if let bytes = Self.contents(of: self.gitDirectory + "/" + name) {
+            switch bytes.withUnsafeBufferPointer({ RefFiles.loose($0) }) {
+            case .direct(let id)?: return .found(id)
+            case .symbolic(let target)?: return self.lookUp(target, depth: depth + 1, packed: &packed)
+            case nil: return .absent
+            }
+        }
+        if case .none = packed { packed = .some(Self.contents(of: self.gitDirectory + "/packed-refs")) }
+        guard case .some(let file?) = packed else { return .absent }
+        return file.withUnsafeBufferPointer { RefFiles.lookUp(name, inPacked: $0) }
+    }
+
     /// `HEAD`'s content, or `nil` when it cannot be read.
     func head() -> RefFiles.Loose? {
         Self.contents(of: self.gitDirectory + "/HEAD").flatMap { bytes in
@@ -66,7 +97,8 @@ struct RefFilesReader {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return nil }
+        // A directory opens too (refs/heads/topic when refs/heads/topic/x exists): not a ref file.
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
         var filled = 0
         while filled < bytes.count {

@@ -56,6 +56,35 @@ struct RepositoryRefsTests {
         #expect(refs.refs["refs/heads/broken"] == nil)
         #expect(refs.refs["refs/heads/locked"] == nil)
         #expect(refs.headTarget == nil)
+
+        // Read one ref at a time (an event's push): the same answers, HEAD included.
+        let names: Set<String> = [
+            "refs/heads/over", "refs/heads/broken", "refs/heads/alias", "refs/heads/main", "refs/tags/v1",
+            "refs/heads/locked", "refs/heads/missing", "refs/heads", "refs/tags/v1^{}", "../config",
+        ]
+        let some = try GitRepository(path: path).readRefs(named: names)
+        let wanted = refs.refs.dictionary.filter { names.contains($0.key) || $0.key == "HEAD" }
+        #expect(some.refs.dictionary == wanted)
+        #expect(some.headTarget == nil)
+    }
+
+    /// A symbolic HEAD read with a few refs: its target's id comes along, the target itself only
+    /// when asked for.
+    @Test func readsHeadWithAFewRefs() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("source.git")
+        let ids = try GitFixtures.makeRepository(
+            at: path,
+            refs: [("refs/heads/main", "one"), ("refs/heads/next", "two")]
+        )
+        try Command.git(["pack-refs", "--all"], in: path)
+        let some = try GitRepository(path: path).readRefs(named: ["refs/heads/next"])
+        #expect(
+            some.refs.dictionary.mapValues(\.hex) == [
+                "HEAD": ids["refs/heads/main"]!, "refs/heads/next": ids["refs/heads/next"]!,
+            ]
+        )
+        #expect(some.headTarget == "refs/heads/main")
     }
 
     @Test func leavesOutAnUnbornHead() throws {

@@ -76,7 +76,7 @@ struct PushJobRun {
             throw SourceMissing(message: "the source repository \(path) does not exist")
         }
         let repository = try GitRepository(path: path)
-        let local = try repository.readRefs()
+        let local = try self.readLocalRefs(of: repository, for: remote)
         let visibility = SiteAccess.shared.visibility(
             of: self.project,
             in: repository,
@@ -186,6 +186,15 @@ struct PushJobRun {
         }
         report.createdRepository = created
         return report
+    }
+
+    /// A full sync reads every ref; an event's push only those its plan may look up, unless the
+    /// remote's visibility (authGroup) has to see every change of the project.
+    private func readLocalRefs(of repository: GitRepository, for remote: RemoteConfiguration) throws(GitError)
+        -> RepositoryRefs
+    {
+        guard !self.full, remote.authGroups.isEmpty else { return try repository.readRefs() }
+        return try repository.readRefs(named: UpdatePlanner(remote: remote).localRefsRead(byDeltaOf: self.refs))
     }
 
     private struct PushTarget {

@@ -92,6 +92,23 @@ package struct UpdatePlanner: Sendable {
         )
     }
 
+    /// Every local ref a delta plan of `refs` may look up: the refs, their changes' meta refs, and
+    /// each source a push line maps onto the same remote ref as one of them (a local ref that
+    /// keeps that remote ref from being deleted). With visibility unrestricted, a plan from just
+    /// these refs equals the plan from all of them, so an event's push into a repository of a
+    /// million refs reads a few (``planDelta(refs:local:remote:knownValues:allowMassDeletion:recentDeletions:)``).
+    package func localRefsRead(byDeltaOf refs: [String]) -> Set<String> {
+        var names = Set(refs)
+        for ref in refs where !ref.hasSuffix("/meta") {
+            if let change = PushUnits.change(of: ref) { names.insert(String(change) + "/meta") }
+        }
+        for name in names {
+            guard let mapping = self.refSpecs.mapping(forSource: name) else { continue }
+            names.formUnion(self.refSpecs.sources(feeding: mapping.destination))
+        }
+        return names
+    }
+
     /// `refs` and, for each patch set among them, its change's meta ref where the source has one and
     /// this remote takes it: Gerrit writes both in one batch but its stream reports them as two
     /// events, and a replica must never hold a patch set without its meta (whatever the intake).

@@ -52,6 +52,11 @@ package struct PushRefSpecs: Hashable, Sendable, CustomStringConvertible {
         self.all.indices.first { self.all[$0].isNegative && self.all[$0].matchesSource(source) }
     }
 
+    /// Every source some positive line maps onto `destination`, in line order.
+    package func sources(feeding destination: String) -> [String] {
+        self.positives.compactMap { $0.expand(fromDestination: destination)?.source }
+    }
+
     /// The first source accepted by `isPresent` that some positive line maps onto `destination`:
     /// keeps overlapping refspecs from deleting what another line feeds.
     package func firstSource(feeding destination: String, where isPresent: (String) -> Bool) -> String? {

@@ -161,3 +161,36 @@ struct LookupPlanner {
         }
     }
 }
+
+/// An event's push reads only the local refs ``UpdatePlanner/localRefsRead(byDeltaOf:)`` names:
+/// its plan must be the plan from every local ref.
+struct DeltaReadTests {
+    @Test func aDeltaPlanFromTheRefsItReadsEqualsThePlanFromAll() async {
+        let side = zip(Gen.element(of: MergePlannerTests.names), Gen.int(in: 1...3)).array(of: 0...10)
+        let events = Gen.element(of: MergePlannerTests.names).array(of: 1...4)
+        await propertyCheck(count: 400, input: Gen.element(of: MergePlannerTests.configurations), side, side, events) {
+            lines,
+            local,
+            remote,
+            events in
+            let planner = MergePlannerTests.planner(lines!)
+            let (local, remote) = (MergePlannerTests.refs(local), MergePlannerTests.refs(remote))
+            let refs = events.map { $0! }
+            let known = Dictionary(uniqueKeysWithValues: Set(refs).map { ($0, Set(remote.values.map(\.hex))) })
+            let read = planner.localRefsRead(byDeltaOf: refs)
+            let full = planner.planDelta(
+                refs: refs,
+                local: RefTable(local),
+                remote: RefTable(remote),
+                knownValues: known
+            )
+            let partial = planner.planDelta(
+                refs: refs,
+                local: RefTable(local.filter { read.contains($0.key) }),
+                remote: RefTable(remote),
+                knownValues: known
+            )
+            #expect(partial == full, "\(lines!) events \(refs) local \(local) remote \(remote)")
+        }
+    }
+}

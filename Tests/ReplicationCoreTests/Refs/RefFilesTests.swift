@@ -1,3 +1,4 @@
+import PropertyBased
 import ReplicationCore
 import Testing
 
@@ -78,5 +79,52 @@ struct RefFilesTests {
         #expect(table["refs/heads/d"] == Self.id(Self.two))
         #expect(table["refs/heads/e"] == Self.id(Self.one))
         #expect(table["refs/heads/y"] == Self.id(Self.three))
+    }
+}
+
+/// One ref looked up in `packed-refs` by binary search must say what the whole file says.
+struct PackedLookupTests {
+    static let names = [
+        "refs/heads/a", "refs/heads/main", "refs/heads/main/x", "refs/heads/mainline", "refs/tags/v1",
+        "refs/tags/v2", "refs/changes/01/1/1", "refs/changes/01/1/meta", "refs/changes/01/10/1", "refs/z",
+    ]
+
+    static func file(_ entries: [String: Int], header: String, peeled: Set<String>) -> String {
+        var text = header
+        for name in entries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            text += String(repeating: "\(entries[name]!)", count: 40) + " \(name)\n"
+            if peeled.contains(name) { text += "^" + String(repeating: "f", count: 40) + "\n" }
+        }
+        return text
+    }
+
+    @Test func findsWhatTheWholeFileSays() async {
+        let entries = zip(Gen.element(of: Self.names), Gen.int(in: 1...9)).array(of: 0...10)
+        let peeled = Gen.element(of: Self.names).array(of: 0...4)
+        let headers = Gen.element(of: [
+            "# pack-refs with: peeled fully-peeled sorted \n", "# pack-refs with: peeled \n",
+        ])
+        await propertyCheck(input: entries, peeled, headers) { entries, peeled, header in
+            var refs: [String: Int] = [:]
+            for (name, value) in entries { refs[name!] = value }
+            let text = Self.file(refs, header: header!, peeled: Set(peeled.map { $0! }))
+            let bytes = Array(text.utf8)
+            let table = bytes.withUnsafeBufferPointer { RefFiles.packedRefs($0) }
+            for name in Self.names + ["refs", "refs/heads/", "refs/zz", "a"] {
+                let expected = table?[name].map { RefFiles.PackedLookup.found($0) } ?? .absent
+                #expect(
+                    bytes.withUnsafeBufferPointer { RefFiles.lookUp(name, inPacked: $0) } == expected,
+                    "\(name) in \(text)"
+                )
+            }
+        }
+    }
+
+    @Test func saysWhenALineIsNotGitsFormat() {
+        let text =
+            "# pack-refs with: peeled fully-peeled sorted \n\(String(repeating: "1", count: 40)) refs/heads/a\ngarbage\n"
+        let bytes = Array(text.utf8)
+        #expect(bytes.withUnsafeBufferPointer { RefFiles.lookUp("refs/heads/b", inPacked: $0) } == .malformed)
+        #expect(Array("".utf8).withUnsafeBufferPointer { RefFiles.lookUp("refs/heads/b", inPacked: $0) } == .absent)
     }
 }
