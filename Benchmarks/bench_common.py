@@ -186,3 +186,63 @@ class ByteCounter:
 
     def url(self, sshd, path):
         return f"ssh://{sshd.user}@127.0.0.1:{self.port}{path}"
+
+
+class DelayProxy:
+    """A loopback TCP proxy in front of sshd that holds every chunk for a one-way delay in each
+    direction (half the round trip), in order: a WAN link's latency without its bandwidth limit."""
+
+    def __init__(self, target_port, round_trip_seconds):
+        import threading
+        self.delay = round_trip_seconds / 2
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        self._target = target_port
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, sshd, path):
+        return f"ssh://{sshd.user}@127.0.0.1:{self.port}{path}"
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self._target))
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        import queue, threading
+        chunks = queue.Queue()
+
+        def release():
+            while True:
+                due, data = chunks.get()
+                pause = due - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                if data is None:
+                    try:
+                        sink.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+                    return
+                try:
+                    sink.sendall(data)
+                except OSError:
+                    return
+        threading.Thread(target=release, daemon=True).start()
+        try:
+            while True:
+                data = source.recv(65536)
+                chunks.put((time.monotonic() + self.delay, data or None))
+                if not data:
+                    return
+        except OSError:
+            chunks.put((time.monotonic() + self.delay, None))
