@@ -76,10 +76,11 @@ struct RefFilesReader {
             let path = directory + "/" + name
             if self.isDirectory(entry.pointee.d_type, path: path) {
                 self.collectLoose(directory: path, into: &loose)
-            } else if RefName.problem(with: path) == nil {
-                loose[path] = Self.contents(of: self.gitDirectory + "/" + path).flatMap { bytes in
-                    bytes.withUnsafeBufferPointer { RefFiles.loose($0) }
-                }
+            } else if RefName.problem(with: path) == nil, let bytes = Self.contents(of: self.gitDirectory + "/" + path)
+            {
+                // Gone since readdir (git pack-refs deletes loose files after writing packed-refs):
+                // not a loose ref, so the packed value stands. Present but unreadable: broken.
+                loose[path] = .some(bytes.withUnsafeBufferPointer { RefFiles.loose($0) })
             }
         }
     }
