@@ -75,7 +75,7 @@ let package = Package(
             name: "ReplicationCommands",
             dependencies: [
                 "ReplicationCore", "ReplicationGit", "ReplicationDaemon", "CProcessControl", argumentParser,
-                crypto, httpClient, logging, nioCore, nioHTTP1, serviceLifecycle,
+                crypto, logging, serviceLifecycle,
             ]
         ),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),

@@ -4,7 +4,9 @@ import Testing
 
 /// `git://` mirrors: pushes and dry-run listings go to a real `git daemon --enable=receive-pack` on
 /// 127.0.0.1 through the push engine's codec.
-@Suite(.timeLimit(.minutes(2)))
+// The limit covers waiting for the cooperative pool too: a full parallel run's blocking
+// end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
+@Suite(.timeLimit(.minutes(4)))
 struct GitDaemonTests {
     final class Site {
         let directory: TemporaryDirectory

@@ -1,13 +1,12 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
 import ReplicationCore
 import ReplicationDaemon
 
-/// Reads the running daemon's `/status` (with the configured bearer token), through AsyncHTTPClient
-/// like every other HTTP the process does (URLSession would load FoundationNetworking and libcurl's
-/// dozen libraries into every command).
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Reads the running daemon's `/status` (with the configured bearer token).
 struct DaemonClient {
     let address: ListenAddress
     let bearerToken: String?
@@ -20,20 +19,19 @@ struct DaemonClient {
     /// The daemon's status, or `nil` when nothing answers at the address.
     func status() async throws -> DaemonStatus? {
         let host = self.address.host.contains(":") ? "[\(self.address.host)]" : self.address.host
-        var request = HTTPClientRequest(url: "http://\(host):\(self.address.port)/status")
-        if let token = self.bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let status: UInt
-        let body: ByteBuffer
+        var request = URLRequest(url: URL(string: "http://\(host):\(self.address.port)/status")!)
+        request.timeoutInterval = 5
+        if let token = self.bearerToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let data: Data
+        let response: URLResponse
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-            status = response.status.code
-            body = try await response.body.collect(upTo: 64 << 20)
+            (data, response) = try await URLSession.shared.data(for: request)
         } catch {
             return nil
         }
-        guard status == 200 else {
-            throw CommandFailure("the daemon at \(self.address) answered \(String(buffer: body))")
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw CommandFailure("the daemon at \(self.address) answered \(String(decoding: data, as: UTF8.self))")
         }
-        return try JSONDecoder().decode(DaemonStatus.self, from: Data(body.readableBytesView))
+        return try JSONDecoder().decode(DaemonStatus.self, from: data)
     }
 }
