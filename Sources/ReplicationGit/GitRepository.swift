@@ -38,15 +38,7 @@ package final class GitRepository {
     package func readRefs() throws(GitError) -> RepositoryRefs {
         let files = RefFilesReader(gitDirectory: String(cString: git_repository_path(self.handle)))
         guard files.applies, let refs = files.refs() else { return try self.readRefsWithLibgit2() }
-        switch files.head() {
-        case .symbolic(let target):
-            guard let id = refs[target] else { return RepositoryRefs(refs: refs, headTarget: target) }
-            return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: target)
-        case .direct(let id):
-            return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: nil)
-        case nil:
-            return RepositoryRefs(refs: refs, headTarget: nil)
-        }
+        return Self.adding(head: files.head(), to: refs, resolvedIn: refs)
     }
 
     /// The refs among `names` that exist, and HEAD as ``readRefs()`` gives it, reading only those
@@ -65,9 +57,17 @@ package final class GitRepository {
         }
         var refs = found
         for name in wanted.subtracting(names) { refs = refs.removing(name) }
+        return Self.adding(head: head, to: refs, resolvedIn: found)
+    }
+
+    /// `refs` with `HEAD` as the file `head` says: its target's id (looked up in `resolved`) and
+    /// the target's name, or a detached id.
+    private static func adding(head: RefFiles.Loose?, to refs: RefTable, resolvedIn resolved: RefTable)
+        -> RepositoryRefs
+    {
         switch head {
         case .symbolic(let target):
-            guard let id = found[target] else { return RepositoryRefs(refs: refs, headTarget: target) }
+            guard let id = resolved[target] else { return RepositoryRefs(refs: refs, headTarget: target) }
             return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: target)
         case .direct(let id):
             return RepositoryRefs(refs: refs.setting("HEAD", to: id), headTarget: nil)
