@@ -133,6 +133,13 @@ def make_long_history(path, commits=20_000, files=300, seed=7):
     sh("git", "pack-refs", "--all", cwd=path)
 
 
+def forward_at_once(*sockets):
+    """A proxy forwards each chunk as it comes: with Nagle's algorithm on its own sockets, a small
+    write would wait for the far side's delayed ACK (40 ms), a delay no direct connection has."""
+    for s in sockets:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class ByteCounter:
     """A loopback TCP proxy in front of sshd that counts the bytes clients send through it."""
 
@@ -156,6 +163,7 @@ class ByteCounter:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self._target))
+            forward_at_once(client, server)
             threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
             threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
 
@@ -214,6 +222,7 @@ class DelayProxy:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self._target))
+            forward_at_once(client, server)
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 

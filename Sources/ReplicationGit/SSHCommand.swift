@@ -26,8 +26,8 @@ package enum SSHCommand {
 }
 
 /// A blocking TCP socket whose connect is bounded by `timeout` (0 waits as long as the OS does).
-enum TCPConnection {
-    static func open(host: String, port: Int, timeout: Duration) throws(GitError) -> Int32 {
+package enum TCPConnection {
+    package static func open(host: String, port: Int, timeout: Duration) throws(GitError) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var found: UnsafeMutablePointer<addrinfo>?
@@ -39,6 +39,10 @@ enum TCPConnection {
         guard descriptor >= 0 else {
             throw GitError(code: .network, function: "socket", status: -1, message: "socket() failed")
         }
+        // libssh2 sends each SSH packet with its own send(): with Nagle's algorithm, a second small packet
+        // waits for the peer's delayed ACK (40 ms on Linux) at every key exchange, channel open and exec.
+        var noDelay: Int32 = 1
+        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         let flags = fcntl(descriptor, F_GETFL)
         _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
         if connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 && errno != EINPROGRESS {
