@@ -78,7 +78,7 @@ let package = Package(
                 crypto, logging, serviceLifecycle,
             ]
         ),
-        .executableTarget(name: "replicator", dependencies: ["ReplicationCommands"]),
+        .executableTarget(name: "replicator", dependencies: ["ReplicationCommands", "CProcessControl"]),
         .executableTarget(
             name: "replicator-benchmarks",
             dependencies: ["ReplicationCore"],

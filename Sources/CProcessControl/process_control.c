@@ -9,6 +9,9 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 int replicator_die_with_parent(void) {
 #ifdef __linux__
@@ -104,5 +107,14 @@ int replicator_spawn(int *pid, const char *path, char *const argv[], char *const
     (void)pid, (void)path, (void)argv, (void)envp, (void)input, (void)output, (void)errors, (void)new_group;
     (void)death_signal;
     return ENOSYS;
+#endif
+}
+
+int replicator_set_mmap_threshold(int bytes) {
+#ifdef __GLIBC__
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+#else
+    (void)bytes;
+    return 0;
 #endif
 }

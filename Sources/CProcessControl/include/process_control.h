@@ -22,4 +22,9 @@ int replicator_spawn_close_from(void *actions, int lowest);
 int replicator_spawn(int *pid, const char *path, char *const argv[], char *const envp[], int input, int output,
                      int errors, int new_group, int death_signal);
 
+/// Sets glibc's mmap threshold to `bytes` (mallopt M_MMAP_THRESHOLD, which also stops glibc from
+/// raising it as large blocks are freed): blocks that large are mapped on their own and returned to
+/// the system when freed. Returns 1 on success, 0 on failure or where glibc is not the allocator.
+int replicator_set_mmap_threshold(int bytes);
+
 #endif

@@ -44,23 +44,51 @@ package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible
         self.low = UInt32(bigEndian: rawBytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
     }
 
+    /// All zeros: what git's protocol writes for "no object" (a new ref's old id, a deletion's new one).
+    package static let zero = [UInt8](repeating: 0, count: 20).withUnsafeBytes { ObjectID(rawBytes: $0) }
+
     /// 40 lower-case hex digits.
     package var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(40)
-        for byte in self.bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        String(unsafeUninitializedCapacity: 40) { buffer in
+            self.writeHex(into: buffer)
+            return 40
         }
-        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the 40 lower-case hex digits to `bytes` (a push's command list, without a `String`).
+    package func appendHex(to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            self.writeHex(into: buffer)
+            bytes.append(contentsOf: buffer)
+        }
     }
 
     /// The 20 bytes, most significant first.
     package var bytes: [UInt8] {
-        (0..<8).reversed().map { UInt8(truncatingIfNeeded: self.high >> (8 * UInt64($0))) }
-            + (0..<8).reversed().map { UInt8(truncatingIfNeeded: self.middle >> (8 * UInt64($0))) }
-            + (0..<4).reversed().map { UInt8(truncatingIfNeeded: self.low >> (8 * UInt32($0))) }
+        [UInt8](unsafeUninitializedCapacity: 20) { buffer, count in
+            for index in 0..<20 { buffer[index] = self.byte(at: index) }
+            count = 20
+        }
+    }
+
+    private func byte(at index: Int) -> UInt8 {
+        switch index {
+        case 0..<8: UInt8(truncatingIfNeeded: self.high >> (8 * UInt64(7 - index)))
+        case 8..<16: UInt8(truncatingIfNeeded: self.middle >> (8 * UInt64(15 - index)))
+        default: UInt8(truncatingIfNeeded: self.low >> (8 * UInt32(19 - index)))
+        }
+    }
+
+    private func writeHex(into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        for index in 0..<20 {
+            let byte = self.byte(at: index)
+            buffer[2 * index] = Self.digit(byte >> 4)
+            buffer[2 * index + 1] = Self.digit(byte & 0x0F)
+        }
+    }
+
+    private static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     package var description: String { self.hex }

@@ -5,10 +5,13 @@
 package enum Credentials {
     /// `text` with the credentials of every URL in it replaced; text without URLs is returned as is.
     package static func redact(_ text: String) -> String {
-        guard text.contains("://"), text.contains("@") || text.contains("?") else { return text }
+        let bytes = text.utf8
+        guard Self.schemeSeparator(in: Substring(text)) != nil,
+            bytes.contains(UInt8(ascii: "@")) || bytes.contains(UInt8(ascii: "?"))
+        else { return text }
         var result = ""
         var rest = Substring(text)
-        while let separator = rest.firstRange(of: "://") {
+        while let separator = Self.schemeSeparator(in: rest) {
             let scheme = rest[..<separator.lowerBound].reversed().prefix {
                 $0.isLetter || $0.isNumber || "+-.".contains($0)
             }
@@ -23,6 +26,25 @@ package enum Credentials {
             rest = rest[urlEnd...]
         }
         return result + rest
+    }
+
+    /// Where the next `://` is, found byte by byte: `start --wait` prints its report of 100,000 refs
+    /// through here, and a search by `Character` took 7 % of that push's CPU.
+    private static func schemeSeparator(in text: Substring) -> Range<String.Index>? {
+        let utf8 = text.utf8
+        let offset = utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            guard bytes.count >= 3 else { return nil }
+            for index in 0..<(bytes.count - 2)
+            where bytes[index] == UInt8(ascii: ":") && bytes[index + 1] == UInt8(ascii: "/")
+                && bytes[index + 2] == UInt8(ascii: "/")
+            {
+                return index
+            }
+            return nil
+        }
+        guard let found = offset ?? Array(utf8).firstRange(of: Array("://".utf8))?.lowerBound else { return nil }
+        let lower = utf8.index(utf8.startIndex, offsetBy: found)
+        return lower..<utf8.index(lower, offsetBy: 3)
     }
 
     private static func redactAuthority(_ authority: Substring, isHTTP: Bool) -> String {

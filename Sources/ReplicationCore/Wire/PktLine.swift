@@ -31,6 +31,15 @@ package enum PktLine: Hashable, Sendable {
     /// A text line, newline-terminated as git writes them.
     package static func text(_ line: String) -> PktLine { .data(Array((line + "\n").utf8)) }
 
+    /// Appends the length digits of a data line whose payload has `payload` bytes.
+    package static func appendLength(of payload: Int, to bytes: inout [UInt8]) {
+        let length = payload + 4
+        for shift in [12, 8, 4, 0] {
+            let nibble = UInt8((length >> shift) & 0xF)
+            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        }
+    }
+
     private static func hexLength(_ length: Int) -> [UInt8] {
         let digits = Array("0123456789abcdef".utf8)
         return [12, 8, 4, 0].map { digits[(length >> $0) & 0xF] }

