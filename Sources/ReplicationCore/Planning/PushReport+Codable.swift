@@ -68,8 +68,9 @@ extension PushReport: Codable {
 
 /// Ref updates as text, a line each: `action TAB forced TAB destination TAB source TAB old TAB new
 /// TAB reason`, where source is empty for none, `=` when it is the destination and `:` before any
-/// other name, ids are empty when absent, and the reason (our own text) has its tabs, newlines and backslashes escaped. Ref
-/// names hold no control characters (git-check-ref-format), so they need no escaping.
+/// other name, ids are empty when absent, and the reason (our own text) has its tabs, newlines and
+/// backslashes escaped. Ref names hold no control characters (git-check-ref-format), so they need
+/// no escaping.
 package enum UpdateLines {
     package static func text(of updates: [RefUpdate]) -> String {
         var text = ""
