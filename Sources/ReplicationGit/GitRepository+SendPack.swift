@@ -22,6 +22,9 @@ package struct SendPackOptions: Sendable {
     /// Asked right before each unit's commands are sent (after the mirror's refs were read): `nil`
     /// lets them go, a reason fails the unit unsent (a daemon whose lease on the project is lost).
     package var beforeCommands: (@Sendable () -> String?)?
+    /// `remote.NAME.pushOption`: sent with every push; a mirror that does not advertise
+    /// `push-options` gets no commands, and every ref fails saying why.
+    package var pushOptions: [String] = []
 
     package init(
         git: String,

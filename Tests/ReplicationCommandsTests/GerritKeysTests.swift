@@ -47,6 +47,33 @@ struct GerritKeysTests {
         }
     }
 
+    /// Gerrit 3.11's `urlDistributionStrategy = roundRobin` (replicas sharing one backend): the full
+    /// syncs of 10 projects go 5 to each of the 2 URLs, each project to one of them only, and
+    /// `config check` shows the strategy.
+    @Test func roundRobinSpreadsPushesOverTheURLs() throws {
+        let projects = (0..<10).map { "p\($0)" }
+        let site = try LocalSite(
+            projects: projects,
+            remote: """
+                url = ../second/${name}.git
+                  urlDistributionStrategy = roundRobin
+                  push = +refs/heads/*:refs/heads/*
+                """
+        )
+        let result = try site.replicator(["start", "--all", "--wait", "--now"])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        let first = projects.filter { FileManager.default.fileExists(atPath: site.mirror($0)) }
+        let second = projects.filter { FileManager.default.fileExists(atPath: site.directory.path("second/\($0).git")) }
+        #expect(first.count == 5 && second.count == 5, "first \(first), second \(second)")
+        #expect(Set(first).isDisjoint(with: second))
+        for project in first {
+            #expect(try GitFixtures.refs(of: site.mirror(project))["refs/heads/main"] != nil, "\(project)")
+        }
+        let check = try site.replicator(["config", "check"])
+        #expect(check.standardOutput.contains("urlDistributionStrategy"), "\(check.standardOutput)")
+        #expect(check.standardOutput.contains("roundRobin"))
+    }
+
     /// A `gerrit+ssh://` adminUrl (a Gerrit replica): a missing mirror is created with Gerrit's
     /// `create-project` and filled in the same run; `config check` accepts the URL.
     @Test func aGerritReplicaCreatesMissingProjectsThroughItsSSHCommands() throws {

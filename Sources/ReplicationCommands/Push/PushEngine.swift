@@ -30,6 +30,7 @@ enum PushEngine {
         options.agent = "replicator/\(ReplicatorVersion.text)"
         options.cancellation = cancellation
         options.beforeCommands = beforeCommands
+        options.pushOptions = remote.pushOptions
         options.http = HTTPTransportOptions(remote: remote)
         return options
     }

@@ -243,6 +243,17 @@ struct PushJobRun {
                 plan: plan
             )
         }
+        guard target.remote.pushOptions.isEmpty else {
+            // libgit2 1.5's push has no push options: sending without them would drop what the mirror asked for.
+            throw GitError(
+                code: .invalid,
+                function: "push",
+                status: -1,
+                message:
+                    "remote.\(target.remote.name).pushOption needs git on this host (replicator.gitPath): "
+                    + "libgit2's push cannot send push options; nothing was sent"
+            )
+        }
         return try target.repository.push(
             to: target.url,
             access: target.access,

@@ -19,12 +19,12 @@ package enum ConfigSchema {
         "drainQueueAttempts", "threads", "authGroup", "createMissingRepositories", "gitPath",
         "replicatePermissions", "replicateProjectDeletions", "replicateHiddenProjects", "remoteNameStyle",
         "projects", "excludeProjects", "slowLatencyThreshold", "pushBatchSize", "replicateNoteDbMetaRefs",
-        "excludedRefsPattern", "username", "password",
+        "excludedRefsPattern", "username", "password", "urlDistributionStrategy",
         // JGit remote keys that a push-only replicator reads but does not use:
         "fetch", "pushurl", "tagopt",
         // Replicator's own:
         "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile", "atomicChanges",
-        "sslCAInfo", "reconcileInterval", "maxDeletionsWindow",
+        "sslCAInfo", "reconcileInterval", "maxDeletionsWindow", "pushOption",
     ]
 
     /// Replicator's own section.

@@ -256,6 +256,7 @@ extension RemoteConfiguration {
         self.replicateHiddenProjects = reader.bool("replicateHiddenProjects", default: false)
         self.replicateNoteDbMetaRefs = reader.bool("replicateNoteDbMetaRefs", default: true)
         self.remoteNameStyle = Self.remoteNameStyle(&reader)
+        self.urlDistribution = Self.urlDistribution(&reader)
         self.gitPath = Self.gitPath(&reader)
         let gitDirectory = self.gitPath.map { PathText.directory(of: $0) + "/" } ?? ""
         self.receivePack = reader.string("receivepack") ?? gitDirectory + "git-receive-pack"
@@ -272,6 +273,39 @@ extension RemoteConfiguration {
             return .slash
         }
         return style
+    }
+
+    /// Gerrit takes an unknown value as `all`; so do we, and say so.
+    private static func urlDistribution(_ reader: inout SectionReader) -> URLDistribution {
+        guard let entry = reader.single("urlDistributionStrategy"), let value = entry.value else { return .all }
+        guard let strategy = URLDistribution(configValue: value) else {
+            let valid = URLDistribution.allCases.map(\.rawValue).joined(separator: ", ")
+            reader.warning(
+                .invalidValue,
+                "urlDistributionStrategy",
+                entry,
+                "unknown strategy '\(value)' (valid: \(valid)); pushing to every URL, as Gerrit does"
+            )
+            return .all
+        }
+        return strategy
+    }
+
+    /// git's `push.pushOption` rules: repeatable, an empty value clears the list so far; a line break
+    /// cannot travel in a pkt-line option (git refuses it too).
+    private static func pushOptions(_ reader: inout SectionReader) -> [String] {
+        var options: [String] = []
+        for entry in reader.all("pushOption") {
+            let value = entry.value ?? ""
+            if value.isEmpty {
+                options.removeAll()
+            } else if value.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) {
+                reader.error(.invalidValue, "pushOption", entry, "a push option cannot contain a line break or NUL")
+            } else {
+                options.append(value)
+            }
+        }
+        return options
     }
 
     private static func gitPath(_ reader: inout SectionReader) -> String? {
@@ -296,6 +330,7 @@ extension RemoteConfiguration {
             default: Self.defaultMaxDeletionsWindow,
             defaultUnit: .seconds
         )
+        self.pushOptions = Self.pushOptions(&reader)
         self.identityFile = reader.string("identityFile").map { PathText.resolve($0, against: context.configDirectory) }
         self.sslCAInfo = reader.string("sslCAInfo").map { PathText.resolve($0, against: context.configDirectory) }
         self.knownHostsFile = reader.string("knownHostsFile").map {

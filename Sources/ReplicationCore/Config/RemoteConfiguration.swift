@@ -29,11 +29,16 @@ package struct RemoteConfiguration: Sendable {
     /// Extension: the refs of one change go in an atomic push of their own where the mirror
     /// supports it.
     package var atomicChanges = true
+    /// Sent with every push as git's `--push-option` (`remote.NAME.pushOption`, repeatable; an empty
+    /// value clears the ones before it, as git's `push.pushOption`).
+    package var pushOptions: [String] = []
     package var gitPath: String?
     package var replicatePermissions = true
     package var replicateProjectDeletions = false
     package var replicateHiddenProjects = false
     package var remoteNameStyle = RemoteNameStyle.slash
+    /// `urlDistributionStrategy`: which of several URLs a push goes to.
+    package var urlDistribution = URLDistribution.all
     package var projects = ProjectFilter()
     package var slowLatencyThreshold = Self.defaultSlowLatencyThreshold
     package var pushBatchSize = 0

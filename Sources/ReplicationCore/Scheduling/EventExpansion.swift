@@ -21,17 +21,25 @@ package struct EventExpansion: Sendable {
         package var skipped: [(remote: String, ref: String, reason: String)] = []
     }
 
-    package func expand(_ event: ReplicationEvent) -> Expansion {
+    /// `rotation` picks among a remote's URLs where its `urlDistributionStrategy` says so, and takes
+    /// its turn; the engine keeps it from event to event.
+    package func expand(_ event: ReplicationEvent, rotation: inout URLRotation) -> Expansion {
         var expansion = Expansion()
         for remote in self.remotes(for: event) {
             let (work, skipped) = self.work(for: event, on: remote)
             expansion.skipped += skipped.map { (remote.name, $0.ref, $0.reason) }
             guard let work else { continue }
-            expansion.targets += self.urls(of: remote, for: event).map { url in
+            expansion.targets += self.urls(of: remote, for: event, rotation: &rotation).map { url in
                 (PushTarget(remote: remote.name, url: url.description, project: event.project), work)
             }
         }
         return expansion
+    }
+
+    /// The same with a rotation of its own (which URL a round-robin remote gets is then the first).
+    package func expand(_ event: ReplicationEvent) -> Expansion {
+        var rotation = URLRotation()
+        return self.expand(event, rotation: &rotation)
     }
 
     /// Every target the event concerns, with what to do there.
@@ -88,12 +96,15 @@ package struct EventExpansion: Sendable {
         }
     }
 
-    private func urls(of remote: RemoteConfiguration, for event: ReplicationEvent) -> [RemoteURL] {
+    private func urls(of remote: RemoteConfiguration, for event: ReplicationEvent, rotation: inout URLRotation)
+        -> [RemoteURL]
+    {
         let urls = ReplicationSelection(projects: [], urlSubstring: event.urlSubstring).urls(
             of: remote,
             for: event.project
         )
-        guard let exact = event.urls else { return urls }
+        // An event that names its URLs (a retry, a repair after verification) goes exactly there.
+        guard let exact = event.urls else { return rotation.select(urls, remote: remote, project: event.project) }
         return urls.filter { exact.contains($0.description) }
     }
 }

@@ -17,7 +17,7 @@ extension EngineState {
             if let only = self.options.onlyEvents, !only.contains(stored.id) { continue }
             // Already planned (read again after a lost claim answer).
             if self.remaining[stored.id] != nil { continue }
-            let expanded = expansion.expand(stored.event)
+            let expanded = expansion.expand(stored.event, rotation: &self.urlRotation)
             for (remote, ref, reason) in expanded.skipped {
                 let metadata: Logger.Metadata = [
                     "replication.event": "\(stored.id)", "replication.remote": "\(remote)",

@@ -49,6 +49,8 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
     var lastPushSeconds: [String: Double] = [:]
     /// Refs deleted at each URL, when and how many: `maxDeletionsWindow`'s sliding count.
     var deletionLog: [String: [(at: Instant, count: Int)]] = [:]
+    /// Whose turn it is among each round-robin remote's URLs (`urlDistributionStrategy`).
+    var urlRotation = URLRotation()
     /// Each pending event's subject for its done notices; an event has one once its scheduled
     /// notices went out (kept across a reload, which plans it again).
     var noticeSubjects: [Int64: NoticeSubject] = [:]

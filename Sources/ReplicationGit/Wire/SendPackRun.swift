@@ -43,6 +43,17 @@ struct SendPackRun {
             _ = try? first?.push(PushRequest(commands: []), writePack: { _ in })
             return self.report
         }
+        if !self.options.pushOptions.isEmpty, !self.advertisement.capabilities.contains("push-options"),
+            !self.plan.updates.isEmpty
+        {
+            let refusal =
+                "the mirror does not accept push options (no push-options in its advertisement: git's "
+                + "receive.advertisePushOptions is off there) and this remote sets pushOption: nothing was sent"
+            self.report.failure = refusal
+            self.report.results = self.plan.updates.map { RefResult(update: $0, status: .failed, message: refusal) }
+            _ = try? first?.push(PushRequest(commands: []), writePack: { _ in })
+            return self.report
+        }
         let sendable = self.refuseNonFastForwards()
         let atomic = self.options.atomicChanges && self.advertisement.capabilities.contains("atomic")
         let units = PushUnits.split(sendable, atomic: atomic, batchSize: self.options.batchSize)
@@ -127,7 +138,11 @@ struct SendPackRun {
                 exchange = try open()
                 _ = try exchange.advertisement()
             }
-            var request = PushRequest(commands: unit.updates.map(PushCommand.init), atomic: unit.isAtomic)
+            var request = PushRequest(
+                commands: unit.updates.map(PushCommand.init),
+                options: self.options.pushOptions,
+                atomic: unit.isAtomic
+            )
             request.agent = self.options.agent
             if let refusal = self.options.beforeCommands?() {
                 _ = try? exchange.push(PushRequest(commands: []), writePack: { _ in })
