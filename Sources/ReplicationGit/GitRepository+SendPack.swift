@@ -69,6 +69,7 @@ extension GitRepository {
                 options: options,
                 advertisement: advertisement,
                 plan: plan,
+                url: url.description,
                 progress: progress
             )
             return try push.run(first: first, open: open)

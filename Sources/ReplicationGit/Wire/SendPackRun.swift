@@ -1,5 +1,6 @@
 import Foundation
 import ReplicationCore
+import Synchronization
 
 /// One planned push carried out unit by unit, with every ref's result: the client-side
 /// non-fast-forward check, atomic change units (falling back to one change per unit when the
@@ -10,6 +11,10 @@ struct SendPackRun {
     let advertisement: RefAdvertisement
     let plan: UpdatePlan
     let progress: ((PushProgress) -> Void)?
+    /// The mirror's URL: refs-per-push limits a host taught are kept under it (``PushLimits``).
+    let url: String
+    /// The refs-per-push limit the last exchange's refusals named (GitHub's GH013), if any.
+    private var hostLimit: Int?
     /// Each planned update's result, in plan order (a dictionary keyed by whole updates took 90 MB
     /// for a first push of 100,000 refs; these slots take 12).
     private var results: ResultSlots
@@ -23,8 +28,10 @@ struct SendPackRun {
         options: SendPackOptions,
         advertisement: RefAdvertisement,
         plan: UpdatePlan,
+        url: String,
         progress: ((PushProgress) -> Void)?
     ) {
+        self.url = url
         self.repository = repository
         self.options = options
         self.advertisement = advertisement
@@ -56,7 +63,7 @@ struct SendPackRun {
         }
         let sendable = self.refuseNonFastForwards()
         let atomic = self.options.atomicChanges && self.advertisement.capabilities.contains("atomic")
-        let units = PushUnits.split(sendable, atomic: atomic, batchSize: self.options.batchSize)
+        let units = PushUnits.split(sendable, atomic: atomic, batchSize: self.batchSize)
         if units.isEmpty, var exchange = first {
             _ = try exchange.push(PushRequest(commands: []), writePack: { _ in })
             self.report.serverMessages += exchange.serverMessages
@@ -100,14 +107,30 @@ struct SendPackRun {
         }
     }
 
+    /// `pushBatchSize`, lowered to what the host allows when it refused a bigger push before.
+    private var batchSize: Int {
+        guard let learned = PushLimits.shared.limit(for: self.url) else { return self.options.batchSize }
+        return self.options.batchSize > 0 ? min(self.options.batchSize, learned) : learned
+    }
+
     /// Sends `unit`; an atomic unit of several changes that the mirror refused is sent again one
-    /// change at a time, so that one refused change keeps only itself out.
+    /// change at a time, so that one refused change keeps only itself out; a unit the host refused
+    /// for its number of refs is sent again in batches it allows.
     private mutating func send(
         _ unit: PushUnit,
         on exchange: SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
     ) {
         let outcome = self.exchange(unit, on: exchange, open: open)
+        if case .success(let results) = outcome, let limit = self.hostLimit {
+            self.hostLimit = nil
+            if let smaller = Self.smaller(unit, results: results, limit: limit) {
+                PushLimits.shared.learn(limit, for: self.url)
+                for result in results where result.status == .ok { self.results.set(result) }
+                for part in smaller { self.send(part, on: nil, open: open) }
+                return
+            }
+        }
         if unit.isAtomic, case .success(let results) = outcome, results.contains(where: { $0.status != .ok }) {
             let changes = unit.changes
             if changes.count > 1 {
@@ -130,6 +153,7 @@ struct SendPackRun {
         on existing: SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
     ) -> Result<[RefResult], GitError> {
+        self.hostLimit = nil
         do throws(GitError) {
             var exchange: SendPackExchange
             if let existing {
@@ -165,6 +189,7 @@ struct SendPackRun {
             self.report.serverMessages += exchange.serverMessages
             self.report.bytesSent += exchange.channel.bytesWritten
             let said = exchange.serverMessages
+            self.hostLimit = Self.pushLimit(of: unit.updates, in: status, serverMessages: said)
             return .success(unit.updates.map { Self.result(of: $0, in: status, serverMessages: said) })
         } catch {
             return .failure(error)
@@ -194,7 +219,17 @@ struct SendPackRun {
         // A stale lock on the server is transient (Gerrit retries it up to updateRefErrorMaxRetries).
         case .some(let message?) where RefResult.isUpdateRefFailure(message):
             return RefResult(update: update, status: .failed, message: message)
-        case .some(let message?): return RefResult(update: update, status: .rejected, message: message)
+        case .some(let message?):
+            guard
+                let refusal = HostRefusal.decode(
+                    reason: message,
+                    ref: update.destination,
+                    serverMessages: serverMessages
+                )
+            else { return RefResult(update: update, status: .rejected, message: message) }
+            // A busy or rate-limiting host is retried like a network failure; a policy stays refused.
+            let status: RefResult.Status = refusal.kind == .retryLater ? .failed : .rejected
+            return RefResult(update: update, status: status, message: refusal.message(reason: message))
         case nil:
             return RefResult(update: update, status: .failed, message: "the server reported no status for this ref")
         }
@@ -224,4 +259,47 @@ private struct ResultSlots {
 
     /// Every result there is, in plan order.
     var all: [RefResult] { self.slots.compactMap(\.self) }
+}
+
+extension SendPackRun {
+    /// The smallest refs-per-push limit the host named refusing `updates` (GitHub's GH013).
+    fileprivate static func pushLimit(of updates: [RefUpdate], in report: ReportStatus?, serverMessages: String)
+        -> Int?
+    {
+        guard let report else { return nil }
+        return updates.compactMap { update -> Int? in
+            guard case .some(let reason?) = report.refs[update.destination],
+                let refusal = HostRefusal.decode(
+                    reason: reason,
+                    ref: update.destination,
+                    serverMessages: serverMessages
+                ),
+                refusal.kind == .tooManyRefs
+            else { return nil }
+            return refusal.limit
+        }.min()
+    }
+
+    /// The refs of `unit` not yet on the mirror in units of at most `limit` (a change's refs stay
+    /// together), or `nil` when that makes nothing smaller (one change with more refs than that).
+    fileprivate static func smaller(_ unit: PushUnit, results: [RefResult], limit: Int) -> [PushUnit]? {
+        let left = results.filter { $0.status != .ok }.map(\.update)
+        guard limit > 0, !left.isEmpty else { return nil }
+        let parts = PushUnits.split(left, atomic: unit.isAtomic, batchSize: limit)
+        guard parts.allSatisfy({ $0.updates.count < unit.updates.count }) else { return nil }
+        return parts
+    }
+}
+
+/// Refs per push that hosts refused to exceed, learned per URL for the life of the process: later
+/// pushes there start in batches that size (with `pushBatchSize`, the smaller of the two).
+package final class PushLimits: Sendable {
+    package static let shared = PushLimits()
+    private let limits = Mutex<[String: Int]>([:])
+
+    package func limit(for url: String) -> Int? { self.limits.withLock { $0[url] } }
+
+    func learn(_ limit: Int, for url: String) {
+        self.limits.withLock { $0[url] = min($0[url] ?? .max, limit) }
+    }
 }
