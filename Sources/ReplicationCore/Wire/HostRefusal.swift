@@ -89,7 +89,9 @@ package struct HostRefusal: Hashable, Sendable {
     private static func pushLimit(in block: [String]) -> Int? {
         for line in block {
             let lowered = line.lowercased()
-            guard lowered.contains("update more than"), let range = lowered.firstRange(of: "more than ") else { continue }
+            guard lowered.contains("update more than"), let range = lowered.firstRange(of: "more than ") else {
+                continue
+            }
             return Int(lowered[range.upperBound...].prefix(while: \.isNumber))
         }
         return nil
