@@ -16,11 +16,6 @@ package struct PushCommand: Hashable, Sendable {
     package init(_ update: RefUpdate) {
         self.init(ref: update.destination, oldID: update.oldID, newID: update.newID)
     }
-
-    var line: String {
-        let zero = String(repeating: "0", count: 40)
-        return "\(self.oldID?.hex ?? zero) \(self.newID?.hex ?? zero) \(self.ref)"
-    }
 }
 
 /// What the client asks of receive-pack for one push: commands, options, and the capabilities
