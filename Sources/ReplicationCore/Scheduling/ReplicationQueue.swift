@@ -224,6 +224,11 @@ extension ReplicationQueue {
         case .sourceMissing:
             return [.delivered(task, result, gaveUp: true)]
         case .succeeded, .refsRejected, .blocked:
+            switch result {
+            case .refsRejected(let refused): health.lastRefusal = refused
+            case .succeeded: health.lastRefusal = nil
+            default: break
+            }
             let wasFailed = health.isFailed
             health.consecutiveFailures = 0
             health.isFailed = false

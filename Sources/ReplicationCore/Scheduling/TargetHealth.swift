@@ -11,6 +11,9 @@ package struct TargetHealth<Instant: InstantProtocol>: Hashable, Sendable where 
     /// Set while the URL fails permanently (authentication, host key); cleared by a success.
     package var isFailed = false
     package var lastBlocked: String?
+    /// The refs the mirror refused in the last push that reached it, with the server's reason and
+    /// the host's class and words (``HostRefusal``); cleared by a push that had none refused.
+    package var lastRefusal: String?
 
     private var failure: Failure?
 

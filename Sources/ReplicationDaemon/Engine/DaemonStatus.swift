@@ -72,6 +72,9 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
         package var blocked: String?
         /// How long the URL's last push took.
         package var lastPushSeconds: Double?
+        /// The refs the mirror refused in its last push, with the host's class and words (a
+        /// protected branch, a ruleset): the push reached it, so this is not a failure.
+        package var refused: String? = nil
     }
 
     /// Where one project's mirror at one URL stands.

@@ -109,7 +109,8 @@ extension EngineState {
             },
             consecutiveFailures: health.consecutiveFailures,
             blocked: health.lastBlocked,
-            lastPushSeconds: self.lastPushSeconds[target.url]
+            lastPushSeconds: self.lastPushSeconds[target.url],
+            refused: health.lastRefusal
         )
     }
 

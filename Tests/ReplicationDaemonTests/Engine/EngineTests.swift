@@ -71,6 +71,41 @@ struct EngineTests {
         }
     }
 
+    /// A ref the host refuses (a protected branch) is no failure of the URL, but `/status` says which
+    /// ref, why and the host's words until a push has none refused.
+    @Test func refusedRefsShowInTheStatusUntilAPushHasNone() async throws {
+        let harness = EngineHarness(Self.configuration)
+        let update = RefUpdate(
+            action: .update,
+            source: "refs/heads/main",
+            destination: "refs/heads/main",
+            oldID: ObjectID(hex: String(repeating: "1", count: 40)),
+            newID: ObjectID(hex: String(repeating: "2", count: 40)),
+            isForced: true
+        )
+        let message = "protected branch hook declined (GH006, policy: GH006: Protected branch update failed)"
+        let plan = UpdatePlan(mode: .delta, updates: [update], skipped: [], blocked: nil, upToDate: 0)
+        var refused = PushOutcome()
+        refused.report = PushReport(
+            plan: plan,
+            results: [RefResult(update: update, status: .rejected, message: message)]
+        )
+        harness.executor.answer(Self.url, with: [refused, PushOutcome()])
+        try await harness.run {
+            try await harness.post(.refUpdated(project: "p", refs: ["refs/heads/main"]))
+            try await harness.until("the refusal shows") {
+                harness.status.remotes.first?.targets.first?.refused?.contains("GH006, policy") == true
+            }
+            let target = try #require(harness.status.remotes.first?.targets.first)
+            #expect(target.lastError == nil && target.consecutiveFailures == 0, "the push reached the mirror")
+            #expect(target.refused?.contains("refs/heads/main") == true)
+            try await harness.post(.refUpdated(project: "p", refs: ["refs/heads/main"]))
+            try await harness.until("a clean push clears it") {
+                harness.pushes(to: Self.url).count == 2 && harness.status.remotes.first?.targets.first?.refused == nil
+            }
+        }
+    }
+
     @Test func aPermanentlyFailingURLIsProbedAndRecovers() async throws {
         let harness = EngineHarness(Self.configuration)
         let denied = PushOutcome(error: .init(code: "authentication", message: "publickey denied"))
