@@ -134,7 +134,8 @@ package enum GitBinary {
     package static func locate(_ configured: String? = nil) -> String? {
         let name = configured ?? "git"
         if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        // getenv, not ProcessInfo's environment, which copies the whole environment per call (once a push).
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
     }
 
