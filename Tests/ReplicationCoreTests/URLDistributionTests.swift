@@ -64,6 +64,25 @@ struct URLDistributionTests {
         )
     }
 
+    /// With one URL there is nothing to pick among: `config check` says so.
+    @Test func aStrategyOverOneURLIsFlagged() {
+        let configuration = ReplicationConfiguration.parse(
+            "[remote \"r\"]\n  url = /one/${name}.git\n  urlDistributionStrategy = roundRobin\n"
+        )
+        #expect(configuration.isUsable)
+        #expect(
+            configuration.diagnostics.contains {
+                $0.key == "remote.r.urlDistributionStrategy" && $0.severity == .warning
+                    && $0.message.contains("has one")
+            }
+        )
+        #expect(
+            !Self.configuration("  urlDistributionStrategy = roundRobin\n").diagnostics.contains {
+                $0.key == "remote.r.urlDistributionStrategy"
+            }
+        )
+    }
+
     @Test func pushOptionsRepeatAndAnEmptyValueClears() {
         let options = { (lines: String) in Self.configuration(lines).remotes[0].pushOptions }
         #expect(options("") == [])

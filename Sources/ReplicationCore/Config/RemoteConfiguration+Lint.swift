@@ -25,6 +25,15 @@ extension RemoteConfiguration {
         self.lintMirrorToGitHub(&reader)
         self.lintVisibilityResidue(&reader)
         self.lintIgnoredKeys(&reader)
+        self.lintURLDistribution(&reader)
+    }
+
+    /// A distribution strategy picks among several URLs: with one, it changes nothing.
+    private func lintURLDistribution(_ reader: inout SectionReader) {
+        guard self.urlDistribution != .all, self.urls.count < 2 else { return }
+        let message =
+            "urlDistributionStrategy = \(self.urlDistribution.rawValue) picks one of several URLs; this remote has one, so every push goes there"
+        reader.warning(.surprisingValue, "urlDistributionStrategy", reader.all("urlDistributionStrategy").last, message)
     }
 
     /// With authGroup, refs that stop being visible are deleted only where deletions propagate.
