@@ -86,6 +86,15 @@ package enum ConfigValue {
     }()
 }
 
+extension CaseIterable where Self: RawRepresentable, Self.RawValue == String {
+    /// The case spelled `configValue`, case-insensitively, as Gerrit reads its enum keys.
+    package init?(configValue: String) {
+        let lowered = configValue.lowercased()
+        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == lowered }) else { return nil }
+        self = match
+    }
+}
+
 extension StringProtocol {
     /// Trims the characters git treats as blanks around a value.
     package func trimmingConfigWhitespace() -> String {

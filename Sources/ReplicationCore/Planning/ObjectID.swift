@@ -82,12 +82,13 @@ package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible
     private func writeHex(into buffer: UnsafeMutableBufferPointer<UInt8>) {
         for index in 0..<20 {
             let byte = self.byte(at: index)
-            buffer[2 * index] = Self.digit(byte >> 4)
-            buffer[2 * index + 1] = Self.digit(byte & 0x0F)
+            buffer[2 * index] = Self.hexDigit(byte >> 4)
+            buffer[2 * index + 1] = Self.hexDigit(byte & 0x0F)
         }
     }
 
-    private static func digit(_ nibble: UInt8) -> UInt8 {
+    /// The lower-case hex digit of `nibble` (0-15), as git writes ids and pkt-line lengths.
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 

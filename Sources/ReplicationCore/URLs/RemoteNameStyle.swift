@@ -5,14 +5,6 @@ package enum RemoteNameStyle: String, CaseIterable, Hashable, Sendable, Codable 
     case underscore
     case basenameOnly
 
-    /// Accepts Gerrit's spelling case-insensitively.
-    package init?(configValue: String) {
-        guard let style = Self.allCases.first(where: { $0.rawValue.lowercased() == configValue.lowercased() }) else {
-            return nil
-        }
-        self = style
-    }
-
     package func apply(to name: String) -> String {
         switch self {
         case .slash: name

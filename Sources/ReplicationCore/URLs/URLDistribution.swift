@@ -8,14 +8,6 @@ package enum URLDistribution: String, CaseIterable, Hashable, Sendable, Codable 
     /// Each project always to the same one URL, chosen from its name whatever the URLs' order
     /// (Gerrit's `projectSharded`; the URL a project lands on may differ from Gerrit's choice).
     case projectSharded
-
-    /// Accepts Gerrit's spelling case-insensitively.
-    package init?(configValue: String) {
-        guard let value = Self.allCases.first(where: { $0.rawValue.lowercased() == configValue.lowercased() }) else {
-            return nil
-        }
-        self = value
-    }
 }
 
 /// Where each push goes among a remote's URLs: the round-robin turn per remote, kept by the engine

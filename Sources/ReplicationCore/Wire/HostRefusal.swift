@@ -34,7 +34,7 @@ package struct HostRefusal: Hashable, Sendable {
         let lines = serverMessages.split(whereSeparator: \.isNewline).map(Self.withoutPrefix)
         if let github = Self.github(ref: ref, lines: lines) { return github }
         if let gitlab = lines.first(where: { $0.hasPrefix("GitLab:") }) {
-            return HostRefusal(kind: .policy, code: "GitLab", words: String(gitlab.dropFirst(7)).trimmed)
+            return HostRefusal(kind: .policy, code: "GitLab", words: gitlab.dropFirst(7).trimmingConfigWhitespace())
         }
         if reason.hasPrefix("prohibited by Gerrit") {
             return HostRefusal(kind: .policy, code: "Gerrit", words: reason)
@@ -66,7 +66,7 @@ package struct HostRefusal: Hashable, Sendable {
         let pushWide = starts.first { !lines[$0].contains(" for refs/") }
         guard let start = own ?? pushWide, let code = Self.githubCode(in: lines[start]) else { return nil }
         let end = starts.first { $0 > start } ?? lines.endIndex
-        let block = lines[start..<end].map(\.trimmed).filter {
+        let block = lines[start..<end].map { $0.trimmingConfigWhitespace() }.filter {
             !$0.isEmpty && !$0.hasPrefix("Review all repository rules")
         }
         let words = block.map { $0.hasPrefix("error: ") ? String($0.dropFirst(7)) : $0 }.joined(separator: " ")
@@ -98,17 +98,13 @@ package struct HostRefusal: Hashable, Sendable {
     }
 
     private static func firstLine(containing needles: [String], in lines: [Substring], or fallback: String) -> String {
-        lines.first { line in needles.contains { line.lowercased().contains($0) } }.map(\.trimmed) ?? fallback
+        lines.first { line in needles.contains { line.lowercased().contains($0) } }.map {
+            $0.trimmingConfigWhitespace()
+        } ?? fallback
     }
 
     /// git prints sideband text after `remote: `; hosts send it without.
     private static func withoutPrefix(_ line: Substring) -> Substring {
         line.hasPrefix("remote: ") ? line.dropFirst(8) : line
-    }
-}
-
-extension StringProtocol {
-    fileprivate var trimmed: String {
-        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

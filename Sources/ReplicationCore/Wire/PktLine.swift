@@ -24,7 +24,10 @@ package enum PktLine: Hashable, Sendable {
         case .responseEnd: return Array("0002".utf8)
         case .data(let payload):
             precondition(payload.count <= Self.maximumPayload, "a pkt-line holds at most 65516 bytes")
-            return Self.hexLength(payload.count + 4) + payload
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(payload.count + 4)
+            Self.appendLength(of: payload.count, to: &bytes)
+            return bytes + payload
         }
     }
 
@@ -34,15 +37,7 @@ package enum PktLine: Hashable, Sendable {
     /// Appends the length digits of a data line whose payload has `payload` bytes.
     package static func appendLength(of payload: Int, to bytes: inout [UInt8]) {
         let length = payload + 4
-        for shift in [12, 8, 4, 0] {
-            let nibble = UInt8((length >> shift) & 0xF)
-            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
-        }
-    }
-
-    private static func hexLength(_ length: Int) -> [UInt8] {
-        let digits = Array("0123456789abcdef".utf8)
-        return [12, 8, 4, 0].map { digits[(length >> $0) & 0xF] }
+        for shift in [12, 8, 4, 0] { bytes.append(ObjectID.hexDigit(UInt8((length >> shift) & 0xF))) }
     }
 }
 

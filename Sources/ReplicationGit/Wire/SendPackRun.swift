@@ -13,8 +13,6 @@ struct SendPackRun {
     let progress: ((PushProgress) -> Void)?
     /// The mirror's URL: refs-per-push limits a host taught are kept under it (``PushLimits``).
     let url: String
-    /// The refs-per-push limit the last exchange's refusals named (GitHub's GH013), if any.
-    private var hostLimit: Int?
     /// Each planned update's result, in plan order (a dictionary keyed by whole updates took 90 MB
     /// for a first push of 100,000 refs; these slots take 12).
     private var results: ResultSlots
@@ -45,11 +43,7 @@ struct SendPackRun {
         -> PushReport
     {
         var first: SendPackExchange? = first
-        if let blocked = self.plan.blocked {
-            self.report.results = self.plan.updates.map { RefResult(update: $0, status: .failed, message: blocked) }
-            _ = try? first?.push(PushRequest(commands: []), writePack: { _ in })
-            return self.report
-        }
+        if let blocked = self.plan.blocked { return self.sendingNothing(failing: blocked, first: first) }
         if !self.options.pushOptions.isEmpty, !self.advertisement.capabilities.contains("push-options"),
             !self.plan.updates.isEmpty
         {
@@ -57,9 +51,7 @@ struct SendPackRun {
                 "the mirror does not accept push options (no push-options in its advertisement: git's "
                 + "receive.advertisePushOptions is off there) and this remote sets pushOption: nothing was sent"
             self.report.failure = refusal
-            self.report.results = self.plan.updates.map { RefResult(update: $0, status: .failed, message: refusal) }
-            _ = try? first?.push(PushRequest(commands: []), writePack: { _ in })
-            return self.report
+            return self.sendingNothing(failing: refusal, first: first)
         }
         let sendable = self.refuseNonFastForwards()
         let atomic = self.options.atomicChanges && self.advertisement.capabilities.contains("atomic")
@@ -74,6 +66,14 @@ struct SendPackRun {
             self.send(unit, on: exchange, open: open)
         }
         self.report.results = self.results.all
+        return self.report
+    }
+
+    /// Every planned ref fails with `reason`; the open exchange ends without commands.
+    private mutating func sendingNothing(failing reason: String, first: SendPackExchange?) -> PushReport {
+        self.report.results = self.plan.updates.map { RefResult(update: $0, status: .failed, message: reason) }
+        var first = first
+        _ = try? first?.push(PushRequest(commands: []), writePack: { _ in })
         return self.report
     }
 
@@ -121,16 +121,16 @@ struct SendPackRun {
         on exchange: SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
     ) {
-        let outcome = self.exchange(unit, on: exchange, open: open)
-        if case .success(let results) = outcome, let limit = self.hostLimit {
-            self.hostLimit = nil
-            if let smaller = Self.smaller(unit, results: results, limit: limit) {
-                PushLimits.shared.learn(limit, for: self.url)
-                for result in results where result.status == .ok { self.results.set(result) }
-                for part in smaller { self.send(part, on: nil, open: open) }
-                return
-            }
+        let reply = self.exchange(unit, on: exchange, open: open)
+        if case .success(let answer) = reply, let limit = answer.hostLimit,
+            let smaller = Self.smaller(unit, results: answer.results, limit: limit)
+        {
+            PushLimits.shared.learn(limit, for: self.url)
+            for result in answer.results where result.status == .ok { self.results.set(result) }
+            for part in smaller { self.send(part, on: nil, open: open) }
+            return
         }
+        let outcome = reply.map(\.results)
         if unit.isAtomic, case .success(let results) = outcome, results.contains(where: { $0.status != .ok }) {
             let changes = unit.changes
             if changes.count > 1 {
@@ -152,8 +152,7 @@ struct SendPackRun {
         _ unit: PushUnit,
         on existing: SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
-    ) -> Result<[RefResult], GitError> {
-        self.hostLimit = nil
+    ) -> Result<UnitReply, GitError> {
         do throws(GitError) {
             var exchange: SendPackExchange
             if let existing {
@@ -189,8 +188,15 @@ struct SendPackRun {
             self.report.serverMessages += exchange.serverMessages
             self.report.bytesSent += exchange.channel.bytesWritten
             let said = exchange.serverMessages
-            self.hostLimit = Self.pushLimit(of: unit.updates, in: status, serverMessages: said)
-            return .success(unit.updates.map { Self.result(of: $0, in: status, serverMessages: said) })
+            var reply = UnitReply()
+            for update in unit.updates {
+                let (result, refusal) = Self.result(of: update, in: status, serverMessages: said)
+                reply.results.append(result)
+                if refusal?.kind == .tooManyRefs, let limit = refusal?.limit {
+                    reply.hostLimit = min(reply.hostLimit ?? limit, limit)
+                }
+            }
+            return .success(reply)
         } catch {
             return .failure(error)
         }
@@ -203,37 +209,40 @@ struct SendPackRun {
         return bases
     }
 
-    private static func result(of update: RefUpdate, in report: ReportStatus?, serverMessages: String) -> RefResult {
+    /// The ref's result, and the host's refusal of it when the host said one we know.
+    private static func result(of update: RefUpdate, in report: ReportStatus?, serverMessages: String)
+        -> (RefResult, HostRefusal?)
+    {
         if let unpackError = report?.unpackError {
             // The server's last words say why (`fatal: pack exceeds maximum allowed size`).
             let said = serverMessages.split(whereSeparator: \.isNewline).last { !$0.isEmpty }
             let detail = said.map { " (\($0.trimmingCharacters(in: .whitespaces)))" } ?? ""
-            return RefResult(
-                update: update,
-                status: .failed,
-                message: "the mirror could not unpack: \(unpackError)\(detail)"
-            )
+            let message = "the mirror could not unpack: \(unpackError)\(detail)"
+            return (RefResult(update: update, status: .failed, message: message), nil)
         }
         switch report?.refs[update.destination] {
-        case .some(nil): return RefResult(update: update, status: .ok)
+        case .some(nil): return (RefResult(update: update, status: .ok), nil)
         // A stale lock on the server is transient (Gerrit retries it up to updateRefErrorMaxRetries).
         case .some(let message?) where RefResult.isUpdateRefFailure(message):
-            return RefResult(update: update, status: .failed, message: message)
+            return (RefResult(update: update, status: .failed, message: message), nil)
         case .some(let message?):
-            guard
-                let refusal = HostRefusal.decode(
-                    reason: message,
-                    ref: update.destination,
-                    serverMessages: serverMessages
-                )
-            else { return RefResult(update: update, status: .rejected, message: message) }
+            let refusal = HostRefusal.decode(reason: message, ref: update.destination, serverMessages: serverMessages)
+            guard let refusal else { return (RefResult(update: update, status: .rejected, message: message), nil) }
             // A busy or rate-limiting host is retried like a network failure; a policy stays refused.
             let status: RefResult.Status = refusal.kind == .retryLater ? .failed : .rejected
-            return RefResult(update: update, status: status, message: refusal.message(reason: message))
+            return (RefResult(update: update, status: status, message: refusal.message(reason: message)), refusal)
         case nil:
-            return RefResult(update: update, status: .failed, message: "the server reported no status for this ref")
+            let message = "the server reported no status for this ref"
+            return (RefResult(update: update, status: .failed, message: message), nil)
         }
     }
+}
+
+/// What one exchange answered: each ref's result, and the refs-per-push limit the host named
+/// refusing them (GitHub's GH013), if it did.
+private struct UnitReply {
+    var results: [RefResult] = []
+    var hostLimit: Int?
 }
 
 /// Results in the plan's order, found by their update's destination (a plan writes each remote ref
@@ -262,24 +271,6 @@ private struct ResultSlots {
 }
 
 extension SendPackRun {
-    /// The smallest refs-per-push limit the host named refusing `updates` (GitHub's GH013).
-    fileprivate static func pushLimit(of updates: [RefUpdate], in report: ReportStatus?, serverMessages: String)
-        -> Int?
-    {
-        guard let report else { return nil }
-        return updates.compactMap { update -> Int? in
-            guard case .some(let reason?) = report.refs[update.destination],
-                let refusal = HostRefusal.decode(
-                    reason: reason,
-                    ref: update.destination,
-                    serverMessages: serverMessages
-                ),
-                refusal.kind == .tooManyRefs
-            else { return nil }
-            return refusal.limit
-        }.min()
-    }
-
     /// The refs of `unit` not yet on the mirror in units of at most `limit` (a change's refs stay
     /// together), or `nil` when that makes nothing smaller (one change with more refs than that).
     fileprivate static func smaller(_ unit: PushUnit, results: [RefResult], limit: Int) -> [PushUnit]? {
