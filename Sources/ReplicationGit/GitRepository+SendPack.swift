@@ -25,6 +25,8 @@ package struct SendPackOptions: Sendable {
     /// `remote.NAME.pushOption`: sent with every push; a mirror that does not advertise
     /// `push-options` gets no commands, and every ref fails saying why.
     package var pushOptions: [String] = []
+    /// `remote.NAME.maxPushSize`: no pack larger than this many bytes; 0 sets no cap of ours.
+    package var maxPushSize = 0
 
     package init(
         git: String,

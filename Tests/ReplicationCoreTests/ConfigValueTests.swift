@@ -30,6 +30,20 @@ struct ConfigValueTests {
         #expect(ConfigValue.integer(raw) == nil)
     }
 
+    /// Sizes take git's units in 64 bits: `2g` and more, unlike `getInt`'s 32.
+    @Test(arguments: [
+        ("0", 0), ("512", 512), ("64k", 65_536), ("20m", 20_971_520), ("20 M", 20_971_520),
+        ("2g", 2_147_483_648), ("8G", 8_589_934_592),
+    ])
+    func readsSizes(raw: String, value: Int) {
+        #expect(ConfigValue.size(raw) == value)
+    }
+
+    @Test(arguments: ["", "-1", "+5", "1.5m", "20mb", "m", "99999999999999999999", "9000000000000g"])
+    func rejectsInvalidSizes(raw: String) {
+        #expect(ConfigValue.size(raw) == nil)
+    }
+
     @Test(arguments: [
         ("0", ConfigValue.TimeUnit.seconds, Duration.zero),
         ("30", .seconds, .seconds(30)),

@@ -92,4 +92,17 @@ struct URLDistributionTests {
         #expect(!broken.isUsable)
         #expect(broken.errors.contains { $0.key == "remote.r.pushOption" && $0.message.contains("line break") })
     }
+
+    @Test func maxPushSizeTakesGitsSizesAndNamesTheKeyWhenBroken() {
+        let size = { (lines: String) in Self.configuration(lines).remotes[0].maxPushSize }
+        #expect(size("") == 0)
+        #expect(size("  maxPushSize = 20m\n") == 20 << 20)
+        #expect(size("  maxPushSize = 2g\n") == 2 << 30)
+        let small = Self.configuration("  maxPushSize = 100\n")
+        #expect(small.remotes[0].maxPushSize == 64 << 10)
+        #expect(small.diagnostics.contains { $0.key == "remote.r.maxPushSize" && $0.message.contains("64k") })
+        let broken = Self.configuration("  maxPushSize = 20 MB\n")
+        #expect(!broken.isUsable)
+        #expect(broken.errors.contains { $0.key == "remote.r.maxPushSize" && $0.message.contains("20 MB") })
+    }
 }

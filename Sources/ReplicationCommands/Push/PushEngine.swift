@@ -31,6 +31,7 @@ enum PushEngine {
         options.cancellation = cancellation
         options.beforeCommands = beforeCommands
         options.pushOptions = remote.pushOptions
+        options.maxPushSize = remote.maxPushSize
         options.http = HTTPTransportOptions(remote: remote)
         return options
     }

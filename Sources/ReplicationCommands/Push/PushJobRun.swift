@@ -243,15 +243,19 @@ struct PushJobRun {
                 plan: plan
             )
         }
-        guard target.remote.pushOptions.isEmpty else {
-            // libgit2 1.5's push has no push options: sending without them would drop what the mirror asked for.
+        // libgit2 1.5's push has no push options and cannot size a pack: pushing anyway would drop
+        // what the mirror asked for, or send more than the cap allows.
+        for (key, needed) in [
+            ("pushOption", !target.remote.pushOptions.isEmpty), ("maxPushSize", target.remote.maxPushSize > 0),
+        ]
+        where needed {
             throw GitError(
                 code: .invalid,
                 function: "push",
                 status: -1,
                 message:
-                    "remote.\(target.remote.name).pushOption needs git on this host (replicator.gitPath): "
-                    + "libgit2's push cannot send push options; nothing was sent"
+                    "remote.\(target.remote.name).\(key) needs git on this host (replicator.gitPath): "
+                    + "libgit2's push cannot honour it; nothing was sent"
             )
         }
         return try target.repository.push(

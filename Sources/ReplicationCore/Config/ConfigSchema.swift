@@ -25,6 +25,7 @@ package enum ConfigSchema {
         // Replicator's own:
         "replicateDeletions", "maxDeletions", "identityFile", "knownHostsFile", "atomicChanges",
         "sslCAInfo", "reconcileInterval", "maxDeletionsWindow", "pushOption",
+        "maxPushSize",
     ]
 
     /// Replicator's own section.

@@ -38,6 +38,18 @@ package enum ConfigValue {
         return Integer(value: product, hasMultiplier: multiplier > 1)
     }
 
+    /// git's sizes (`git_config_ulong`, JGit's `getLong`): digits with an optional `k`/`m`/`g`
+    /// (×1024ⁿ), in 64 bits, never negative. `nil` when invalid.
+    package static func size(_ raw: String) -> Int? {
+        var text = Substring(raw.trimmingConfigWhitespace())
+        let multipliers: [Character: Int] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
+        let multiplier = text.last.flatMap { multipliers[Character($0.lowercased())] } ?? 1
+        if multiplier > 1 { text = Substring(text.dropLast().trimmingConfigWhitespace()) }
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(text) else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+
     package enum TimeUnit: String, Hashable, Sendable {
         case milliseconds
         case seconds

@@ -38,6 +38,7 @@ extension RemoteConfiguration {
             EffectiveOption("sslCAInfo", .string(self.sslCAInfo), isExtension: true),
             EffectiveOption("atomicChanges", .bool(self.atomicChanges), isExtension: true),
             EffectiveOption("pushOption", .strings(self.pushOptions), isExtension: true),
+            EffectiveOption("maxPushSize", .int(self.maxPushSize), isExtension: true),
             EffectiveOption("reconcileInterval", .duration(self.reconcileInterval), isExtension: true),
             EffectiveOption("username", .string(self.username)),
             EffectiveOption("password", .string(self.password.map { _ in "(set)" })),

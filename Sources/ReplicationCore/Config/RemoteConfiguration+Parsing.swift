@@ -308,6 +308,24 @@ extension RemoteConfiguration {
         return options
     }
 
+    /// A size as git reads one (`20m`, `2g`); 0 (the default) sets no cap.
+    private static func maxPushSize(_ reader: inout SectionReader) -> Int {
+        guard let entry = reader.single("maxPushSize"), let value = entry.value else { return 0 }
+        guard let size = ConfigValue.size(value) else {
+            reader.error(.invalidValue, "maxPushSize", entry, "expected a size such as 20m or 2g, got '\(value)'")
+            return 0
+        }
+        if size > 0, size < Self.smallestPushSize {
+            let message = "\(size) bytes leaves no room for a pack; using \(Self.smallestPushSize) (64k)"
+            reader.warning(.clampedValue, "maxPushSize", entry, message)
+            return Self.smallestPushSize
+        }
+        return size
+    }
+
+    /// The smallest cap `maxPushSize` takes: a pack's header and one small commit fit in it.
+    package static let smallestPushSize = 64 << 10
+
     private static func gitPath(_ reader: inout SectionReader) -> String? {
         guard let entry = reader.single("gitPath"), let value = entry.value, !value.isEmpty else { return nil }
         guard PathText.isAbsolute(value) else {
@@ -331,6 +349,7 @@ extension RemoteConfiguration {
             defaultUnit: .seconds
         )
         self.pushOptions = Self.pushOptions(&reader)
+        self.maxPushSize = Self.maxPushSize(&reader)
         self.identityFile = reader.string("identityFile").map { PathText.resolve($0, against: context.configDirectory) }
         self.sslCAInfo = reader.string("sslCAInfo").map { PathText.resolve($0, against: context.configDirectory) }
         self.knownHostsFile = reader.string("knownHostsFile").map {

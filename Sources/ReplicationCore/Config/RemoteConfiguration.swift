@@ -32,6 +32,9 @@ package struct RemoteConfiguration: Sendable {
     /// Sent with every push as git's `--push-option` (`remote.NAME.pushOption`, repeatable; an empty
     /// value clears the ones before it, as git's `push.pushOption`).
     package var pushOptions: [String] = []
+    /// Replicator's own (`remote.NAME.maxPushSize`, git's size units): no push sends a pack larger
+    /// than this; a bigger one is cut into steps along history. 0: no cap of ours.
+    package var maxPushSize = 0
     package var gitPath: String?
     package var replicatePermissions = true
     package var replicateProjectDeletions = false

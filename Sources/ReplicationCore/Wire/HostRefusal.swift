@@ -11,6 +11,9 @@ package struct HostRefusal: Hashable, Sendable {
         case retryLater = "retry later"
         /// Too many refs in one push (GitHub's push limit, GH013): sent again in batches.
         case tooManyRefs = "too many refs"
+        /// The pack was larger than the host takes (git's `receive.maxInputSize`, GitHub's 2 GiB):
+        /// sent again in pushes under a size cap, cut along history.
+        case tooLarge = "too large"
     }
 
     package var kind: Kind
@@ -51,6 +54,16 @@ package struct HostRefusal: Hashable, Sendable {
             return HostRefusal(kind: .policy, code: nil, words: reason)
         }
         return nil
+    }
+
+    /// The refusal of a pack the host could not unpack, when the host said it was too large
+    /// (`fatal: pack exceeds maximum allowed size`: git, GitHub and GitLab all print git's words).
+    package static func decodeUnpack(serverMessages: String) -> HostRefusal? {
+        let lines = serverMessages.split(whereSeparator: \.isNewline).map(Self.withoutPrefix)
+        guard let line = lines.first(where: { $0.lowercased().contains("exceeds maximum allowed size") }) else {
+            return nil
+        }
+        return HostRefusal(kind: .tooLarge, code: nil, words: line.trimmingConfigWhitespace())
     }
 
     private static let busy = [

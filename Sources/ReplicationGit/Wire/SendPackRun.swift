@@ -15,10 +15,11 @@ struct SendPackRun {
     let url: String
     /// Each planned update's result, in plan order (a dictionary keyed by whole updates took 90 MB
     /// for a first push of 100,000 refs; these slots take 12).
-    private var results: ResultSlots
-    private var report: PushReport
+    var results: ResultSlots
+    var report: PushReport
     /// Objects the mirror has, as far as this repository knows them: the thin pack's bases. Looked
-    /// up once, when the first pack is made (a push with nothing to send never needs them).
+    /// up once, when the first pack is made (a push with nothing to send never needs them), and
+    /// grown by what each exchange landed, so that a later unit does not send that history again.
     private var bases: [ObjectID]?
 
     init(
@@ -55,15 +56,20 @@ struct SendPackRun {
         }
         let sendable = self.refuseNonFastForwards()
         let atomic = self.options.atomicChanges && self.advertisement.capabilities.contains("atomic")
-        let units = PushUnits.split(sendable, atomic: atomic, batchSize: self.batchSize)
+        let capped = self.sizeCap != nil
+        let units = PushUnits.split(
+            capped ? PushSteps.ordered(sendable) : sendable,
+            atomic: atomic,
+            batchSize: self.batchSize
+        )
         if units.isEmpty, var exchange = first {
             _ = try exchange.push(PushRequest(commands: []), writePack: { _ in })
             self.report.serverMessages += exchange.serverMessages
         }
-        for unit in units {
-            let exchange = first
-            first = nil
-            self.send(unit, on: exchange, open: open)
+        if capped {
+            self.sendUnderCap(units, first: &first, open: open)
+        } else {
+            for unit in units { self.send(unit, first: &first, open: open) }
         }
         self.report.results = self.results.all
         return self.report
@@ -115,31 +121,40 @@ struct SendPackRun {
 
     /// Sends `unit`; an atomic unit of several changes that the mirror refused is sent again one
     /// change at a time, so that one refused change keeps only itself out; a unit the host refused
-    /// for its number of refs is sent again in batches it allows.
-    private mutating func send(
+    /// for its number of refs is sent again in batches it allows, one it refused as too large in
+    /// pushes under a lower size cap.
+    mutating func send(
         _ unit: PushUnit,
-        on exchange: SendPackExchange?,
+        first: inout SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
     ) {
-        let reply = self.exchange(unit, on: exchange, open: open)
+        let reply = self.exchange(unit, first: &first, open: open)
         if case .success(let answer) = reply, let limit = answer.hostLimit,
             let smaller = Self.smaller(unit, results: answer.results, limit: limit)
         {
             PushLimits.shared.learn(limit, for: self.url)
-            for result in answer.results where result.status == .ok { self.results.set(result) }
-            for part in smaller { self.send(part, on: nil, open: open) }
+            for result in answer.results where result.status == .ok { self.landed(result) }
+            for part in smaller { self.send(part, first: &first, open: open) }
+            return
+        }
+        if case .success(let answer) = reply, answer.tooLarge, self.lowerSizeCap(below: unit) {
+            for result in answer.results where result.status == .ok { self.landed(result) }
+            let left = answer.results.filter { $0.status != .ok }.map(\.update)
+            self.sendUnderCap([PushUnit(updates: left, isAtomic: unit.isAtomic)], first: &first, open: open)
             return
         }
         let outcome = reply.map(\.results)
         if unit.isAtomic, case .success(let results) = outcome, results.contains(where: { $0.status != .ok }) {
             let changes = unit.changes
             if changes.count > 1 {
-                for change in changes { self.send(PushUnit(updates: change, isAtomic: true), on: nil, open: open) }
+                for change in changes {
+                    self.send(PushUnit(updates: change, isAtomic: true), first: &first, open: open)
+                }
                 return
             }
         }
         switch outcome {
-        case .success(let results): for result in results { self.results.set(result) }
+        case .success(let results): for result in results { self.landed(result) }
         case .failure(let error):
             self.report.failure = error.message
             for update in unit.updates {
@@ -148,11 +163,14 @@ struct SendPackRun {
         }
     }
 
-    private mutating func exchange(
+    /// One exchange with the mirror for `unit`: on `first` while it is unused, on a new one after.
+    mutating func exchange(
         _ unit: PushUnit,
-        on existing: SendPackExchange?,
+        first: inout SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
     ) -> Result<UnitReply, GitError> {
+        let existing = first
+        first = nil
         do throws(GitError) {
             var exchange: SendPackExchange
             if let existing {
@@ -195,6 +213,7 @@ struct SendPackRun {
                 if refusal?.kind == .tooManyRefs, let limit = refusal?.limit {
                     reply.hostLimit = min(reply.hostLimit ?? limit, limit)
                 }
+                if refusal?.kind == .tooLarge { reply.tooLarge = true }
             }
             return .success(reply)
         } catch {
@@ -202,7 +221,20 @@ struct SendPackRun {
         }
     }
 
-    private mutating func thinPackBases() -> [ObjectID] {
+    /// Records `result`; what landed is the mirror's now, a base for the packs after it.
+    mutating func landed(_ result: RefResult) {
+        self.results.set(result)
+        self.mirrorHas(result.status == .ok ? result.update.newID : nil)
+    }
+
+    /// The mirror has `id` now (an exchange landed it).
+    mutating func mirrorHas(_ id: ObjectID?) {
+        guard let id else { return }
+        _ = self.thinPackBases()
+        self.bases?.append(id)
+    }
+
+    mutating func thinPackBases() -> [ObjectID] {
         if let bases = self.bases { return bases }
         let bases = self.repository.existing(Set(self.advertisement.refs.ids).union(self.advertisement.extraHaves))
         self.bases = bases
@@ -218,7 +250,9 @@ struct SendPackRun {
             let said = serverMessages.split(whereSeparator: \.isNewline).last { !$0.isEmpty }
             let detail = said.map { " (\($0.trimmingCharacters(in: .whitespaces)))" } ?? ""
             let message = "the mirror could not unpack: \(unpackError)\(detail)"
-            return (RefResult(update: update, status: .failed, message: message), nil)
+            let refusal = HostRefusal.decodeUnpack(serverMessages: serverMessages)
+            let decoded = refusal.map { " (\($0.kind.rawValue))" } ?? ""
+            return (RefResult(update: update, status: .failed, message: message + decoded), refusal)
         }
         switch report?.refs[update.destination] {
         case .some(nil): return (RefResult(update: update, status: .ok), nil)
@@ -238,16 +272,17 @@ struct SendPackRun {
     }
 }
 
-/// What one exchange answered: each ref's result, and the refs-per-push limit the host named
-/// refusing them (GitHub's GH013), if it did.
-private struct UnitReply {
+/// What one exchange answered: each ref's result, the refs-per-push limit the host named
+/// refusing them (GitHub's GH013), if it did, and whether it refused the pack as too large.
+struct UnitReply {
     var results: [RefResult] = []
     var hostLimit: Int?
+    var tooLarge = false
 }
 
 /// Results in the plan's order, found by their update's destination (a plan writes each remote ref
 /// once).
-private struct ResultSlots {
+struct ResultSlots {
     private let position: [String: Int]
     private var slots: [RefResult?]
 
@@ -266,6 +301,13 @@ private struct ResultSlots {
         self.slots[index] = result
     }
 
+    /// The result at `update`'s ref reported as `update`'s: a ref advanced in steps was last sent
+    /// from where the steps left it, not from the old id the plan read.
+    mutating func restore(_ update: RefUpdate) {
+        guard let index = self.position[update.destination] else { return }
+        self.slots[index]?.update = update
+    }
+
     /// Every result there is, in plan order.
     var all: [RefResult] { self.slots.compactMap(\.self) }
 }
@@ -282,15 +324,24 @@ extension SendPackRun {
     }
 }
 
-/// Refs per push that hosts refused to exceed, learned per URL for the life of the process: later
-/// pushes there start in batches that size (with `pushBatchSize`, the smaller of the two).
+/// Limits hosts refused to let a push exceed, learned per URL for the life of the process: refs per
+/// push (later pushes there start in batches that size; with `pushBatchSize`, the smaller of the
+/// two) and pack sizes (later pushes there are cut under that cap; with `maxPushSize`, the smaller).
 package final class PushLimits: Sendable {
     package static let shared = PushLimits()
     private let limits = Mutex<[String: Int]>([:])
+    private let sizes = Mutex<[String: Int]>([:])
 
     package func limit(for url: String) -> Int? { self.limits.withLock { $0[url] } }
 
     func learn(_ limit: Int, for url: String) {
         self.limits.withLock { $0[url] = min($0[url] ?? .max, limit) }
+    }
+
+    /// The pack size the host at `url` was last found to refuse less than, if it refused one.
+    package func sizeCap(for url: String) -> Int? { self.sizes.withLock { $0[url] } }
+
+    func learnSizeCap(_ cap: Int, for url: String) {
+        self.sizes.withLock { $0[url] = min($0[url] ?? .max, cap) }
     }
 }
