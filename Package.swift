@@ -89,7 +89,7 @@ let package = Package(
             name: "ReplicationTestSupport",
             dependencies: ["ReplicationGit"],
             path: "Tests/ReplicationTestSupport",
-            exclude: ["smart_http_server.py", "webhook_receiver.py"]
+            exclude: ["smart_http_server.py", "webhook_receiver.py", "fake_receive_pack.py"]
         ),
         .testTarget(
             name: "ReplicationCoreTests",

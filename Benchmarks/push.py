@@ -7,13 +7,15 @@ Scenarios (each tool pushes to its own copy of the same mirror state):
 - a one-line change to a 1.6 MB file, on a mirror that has the previous version;
 - initial replication of 100,000 refs, an incremental sync of 10 of them, a no-op sync;
 - a fleet of 600 small projects, first sync and re-sync, `start --all --wait --now` with
-  `threads = 4` next to a 4-way parallel loop of `git push`.
+  `threads = 4` next to a 4-way parallel loop of `git push`;
+- first mirrors under a push-size cap (`maxPushSize`): an 88 MiB history that does not compress
+  and the long history, capped and uncapped, next to git's uncapped push (git cannot cap).
 Reports wall time, the ratio, peak RSS (children included) and bytes sent on the wire, counted by a
 loopback TCP proxy in front of sshd that both tools go through.
-Usage: Benchmarks/push.py [RUNS] [DIRECTORY] [long,large,refs,fleet]   (after `swift build -c release
+Usage: Benchmarks/push.py [RUNS] [DIRECTORY] [long,large,refs,fleet,capped]   (after `swift build -c release
 --product replicator`; repositories go to /dev/shm unless DIRECTORY is given, "-" for /dev/shm)
 """
-import os, re, shutil, statistics, sys, tempfile
+import os, re, shutil, statistics, subprocess, sys, tempfile
 from bench_common import REPLICATOR, SSHD, ByteCounter, make_long_history, make_source, measure, require_build, sh
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
@@ -36,19 +38,19 @@ class Bench:
     def url(self, path):
         return self.proxy.url(self.sshd, path)
 
-    def write_config(self, name, threads=1):
+    def write_config(self, name, threads=1, extra=""):
         path = f"{self.work}/etc-{slug(name)}/replication.config"
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(f"[gerrit]\n  basePath = {self.work}/git-{slug(name)}\n"
                     f"[remote \"mirror\"]\n  url = {self.url(self.work)}/replicator-{slug(name)}/${{name}}.git\n"
                     f"  push = +refs/*:refs/*\n  mirror = true\n  maxDeletions = 0\n  threads = {threads}\n"
-                    f"  identityFile = {self.sshd.client_key}\n  knownHostsFile = {self.sshd.known_hosts}\n")
+                    f"  identityFile = {self.sshd.client_key}\n  knownHostsFile = {self.sshd.known_hosts}\n{extra}")
         return path
 
-    def run_case(self, name, projects, prepare_mirror, threads=1):
+    def run_case(self, name, projects, prepare_mirror, threads=1, extra=""):
         """Times both tools on identical mirror states, which `prepare_mirror(project, None)` makes."""
-        config = self.write_config(name, threads)
+        config = self.write_config(name, threads, extra)
         ours, theirs = [], []
         for _ in range(RUNS):
             for project in projects:
@@ -79,7 +81,7 @@ def main():
         print(f"median of {RUNS} run(s), same loopback sshd through a byte-counting proxy; repositories under {work}")
         print(f"{'scenario':<34} {'ours s':>8} {'git s':>7} {'ratio':>6} {'ours MiB':>8} {'git MiB':>7} {'ratio':>5} "
               f"{'ours bytes':>13} {'git bytes':>12} {'ratio':>6}", flush=True)
-        groups = {"long": long_history, "large": large_file, "refs": many_refs, "fleet": fleet}
+        groups = {"long": long_history, "large": large_file, "refs": many_refs, "fleet": fleet, "capped": capped}
         chosen = sys.argv[3].split(",") if len(sys.argv) > 3 else list(groups)
         for group in chosen:
             groups[group](bench)
@@ -179,3 +181,38 @@ def fleet(bench, count=600):
 
 if __name__ == "__main__":
     main()
+
+
+def make_heavy_history(path, commits=160, size=500_000):
+    """`commits` commits on main each adding `size` random bytes (about 88 MiB that does not
+    compress, the size of a real history that hit a 20 MiB cap), a side branch merged half way."""
+    sh("git", "init", "-q", "--bare", "-b", "main", path)
+    process = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=path, stdin=subprocess.PIPE)
+    def commit(ref, mark, parent, merge=None):
+        data = os.urandom(size)
+        head = f"commit {ref}\nmark :{mark}\ncommitter B <b@b> {1_700_000_000 + mark} +0000\ndata 1\nc\n"
+        head += (f"from :{parent}\n" if parent else "") + (f"merge :{merge}\n" if merge else "")
+        process.stdin.write(head.encode() + f"M 644 inline f{mark}\ndata {len(data)}\n".encode() + data + b"\n\n")
+    side = commits // 10
+    for i in range(1, commits + 1):
+        if i == commits // 2:
+            for j in range(1, side + 1):
+                commit("refs/heads/side", 100_000 + j, commits // 4 if j == 1 else 100_000 + j - 1)
+        commit("refs/heads/main", i, i - 1 if i > 1 else None, 100_000 + side if i == commits // 2 else None)
+    process.stdin.close()
+    if process.wait() != 0:
+        raise SystemExit("fast-import failed")
+
+
+def capped(bench):
+    """First mirrors under `maxPushSize`, our uncapped first mirror of the same, and git's."""
+    heavy = f"{bench.work}/heavy.git"
+    make_heavy_history(heavy)
+    long = f"{bench.work}/long.git"
+    if not os.path.exists(long):
+        make_long_history(long)
+    for label, seed, cap in (("88 MiB random", heavy, "20m"), ("long history", long, "4m")):
+        for extra in ("", f"  maxPushSize = {cap}\n"):
+            name = f"{label}: first mirror{' cap ' + cap if extra else ''}"
+            shutil.copytree(seed, f"{case_dirs(bench, name)}/p.git")
+            bench.run_case(name, ["p"], prepare(bench, name, empty_mirror), extra=extra)

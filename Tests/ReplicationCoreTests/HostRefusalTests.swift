@@ -100,4 +100,14 @@ struct HostRefusalTests {
                 == .policy
         )
     }
+
+    /// git's words for a pack over `receive.maxInputSize`, which GitHub (2 GiB) and GitLab print too.
+    @Test func aPackRefusedForItsSizeIsTooLarge() throws {
+        let said =
+            "remote: fatal: pack exceeds maximum allowed size\nerror: remote unpack failed: index-pack abnormal exit\n"
+        let refusal = try #require(HostRefusal.decodeUnpack(serverMessages: said))
+        #expect(refusal.kind == .tooLarge)
+        #expect(refusal.words == "fatal: pack exceeds maximum allowed size")
+        #expect(HostRefusal.decodeUnpack(serverMessages: "fatal: index-pack failed\n") == nil)
+    }
 }

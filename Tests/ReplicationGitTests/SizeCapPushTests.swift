@@ -157,7 +157,7 @@ struct SizeCapPushTests {
         #expect(failed.map(\.update.destination) == ["refs/heads/big"], "\(failed)")
         let message = failed.first?.message ?? ""
         #expect(message.contains("blob \(blob) is 600000 bytes"), "\(message)")
-        #expect(message.contains("cap of 262144 bytes"), "\(message)")
+        #expect(message.contains("cap of 262144 bytes (maxPushSize)"), "\(message)")
         #expect(try GitFixtures.refs(of: site.mirror)["refs/heads/main"] == main)
     }
 

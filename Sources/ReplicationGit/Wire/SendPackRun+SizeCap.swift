@@ -103,6 +103,7 @@ extension SendPackRun {
                     current.action = .update
                     position = end + 1
                 case .success(let answer) where answer.tooLarge:
+                    self.sizeRefusal = answer.refusalWords
                     guard self.lowerSizeCap(below: PushUnit(updates: [next], isAtomic: false)) else {
                         return self.fail([update], Self.stepFailure(steps, answer.results.first?.message))
                     }
@@ -124,13 +125,18 @@ extension SendPackRun {
     /// fails naming what is too big.
     private mutating func refuseTooBig(_ update: RefUpdate, commit: ObjectID, cap: Int) {
         let bases = self.thinPackBases()
-        let capText = "the push size cap of \(cap) bytes"
+        let configured = self.options.maxPushSize > 0 && cap >= self.options.maxPushSize
+        let capText =
+            configured
+            ? "the push size cap of \(cap) bytes (maxPushSize)"
+            : "the \(cap) bytes this mirror was found to take"
+        let said = self.sizeRefusal.map { "; the mirror said: \($0)" } ?? ""
         if let (id, type, size) = try? self.sizer.largestObject(of: commit, bases: bases), size > cap {
             let message = "\(type) \(id.hex) is \(size) bytes, larger than \(capText): it cannot reach this mirror"
-            return self.reject([update], message)
+            return self.reject([update], message + said)
         }
         let size = (try? self.sizer.size(of: [commit], bases: bases)).map { "about \($0) bytes" } ?? "more"
-        self.reject([update], "commit \(commit.hex) alone makes a pack of \(size), over \(capText)")
+        self.reject([update], "commit \(commit.hex) alone makes a pack of \(size), over \(capText)" + said)
     }
 
     private static func stepFailure(_ landed: Int, _ reason: String?) -> String {

@@ -17,6 +17,8 @@ struct SendPackRun {
     /// for a first push of 100,000 refs; these slots take 12).
     var results: ResultSlots
     var report: PushReport
+    /// What the mirror said when it last refused a pack as too large (for a ref that cannot fit).
+    var sizeRefusal: String?
     /// Objects the mirror has, as far as this repository knows them: the thin pack's bases. Looked
     /// up once, when the first pack is made (a push with nothing to send never needs them), and
     /// grown by what each exchange landed, so that a later unit does not send that history again.
@@ -137,6 +139,7 @@ struct SendPackRun {
             for part in smaller { self.send(part, first: &first, open: open) }
             return
         }
+        if case .success(let answer) = reply, answer.tooLarge { self.sizeRefusal = answer.refusalWords }
         if case .success(let answer) = reply, answer.tooLarge, self.lowerSizeCap(below: unit) {
             for result in answer.results where result.status == .ok { self.landed(result) }
             let left = answer.results.filter { $0.status != .ok }.map(\.update)
@@ -278,6 +281,9 @@ struct UnitReply {
     var results: [RefResult] = []
     var hostLimit: Int?
     var tooLarge = false
+
+    /// The first refused ref's message: the server's reason and the host's words.
+    var refusalWords: String? { self.results.first { $0.status != .ok }?.message }
 }
 
 /// Results in the plan's order, found by their update's destination (a plan writes each remote ref
