@@ -179,8 +179,6 @@ def fleet(bench, count=600):
     bench.run_case(resync, projects, prepare(bench, resync, lambda _p, m: shutil.copytree(seed, m)), threads=4)
 
 
-if __name__ == "__main__":
-    main()
 
 
 def make_heavy_history(path, commits=160, size=500_000):
@@ -216,3 +214,7 @@ def capped(bench):
             name = f"{label}: first mirror{' cap ' + cap if extra else ''}"
             shutil.copytree(seed, f"{case_dirs(bench, name)}/p.git")
             bench.run_case(name, ["p"], prepare(bench, name, empty_mirror), extra=extra)
+
+
+if __name__ == "__main__":
+    main()

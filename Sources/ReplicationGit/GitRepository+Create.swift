@@ -27,6 +27,14 @@ extension GitRepository {
         try check("git_config_set_bool", git_config_set_bool(config, "core.logAllRefUpdates", storeRefLog ? 1 : 0))
     }
 
+    /// The branch HEAD points at (`refs/heads/main`), or `nil` when HEAD is detached or missing.
+    package var symbolicHead: String? {
+        var head: OpaquePointer?
+        guard git_reference_lookup(&head, self.handle, "HEAD") == 0, let head else { return nil }
+        defer { git_reference_free(head) }
+        return git_reference_symbolic_target(head).map { String(cString: $0) }
+    }
+
     /// Points HEAD at `ref` unless it already does; `true` when it moved.
     package func setHead(_ ref: String) throws(GitError) -> Bool {
         var head: OpaquePointer?

@@ -8,12 +8,14 @@ package enum PushSteps {
     /// pack made for the wire can come out a little larger (recomputed deltas, headers).
     package static func budget(forCap cap: Int) -> Int { cap - cap / 8 }
 
-    /// Updates in the order a capped push sends them: branches first (they carry the history),
-    /// then other refs, then tags (which mostly point into the branches' history, and then cost
-    /// almost nothing); deletions need no pack and go last. Stable within each class.
-    package static func ordered(_ updates: [RefUpdate]) -> [RefUpdate] {
+    /// Updates in the order a capped push sends them: the source's HEAD branch first (it mostly
+    /// holds the history the other branches fork from), then the other branches, then other refs,
+    /// then tags (which mostly point into the branches' history, and then cost almost nothing);
+    /// deletions need no pack and go last. Stable within each class.
+    package static func ordered(_ updates: [RefUpdate], head: String? = nil) -> [RefUpdate] {
         func rank(_ update: RefUpdate) -> Int {
             if update.action == .delete { return 3 }
+            if let head, update.source == head { return -1 }
             if update.destination.hasPrefix("refs/heads/") { return 0 }
             return update.destination.hasPrefix("refs/tags/") ? 2 : 1
         }
@@ -30,51 +32,40 @@ package enum PushSteps {
         return (groups[..<middle].flatMap { $0 }, groups[middle...].flatMap { $0 })
     }
 
-    /// The furthest position in `start..<count` that `fits`, or `nil` when `start` itself does not.
-    /// `fits` must hold up to some position and not after it (a commit's pack contains its
-    /// ancestors'), and is asked about `guess` first: galloping from there and then bisecting asks
-    /// O(log distance) times, each about a pack near the budget rather than the whole history.
-    package static func furthest<Failure: Error>(
+    /// A position in `start..<count` whose size fits `budget`, or `nil` when `start`'s does not:
+    /// the last position when it fits, else one whose size reaches `enough` or whose successor
+    /// does not fit. `size` must not decrease along the positions (a commit's pack contains its
+    /// ancestors'). Interpolates from each size it learns (sizes grow about evenly along a history),
+    /// then bisects: a few sizings a step, each of a pack near the budget, never the whole history.
+    package static func step<Failure: Error>(
         from start: Int,
         before count: Int,
+        budget: Int,
+        enough: Int,
         guess: Int,
-        fits: (Int) throws(Failure) -> Bool
+        size: (Int) throws(Failure) -> Int
     ) throws(Failure) -> Int? {
         guard start < count else { return nil }
+        // `low` fits (or is start - 1: nothing known to), `high` does not (or is count).
+        var (low, high) = (start - 1, count)
         var probe = min(max(guess, start), count - 1)
-        // `low` is known to fit (or is start - 1: nothing known), `high` known not to (or is count).
-        var low = start - 1
-        var high = count
-        if try fits(probe) {
-            low = probe
-            var step = 1
-            while low + step < count {
-                probe = low + step
-                guard try fits(probe) else {
-                    high = probe
-                    break
-                }
+        var interpolations = 0
+        while true {
+            let measured = try size(probe)
+            if measured <= budget {
                 low = probe
-                step *= 2
-            }
-        } else {
-            high = probe
-            var step = 1
-            while high - step >= start {
-                probe = high - step
-                if try fits(probe) {
-                    low = probe
-                    break
-                }
+                if measured >= enough || probe == count - 1 { return low }
+            } else {
                 high = probe
-                step *= 2
             }
-        }
-        while high - low > 1 {
+            if high - low <= 1 { return low >= start ? low : nil }
+            interpolations += 1
+            let target = (budget + enough) / 2
+            let estimate = Double(probe - start + 1) * Double(target) / Double(max(measured, 1))
+            let interpolated = start + Int(estimate.rounded(.down)) - 1
             let middle = low + (high - low) / 2
-            if try fits(middle) { low = middle } else { high = middle }
+            probe = interpolations <= 3 ? min(max(interpolated, low + 1), high - 1) : middle
         }
-        return low >= start ? low : nil
     }
 
     /// Where the first step should end, if the history's size were spread evenly over its commits:

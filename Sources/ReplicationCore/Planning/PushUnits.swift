@@ -49,7 +49,7 @@ package enum PushUnits {
     }
 
     /// Updates grouped by change (others alone), in the order of their first update.
-    static func groups(_ updates: [RefUpdate]) -> [[RefUpdate]] {
+    package static func groups(_ updates: [RefUpdate]) -> [[RefUpdate]] {
         var groups: [[RefUpdate]] = []
         var index: [Substring: Int] = [:]
         for update in updates {

@@ -64,6 +64,10 @@ package enum StatusPage {
         {{reason}}<br>Release it once with <code>{{release}}</code></p>{{/held}}
         {{^held}}<p class="muted">None.</p>{{/held}}
         </section>
+        <section id="refused"><h2>Refused refs</h2>
+        {{#refused}}<p><span class="bad">{{remote}} {{project}}</span> <code>{{url}}</code><br>{{refused}}</p>{{/refused}}
+        {{^refused}}<p class="muted">None: the last push to every URL had no ref refused.</p>{{/refused}}
+        </section>
         {{#hasWebhooks}}<section id="webhooks"><h2>Webhooks</h2>{{/hasWebhooks}}
         {{#webhooks}}<p><span class="{{#isFailing}}bad{{/isFailing}}">{{state}}</span> <code>{{url}}</code><br>
         <span class="muted">{{detail}}</span></p>{{/webhooks}}

@@ -31,6 +31,14 @@ package struct StatusPageModel: Sendable {
         var nextRetry: String
     }
 
+    /// A URL whose last push had refs refused (a policy of the host, not a failure of the URL).
+    struct Refused: Sendable {
+        var remote: String
+        var project: String
+        var url: String
+        var refused: String
+    }
+
     struct Held: Sendable {
         var remote: String
         var project: String
@@ -75,6 +83,7 @@ package struct StatusPageModel: Sendable {
     var pushes: [Push]
     var failing: [Failing]
     var held: [Held]
+    var refused: [Refused]
     var drift: [Drift]
     var latencies: [Latency]
     var webhooks: [Webhook]
@@ -101,8 +110,14 @@ package struct StatusPageModel: Sendable {
         var pushes: [Push] = []
         var failing: [Failing] = []
         var latencies: [Latency] = []
+        var refused: [Refused] = []
         for remote in status.remotes {
             for target in remote.targets {
+                if let words = target.refused {
+                    refused.append(
+                        Refused(remote: remote.name, project: target.project, url: target.url, refused: words)
+                    )
+                }
                 for (task, state) in [(target.inFlight, "running"), (target.pending, target.state.rawValue)] {
                     guard let task else { continue }
                     pushes.append(
@@ -146,6 +161,7 @@ package struct StatusPageModel: Sendable {
         self.pushes = pushes
         self.failing = failing
         self.latencies = latencies
+        self.refused = refused
         self.held = status.held.map {
             Held(
                 remote: $0.remote,

@@ -15,13 +15,20 @@ extension SendPackRun {
 
     private var sizer: PackSizer { PackSizer(git: self.options.git, repositoryPath: self.repository.path) }
 
-    /// Sends `units` in order, each cut until its pack fits the cap.
+    /// Sends `units` in order, each cut until its pack fits the cap. After each push the rest is
+    /// joined again into the push's units: what the cut history left is often small enough to go
+    /// in one push (the other branches of a history its HEAD branch just brought).
     mutating func sendUnderCap(
         _ units: [PushUnit],
         first: inout SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
     ) {
         var work = Array(units.reversed())
+        let atomic = self.options.atomicChanges && self.advertisement.capabilities.contains("atomic")
+        func rejoined(_ work: [PushUnit]) -> [PushUnit] {
+            let left = work.reversed().flatMap(\.updates)
+            return PushUnits.split(left, atomic: atomic, batchSize: self.batchSize).reversed()
+        }
         while let unit = work.popLast() {
             guard let cap = self.sizeCap else {
                 self.send(unit, first: &first, open: open)
@@ -29,29 +36,59 @@ extension SendPackRun {
             }
             let size: Int
             do throws(GitError) {
-                size = try self.sizer.size(of: Self.wants(unit.updates), bases: self.thinPackBases())
+                size = try self.packSize(unit.updates)
             } catch {
                 self.fail(unit.updates, error.message)
                 continue
             }
             if size <= PushSteps.budget(forCap: cap) {
                 self.send(unit, first: &first, open: open)
-            } else if let (front, back) = PushSteps.halves(unit.updates) {
-                work.append(PushUnit(updates: back, isAtomic: unit.isAtomic))
-                work.append(PushUnit(updates: front, isAtomic: unit.isAtomic))
+                work = rejoined(work)
+            } else if let (front, back) = self.cut(unit, budget: PushSteps.budget(forCap: cap)) {
+                work.append(back)
+                work.append(front)
             } else if unit.updates.count > 1 {
                 // One change bigger than the cap: its refs one by one (they share most history).
                 work += unit.updates.reversed().map { PushUnit(updates: [$0], isAtomic: false) }
             } else if let update = unit.updates.first {
-                self.step(update, first: &first, open: open)
+                self.step(update, size: size, first: &first, open: open)
+                work = rejoined(work)
             }
         }
+    }
+
+    /// The pack `updates` need now; the last answer again while nothing landed since (a cut sizes
+    /// the ref it then sends).
+    private mutating func packSize(_ updates: [RefUpdate]) throws(GitError) -> Int {
+        let (wants, bases) = (Self.wants(updates).sorted(), self.thinPackBases())
+        if let last = self.lastSizing, last.wants == wants, last.bases == bases.count { return last.size }
+        let size = try self.sizer.size(of: wants, bases: bases)
+        self.lastSizing = (wants, bases.count, size)
+        return size
+    }
+
+    /// `unit` in two: its first ref (or change) and the rest when that one alone is over `budget`
+    /// (the HEAD branch that carries the history: halving would size the whole history once per
+    /// halving to find it), else halves; `nil` for one ref or one change.
+    private mutating func cut(_ unit: PushUnit, budget: Int) -> (PushUnit, PushUnit)? {
+        guard let (front, back) = PushSteps.halves(unit.updates) else { return nil }
+        let groups = PushUnits.groups(unit.updates)
+        if groups.count > 2, let leading = groups.first,
+            let size = try? self.packSize(leading), size > budget
+        {
+            let taken = Set(leading.map(\.destination))
+            let rest = unit.updates.filter { !taken.contains($0.destination) }
+            return (
+                PushUnit(updates: leading, isAtomic: unit.isAtomic), PushUnit(updates: rest, isAtomic: unit.isAtomic)
+            )
+        }
+        return (PushUnit(updates: front, isAtomic: unit.isAtomic), PushUnit(updates: back, isAtomic: unit.isAtomic))
     }
 
     /// After the host refused `unit`'s pack as too large: a cap of half that pack, learned for the
     /// URL. `false` when the pack is already as small as a cap goes (the refusal stands).
     mutating func lowerSizeCap(below unit: PushUnit) -> Bool {
-        guard let size = try? self.sizer.size(of: Self.wants(unit.updates), bases: self.thinPackBases()) else {
+        guard let size = try? self.packSize(unit.updates) else {
             return false
         }
         let cap = min(size / 2, self.sizeCap ?? .max)
@@ -61,9 +98,12 @@ extension SendPackRun {
     }
 
     /// Advances `update`'s ref along the first-parent line to its new id in steps that each fit
-    /// the cap; the last step is `update` itself, from wherever the steps left the ref.
+    /// the cap; the last step is `update` itself, from wherever the steps left the ref. `size` is
+    /// the pack `update` alone would need: each landed step takes its own size off it (the objects
+    /// a step brings are exactly those it no longer has to), so no step sizes the whole history.
     private mutating func step(
         _ update: RefUpdate,
+        size: Int,
         first: inout SendPackExchange?,
         open: () throws(GitError) -> SendPackExchange
     ) {
@@ -71,24 +111,30 @@ extension SendPackRun {
             return self.send(PushUnit(updates: [update], isAtomic: false), first: &first, open: open)
         }
         var current = update
-        var position = 0
-        var steps = 0
+        var (position, steps, left) = (0, 0, size)
         do throws(GitError) {
             let line = try self.sizer.firstParentLine(to: tip, bases: self.thinPackBases())
             while let cap = self.sizeCap {
                 let budget = PushSteps.budget(forCap: cap)
-                let whole = try self.sizer.size(of: [tip], bases: self.thinPackBases())
-                if whole <= budget || position >= line.count { break }
-                let bases = self.thinPackBases()
-                let sizer = self.sizer
+                if left <= budget || position >= line.count { break }
+                let (bases, sizer) = (self.thinPackBases(), self.sizer)
                 let guess = PushSteps.guess(
                     from: position,
                     remaining: line.count - position,
-                    total: whole,
-                    budget: budget
+                    total: left,
+                    budget: budget * 15 / 16
                 )
-                let end = try PushSteps.furthest(from: position, before: line.count, guess: guess) {
-                    (index) throws(GitError) in try sizer.size(of: [line[index]], bases: bases) <= budget
+                var sizes: [Int: Int] = [:]
+                let end = try PushSteps.step(
+                    from: position,
+                    before: line.count,
+                    budget: budget,
+                    enough: budget * 7 / 8,
+                    guess: guess
+                ) { (index) throws(GitError) in
+                    let size = try sizer.size(of: [line[index]], bases: bases)
+                    sizes[index] = size
+                    return size
                 }
                 guard let end else { return self.refuseTooBig(update, commit: line[position], cap: cap) }
                 var next = current
@@ -102,6 +148,7 @@ extension SendPackRun {
                     current.oldID = line[end]
                     current.action = .update
                     position = end + 1
+                    left -= sizes[end] ?? 0
                 case .success(let answer) where answer.tooLarge:
                     self.sizeRefusal = answer.refusalWords
                     guard self.lowerSizeCap(below: PushUnit(updates: [next], isAtomic: false)) else {

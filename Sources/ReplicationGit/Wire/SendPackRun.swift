@@ -19,6 +19,8 @@ struct SendPackRun {
     var report: PushReport
     /// What the mirror said when it last refused a pack as too large (for a ref that cannot fit).
     var sizeRefusal: String?
+    /// The last pack sized under a cap: its new ids, how many bases it was sized against, its size.
+    var lastSizing: (wants: [ObjectID], bases: Int, size: Int)?
     /// Objects the mirror has, as far as this repository knows them: the thin pack's bases. Looked
     /// up once, when the first pack is made (a push with nothing to send never needs them), and
     /// grown by what each exchange landed, so that a later unit does not send that history again.
@@ -60,7 +62,7 @@ struct SendPackRun {
         let atomic = self.options.atomicChanges && self.advertisement.capabilities.contains("atomic")
         let capped = self.sizeCap != nil
         let units = PushUnits.split(
-            capped ? PushSteps.ordered(sendable) : sendable,
+            capped ? PushSteps.ordered(sendable, head: self.repository.symbolicHead) : sendable,
             atomic: atomic,
             batchSize: self.batchSize
         )
@@ -116,7 +118,7 @@ struct SendPackRun {
     }
 
     /// `pushBatchSize`, lowered to what the host allows when it refused a bigger push before.
-    private var batchSize: Int {
+    var batchSize: Int {
         guard let learned = PushLimits.shared.limit(for: self.url) else { return self.options.batchSize }
         return self.options.batchSize > 0 ? min(self.options.batchSize, learned) : learned
     }

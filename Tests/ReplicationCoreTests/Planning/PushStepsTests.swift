@@ -3,7 +3,7 @@ import ReplicationCore
 import Testing
 
 /// How a push over a size cap is cut: the order refs go in, halves that keep changes whole, and
-/// the search for the furthest step that fits.
+/// the search for a step that fits.
 struct PushStepsTests {
     static func update(_ destination: String, delete: Bool = false) -> RefUpdate {
         let id = ObjectID(hex: String(repeating: "a", count: 40))
@@ -44,33 +44,53 @@ struct PushStepsTests {
         #expect(PushSteps.halves([Self.update("refs/heads/main")]) == nil)
     }
 
-    /// For any point where fitting stops and any guess, the search finds the last position that
-    /// fits (a linear scan's answer), and asks about few positions.
-    @Test func theFurthestStepIsTheLastThatFits() async {
-        await propertyCheck(count: 500, input: Gen.int(in: 1...2_000), Gen.int(in: 0...2_100), Gen.int(in: 0...2_100)) {
-            count,
-            limit,
-            guess in
-            let start = min(limit / 3, count - 1)
-            var asked = 0
-            let found = PushSteps.furthest(from: start, before: count, guess: guess) { (index: Int) -> Bool in
-                asked += 1
-                return index <= limit
+    /// For any sizes that grow along the line (even steps, tiny ones, a huge commit), any start and
+    /// any guess: the step fits, and it is the last position, or big enough, or the furthest that
+    /// fits; `nil` exactly when the first position alone is too big. Few sizings each time.
+    @Test func aStepFitsAndIsBigEnoughOrTheFurthest() async {
+        let increments = Gen.int(in: 0...100).map { $0 < 80 ? $0 * 1_000 : $0 < 95 ? 10 : 400_000 }
+        await propertyCheck(
+            count: 500,
+            input: increments.array(of: 1...3_000),
+            Gen.int(in: 0...3_000),
+            Gen.int(in: 1_000...900_000)
+        ) { steps, guess, budget in
+            var sizes: [Int] = []
+            var total = 0
+            for increment in steps {
+                total += increment + 1
+                sizes.append(total)
             }
-            let expected = limit >= start ? min(limit, count - 1) : nil
-            #expect(found == expected, "count \(count), limit \(limit), start \(start), guess \(guess)")
-            #expect(asked <= 4 * (count.bitWidth - count.leadingZeroBitCount) + 2, "asked \(asked) times")
+            let start = min(guess / 7, steps.count - 1)
+            let enough = budget * 3 / 4
+            var asked = 0
+            let found = PushSteps.step(from: start, before: sizes.count, budget: budget, enough: enough, guess: guess) {
+                (index: Int) -> Int in
+                asked += 1
+                return sizes[index] - (start > 0 ? sizes[start - 1] : 0)
+            }
+            let size = { (index: Int) in sizes[index] - (start > 0 ? sizes[start - 1] : 0) }
+            #expect(asked <= 6 + 2 * (sizes.count.bitWidth - sizes.count.leadingZeroBitCount), "asked \(asked)")
+            guard let found else {
+                #expect(size(start) > budget)
+                return
+            }
+            #expect(found >= start && size(found) <= budget)
+            #expect(found == sizes.count - 1 || size(found) >= enough || size(found + 1) > budget)
         }
     }
 
-    @Test func aGoodGuessIsConfirmedInTwoQuestions() {
+    /// A history whose commits weigh about the same: the guess lands, and is confirmed at once.
+    @Test func anEvenHistoryTakesOneSizingAStep() {
         var asked: [Int] = []
-        let found = PushSteps.furthest(from: 10, before: 1_000, guess: 40) { (index: Int) -> Bool in
+        let guess = PushSteps.guess(from: 100, remaining: 900, total: 900_000, budget: 70_000)
+        let found = PushSteps.step(from: 100, before: 1_000, budget: 80_000, enough: 60_000, guess: guess) {
+            (index: Int) -> Int in
             asked.append(index)
-            return index <= 40
+            return (index - 100 + 1) * 1_000
         }
-        #expect(found == 40)
-        #expect(asked == [40, 41])
+        #expect(found == 169)
+        #expect(asked == [169])
     }
 
     @Test func theGuessSpreadsTheBudgetOverTheRemainingCommits() {

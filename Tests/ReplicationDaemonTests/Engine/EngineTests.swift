@@ -99,6 +99,9 @@ struct EngineTests {
             let target = try #require(harness.status.remotes.first?.targets.first)
             #expect(target.lastError == nil && target.consecutiveFailures == 0, "the push reached the mirror")
             #expect(target.refused?.contains("refs/heads/main") == true)
+            let page = StatusPage.render(StatusPageModel(status: harness.status, verifications: [], now: 0))
+            let section = try #require(page.firstRange(of: "<section id=\"refused\">").map { page[$0.lowerBound...] })
+            #expect(section.prefix(600).contains("GH006, policy"), "the status page shows it too")
             try await harness.post(.refUpdated(project: "p", refs: ["refs/heads/main"]))
             try await harness.until("a clean push clears it") {
                 harness.pushes(to: Self.url).count == 2 && harness.status.remotes.first?.targets.first?.refused == nil
