@@ -53,17 +53,19 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     }
 
     /// The engine, the webhooks, then `extra` services (a stream-events reader), then the HTTP
-    /// server; SIGTERM and SIGINT drain the engine.
+    /// server, then `last` (services that must hear of a shutdown first); SIGTERM and SIGINT drain
+    /// the engine.
     package func serviceGroup(
         host: String,
         port: Int,
         extra: [ServiceGroupConfiguration.ServiceConfiguration] = [],
+        last: [ServiceGroupConfiguration.ServiceConfiguration] = [],
         onListening: @escaping @Sendable (String) -> Void = { _ in }
     ) -> ServiceGroup {
         let services =
             [.init(service: self.engine), .init(service: self.noticeDelivery)] + extra + [
                 .init(service: self.application(host: host, port: port, onListening: onListening))
-            ]
+            ] + last
         return ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: self.logger)
         )

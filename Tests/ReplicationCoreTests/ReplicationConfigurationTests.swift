@@ -45,6 +45,18 @@ struct RemoteDefaultsTests {
         #expect(option.value == expected)
     }
 
+    /// A Gerrit site keeps its store in `data/`; an installed service's configuration under `/etc`
+    /// keeps it in `/var/lib/replicator` (`/etc` is read-only to the unit).
+    @Test(arguments: [
+        ("/var/gerrit/etc", "/var/gerrit/data/replicator/tasks.sqlite"),
+        ("/etc/replicator", "/var/lib/replicator/tasks.sqlite"),
+        ("/etc", "/var/lib/replicator/tasks.sqlite"),
+        ("/etcetera/site/etc", "/etcetera/site/data/replicator/tasks.sqlite"),
+    ])
+    func theDefaultStoreFollowsTheLayout(configDirectory: String, store: String) {
+        #expect(DaemonOptions.defaultStore(configDirectory: configDirectory) == store)
+    }
+
     @Test func globalSectionsHaveGerritsDefaults() {
         let configuration = ReplicationConfiguration.parse("[remote \"r\"]\n  url = /srv/${name}.git\n")
         var expected = GerritOptions(basePath: "/site/git")

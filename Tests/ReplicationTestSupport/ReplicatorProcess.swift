@@ -63,12 +63,19 @@ package final class ServedReplicator {
 
     /// Starts `serve --config CONFIG --listen 127.0.0.1:PORT` (`--log-level debug` unless the
     /// arguments set one) with `arguments` after them, its output in `log`.
-    package init(config: String, port: Int, log: String, arguments: [String] = []) throws {
+    package init(
+        config: String,
+        port: Int,
+        log: String,
+        arguments: [String] = [],
+        environment: [String: String] = [:]
+    ) throws {
         let level = arguments.contains("--log-level") ? [] : ["--log-level", "debug"]
         self.process = try BackgroundProcess(
             ReplicatorProcess.executable.path,
             ["serve", "--config", config, "--listen", "127.0.0.1:\(port)"] + level + arguments,
-            log: log
+            log: log,
+            environment: environment
         )
         self.port = port
     }

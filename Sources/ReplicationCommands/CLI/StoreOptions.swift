@@ -14,7 +14,7 @@ struct StoreOptions: ParsableArguments {
             "The task queue: an SQLite file.",
             discussion: """
                 Default: $\(Self.environmentVariable) when set, else replicator.store from the configuration, \
-                else ../data/replicator/tasks.sqlite next to the configuration file.
+                else ../data/replicator/tasks.sqlite next to the configuration file (a Gerrit site's                 data/), or /var/lib/replicator/tasks.sqlite for a configuration under /etc.
                 """,
             valueName: "path"
         )

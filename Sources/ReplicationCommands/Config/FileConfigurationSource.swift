@@ -11,12 +11,20 @@ final class FileConfigurationSource: ConfigurationSource {
     private let snapshots: ConfigSnapshotBox
     private let fingerprint: Mutex<[String: Date]>
     private let requested = Atomic<Bool>(false)
+    /// Called once a requested reload is over, taken or refused (systemd hears `READY=1` again).
+    private let requestedReloadDone: @Sendable () -> Void
 
     /// `initial` is the configuration loaded from `path`; `snapshots` gets each accepted reload's.
-    init(path: String, initial: ReplicationConfiguration, snapshots: ConfigSnapshotBox) {
+    init(
+        path: String,
+        initial: ReplicationConfiguration,
+        snapshots: ConfigSnapshotBox,
+        requestedReloadDone: @escaping @Sendable () -> Void = {}
+    ) {
         self.path = path
         self.snapshots = snapshots
         self.fingerprint = Mutex(Self.fingerprint(of: initial))
+        self.requestedReloadDone = requestedReloadDone
     }
 
     /// The next ``reloadIfChanged(_:rejected:)`` loads the files even if they look unchanged.
@@ -26,6 +34,7 @@ final class FileConfigurationSource: ConfigurationSource {
 
     func reloadIfChanged(_ current: ReplicationConfiguration, rejected: (String) -> Void) -> ReplicationConfiguration? {
         let requested = self.requested.exchange(false, ordering: .acquiringAndReleasing)
+        defer { if requested { self.requestedReloadDone() } }
         guard requested || current.gerrit.autoReload else { return nil }
         let seen = Self.fingerprint(of: current)
         let changed = self.fingerprint.withLock { fingerprint in

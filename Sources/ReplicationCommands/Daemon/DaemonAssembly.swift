@@ -24,9 +24,16 @@ struct DaemonAssembly {
         logger: Logger
     ) async throws -> DaemonAssembly {
         let snapshots = ConfigSnapshotBox(snapshot)
-        let source = FileConfigurationSource(path: configPath, initial: configuration, snapshots: snapshots)
+        let systemd = SystemdNotifier()
+        let source = FileConfigurationSource(
+            path: configPath,
+            initial: configuration,
+            snapshots: snapshots,
+            requestedReloadDone: { systemd.ready(status: "configuration reloaded") }
+        )
         let hangups = await HangupService {
             logger.notice("SIGHUP: reloading the configuration", metadata: ["config": "\(configPath)"])
+            systemd.reloading()
             source.requestReload()
         }
         let lease = try await Self.lease(store, location: storeLocation, logger: logger)
@@ -66,8 +73,18 @@ struct DaemonAssembly {
             reader.onRestart = { reconciler.requestRound(reason: "the --events-from command restarted") }
             extra.append(.init(service: reader, successTerminationBehavior: .ignore))
         }
-        let group = daemon.serviceGroup(host: address.host, port: address.port, extra: extra) { listening in
+        let group = daemon.serviceGroup(
+            host: address.host,
+            port: address.port,
+            extra: extra,
+            last: [.init(service: StoppingNotice(notifier: systemd), successTerminationBehavior: .ignore)]
+        ) { [board = daemon.engine.statusBoard] listening in
             logger.notice("Replicator listening", metadata: ["address": "\(listening)", "store": "\(storeLocation)"])
+            // Ready as /healthz means it: listening, and the engine has read the store.
+            Task {
+                while !board.status.ready { try await Task.sleep(for: .milliseconds(20)) }
+                systemd.ready(status: "listening on \(listening)")
+            }
         }
         return DaemonAssembly(group: group, lease: lease, pool: pool)
     }

@@ -37,9 +37,13 @@ package struct DaemonOptions: Hashable, Sendable {
     package var webhookToken: String?
 
     /// The default store: `../data/replicator/tasks.sqlite` next to the configuration, the Gerrit
-    /// site layout (`etc/replication.config`, `git/`, `data/`).
+    /// site layout (`etc/replication.config`, `git/`, `data/`); `/var/lib/replicator/tasks.sqlite`
+    /// for a configuration under `/etc` (an installed service: the unit's `StateDirectory`, and
+    /// `/etc` is read-only under `ProtectSystem`).
     package static func defaultStore(configDirectory: String) -> String {
-        PathText.resolve("../data/replicator/tasks.sqlite", against: configDirectory)
+        let directory = PathText.resolve(".", against: configDirectory)
+        if directory == "/etc" || directory.hasPrefix("/etc/") { return "/var/lib/replicator/tasks.sqlite" }
+        return PathText.resolve("../data/replicator/tasks.sqlite", against: configDirectory)
     }
 
     package init(store: String) {
