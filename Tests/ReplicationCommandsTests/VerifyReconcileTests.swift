@@ -230,12 +230,18 @@ struct VerifyReconcileTests {
     }
 }
 
-/// etc/grafana/replicator.json: valid JSON whose every query names metrics a running daemon exposes.
+/// etc/grafana/replicator.json and etc/prometheus/alerts.yml: every query and rule names metrics a
+/// running daemon exposes, and the exposition passes promtool's lint (HELP text on every family).
 @Suite(.timeLimit(.minutes(3)))
 struct GrafanaDashboardTests {
+    static let promtool = "/usr/bin/promtool"
+
     @Test func everyMetricTheDashboardQueriesExists() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
+        let rules = try String(contentsOf: root.appendingPathComponent("etc/prometheus/alerts.yml"), encoding: .utf8)
+        let ruled = Set(rules.matches(of: /replicat(?:ion|or)_[a-z_]+/).map { String($0.output) })
+        #expect(ruled.count >= 5, "\(ruled)")
         let data = try Data(contentsOf: root.appendingPathComponent("etc/grafana/replicator.json"))
         let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let panels = try #require(dashboard["panels"] as? [[String: Any]])
@@ -247,7 +253,7 @@ struct GrafanaDashboardTests {
             expressions.flatMap { expression in
                 expression.matches(of: /replication_[a-z_]+/).map { String($0.output) }
             }
-        )
+        ).union(ruled)
         #expect(names.count >= 10, "\(names)")
 
         // A daemon that pushed, verified and POSTed to a webhook (nothing listens: it fails and
@@ -280,5 +286,28 @@ struct GrafanaDashboardTests {
             !metrics.split(separator: "\n").contains { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
         }
         #expect(complete, "not in /metrics: \(missing.sorted())\n\(metrics)")
+        #expect(metrics.contains("replicator_build_info{version=\""), "\(metrics)")
+
+        try Command.requireInstalled(Self.promtool, package: "prometheus")
+        let lint = try Command.run(Self.promtool, ["check", "metrics"], input: metrics)
+        #expect(lint.status == 0, "\(lint.standardOutput)\(lint.standardError)")
+        #expect((lint.standardOutput + lint.standardError).isEmpty, "\(lint.standardOutput)\(lint.standardError)")
+    }
+
+    /// The alerting rules load, and each fires (and only then) on the series of its own unit test.
+    @Test func theAlertingRulesLoadAndFireAsTheirTestsSay() throws {
+        try Command.requireInstalled(Self.promtool, package: "prometheus")
+        let directory = ReplicatorProcess.packageRoot.appendingPathComponent("etc/prometheus")
+        let check = try Command.run(
+            Self.promtool,
+            ["check", "rules", directory.appendingPathComponent("alerts.yml").path]
+        )
+        #expect(check.status == 0, "\(check.standardOutput)\(check.standardError)")
+        #expect(check.standardOutput.contains("SUCCESS: 6 rules found"), "\(check.standardOutput)")
+        let test = try Command.run(
+            Self.promtool,
+            ["test", "rules", directory.appendingPathComponent("alerts.test.yml").path]
+        )
+        #expect(test.status == 0, "\(test.standardOutput)\(test.standardError)")
     }
 }

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import ReplicationCore
 
 /// `replicator`: the root command.
 public struct ReplicatorCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReplicationCore
 import ReplicationGit
 
 /// `replicator version`: Replicator's version and the libgit2 it runs on.
@@ -13,9 +14,4 @@ struct VersionCommand: ParsableCommand {
         let ssh = libgit2.supportsSSH ? "ssh" : "no ssh"
         Output.print("replicator \(ReplicatorVersion.text) (libgit2 \(libgit2), \(ssh))")
     }
-}
-
-/// Replicator's release version.
-package enum ReplicatorVersion {
-    package static let text = "0.1.0"
 }

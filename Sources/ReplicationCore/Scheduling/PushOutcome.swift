@@ -84,12 +84,25 @@ extension PushOutcome {
         return shown.joined(separator: "; ") + more
     }
 
-    /// Planned updates by outcome, for metrics and the audit line.
+    /// Planned updates by outcome, for metrics and the audit line. A held push's refs (nothing
+    /// was sent: `maxDeletions`) are no outcome: see ``heldRefs``.
     package var refOutcomes: [RefResult.Status: Int] {
         var outcomes: [RefResult.Status: Int] = [:]
-        for result in self.report?.results ?? [] { outcomes[result.status, default: 0] += 1 }
+        for result in self.report?.results ?? [] where self.report?.plan.blocked == nil {
+            outcomes[result.status, default: 0] += 1
+        }
         if let upToDate = self.report?.plan.upToDate, upToDate > 0 { outcomes[.upToDate, default: 0] += upToDate }
         return outcomes
+    }
+
+    /// The refs of a push held by `maxDeletions` until allowed.
+    package var heldRefs: Int { self.report?.plan.blocked == nil ? 0 : self.report?.results.count ?? 0 }
+
+    /// Refs by outcome as the metrics label them: the statuses, and `held`.
+    package var refOutcomeLabels: [String: Int] {
+        var labels = Dictionary(uniqueKeysWithValues: self.refOutcomes.map { ($0.key.rawValue, $0.value) })
+        if self.heldRefs > 0 { labels["held"] = self.heldRefs }
+        return labels
     }
 
     package var bytesSent: Int { self.report?.bytesSent ?? 0 }

@@ -40,7 +40,7 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where I
         remote: String,
         result: PushAttemptResult.Kind,
         latency: Duration,
-        refs: [RefResult.Status: Int]
+        refs: [String: Int]
     )
 }
 

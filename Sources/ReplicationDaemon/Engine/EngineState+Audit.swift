@@ -2,10 +2,17 @@ import Logging
 import ReplicationCore
 
 extension EngineState {
-    /// The replication log's lines for a finished push: one for the push, one per ref not taken.
-    static func audit(_ task: Queue.Task, _ outcome: PushOutcome, result: PushAttemptResult, duration: Duration)
-        -> [EngineLogEntry]
-    {
+    /// The replication log's lines for a finished push: one for the push, and one per reason refs
+    /// were not taken (its refs counted, the first named). A push that ends as the URL's last one
+    /// did (`repeated`: the same failure, the same hold, the same refusals) logs its line without
+    /// the reason again, and no ref lines: a reason is logged once per URL and change of state.
+    static func audit(
+        _ task: Queue.Task,
+        _ outcome: PushOutcome,
+        result: PushAttemptResult,
+        duration: Duration,
+        repeated: Bool = false
+    ) -> [EngineLogEntry] {
         var metadata = Self.metadata(of: task)
         metadata["replication.result"] = "\(result.kind.rawValue)"
         metadata["replication.duration"] = "\(duration)"
@@ -14,26 +21,63 @@ extension EngineState {
         for (status, count) in outcome.refOutcomes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             metadata["replication.refs.\(status.rawValue)"] = "\(count)"
         }
+        if outcome.heldRefs > 0 { metadata["replication.refs.held"] = "\(outcome.heldRefs)" }
         for (key, value) in outcome.notes { metadata["replication.\(key)"] = "\(value)" }
+        let reason = repeated ? "(unchanged since the last push)" : result.message ?? ""
+        if repeated { metadata["replication.repeated"] = "true" }
         var entries: [EngineLogEntry] = []
         switch result {
         case .succeeded, .refsRejected:
-            if let message = result.message { metadata["replication.rejected"] = "\(message)" }
+            if result.message != nil { metadata["replication.rejected"] = "\(reason)" }
             entries.append(.init(.info, "Replication finished", metadata))
         default:
-            metadata["replication.error"] = "\(result.message ?? "")"
+            metadata["replication.error"] = "\(reason)"
             metadata["replication.error.class"] = "\(result.kind.rawValue)"
             if let code = result.code { metadata["replication.error.code"] = "\(code)" }
             entries.append(.init(.warning, "Replication failed", metadata))
         }
-        for problem in outcome.refProblems {
+        guard !repeated else { return entries }
+        for group in Self.grouped(outcome.refProblems) {
             var refMetadata = Self.metadata(of: task)
-            refMetadata["replication.ref"] = "\(problem.ref)"
-            refMetadata["replication.ref.status"] = "\(problem.status)"
-            refMetadata["replication.ref.reason"] = "\(problem.reason)"
+            refMetadata["replication.ref"] = "\(group[0].ref)"
+            refMetadata["replication.ref.status"] = "\(group[0].status)"
+            refMetadata["replication.ref.reason"] = "\(group[0].reason)"
+            if group.count > 1 {
+                refMetadata["replication.refs"] = "\(group.count)"
+                refMetadata["replication.refs.first"] = "\(group.prefix(5).map(\.ref).joined(separator: " "))"
+            }
             entries.append(.init(.warning, "Ref not replicated", refMetadata))
         }
         return entries
+    }
+
+    /// Problems with the same status and reason together, in the order each first appears.
+    private static func grouped(_ problems: [RefProblem]) -> [[RefProblem]] {
+        var groups: [[RefProblem]] = []
+        var index: [String: Int] = [:]
+        for problem in problems {
+            let key = problem.status + "\u{0}" + problem.reason
+            if let position = index[key] {
+                groups[position].append(problem)
+            } else {
+                index[key] = groups.count
+                groups.append([problem])
+            }
+        }
+        return groups
+    }
+
+    /// Whether `result` ends a push at a URL as the URL's last push ended: the same failure while
+    /// it keeps failing, the same hold, the same refusals.
+    static func isRepeat(_ result: PushAttemptResult, after previous: TargetHealth<Instant>?) -> Bool {
+        guard let previous, let message = result.message else { return false }
+        switch result {
+        case .blocked: return previous.lastBlocked == message
+        case .refsRejected: return previous.lastRefusal == message
+        case .transientFailure, .permanentFailure, .updateRefFailed:
+            return previous.consecutiveFailures > 0 && previous.lastFailure?.result == result
+        case .succeeded, .sourceMissing: return false
+        }
     }
 
     static func metadata(of task: Queue.Task) -> Logger.Metadata {

@@ -126,12 +126,17 @@ extension EngineState {
                 remote: task.target.remote,
                 result: result.kind,
                 latency: started.duration(to: now.instant),
-                refs: outcome.refOutcomes
+                refs: outcome.refOutcomeLabels
             ),
         ]
-        actions += Self.audit(task, outcome, result: result, duration: started.duration(to: now.instant)).map(
-            Action.log
-        )
+        let repeated = Self.isRepeat(result, after: self.queue.health[task.target.url])
+        actions += Self.audit(
+            task,
+            outcome,
+            result: result,
+            duration: started.duration(to: now.instant),
+            repeated: repeated
+        ).map(Action.log)
         actions += self.recordOutcome(of: task, outcome, result: result)
         let statuses = outcome.refStatuses(for: task.work)
         if !statuses.isEmpty { actions.append(.recordRefStatuses(task.target, statuses, at: now.wall)) }
@@ -211,9 +216,9 @@ extension EngineState {
             )
             return actions + self.delivered(task, notices: replicated)
         case .retryScheduled(let task, let result, let at):
+            // The reason is on the push's own line just before (once per change of state).
             var metadata = Self.metadata(of: task)
             metadata["replication.result"] = "\(result.kind.rawValue)"
-            metadata["error"] = "\(result.message ?? "")"
             metadata["replication.retry.in"] = "\(now.duration(to: at))"
             return [.log(.init(.warning, "Replication failed; will retry", metadata))]
         case .targetFailed(let target, let result):

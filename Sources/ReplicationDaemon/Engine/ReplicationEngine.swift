@@ -167,8 +167,18 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     private func updateMetrics() {
         let status = self.statusBoard.status
         self.metrics.oldestPending(seconds: status.oldestPendingSeconds ?? 0)
+        self.metrics.store(up: status.storeError == nil)
         for remote in status.remotes {
-            self.metrics.queue(remote: remote.name, depth: remote.queueDepth, inFlight: remote.inFlight)
+            let failing = remote.targets.count { target in
+                target.lastError != nil && (target.state == .failed || target.state == .retrying)
+            }
+            self.metrics.queue(
+                remote: remote.name,
+                depth: remote.queueDepth,
+                inFlight: remote.inFlight,
+                failing: failing,
+                held: status.held.count { $0.remote == remote.name }
+            )
         }
     }
 }

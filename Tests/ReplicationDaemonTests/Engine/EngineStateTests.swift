@@ -1,3 +1,4 @@
+import Logging
 import ReplicationCore
 import ReplicationDaemon
 import ReplicationTestSupport
@@ -120,5 +121,73 @@ extension EngineStateTests {
         #expect(again.retries == 0, "an unanswered check is no failed push")
         let confirmed = state.pushStartRecorded(again, held: true, now: Self.at(8))
         #expect(confirmed.contains { if case .runPush = $0 { true } else { false } })
+    }
+}
+
+/// The replication log: a reason once per URL and change of state, refs with one reason on one line.
+extension EngineStateTests {
+    static func logs(_ actions: [State.Action]) -> [EngineLogEntry] {
+        actions.compactMap { if case .log(let entry) = $0 { entry } else { nil } }
+    }
+
+    /// Runs the next due push of `state` at `now` with `outcome`; the log lines it ended with.
+    static func push(_ state: inout State, at now: State.Now, _ outcome: PushOutcome) -> [EngineLogEntry] {
+        var due = state.poll(now: now)
+        if Self.claims(due) > 0 { due += state.claimed([], now: now) { _, _ in true } }
+        guard
+            case .recordPushStart(let task) = due.first(where: { if case .recordPushStart = $0 { true } else { false } }
+            )
+        else {
+            Issue.record("no push due at \(now.instant): \(due)")
+            return []
+        }
+        _ = state.pushStartRecorded(task, held: true, now: now)
+        return Self.logs(state.pushFinished(task, outcome: outcome, now: now))
+    }
+
+    @Test func aFailureRepeatedAtAURLLogsItsReasonOnce() {
+        let configuration = OneFile.configuration(
+            "[remote \"a\"]\n  url = /m/${name}.git\n  replicationDelay = 2\n  replicationRetry = 1\n"
+        )
+        var state = State(configuration: configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
+        let failure = PushOutcome(
+            error: .init(code: "network", message: String(repeating: "connection reset ", count: 20))
+        )
+        let first = Self.push(&state, at: Self.at(3), failure)
+        let again = Self.push(&state, at: Self.at(200), failure)
+        #expect(first.first?.metadata["replication.error"]?.description.hasPrefix("connection reset") == true)
+        #expect(again.map(\.message) == ["Replication failed", "Replication failed; will retry"], "\(again)")
+        #expect(again.first?.metadata["replication.repeated"] == "true")
+        #expect(!"\(again.map(\.metadata))".contains("connection reset"), "the reason is not logged again: \(again)")
+        let other = Self.push(&state, at: Self.at(400), PushOutcome(error: .init(code: "network", message: "timeout")))
+        #expect(other.first?.metadata["replication.error"] == "timeout", "a new reason is logged")
+    }
+
+    @Test func aHeldPushOf150TagsLogsOneLineForItsRefs() {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
+        let id = ObjectID(hex: String(repeating: "a", count: 40))!
+        let deletions = (1...150).map { RefUpdate.deletion(of: "refs/tags/v\($0)", at: id, isForced: true) }
+        let reason = "blocked: the push would delete 150 refs, over remote.a.maxDeletions (100)"
+        var plan = UpdatePlan(mode: .full, updates: deletions, skipped: [], blocked: nil, upToDate: 0)
+        plan.blocked = reason
+        var held = PushOutcome()
+        held.report = PushReport(
+            plan: plan,
+            results: deletions.map { RefResult(update: $0, status: .failed, message: reason) }
+        )
+        let lines = Self.push(&state, at: Self.at(3), held)
+        let refLines = lines.filter { $0.message == "Ref not replicated" }
+        #expect(refLines.count == 1, "\(lines.map(\.message))")
+        #expect(refLines.first?.metadata["replication.refs"] == "150")
+        #expect(
+            refLines.first?.metadata["replication.refs.first"]?.description.hasPrefix("refs/tags/v1 refs/tags/v2")
+                == true
+        )
+        #expect(lines.first?.metadata["replication.refs.held"] == "150")
+        #expect(lines.first?.metadata["replication.refs.failed"] == nil, "a held push's refs are not failures")
     }
 }
