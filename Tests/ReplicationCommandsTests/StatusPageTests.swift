@@ -3,7 +3,8 @@ import ReplicationTestSupport
 import Testing
 
 /// The status page at `GET /`, loaded by a real browser (headless Chromium) from a running daemon
-/// with a failing URL and a held push; a screenshot at a phone's width lands in `.build/`.
+/// with a failing URL and a held push, and from a healthy one; screenshots at a phone's and a
+/// desktop's width land in `.build/` (`status-page-{problems,healthy}-{phone,desktop}.png`).
 @Suite(.timeLimit(.minutes(3)))
 struct StatusPageTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -56,10 +57,39 @@ struct StatusPageTests {
         #expect(dom.contains("mirror") && dom.contains("Pending and running pushes"))
         #expect(!dom.contains(#"id="stale" style="display: block"#), "the refresh reached the daemon")
 
-        let screenshot = Self.root.appendingPathComponent(".build/status-page.png").path
-        try? FileManager.default.removeItem(atPath: screenshot)
-        _ = try Self.chromium(["--window-size=390,1600", "--screenshot=\(screenshot)", "\(site.base)/"])
-        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
-        #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+        // What is wrong comes first: the badge names it, and the problems precede the tables.
+        #expect(dom.contains(#"id="health" class="bad">1 URL failing, 1 push held</span>"#), "\(dom)")
+        let failing = try #require(dom.firstRange(of: "Failing URLs")?.lowerBound)
+        let remotes = try #require(dom.firstRange(of: "<h2>Remotes</h2>")?.lowerBound)
+        #expect(failing < remotes)
+        try Self.expectLaidOut(site.base, state: "problems")
+    }
+
+    /// A site where everything worked: a green "caught up", the last pushes collapsed.
+    @Test func aHealthySiteIsGreenWithItsHealthyRowsCollapsed() throws {
+        let site = try LocalSite(remote: "push = +refs/heads/*:refs/heads/*\n  replicationDelay = 0")
+        try site.serve()
+        defer { site.stop() }
+        #expect(try site.replicator(["start", "--all", "--now", "--wait"]).status == 0)
+        let dom = try Self.chromium(["--virtual-time-budget=3000", "--dump-dom", "\(site.base)/"])
+        #expect(dom.contains(#"id="health" class="good">caught up</span>"#), "\(dom)")
+        #expect(dom.contains("<details><summary><h2>Last push per URL</h2></summary>"), "\(dom)")
+        try Self.expectLaidOut(site.base, state: "healthy")
+    }
+
+    /// At a phone's width and a desktop's, nothing is wider than the window (the page marks its
+    /// own overflow once loaded); screenshots of both land in `.build/`.
+    static func expectLaidOut(_ base: String, state: String) throws {
+        for (device, width) in [("phone", 390), ("desktop", 1280)] {
+            let dom = try Self.chromium([
+                "--window-size=\(width),1600", "--virtual-time-budget=3000", "--dump-dom", "\(base)/",
+            ])
+            #expect(dom.contains(#"data-overflow="false""#), "\(state) at \(width) px: \(dom.prefix(300))")
+            let screenshot = Self.root.appendingPathComponent(".build/status-page-\(state)-\(device).png").path
+            try? FileManager.default.removeItem(atPath: screenshot)
+            _ = try Self.chromium(["--window-size=\(width),1600", "--screenshot=\(screenshot)", "\(base)/"])
+            let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+            #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "\(screenshot)")
+        }
     }
 }

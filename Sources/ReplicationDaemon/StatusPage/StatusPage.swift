@@ -32,6 +32,8 @@ package enum StatusPage {
           overflow-wrap: anywhere; }
         th { font-weight: 600; font-size: 13px; color: #50575e; border-top: 0; }
         code { font-size: 13px; background: #f0f0f1; padding: 1px 4px; border-radius: 3px; overflow-wrap: anywhere; }
+        summary h2 { display: inline; }
+        details summary { cursor: pointer; }
         .bad { color: #b32d2e; font-weight: 600; }
         .good { color: #00803a; font-weight: 600; }
         .muted { color: #646970; }
@@ -41,19 +43,13 @@ package enum StatusPage {
         </head>
         <body>
         <header><h1>Replicator</h1>
-        <span id="health" class="{{#ready}}good{{/ready}}{{^ready}}bad{{/ready}}">{{health}}</span>
+        <span id="health" class="{{#isHealthy}}good{{/isHealthy}}{{^isHealthy}}bad{{/isHealthy}}">{{health}}</span>
         <span>{{pendingEvents}} pending events, oldest {{oldestPending}}</span>
         <span class="muted">updated <span id="updated">{{generatedAt}}</span></span></header>
         <div id="stale">The daemon does not answer; this page shows its last state.</div>
         <main id="content">
         {{#storeError}}<section><h2 class="bad">Task store</h2><p>{{.}}</p></section>{{/storeError}}
         {{#configurationError}}<section><h2 class="bad">Configuration</h2><p>{{.}}</p></section>{{/configurationError}}
-        <section id="remotes"><h2>Remotes</h2><div class="scroll"><table>
-        <tr><th>Remote</th><th>Pending</th><th>Running</th><th>Oldest</th><th class="wide">URLs</th></tr>
-        {{#remotes}}<tr><td>{{name}}</td><td>{{queueDepth}}</td><td>{{inFlight}}</td><td>{{oldest}}</td>
-        <td class="wide"><code>{{urls}}</code></td></tr>{{/remotes}}
-        {{^remotes}}<tr><td colspan="5" class="muted">No remote is configured.</td></tr>{{/remotes}}
-        </table></div></section>
         <section id="failing"><h2>Failing URLs</h2>
         {{#failing}}<p><span class="bad">{{remote}} {{project}}</span> <code>{{url}}</code><br>
         {{kind}} since {{since}}: {{error}}<br><span class="muted">next retry {{nextRetry}}</span></p>{{/failing}}
@@ -78,18 +74,31 @@ package enum StatusPage {
         <td class="wide"><code>{{remote}} {{url}}</code></td></tr>{{/pushes}}
         {{^pushes}}<tr><td colspan="5" class="muted">Nothing queued.</td></tr>{{/pushes}}
         </table></div></section>
+        <section id="remotes"><h2>Remotes</h2><div class="scroll"><table>
+        <tr><th>Remote</th><th>Pending</th><th>Running</th><th>Oldest</th><th class="wide">URLs</th></tr>
+        {{#remotes}}<tr><td>{{name}}</td><td>{{queueDepth}}</td><td>{{inFlight}}</td><td>{{oldest}}</td>
+        <td class="wide"><code>{{urls}}</code></td></tr>{{/remotes}}
+        {{^remotes}}<tr><td colspan="5" class="muted">No remote is configured.</td></tr>{{/remotes}}
+        </table></div></section>
         <section id="drift"><h2>Drift at the last verify</h2><div class="scroll"><table>
         <tr><th>Project</th><th>Result</th><th>Differences</th><th class="wide">When</th><th class="wide">URL</th></tr>
-        {{#drift}}<tr><td>{{project}}</td><td class="{{#isDrift}}bad{{/isDrift}}">{{result}}</td><td>{{differences}}</td>
+        {{#drift}}<tr><td>{{project}}</td><td class="bad">{{result}}</td><td>{{differences}}</td>
         <td class="wide">{{at}}</td><td class="wide"><code>{{remote}} {{url}}</code></td></tr>{{/drift}}
-        {{^drift}}<tr><td colspan="5" class="muted">No verify yet (remote.NAME.reconcileInterval).</td></tr>{{/drift}}
-        </table></div></section>
-        <section id="latency"><h2>Last push per URL</h2><div class="scroll"><table>
+        {{^drift}}<tr><td colspan="5" class="muted">{{#hasVerifies}}No differences at the last verify.{{/hasVerifies}}\
+        {{^hasVerifies}}No verify yet (remote.NAME.reconcileInterval).{{/hasVerifies}}</td></tr>{{/drift}}
+        </table></div>
+        <details><summary>{{inSyncCount}} in sync</summary><div class="scroll"><table>
+        {{#inSync}}<tr><td>{{project}}</td><td>{{result}}</td><td class="wide">{{at}}</td>
+        <td class="wide"><code>{{remote}} {{url}}</code></td></tr>{{/inSync}}
+        </table></div>{{#moreInSync}}<p class="muted">and {{moreInSync}} more (all in GET /status)</p>{{/moreInSync}}
+        </details></section>
+        <section id="latency"><details><summary><h2>Last push per URL</h2></summary><div class="scroll"><table>
         <tr><th>Project</th><th>Took</th><th>Last success</th><th class="wide">URL</th></tr>
         {{#latencies}}<tr><td>{{project}}</td><td>{{lastPush}}</td><td>{{lastSuccess}}</td>
         <td class="wide"><code>{{remote}} {{url}}</code></td></tr>{{/latencies}}
         {{^latencies}}<tr><td colspan="4" class="muted">No push yet.</td></tr>{{/latencies}}
-        </table></div></section>
+        </table></div>{{#moreLatencies}}<p class="muted">and {{moreLatencies}} more (all in GET /status)</p>{{/moreLatencies}}
+        </details></section>
         </main>
         <script>
         // Fetch the page again every 5 s and swap its content in; say so when the daemon is gone.
@@ -98,9 +107,12 @@ package enum StatusPage {
             const response = await fetch(location.href, { cache: "no-store", credentials: "same-origin" });
             if (!response.ok) throw new Error(response.status);
             const page = new DOMParser().parseFromString(await response.text(), "text/html");
+            // Sections the reader opened stay open across the swap.
+            const open = [...document.querySelectorAll("details[open]")].map((d) => d.closest("section").id);
             for (const id of ["content", "health", "updated"]) {
               document.getElementById(id).replaceWith(page.getElementById(id));
             }
+            for (const id of open) document.querySelector(`#${id} details`)?.setAttribute("open", "");
             document.querySelector("header span:nth-of-type(2)").textContent =
               page.querySelector("header span:nth-of-type(2)").textContent;
             document.getElementById("stale").style.display = "none";
@@ -109,6 +121,10 @@ package enum StatusPage {
           }
         }
         setInterval(refresh, 5000);
+        // Whether anything is wider than the window (the tests load the page at a phone's width).
+        addEventListener("load", () => {
+          document.documentElement.dataset.overflow = document.documentElement.scrollWidth > innerWidth;
+        });
         </script>
         </body>
         </html>

@@ -84,8 +84,17 @@ package struct StatusPageModel: Sendable {
     var failing: [Failing]
     var held: [Held]
     var refused: [Refused]
+    /// Verifies that found differences (or could not run); the in-sync ones are collapsed.
     var drift: [Drift]
+    var inSync: [Drift]
+    var inSyncCount: Int
+    var hasVerifies: Bool
+    /// Rows not shown (`nil`: none; a section over a number would render for 0 too).
+    var moreInSync: Int?
     var latencies: [Latency]
+    var moreLatencies: Int?
+    /// Ready, caught up, nothing failing or held: the badge is green only then.
+    var isHealthy: Bool
     var webhooks: [Webhook]
     /// Stored: the template reads fields by reflection.
     var hasWebhooks: Bool
@@ -93,7 +102,6 @@ package struct StatusPageModel: Sendable {
 
     package init(status: DaemonStatus, verifications: [DaemonStatus.Verification], now: Double) {
         self.ready = status.ready
-        self.health = !status.ready ? "not ready" : status.caughtUp ? "caught up" : "behind"
         self.pendingEvents = status.pendingEvents
         self.oldestPending = Self.age(status.oldestPendingSeconds)
         self.storeError = status.storeError
@@ -160,7 +168,8 @@ package struct StatusPageModel: Sendable {
         }
         self.pushes = pushes
         self.failing = failing
-        self.latencies = latencies
+        self.latencies = Array(latencies.prefix(Self.shownHealthyRows))
+        self.moreLatencies = latencies.count > Self.shownHealthyRows ? latencies.count - Self.shownHealthyRows : nil
         self.refused = refused
         self.held = status.held.map {
             Held(
@@ -174,7 +183,7 @@ package struct StatusPageModel: Sendable {
         }
         self.webhooks = status.webhooks.map(Self.webhook)
         self.hasWebhooks = !status.webhooks.isEmpty
-        self.drift = verifications.map { verification in
+        let drift = verifications.map { verification in
             let differences = verification.differences.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             return Drift(
                 remote: verification.remote,
@@ -186,7 +195,29 @@ package struct StatusPageModel: Sendable {
                 isDrift: verification.result != .inSync && verification.result != .skipped
             )
         }
+        self.drift = drift.filter(\.isDrift)
+        let inSync = drift.filter { !$0.isDrift }
+        self.inSync = Array(inSync.prefix(Self.shownHealthyRows))
+        self.inSyncCount = inSync.count
+        self.hasVerifies = !drift.isEmpty
+        self.moreInSync = inSync.count > Self.shownHealthyRows ? inSync.count - Self.shownHealthyRows : nil
+        self.health = Self.badge(status, failing: failing.count, held: self.held.count)
+        self.isHealthy = status.ready && status.caughtUp && failing.isEmpty && self.held.isEmpty
         self.generatedAt = Date(timeIntervalSince1970: now).formatted(.iso8601)
+    }
+
+    /// Healthy rows (in-sync verifies, last pushes) shown on the page; the rest are counted (all of
+    /// them are in `GET /status`): 600 in-sync projects made a 94 KB page, fetched every 5 s.
+    static let shownHealthyRows = 50
+
+    /// What is wrong first: not ready, failing URLs, held pushes, behind; else caught up.
+    static func badge(_ status: DaemonStatus, failing: Int, held: Int) -> String {
+        guard status.ready else { return status.storeError == nil ? "not ready" : "task store failing" }
+        var problems: [String] = []
+        if failing > 0 { problems.append(failing == 1 ? "1 URL failing" : "\(failing) URLs failing") }
+        if held > 0 { problems.append(held == 1 ? "1 push held" : "\(held) pushes held") }
+        if !status.caughtUp { problems.append("behind") }
+        return problems.isEmpty ? "caught up" : problems.joined(separator: ", ")
     }
 
     /// `42 s`, `3 min`, `2.5 h`, or `-`.
