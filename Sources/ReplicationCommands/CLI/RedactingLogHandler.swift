@@ -26,6 +26,7 @@ struct RedactingLogHandler: LogHandler {
         var event = event
         event.message = "\(Credentials.redact(event.message.description))"
         event.metadata = event.metadata?.mapValues { .string(Credentials.redact($0.description)) }
-        self.inner.log(event: event)
+        // Above `start`'s progress line, when one is shown.
+        TerminalLine.shared.above { self.inner.log(event: event) }
     }
 }

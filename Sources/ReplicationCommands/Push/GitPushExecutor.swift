@@ -12,6 +12,8 @@ struct GitPushExecutor: PushExecutor {
     let configPath: String
     let snapshots: ConfigSnapshotBox
     var pool = SSHSessionPool()
+    /// Hears each in-process push's progress (`start --wait`'s progress line): bytes sent so far.
+    var onProgress: (@Sendable (PushTarget, PushProgress) -> Void)?
 
     func push(
         _ work: PushWork,
@@ -74,7 +76,7 @@ struct GitPushExecutor: PushExecutor {
                 job: PushWorkerJob(remote: target.remote, project: target.project, url: target.url, work: work),
                 pool: self.pool,
                 cancellation: cancellation,
-                announce: { _ in },
+                announce: { [onProgress] progress in onProgress?(target, progress) },
                 beforeChanges: { fence.checkBeforeCommands() }
             )
         }

@@ -43,7 +43,17 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
+    @Flag(name: .long, help: "No progress line, and only warnings and errors in the log (unless --log-level says).")
+    var quiet = false
+
     @OptionGroup var log: LogOptions
+
+    /// The replication log; `--quiet` keeps warnings and errors only, unless `--log-level` was given.
+    private func logger() -> Logger {
+        var logger = self.log.makeLogger()
+        if self.quiet, !CommandLine.arguments.contains("--log-level") { logger.logLevel = .warning }
+        return logger
+    }
 
     func run() async throws {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
@@ -70,7 +80,7 @@ struct StartCommand: AsyncParsableCommand {
                 allowMassDeletion: self.allowMassDeletion
             )
         }
-        let logger = self.log.makeLogger()
+        let logger = self.logger()
         let report = try await self.storeOptions.withStore(for: configuration, logger: logger, bounded: false) {
             store in
             let ids = try await store.append(events, source: .start, wantsOutcomes: self.wait)
@@ -84,7 +94,8 @@ struct StartCommand: AsyncParsableCommand {
                     0,
                     +
                 ),
-                logger: logger
+                logger: logger,
+                quiet: self.quiet
             ).run()
         }
         guard var report else {

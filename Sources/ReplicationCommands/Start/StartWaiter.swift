@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ReplicationCore
 import ReplicationDaemon
+import ReplicationGit
 
 /// `start --wait`: the first attempt at every target of the queued full syncs, reported as before.
 /// When a daemon holds the store it does the pushes and this only watches; otherwise this process
@@ -13,9 +14,11 @@ struct StartWaiter {
     let configPath: String
     let expected: Int
     let logger: Logger
+    /// `--quiet`: no progress line.
+    var quiet = false
 
     func run() async throws -> PlanReport {
-        let progress = ProgressDisplay(total: self.expected)
+        let progress = ProgressDisplay(total: self.expected, isActive: !self.quiet && isatty(2) == 1)
         guard let lease = try await self.store.acquireExecutorLease(wait: false) else {
             self.logger.notice("A replicator daemon runs pushes from this store; waiting for its results")
             return try await self.waitForOutcomes(progress: progress)
@@ -54,7 +57,7 @@ struct StartWaiter {
                 for state in try await self.store.progress(of: open) {
                     // Outcomes come back sorted, not in arrival order: key them.
                     for record in state.outcomes where shown.insert("\(state.id) \(record.target)").inserted {
-                        progress.finished(record.outcome)
+                        progress.finished(record.outcome, at: record.target)
                     }
                     if state.isReported { reported[state.id] = state }
                 }
@@ -81,7 +84,13 @@ struct StartWaiter {
         let daemon = buildDaemon(
             configuration: self.configuration,
             store: self.store,
-            executor: GitPushExecutor(configPath: self.configPath, snapshots: ConfigSnapshotBox(nil)),
+            executor: GitPushExecutor(
+                configPath: self.configPath,
+                snapshots: ConfigSnapshotBox(nil),
+                onProgress: { target, event in
+                    if case .sent(let bytes) = event { progress.sending(bytes, at: target) }
+                }
+            ),
             options: options,
             clock: ContinuousClock(),
             projectExists: { _, _ in true },
