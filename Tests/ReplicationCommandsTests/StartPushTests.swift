@@ -412,6 +412,39 @@ struct StartPushTests {
 }
 
 extension StartPushTests {
+    /// `--format gerrit`: the replication plugin's `start --wait` lines, for scripts written
+    /// against them; a refused ref makes its URL FAILED with JGit's status, and the summary says so.
+    @Test func printsThePluginsLinesForScriptsWrittenAgainstIt() throws {
+        let site = try Self.makeSite()
+        let arguments = ["start", "--wait", "--now", "--all", "--format", "gerrit", "--config", site.config]
+        let first = try ReplicatorProcess.run(arguments)
+        #expect(first.status == 0, "\(first.standardOutput)\(first.standardError)")
+        let lines = first.standardOutput.split(separator: "\n").map(String.init)
+        let node = "127.0.0.1:\(site.server.port)"
+        #expect(lines.contains("Replicate alpha refs ..all.. to \(node), Succeeded! (OK)"), "\(lines)")
+        #expect(
+            lines.contains("Replicate team/beta refs ..all.. to \(site.mirror("local", "team/beta")), Succeeded! (OK)")
+        )
+        #expect(lines.contains("Replication of alpha ref ..all.. completed to 2 nodes,"), "\(lines)")
+        #expect(
+            lines.suffix(2) == [
+                "----------------------------------------------", "Replication completed successfully!",
+            ]
+        )
+
+        try GitFixtures.installHook("#!/bin/sh\nexit 1\n", named: "pre-receive", in: site.mirror("local", "alpha"))
+        _ = try GitFixtures.commit("refs/heads/main", "again", in: site.directory.path("git/alpha.git"))
+        let refused = try ReplicatorProcess.run(arguments)
+        #expect(refused.status == 1)
+        #expect(
+            refused.standardOutput.contains(
+                "Replicate alpha refs ..all.. to \(site.mirror("local", "alpha")), FAILED! (REJECTED_OTHER_REASON)"
+            ),
+            "\(refused.standardOutput)"
+        )
+        #expect(refused.standardOutput.hasSuffix("Replication completed with some errors!\n"))
+    }
+
     /// A first mirror of 20 MB on a terminal: the line counts bytes while the pack goes out (before
     /// the push ends: the mirror's hook holds it for two seconds), log lines are never glued to it,
     /// and `--quiet` shows neither.

@@ -43,10 +43,21 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --wait: text (the default), json (as --json), or gerrit: the replication plugin's lines (Replicate PROJECT refs ..all.. to NODE, Succeeded! (OK)).",
+            valueName: "format"
+        )
+    )
+    var format: StartOutputFormat?
+
     @Flag(name: .long, help: "No progress line, and only warnings and errors in the log (unless --log-level says).")
     var quiet = false
 
     @OptionGroup var log: LogOptions
+
+    private var wantsJSON: Bool { self.json || self.format == .json }
 
     /// The replication log; `--quiet` keeps warnings and errors only, unless `--log-level` was given.
     private func logger() -> Logger {
@@ -65,7 +76,7 @@ struct StartCommand: AsyncParsableCommand {
                 selection: selection,
                 allowMassDeletion: self.allowMassDeletion
             ).run()
-            Output.print(self.json ? try Self.json(report) : report.humanText(), terminator: "")
+            Output.print(self.wantsJSON ? try Self.json(report) : report.humanText(), terminator: "")
             guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }
             return
         }
@@ -106,7 +117,14 @@ struct StartCommand: AsyncParsableCommand {
             return
         }
         report.errors.insert(contentsOf: projects.missing, at: 0)
-        Output.print(self.json ? try Self.json(report) : report.humanText(pushed: true), terminator: "")
+        switch self.format ?? (self.wantsJSON ? .json : .text) {
+        case .json: Output.print(try Self.json(report), terminator: "")
+        case .text: Output.print(report.humanText(pushed: true), terminator: "")
+        case .gerrit:
+            let (output, errors) = report.gerritText()
+            Output.print(output, terminator: "")
+            try? FileHandle.standardError.write(contentsOf: Data(errors.utf8))
+        }
         guard report.isCompleteSuccess else { throw ExitCode(ExitStatus.failure) }
     }
 
@@ -115,4 +133,9 @@ struct StartCommand: AsyncParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
     }
+}
+
+/// `start --format`.
+enum StartOutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, gerrit
 }

@@ -111,7 +111,7 @@ extension ReplicationNotice {
     }
 
     /// Which of JGit's rejections a mirror's message is.
-    static func rejection(_ message: String) -> RemoteRefStatus {
+    package static func rejection(_ message: String) -> RemoteRefStatus {
         let text = message.lowercased()
         if text.contains("non-fast-forward") || text.contains("fetch first") || text.contains("nonfastforward") {
             return .rejectedNonFastForward
