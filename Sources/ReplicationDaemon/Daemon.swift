@@ -6,7 +6,7 @@ import UnixSignals
 
 /// What `serve` runs, assembled in one place: the engine, the intake every event goes through, and
 /// the HTTP interface. `serve`, `start --wait` (the engine alone) and the tests all build it with
-/// ``buildDaemon(configuration:store:executor:source:options:clock:projectExists:waitPreparer:logger:)``.
+/// ``buildDaemon(configuration:store:executor:source:options:clock:projectExists:waitPreparer:selectProjects:logger:)``.
 package struct Daemon<EngineClock: Clock & Sendable>
 where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     package let engine: ReplicationEngine<EngineClock>
@@ -84,6 +84,11 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
     clock: EngineClock,
     projectExists: @escaping @Sendable (_ project: String, _ basePath: String) -> Bool,
     waitPreparer: (any WaitPreparing)? = nil,
+    selectProjects: (
+        @Sendable (ControlAPI.StartRequest, ReplicationConfiguration) throws -> (
+            projects: [String], missing: [String]
+        )
+    )? = nil,
     logger: Logger
 ) -> Daemon<EngineClock> where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     let engine = ReplicationEngine(
@@ -117,6 +122,9 @@ package func buildDaemon<EngineClock: Clock & Sendable>(
             )
         },
         notices: (store, engine.noticeSignal),
+        control: selectProjects.map { select in
+            ControlHandlers(configuration: { [engine] in engine.configuration }, select: select, store: store)
+        },
         bearerToken: configuration.daemon.bearerToken,
         requestTimeout: configuration.daemon.requestTimeout
     )

@@ -48,6 +48,7 @@ struct DaemonAssembly {
                 FileManager.default.fileExists(atPath: ProjectDirectory.repositoryPath(of: project, under: basePath))
             },
             waitPreparer: GitWaitPreparer(pool: pool),
+            selectProjects: Self.selectProjects,
             logger: logger
         )
         let reconciler = Reconciler(
@@ -95,6 +96,26 @@ struct DaemonAssembly {
             self.lease.release()
         }
         try await self.group.run()
+    }
+
+    /// `POST /start`'s selection, as `replicator start` makes it from its arguments.
+    @Sendable private static func selectProjects(
+        _ request: ControlAPI.StartRequest,
+        in configuration: ReplicationConfiguration
+    ) throws -> (projects: [String], missing: [String]) {
+        guard request.all != !request.projects.isEmpty else {
+            throw CommandFailure("give either all or project patterns (not both)")
+        }
+        var selection = try SelectionOptions.selection(remotes: request.remotes, in: configuration)
+        selection.projects = try request.projects.map { pattern in
+            guard let parsed = try? ProjectPattern(pattern) else {
+                throw CommandFailure("invalid project pattern '\(pattern)'")
+            }
+            return parsed
+        }
+        selection.urlSubstring = request.url
+        let found = try selection.projects(in: configuration)
+        return (found.selected, found.missing.map(\.project))
     }
 
     /// One process at a time pushes from a store; a second `serve` waits for the first to stop.

@@ -25,6 +25,16 @@ struct AllowDeletionsCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Only the held pushes of this remote.", valueName: "name"))
     var remote: [String] = []
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Ask the daemon at this URL to release them (POST /allow-deletions), from any host.",
+            discussion: "Its bearer token comes from $REPLICATOR_TOKEN, else from a local configuration.",
+            valueName: "url"
+        )
+    )
+    var daemon: String?
+
     func validate() throws {
         if let problem = ProjectName.problem(with: self.project) {
             throw ValidationError("invalid project '\(self.project)': \(problem)")
@@ -32,6 +42,7 @@ struct AllowDeletionsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let daemon = self.daemon { return try await self.runThroughDaemon(daemon) }
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         for name in self.remote where configuration.remote(named: name) == nil {
             throw ValidationError("no remote named '\(name)' in the configuration")
@@ -54,6 +65,31 @@ struct AllowDeletionsCommand: AsyncParsableCommand {
         for push in released {
             Output.print(
                 "allowed: \(push.target.project) -> \(push.target.url) (remote \(push.target.remote)), \(push.deletions) deletion(s)"
+            )
+        }
+    }
+}
+
+extension AllowDeletionsCommand {
+    /// `--daemon URL`: the daemon checks what is held and queues the permission; same output and
+    /// exit status as here.
+    private func runThroughDaemon(_ daemon: String) async throws {
+        let client = try DaemonControlClient(daemon: daemon, configuration: self.options)
+        let (_, answer) = try await client.post(
+            "allow-deletions",
+            ControlAPI.AllowDeletionsRequest(project: self.project, remotes: self.remote),
+            accepting: [200, 404],
+            as: ControlAPI.AllowDeletionsResponse.self
+        )
+        guard !answer.allowed.isEmpty else {
+            Output.print(
+                "nothing held for \(self.project)\(self.remote.isEmpty ? "" : " on \(self.remote.joined(separator: ", "))")"
+            )
+            throw ExitCode(ExitStatus.failure)
+        }
+        for push in answer.allowed {
+            Output.print(
+                "allowed: \(push.project) -> \(push.url) (remote \(push.remote)), \(push.deletions) deletion(s)"
             )
         }
     }

@@ -55,6 +55,16 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line, and only warnings and errors in the log (unless --log-level says).")
     var quiet = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Ask the daemon at this URL to queue the full syncs (POST /start), from any host.",
+            discussion: "Its bearer token comes from $REPLICATOR_TOKEN, else from a local configuration.",
+            valueName: "url"
+        )
+    )
+    var daemon: String?
+
     @OptionGroup var log: LogOptions
 
     private var wantsJSON: Bool { self.json || self.format == .json }
@@ -67,6 +77,7 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let daemon = self.daemon { return try await self.runThroughDaemon(daemon) }
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         let selection = try self.select.selection(in: configuration)
         LibGit2.initialize()

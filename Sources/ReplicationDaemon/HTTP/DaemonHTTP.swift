@@ -20,6 +20,7 @@ package enum DaemonHTTP {
             configuration: @Sendable () -> ReplicationConfiguration
         )? = nil,
         notices: (store: any NoticeStore, signal: NoticeSignal)? = nil,
+        control: ControlHandlers? = nil,
         bearerToken: String?,
         requestTimeout: Duration = .seconds(30)
     ) -> Router<BasicRequestContext> {
@@ -61,6 +62,9 @@ package enum DaemonHTTP {
             return try Self.json(.ok, status, redacting: true)
         }
         if let notices { Self.addEventStreamRoute(to: protected, store: notices.store, signal: notices.signal) }
+        if let control {
+            Self.addControlRoutes(to: protected, control: control, intake: intake, requestTimeout: requestTimeout)
+        }
         if let wait {
             Self.addWaitRoute(
                 to: protected,
@@ -81,7 +85,7 @@ package enum DaemonHTTP {
 
     /// The whole body, within `timeout`: a sender that never finishes must not hold a connection
     /// (and a handler) open without end.
-    private static func collect(_ body: RequestBody, within timeout: Duration) async throws -> ByteBuffer {
+    static func collect(_ body: RequestBody, within timeout: Duration) async throws -> ByteBuffer {
         try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
             group.addTask {
                 do {

@@ -75,6 +75,9 @@ package struct EventIntake: Sendable {
         }
     }
 
+    /// Tells the engine new events are in the store (stored by a route of its own).
+    package func wakeEngine() { self.wake() }
+
     /// Stores events built elsewhere (`notify`, hooks, `start`).
     package func store(_ events: [ReplicationEvent], source: EventSource) async throws(EventIntakeError) {
         guard !events.isEmpty else { return }
