@@ -100,7 +100,15 @@ final class PartitionRun {
                 // read-only store): healed and restarted if need be.
                 self.proxies[self.standby].heal()
                 heals[self.standby] = nil
-                if self.nodes[self.standby] == nil || self.nodes[self.standby]?.hasExited == true {
+                // A node restarted while cut off may still be starting (it waited on the cut
+                // connection): it must be up before its store turns read-only, or it never is.
+                let base = "http://127.0.0.1:\(self.ports[self.standby])"
+                let up =
+                    self.nodes[self.standby]?.hasExited == false
+                    && eventually(timeout: .seconds(30)) { (try? HTTPClient.get("\(base)/healthz"))?.status == 200 }
+                if !up {
+                    self.nodes[self.standby]?.signal(SIGKILL)
+                    _ = self.nodes[self.standby]?.wait()
                     try self.start(self.standby)
                     restarts[self.standby] = nil
                 }
