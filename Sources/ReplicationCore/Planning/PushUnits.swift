@@ -50,21 +50,7 @@ package enum PushUnits {
 
     /// Updates grouped by change (others alone), in the order of their first update.
     package static func groups(_ updates: [RefUpdate]) -> [[RefUpdate]] {
-        var groups: [[RefUpdate]] = []
-        var index: [Substring: Int] = [:]
-        for update in updates {
-            guard let change = self.change(of: update.destination) else {
-                groups.append([update])
-                continue
-            }
-            if let position = index[change] {
-                groups[position].append(update)
-            } else {
-                index[change] = groups.count
-                groups.append([update])
-            }
-        }
-        return groups
+        updates.grouped { self.change(of: $0.destination) }
     }
 
     /// Whole groups into batches of at most `size` updates; a group larger than `size` is a batch

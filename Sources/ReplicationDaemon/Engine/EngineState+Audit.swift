@@ -53,18 +53,7 @@ extension EngineState {
 
     /// Problems with the same status and reason together, in the order each first appears.
     private static func grouped(_ problems: [RefProblem]) -> [[RefProblem]] {
-        var groups: [[RefProblem]] = []
-        var index: [String: Int] = [:]
-        for problem in problems {
-            let key = problem.status + "\u{0}" + problem.reason
-            if let position = index[key] {
-                groups[position].append(problem)
-            } else {
-                index[key] = groups.count
-                groups.append([problem])
-            }
-        }
-        return groups
+        problems.grouped { $0.status + "\u{0}" + $0.reason }
     }
 
     /// Whether `result` ends a push at a URL as the URL's last push ended: the same failure while
