@@ -44,6 +44,15 @@ struct ControlRoutesTests {
         let missing = try Self.remote(["start", "--daemon", site.base, "absent", "--wait"])
         #expect(missing.status == 1 && missing.standardOutput.contains("no such project: absent"), "\(missing)")
 
+        // status --json while the daemon answers: /status's document, marked as running.
+        let status = try site.replicator(["status", "--json", "--listen", "127.0.0.1:\(site.port)"])
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any],
+            "\(status.standardOutput)\(status.standardError)"
+        )
+        #expect(document["daemon"] as? String == "running" && document["schemaVersion"] as? Int == 1)
+        #expect((document["remotes"] as? [Any])?.count == 1 && document["ready"] as? Bool == true)
+
         let anonymous = try Self.remote(["start", "--daemon", site.base, "--all"], token: nil)
         #expect(anonymous.status == 1 && anonymous.standardError.contains("401"), "\(anonymous.standardError)")
     }

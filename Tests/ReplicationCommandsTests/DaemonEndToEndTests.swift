@@ -213,6 +213,15 @@ struct DaemonEndToEndTests {
         ])
         #expect(queued.status == 1 && queued.standardOutput.contains("not running"), "\(queued.standardOutput)")
         #expect(!queued.standardOutput.contains(#""pendingEvents" : 0"#), "work was pending at the kill")
+        // The same document shape as when the daemon answers: /status's keys, and what it is.
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(queued.standardOutput.utf8)) as? [String: Any]
+        )
+        for key in ["schemaVersion", "daemon", "ready", "caughtUp", "pendingEvents", "remotes", "held", "store"] {
+            #expect(document[key] != nil, "\(key) missing: \(queued.standardOutput)")
+        }
+        #expect(document["daemon"] as? String == "not running" && document["ready"] as? Bool == false)
+        #expect((document["pendingEvents"] as? Int ?? 0) > 0)
         try site.commit("refs/heads/notified", "n")
         let notify = try ReplicatorProcess.run([
             "notify", "--config", site.config, "--project", "p", "--ref", "notified",

@@ -24,7 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         let configuration = try ReplicationConfiguration.loadForCommand(self.options)
         let client = try DaemonClient(configuration: configuration, listen: self.listen)
         if let status = try await client.status() {
-            Output.print(self.json ? try Self.encode(status) : Self.text(status), terminator: "")
+            Output.print(self.json ? try Self.document(status, daemon: "running") : Self.text(status), terminator: "")
             return
         }
         let (summary, held) = try await self.storeOptions.withStore(for: configuration) {
@@ -32,8 +32,9 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let location = StoreOptions.redacted(self.storeOptions.location(for: configuration))
         if self.json {
-            let document = NotRunning(daemon: "not running", store: location, queue: summary, held: held)
-            Output.print(try Self.encode(document), terminator: "")
+            let status = Self.status(summary: summary, held: held)
+            let extra: [String: Any] = ["store": location, "queue": try Self.object(summary)]
+            Output.print(try Self.document(status, daemon: "not running", adding: extra), terminator: "")
         } else {
             let age = summary.oldestStoredAt.map { ", oldest \(Int(Date().timeIntervalSince1970 - $0)) s" } ?? ""
             Output.print("daemon: not running at \(client.address)")
@@ -49,17 +50,49 @@ struct StatusCommand: AsyncParsableCommand {
         throw ExitCode(ExitStatus.failure)
     }
 
-    private struct NotRunning: Encodable {
-        var daemon: String
-        var store: String
-        var queue: StoreSummary
-        var held: [HeldPush]
+    /// `status --json` has one shape whether the daemon answers or not: the `/status` document
+    /// (built from the store when nobody answers: no remotes' detail, `ready` false) plus
+    /// `schemaVersion`, `daemon` (`running` or `not running`) and, when not running, `store` and
+    /// `queue` (the store's own summary).
+    static func document(_ status: DaemonStatus, daemon: String, adding extra: [String: Any] = [:]) throws -> String {
+        var object = try Self.object(status)
+        object["schemaVersion"] = 1
+        object["daemon"] = daemon
+        object.merge(extra) { _, new in new }
+        let data = try JSONSerialization.data(
+            withJSONObject: object,
+            options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        )
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    private static func object(_ value: some Encodable) throws -> [String: Any] {
+        let data = try JSONEncoder().encode(value)
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    /// What the store alone says, in `/status`'s shape.
+    static func status(summary: StoreSummary, held: [HeldPush]) -> DaemonStatus {
+        let now = Date().timeIntervalSince1970
+        var status = DaemonStatus(
+            ready: false,
+            caughtUp: summary.pendingEvents == 0,
+            pendingEvents: summary.pendingEvents,
+            oldestPendingSeconds: summary.oldestStoredAt.map { max(0, now - $0) }
+        )
+        status.unreadableEvents = summary.unreadableEvents
+        status.held = held.map { push in
+            DaemonStatus.Held(
+                remote: push.target.remote,
+                project: push.target.project,
+                url: push.target.url,
+                deletions: push.deletions,
+                reason: push.reason,
+                events: 0,
+                release: "replicator allow-deletions \(push.target.project) --remote \(push.target.remote)"
+            )
+        }
+        return status
     }
 
     static func text(_ status: DaemonStatus) -> String {

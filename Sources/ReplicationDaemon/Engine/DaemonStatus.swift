@@ -32,6 +32,24 @@ package struct DaemonStatus: Hashable, Sendable, Codable {
         package var reason: String
         package var events: Int
         package var release: String
+
+        package init(
+            remote: String,
+            project: String,
+            url: String,
+            deletions: Int,
+            reason: String,
+            events: Int,
+            release: String
+        ) {
+            self.remote = remote
+            self.project = project
+            self.url = url
+            self.deletions = deletions
+            self.reason = reason
+            self.events = events
+            self.release = release
+        }
     }
 
     package init(
