@@ -36,23 +36,16 @@ struct GitPushExecutor: PushExecutor {
         let cancellation = PushCancellation()
         let snapshot = self.snapshots.snapshot
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                // Pushes block their thread; keep them off the cooperative pool.
-                Thread.detachNewThread {
-                    let output =
-                        inProcess
-                        ? self.pushHere(
-                            work,
-                            to: target,
-                            configuration: configuration,
-                            cancellation: cancellation,
-                            fence: fence
-                        )
-                        : supervisor.push(replicationTarget, work: work, configSnapshot: snapshot) {
-                            cancellation.reason
-                        }
-                    continuation.resume(returning: output)
-                }
+            await BlockingWork.run {
+                inProcess
+                    ? self.pushHere(
+                        work,
+                        to: target,
+                        configuration: configuration,
+                        cancellation: cancellation,
+                        fence: fence
+                    )
+                    : supervisor.push(replicationTarget, work: work, configSnapshot: snapshot) { cancellation.reason }
             }
         } onCancel: {
             // The engine cancels a push at the end of a drain, or when its fence closed.

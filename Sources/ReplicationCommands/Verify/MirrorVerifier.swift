@@ -106,11 +106,7 @@ struct GitMirrorVerifier: MirrorVerifying {
     {
         let resolved = targets.map { Self.resolve($0, in: configuration) }
         let verifier = MirrorVerifier(configuration: configuration, pool: self.pool)
-        let listed = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: verifier.verify(project, targets: resolved.compactMap(\.self)))
-            }
-        }
+        let listed = await BlockingWork.run { verifier.verify(project, targets: resolved.compactMap(\.self)) }
         var answers = listed.makeIterator()
         return zip(targets, resolved).map { target, resolution in
             guard resolution != nil else {

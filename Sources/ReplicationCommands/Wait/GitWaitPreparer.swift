@@ -13,14 +13,8 @@ struct GitWaitPreparer: WaitPreparing {
     {
         try Self.check(request, configuration)
         let pool = self.pool
-        let result: Result<PreparedWait, WaitError> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(
-                    returning: Result { () throws(WaitError) in
-                        try Self.prepareHere(request, configuration: configuration, pool: pool)
-                    }
-                )
-            }
+        let result = await BlockingWork.run {
+            Result { () throws(WaitError) in try Self.prepareHere(request, configuration: configuration, pool: pool) }
         }
         return try result.get()
     }

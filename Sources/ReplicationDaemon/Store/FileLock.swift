@@ -16,12 +16,7 @@ final class FileLock: ExecutorLease, @unchecked Sendable {
         guard descriptor >= 0 else {
             throw TaskStoreError(code: "lock", message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        let locked: Bool = await withCheckedContinuation { continuation in
-            // A blocking flock must not hold a thread of the cooperative pool.
-            Thread.detachNewThread {
-                continuation.resume(returning: flock(descriptor, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0)
-            }
-        }
+        let locked = await BlockingWork.run { flock(descriptor, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0 }
         guard locked else {
             close(descriptor)
             return nil
