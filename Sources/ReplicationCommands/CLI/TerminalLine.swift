@@ -1,34 +1,35 @@
 import Foundation
+import Synchronization
 
 /// The one status line at the bottom of a terminal's standard error (`start`'s progress): log
 /// lines go above it, never glued to its end. Each log line clears it, is written whole, and the
 /// line is drawn again under it.
-final class TerminalLine: @unchecked Sendable {
+final class TerminalLine: Sendable {
     static let shared = TerminalLine()
-    private let lock = NSLock()
-    private var text: String?
+    /// The line shown, if any; held while writing, so that writes never interleave.
+    private let text = Mutex<String?>(nil)
 
     /// Shows `text` as the status line, replacing what was there.
     func show(_ text: String) {
-        self.lock.withLock {
-            self.text = text
+        self.text.withLock { shown in
+            shown = text
             Self.write("\r\u{1B}[K" + text)
         }
     }
 
     /// Removes the status line for good.
     func clear() {
-        self.lock.withLock {
-            guard self.text != nil else { return }
-            self.text = nil
+        self.text.withLock { shown in
+            guard shown != nil else { return }
+            shown = nil
             Self.write("\r\u{1B}[K")
         }
     }
 
     /// Runs `write` (which writes whole lines to standard error) above the status line.
     func above(_ write: () -> Void) {
-        self.lock.withLock {
-            guard let text = self.text else { return write() }
+        self.text.withLock { shown in
+            guard let text = shown else { return write() }
             Self.write("\r\u{1B}[K")
             write()
             Self.write("\r\u{1B}[K" + text)
