@@ -19,7 +19,7 @@ struct StatusPageTests {
         return output.standardOutput
     }
 
-    @Test func aBrowserShowsTheFailingURLTheHeldPushAndRefreshes() throws {
+    @Test func aBrowserShowsTheFailingURLTheHeldPushAndRefreshes() async throws {
         let site = try LocalSite(
             remote: "push = +refs/heads/*:refs/heads/*\n  mirror = true\n  maxDeletions = 1\n  replicationDelay = 0",
             extra: """
@@ -62,11 +62,11 @@ struct StatusPageTests {
         let failing = try #require(dom.firstRange(of: "Failing URLs")?.lowerBound)
         let remotes = try #require(dom.firstRange(of: "<h2>Remotes</h2>")?.lowerBound)
         #expect(failing < remotes)
-        try Self.expectLaidOut(site.base, state: "problems")
+        try await Self.expectLaidOut(site.base, state: "problems")
     }
 
     /// A site where everything worked: a green "caught up", the last pushes collapsed.
-    @Test func aHealthySiteIsGreenWithItsHealthyRowsCollapsed() throws {
+    @Test func aHealthySiteIsGreenWithItsHealthyRowsCollapsed() async throws {
         let site = try LocalSite(remote: "push = +refs/heads/*:refs/heads/*\n  replicationDelay = 0")
         try site.serve()
         defer { site.stop() }
@@ -74,22 +74,33 @@ struct StatusPageTests {
         let dom = try Self.chromium(["--virtual-time-budget=3000", "--dump-dom", "\(site.base)/"])
         #expect(dom.contains(#"id="health" class="good">caught up</span>"#), "\(dom)")
         #expect(dom.contains("<details><summary><h2>Last push per URL</h2></summary>"), "\(dom)")
-        try Self.expectLaidOut(site.base, state: "healthy")
+        try await Self.expectLaidOut(site.base, state: "healthy")
     }
 
     /// At a phone's width and a desktop's, nothing is wider than the window (the page marks its
-    /// own overflow once loaded); screenshots of both land in `.build/`.
-    static func expectLaidOut(_ base: String, state: String) throws {
-        for (device, width) in [("phone", 390), ("desktop", 1280)] {
-            let dom = try Self.chromium([
-                "--window-size=\(width),1600", "--virtual-time-budget=3000", "--dump-dom", "\(base)/",
-            ])
-            #expect(dom.contains(#"data-overflow="false""#), "\(state) at \(width) px: \(dom.prefix(300))")
-            let screenshot = Self.root.appendingPathComponent(".build/status-page-\(state)-\(device).png").path
-            try? FileManager.default.removeItem(atPath: screenshot)
-            _ = try Self.chromium(["--window-size=\(width),1600", "--screenshot=\(screenshot)", "\(base)/"])
-            let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
-            #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "\(screenshot)")
+    /// own overflow once loaded); screenshots of both land in `.build/`. The browser runs on a
+    /// thread of its own, off the test pool.
+    static func expectLaidOut(_ base: String, state: String) async throws {
+        let captures = try await onOwnThread { () -> [(width: Int, dom: String, png: Data, path: String)] in
+            try [("phone", 390), ("desktop", 1280)].map { device, width in
+                let dom = try Self.chromium([
+                    "--window-size=\(width),1600", "--virtual-time-budget=3000", "--dump-dom", "\(base)/",
+                ])
+                let screenshot = Self.root.appendingPathComponent(".build/status-page-\(state)-\(device).png").path
+                try? FileManager.default.removeItem(atPath: screenshot)
+                _ = try Self.chromium(["--window-size=\(width),1600", "--screenshot=\(screenshot)", "\(base)/"])
+                return (width, dom, try Data(contentsOf: URL(fileURLWithPath: screenshot)), screenshot)
+            }
+        }
+        for capture in captures {
+            #expect(
+                capture.dom.contains(#"data-overflow="false""#),
+                "\(state) at \(capture.width) px: \(capture.dom.prefix(300))"
+            )
+            #expect(
+                capture.png.count > 10_000 && capture.png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]),
+                "\(capture.path)"
+            )
         }
     }
 }

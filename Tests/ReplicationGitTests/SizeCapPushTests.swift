@@ -14,9 +14,8 @@ struct SizeCapPushTests {
 
     static let cap = 20 << 20
 
-    struct Site {
+    struct Site: Sendable {
         let directory: TemporaryDirectory
-        let source: GitRepository
         let sourcePath: String
         let history: GitFixtures.HeavyHistory
         let mirror: String
@@ -60,7 +59,6 @@ struct SizeCapPushTests {
         try GitFixtures.installHook(Self.logHook(log), named: "pre-receive", in: mirror)
         return Site(
             directory: directory,
-            source: try GitRepository(path: sourcePath),
             sourcePath: sourcePath,
             history: history,
             mirror: mirror,
@@ -84,9 +82,32 @@ struct SizeCapPushTests {
 
     static func push(_ site: Site, url: String, access: SSHAccess, options: SendPackOptions) throws -> PushReport {
         let planner = UpdatePlanner(remote: try RemoteFixture.remote(Self.mirrorSpec))
-        let local = try site.source.readRefs().refs
-        return try site.source.sendPack(to: try RemoteURL(parsing: url), access: access, options: options) {
+        let source = try GitRepository(path: site.sourcePath)
+        let local = try source.readRefs().refs
+        return try source.sendPack(to: try RemoteURL(parsing: url), access: access, options: options) {
             planner.planFullSync(local: local, remote: $0)
+        }
+    }
+
+    /// A big push done on a thread of its own (it blocks for seconds: on the cooperative pool it
+    /// would hold up every other test of a parallel run), and what the tests check after it.
+    struct Run: Sendable {
+        let site: Site
+        let report: PushReport
+        let url: String
+        let mirrorEqualsSource: Bool
+        let fsck: Command.Output
+        let pushes: [(bytes: Int, command: [Substring])]
+        let stepsChain: Bool
+
+        init(_ site: Site, url: String, access: SSHAccess, options: SendPackOptions) throws {
+            self.site = site
+            self.report = try SizeCapPushTests.push(site, url: url, access: access, options: options)
+            self.url = try RemoteURL(parsing: url).description
+            self.mirrorEqualsSource = try GitFixtures.refs(of: site.mirror) == site.history.refs
+            self.fsck = try Command.run("git", ["--git-dir", site.mirror, "fsck", "--strict", "--no-progress"])
+            self.pushes = try site.pushes()
+            self.stepsChain = try site.stepsChain()
         }
     }
 
@@ -98,38 +119,40 @@ struct SizeCapPushTests {
 
     /// The mirror refuses packs over 20 MiB and nothing here says so: the first refusal teaches the
     /// cap, and the history lands in steps, each under it, with every ref equal to the source's.
-    @Test func aFirstMirrorOverTheHostsCapLandsInSteps() throws {
-        let site = try Self.makeSite(mirrorConfig: [["config", "receive.maxInputSize", "20m"]])
-        #expect(site.history.bytes > 4 * Self.cap, "the history must need several pushes")
-        let server = try SSHServer()
-        let url = server.url(site.mirror)
-        let report = try Self.push(site, url: url, access: server.access, options: SendPackTests.options())
-        #expect(report.isSuccess, "\(report.results.filter { $0.status != .ok })")
-        try Self.expectMirrorEqualsSource(site)
-        let pushes = try site.pushes()
-        #expect(pushes.count >= 5, "\(pushes)")
-        #expect(pushes.allSatisfy { $0.bytes > 0 && $0.bytes <= Self.cap }, "\(pushes)")
-        #expect(try site.stepsChain(), "\(pushes)")
-        #expect(report.serverMessages.contains("pack exceeds maximum allowed size"))
-        let learned = try #require(PushLimits.shared.sizeCap(for: try RemoteURL(parsing: url).description))
+    @Test func aFirstMirrorOverTheHostsCapLandsInSteps() async throws {
+        let run = try await onOwnThread {
+            let site = try Self.makeSite(mirrorConfig: [["config", "receive.maxInputSize", "20m"]])
+            let server = try SSHServer()
+            return try Run(site, url: server.url(site.mirror), access: server.access, options: SendPackTests.options())
+        }
+        #expect(run.site.history.bytes > 4 * Self.cap, "the history must need several pushes")
+        #expect(run.report.isSuccess, "\(run.report.results.filter { $0.status != .ok })")
+        #expect(run.mirrorEqualsSource && run.fsck.status == 0, "\(run.fsck.standardError)")
+        #expect(run.pushes.count >= 5, "\(run.pushes)")
+        #expect(run.pushes.allSatisfy { $0.bytes > 0 && $0.bytes <= Self.cap }, "\(run.pushes)")
+        #expect(run.stepsChain, "\(run.pushes)")
+        #expect(run.report.serverMessages.contains("pack exceeds maximum allowed size"))
+        let learned = try #require(PushLimits.shared.sizeCap(for: run.url))
         #expect(learned < Self.cap)
     }
 
     /// `maxPushSize` and no cap on the server: cut before anything is refused, so every byte sent
     /// is sent once.
-    @Test func maxPushSizeCutsAFirstMirrorBeforeTheHostRefuses() throws {
-        let site = try Self.makeSite()
-        let server = try SSHServer()
-        var options = SendPackTests.options()
-        options.maxPushSize = Self.cap
-        let report = try Self.push(site, url: server.url(site.mirror), access: server.access, options: options)
-        #expect(report.isSuccess, "\(report.results.filter { $0.status != .ok })")
-        try Self.expectMirrorEqualsSource(site)
-        let pushes = try site.pushes()
-        #expect(pushes.count >= 5, "\(pushes)")
-        #expect(pushes.allSatisfy { $0.bytes > 0 && $0.bytes <= Self.cap }, "\(pushes)")
-        #expect(report.bytesSent < site.history.bytes + site.history.bytes / 20, "sent \(report.bytesSent)")
-        #expect(try site.stepsChain(), "\(pushes)")
+    @Test func maxPushSizeCutsAFirstMirrorBeforeTheHostRefuses() async throws {
+        let run = try await onOwnThread {
+            let site = try Self.makeSite()
+            let server = try SSHServer()
+            var options = SendPackTests.options()
+            options.maxPushSize = Self.cap
+            return try Run(site, url: server.url(site.mirror), access: server.access, options: options)
+        }
+        #expect(run.report.isSuccess, "\(run.report.results.filter { $0.status != .ok })")
+        #expect(run.mirrorEqualsSource && run.fsck.status == 0, "\(run.fsck.standardError)")
+        #expect(run.pushes.count >= 5, "\(run.pushes)")
+        #expect(run.pushes.allSatisfy { $0.bytes > 0 && $0.bytes <= Self.cap }, "\(run.pushes)")
+        let history = run.site.history.bytes
+        #expect(run.report.bytesSent < history + history / 20, "sent \(run.report.bytesSent)")
+        #expect(run.stepsChain, "\(run.pushes)")
     }
 
     /// A blob bigger than the cap cannot be cut: its ref fails naming the blob and its size, and the

@@ -2,7 +2,7 @@ import Foundation
 
 extension GitFixtures {
     /// What ``makeHeavyHistory(at:commits:bytesPerCommit:)`` made: the refs and the stored size.
-    package struct HeavyHistory {
+    package struct HeavyHistory: Sendable {
         package var refs: [String: String]
         package var bytes: Int
     }
