@@ -89,7 +89,7 @@ struct StatusCommand: AsyncParsableCommand {
                 deletions: push.deletions,
                 reason: push.reason,
                 events: 0,
-                release: "replicator allow-deletions \(push.target.project) --remote \(push.target.remote)"
+                release: push.target.allowDeletionsCommand
             )
         }
         return status

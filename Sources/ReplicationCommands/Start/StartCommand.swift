@@ -72,7 +72,8 @@ struct StartCommand: AsyncParsableCommand {
     /// The replication log; `--quiet` keeps warnings and errors only, unless `--log-level` was given.
     private func logger() -> Logger {
         var logger = self.log.makeLogger()
-        if self.quiet, !CommandLine.arguments.contains("--log-level") { logger.logLevel = .warning }
+        let leveled = CommandLine.arguments.contains { $0 == "--log-level" || $0.hasPrefix("--log-level=") }
+        if self.quiet, !leveled { logger.logLevel = .warning }
         return logger
     }
 

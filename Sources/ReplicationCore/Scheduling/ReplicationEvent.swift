@@ -132,3 +132,10 @@ package enum EventSource: String, Hashable, Sendable, Codable {
     /// `replicator store move`.
     case storeMove = "store-move"
 }
+
+extension PushTarget {
+    /// The command that lets this target's held push (`maxDeletions`) through once.
+    package var allowDeletionsCommand: String {
+        "replicator allow-deletions \(self.project) --remote \(self.remote)"
+    }
+}

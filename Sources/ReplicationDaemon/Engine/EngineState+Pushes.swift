@@ -192,7 +192,7 @@ extension EngineState {
             var metadata = Self.metadata(of: task)
             metadata["replication.deletions"] = "\(deletions)"
             metadata["replication.reason"] = "\(reason)"
-            metadata["replication.release"] = "\(Self.releaseCommand(for: task.target))"
+            metadata["replication.release"] = "\(task.target.allowDeletionsCommand)"
             self.heldInStore.insert(task.target)
             return [
                 .log(.init(.warning, "Push held by maxDeletions; it stays queued until allowed", metadata)),
@@ -254,10 +254,6 @@ extension EngineState {
         }
         return actions + self.publishing(notices + self.doneNotices(completed))
             + [.recordDelivery(events: task.events.sorted(), target: task.target, completed: completed)]
-    }
-
-    static func releaseCommand(for target: PushTarget) -> String {
-        "replicator allow-deletions \(target.project) --remote \(target.remote)"
     }
 
     // MARK: Shutdown

@@ -28,7 +28,7 @@ extension EngineState {
                 deletions: held.deletions,
                 reason: held.reason,
                 events: held.task.events.count,
-                release: Self.releaseCommand(for: target)
+                release: target.allowDeletionsCommand
             )
         }.sorted { ($0.project, $0.remote, $0.url) < ($1.project, $1.remote, $1.url) }
         return status
