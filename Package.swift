@@ -73,7 +73,7 @@ let package = Package(
             name: "ReplicationCommands",
             dependencies: [
                 "ReplicationCore", "ReplicationGit", "ReplicationDaemon", "CProcessControl", argumentParser,
-                crypto, logging, serviceLifecycle,
+                crypto, httpClient, logging, nioCore, nioHTTP1, serviceLifecycle,
             ]
         ),
         .executableTarget(name: "replicator", dependencies: ["ReplicationCommands", "CProcessControl"]),

@@ -35,7 +35,7 @@ struct ExplainCommandTests {
         let last = try #require(explanation["lastOutcome"] as? [String: Any])
         #expect((last["status"] as? [String: Any])?["status"] as? String == "ok")
         #expect((explanation["delta"] as? [String: Any])?["action"] as? String == "none")
-        #expect(explanation["mirrorID"] as? String == values["main"])
+        #expect(explanation["mirrorId"] as? String == values["main"])
     }
 
     @Test func refsOutsideEveryRefspecAndBadArgumentsAreSaidSo() throws {

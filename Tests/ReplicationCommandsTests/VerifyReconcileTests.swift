@@ -124,8 +124,8 @@ struct VerifyReconcileTests {
             ]
         )
         let differences = (verification["drift"] as? [String: Any])?["differences"] as? [[String: Any]] ?? []
-        #expect(differences.first?["sourceID"] as? String == values["dev"])
-        #expect(differences.first?["mirrorID"] as? String == values["mirrorDev"])
+        #expect(differences.first?["sourceId"] as? String == values["dev"])
+        #expect(differences.first?["mirrorId"] as? String == values["mirrorDev"])
         #expect(verification["sourceChecksum"] as? String != verification["mirrorChecksum"] as? String)
         #expect(!result.standardOutput.contains("refs/pull/"))
         #expect(try GitFixtures.refs(of: site.mirror) == mirrorBefore, "verify changed the mirror")

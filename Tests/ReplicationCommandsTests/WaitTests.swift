@@ -110,7 +110,7 @@ struct WaitTests {
         #expect(arrived.status == 200, "\(arrived.json)")
         #expect(arrived.json["status"] as? String == "replicated" && arrived.json["sha"] as? String == values["dev"])
         let targets = arrived.json["targets"] as? [[String: Any]] ?? []
-        #expect(targets.first?["mirrorID"] as? String == values["dev"])
+        #expect(targets.first?["mirrorId"] as? String == values["dev"])
 
         let late = try wait("ref=refs/tags/v3&timeout=1")
         #expect(late.status == 408 && late.json["status"] as? String == "timeout")

@@ -67,11 +67,7 @@ struct ConfigReport: Encodable {
         self.pushEngine = PushEngine.describe(configuration)
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
+    func jsonText() throws -> String { try ReportJSON.text(self) }
 
     func humanText() -> String {
         var lines = ["Configuration: \(self.config)"]

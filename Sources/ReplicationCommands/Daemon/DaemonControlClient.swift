@@ -2,10 +2,6 @@ import Foundation
 import ReplicationCore
 import ReplicationDaemon
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// `start --daemon URL` and `allow-deletions --daemon URL`: the daemon's control routes, from any
 /// host that reaches its HTTP port. The bearer token comes from `$REPLICATOR_TOKEN`, else from
 /// `replicator.bearerToken` of a local configuration when there is one (never from the command
@@ -34,25 +30,25 @@ struct DaemonControlClient {
         _ route: String,
         _ body: some Encodable,
         query: String = "",
-        timeout: TimeInterval = 30,
+        timeout: Duration = .seconds(30),
         accepting statuses: Set<Int> = [200, 202],
         as type: Answer.Type
     ) async throws -> (status: Int, answer: Answer) {
-        var request = URLRequest(url: URL(string: self.base.absoluteString + "/" + route + query)!)
-        request.httpMethod = "POST"
-        request.timeoutInterval = timeout
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let token = self.token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        request.httpBody = try JSONEncoder().encode(body)
-        let (data, response): (Data, URLResponse)
+        let sent: DaemonHTTPRequest.Answer
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            sent = try await DaemonHTTPRequest.send(
+                .post,
+                self.base.absoluteString + "/" + route + query,
+                body: try JSONEncoder().encode(body),
+                bearerToken: self.token,
+                timeout: timeout
+            )
         } catch {
             throw CommandFailure("cannot reach the daemon at \(Credentials.redact(self.base.absoluteString)): \(error)")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard statuses.contains(status), let answer = try? JSONDecoder().decode(type, from: data) else {
-            let said = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = sent.status
+        guard statuses.contains(status), let answer = try? JSONDecoder().decode(type, from: sent.body) else {
+            let said = String(decoding: sent.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw CommandFailure("the daemon answered \(status): \(said.isEmpty ? "(no body)" : said)")
         }
         return (status, answer)

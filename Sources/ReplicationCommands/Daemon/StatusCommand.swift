@@ -33,7 +33,10 @@ struct StatusCommand: AsyncParsableCommand {
         let location = StoreOptions.redacted(self.storeOptions.location(for: configuration))
         if self.json {
             let status = Self.status(summary: summary, held: held)
-            let extra: [String: Any] = ["store": location, "queue": try Self.object(summary)]
+            var queue: [String: Any] = ["pendingEvents": summary.pendingEvents]
+            queue["oldestStoredAt"] = summary.oldestStoredAt.map { ISO8601Time.text(secondsSince1970: $0) }
+            queue["unreadableEvents"] = summary.unreadableEvents
+            let extra: [String: Any] = ["store": location, "queue": queue]
             Output.print(try Self.document(status, daemon: "not running", adding: extra), terminator: "")
         } else {
             let age = summary.oldestStoredAt.map { ", oldest \(Int(Date().timeIntervalSince1970 - $0)) s" } ?? ""
@@ -56,7 +59,7 @@ struct StatusCommand: AsyncParsableCommand {
     /// `queue` (the store's own summary).
     static func document(_ status: DaemonStatus, daemon: String, adding extra: [String: Any] = [:]) throws -> String {
         var object = try Self.object(status)
-        object["schemaVersion"] = 1
+        object["schemaVersion"] = JSONSchemaVersion.current
         object["daemon"] = daemon
         object.merge(extra) { _, new in new }
         let data = try JSONSerialization.data(

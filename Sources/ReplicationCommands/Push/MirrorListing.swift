@@ -23,12 +23,3 @@ extension GitRepository {
         }
     }
 }
-
-/// The commands' JSON: indented, keys sorted, slashes as they are.
-enum ReportJSON {
-    static func text(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
-    }
-}

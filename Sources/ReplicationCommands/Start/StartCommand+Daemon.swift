@@ -21,7 +21,7 @@ extension StartCommand {
             "start",
             request,
             query: self.wait ? "?wait=3600" : "",
-            timeout: self.wait ? 3_700 : 30,
+            timeout: .seconds(self.wait ? 3_700 : 30),
             as: ControlAPI.StartResponse.self
         )
         let format = self.format ?? (self.json ? .json : .text)

@@ -141,9 +141,7 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     private static func json(_ report: PlanReport) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        try ReportJSON.text(report)
     }
 }
 

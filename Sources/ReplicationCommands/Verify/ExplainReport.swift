@@ -46,7 +46,7 @@ struct ExplainReport: Encodable {
         if let delta = explanation.delta { lines.append("  an event for it now: \(delta.action): \(delta.detail)") }
         if let full = explanation.fullSync { lines.append("  a full sync now: \(full.action): \(full.detail)") }
         if let last = explanation.lastOutcome {
-            let at = Date(timeIntervalSince1970: last.recordedAt).formatted(.iso8601)
+            let at = ISO8601Time.text(secondsSince1970: last.recordedAt)
             let message = last.status.message.map { ": \($0)" } ?? ""
             lines.append("  last push: \(last.status.status.rawValue) at \(at)\(message)")
         } else {

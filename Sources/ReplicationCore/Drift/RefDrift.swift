@@ -29,6 +29,10 @@ package struct RefDrift: Hashable, Sendable, Codable {
     /// For an `extra` ref the source still has: why the remote may not see it.
     package var hiddenReason: String?
 
+    private enum CodingKeys: String, CodingKey {
+        case kind, ref, source, sourceID = "sourceId", mirrorID = "mirrorId", isForced, hiddenReason
+    }
+
     package init(
         kind: Kind,
         ref: String,

@@ -1,7 +1,7 @@
 /// Why one ref of one project is or is not replicated to one URL, and what a push would do now
 /// (`replicator explain`). Every reason is the planner's own: the explanation asks the same
 /// ``UpdatePlanner`` the push path uses, never a second copy of the rules.
-package struct RefExplanation: Hashable, Sendable, Codable {
+package struct RefExplanation: Hashable, Sendable, Encodable {
     /// The `push` line that maps the ref.
     package struct Mapping: Hashable, Sendable, Codable {
         package var refspec: String
@@ -63,4 +63,39 @@ package struct RefExplanation: Hashable, Sendable, Codable {
         RefPolicy.Rule.replicatePermissions.rawValue, RefPolicy.Rule.cacheAutomerge.rawValue,
         RefPolicy.Rule.replicateNoteDbMetaRefs.rawValue, RefPolicy.Rule.excludedRefsPattern.rawValue,
     ]
+}
+
+extension RefExplanation {
+    private enum Keys: String, CodingKey {
+        case project, ref, remote, url, mapping, rules, sourceId, mirrorId, listed, listingError, delta, fullSync
+        case lastOutcome
+    }
+
+    private enum OutcomeKeys: String, CodingKey {
+        case status, message, newId, at
+    }
+
+    /// The documented shape (`docs/json.md`): camelCase ids, and the last outcome as what it
+    /// said and when (ISO 8601), not as the store keeps it.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(self.project, forKey: .project)
+        try container.encode(self.ref, forKey: .ref)
+        try container.encode(self.remote, forKey: .remote)
+        try container.encode(self.url, forKey: .url)
+        try container.encodeIfPresent(self.mapping, forKey: .mapping)
+        try container.encode(self.rules, forKey: .rules)
+        try container.encodeIfPresent(self.sourceID?.hex, forKey: .sourceId)
+        try container.encodeIfPresent(self.mirrorID?.hex, forKey: .mirrorId)
+        try container.encode(self.listed, forKey: .listed)
+        try container.encodeIfPresent(self.listingError, forKey: .listingError)
+        try container.encodeIfPresent(self.delta, forKey: .delta)
+        try container.encodeIfPresent(self.fullSync, forKey: .fullSync)
+        guard let last = self.lastOutcome else { return }
+        var outcome = container.nestedContainer(keyedBy: OutcomeKeys.self, forKey: .lastOutcome)
+        try outcome.encode(last.status.status.rawValue, forKey: .status)
+        try outcome.encodeIfPresent(last.status.message, forKey: .message)
+        try outcome.encodeIfPresent(last.status.newID, forKey: .newId)
+        try outcome.encode(ISO8601Time.text(secondsSince1970: last.recordedAt), forKey: .at)
+    }
 }

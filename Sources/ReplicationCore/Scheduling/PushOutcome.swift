@@ -20,6 +20,8 @@ package struct PushOutcome: Sendable, Codable {
         /// The mirror's URL is unsafe for this project (outside its template's directory, or shared
         /// with another live project): nothing is written there until the configuration changes.
         package static let targetRefused = "targetRefused"
+        /// Joined a push the mass-deletion guard holds: waits with it until allowed.
+        package static let held = "held"
 
         /// `permanent` failures need a person (keys, host keys, a mirror that may not be created);
         /// everything else may go away by itself.

@@ -27,6 +27,9 @@ where Instant: Sendable, Instant.Duration == Duration {
         case targetRecovered(PushTarget)
         /// The push would delete more than `maxDeletions` refs: held, with its events, until allowed.
         case held(Task, reason: String, deletions: Int)
+        /// New events joined a held push (`task` carries only them): they wait with it, and their
+        /// first attempt's answer is the hold, now (a `start --wait` must not wait for a release).
+        case joinedHeld(Task, reason: String, deletions: Int)
     }
 
     package private(set) var pending: [PushTarget: Task] = [:]
@@ -125,9 +128,10 @@ where Instant: Sendable, Instant.Duration == Duration {
             createdAt: createdAt,
             dueAt: now.advanced(by: delay)
         )
-        if self.held[target] != nil {
+        if let held = self.held[target] {
             self.addToHeld(task, now: now)
-            return []
+            guard !work.allowMassDeletion, !newEvents.isEmpty else { return [] }
+            return [.joinedHeld(task, reason: held.reason, deletions: held.deletions)]
         }
         if work.isEmpty, work.allowMassDeletion, !newEvents.isEmpty {
             // An allowance with nothing held here (any more): done with its events at once.

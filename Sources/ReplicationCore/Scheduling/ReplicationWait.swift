@@ -23,6 +23,10 @@ package struct ReplicationWait: Sendable {
         package var status: Status
         package var mirrorID: String?
         package var reason: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case remote, url, status, mirrorID = "mirrorId", reason
+        }
     }
 
     /// What `wait` prints and `/wait` answers.

@@ -198,6 +198,9 @@ extension EngineState {
                 .log(.init(.warning, "Push held by maxDeletions; it stays queued until allowed", metadata)),
                 .recordHeld(task.target, deletions: deletions, reason: reason),
             ]
+        case .joinedHeld(let task, let reason, let deletions):
+            let outcome = PushOutcome(error: .init(code: PushOutcome.Failure.held, message: reason))
+            return self.recordOutcome(of: task, outcome, result: .blocked(reason, deletions: deletions))
         case .delivered(let task, let result, let gaveUp):
             var actions: [Action] = []
             if gaveUp {

@@ -127,7 +127,7 @@ extension EngineState {
 
     /// ISO 8601, from seconds since 1970.
     static func timestamp(_ wall: Double) -> String {
-        Date(timeIntervalSince1970: wall).formatted(.iso8601)
+        ISO8601Time.text(secondsSince1970: wall)
     }
 }
 

@@ -27,6 +27,17 @@ package enum ControlAPI {
             self.now = now
             self.allowMassDeletion = allowMassDeletion
         }
+
+        /// Every field is optional (`{"all": true}` is a whole request), as the defaults say.
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.projects = try container.decodeIfPresent([String].self, forKey: .projects) ?? []
+            self.all = try container.decodeIfPresent(Bool.self, forKey: .all) ?? false
+            self.remotes = try container.decodeIfPresent([String].self, forKey: .remotes) ?? []
+            self.url = try container.decodeIfPresent(String.self, forKey: .url)
+            self.now = try container.decodeIfPresent(Bool.self, forKey: .now) ?? false
+            self.allowMassDeletion = try container.decodeIfPresent(Bool.self, forKey: .allowMassDeletion) ?? false
+        }
     }
 
     /// One URL's first attempt at a queued full sync.
@@ -42,7 +53,7 @@ package enum ControlAPI {
     }
 
     package struct StartResponse: Codable, Sendable {
-        package var schemaVersion = 1
+        package var schemaVersion = JSONSchemaVersion.current
         /// The stored events, one per project.
         package var events: [Int64]
         /// Project names given that the source does not have.
@@ -60,6 +71,12 @@ package enum ControlAPI {
             self.project = project
             self.remotes = remotes
         }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.project = try container.decode(String.self, forKey: .project)
+            self.remotes = try container.decodeIfPresent([String].self, forKey: .remotes) ?? []
+        }
     }
 
     package struct AllowDeletionsResponse: Codable, Sendable {
@@ -70,7 +87,7 @@ package enum ControlAPI {
             package var deletions: Int
         }
 
-        package var schemaVersion = 1
+        package var schemaVersion = JSONSchemaVersion.current
         /// The held pushes the permission releases; empty when nothing was held (status 404).
         package var allowed: [Released]
     }

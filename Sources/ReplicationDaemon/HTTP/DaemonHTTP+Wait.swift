@@ -59,7 +59,7 @@ extension DaemonHTTP {
                     message: "unavailable: the daemon is shutting down; the wait ended early, ask again once it is back"
                 )
             }
-            return try Self.json(Self.httpStatus(of: answer.status), answer)
+            return try Self.json(Self.httpStatus(of: answer.status), SchemaVersioned(answer))
         }
     }
 

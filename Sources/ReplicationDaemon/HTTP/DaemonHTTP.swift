@@ -59,7 +59,7 @@ package enum DaemonHTTP {
             var status = statusBoard.status
             status.verifications = reconcileBoard.verifications
             status.webhooks = webhookBoard.webhooks
-            return try Self.json(.ok, status, redacting: true)
+            return try Self.json(.ok, SchemaVersioned(status), redacting: true)
         }
         if let notices { Self.addEventStreamRoute(to: protected, store: notices.store, signal: notices.signal) }
         if let control {

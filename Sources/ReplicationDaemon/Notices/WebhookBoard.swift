@@ -36,7 +36,7 @@ package final class WebhookBoard: Sendable {
             entry.failures += 1
             entry.lastError = error
             if entry.failingSince == nil {
-                entry.failingSince = Date(timeIntervalSince1970: seconds).formatted(.iso8601)
+                entry.failingSince = ISO8601Time.text(secondsSince1970: seconds)
             }
         }
     }

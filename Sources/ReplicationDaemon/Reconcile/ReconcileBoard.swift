@@ -59,7 +59,7 @@ extension DaemonStatus {
             self.url = verification.url
             self.project = verification.project
             self.verifiedAt = seconds
-            self.at = Date(timeIntervalSince1970: seconds).formatted(.iso8601)
+            self.at = ISO8601Time.text(secondsSince1970: seconds)
             self.result = verification.result
             self.differences = Dictionary(
                 uniqueKeysWithValues: (verification.drift?.counts ?? [:]).filter { $0.value > 0 }.map {

@@ -203,7 +203,7 @@ package struct StatusPageModel: Sendable {
         self.moreInSync = inSync.count > Self.shownHealthyRows ? inSync.count - Self.shownHealthyRows : nil
         self.health = Self.badge(status, failing: failing.count, held: self.held.count)
         self.isHealthy = status.ready && status.caughtUp && failing.isEmpty && self.held.isEmpty
-        self.generatedAt = Date(timeIntervalSince1970: now).formatted(.iso8601)
+        self.generatedAt = ISO8601Time.text(secondsSince1970: now)
     }
 
     /// Healthy rows (in-sync verifies, last pushes) shown on the page; the rest are counted (all of

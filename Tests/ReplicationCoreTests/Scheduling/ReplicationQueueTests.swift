@@ -283,11 +283,20 @@ struct ReplicationQueueTests {
         #expect(held.events == [1])
         #expect(queue.held[Self.target] != nil && queue.pending.isEmpty)
         #expect(queue.health[Self.target.url]?.lastSuccess == nil, "a held push is not the URL's last success")
-        // Later work waits with it; nothing starts on its own.
-        #expect(
-            queue.enqueue(Self.refs("refs/heads/b"), for: Self.target, events: [2], createdAt: .zero, now: .seconds(1))
-                .started.isEmpty
+        // Later work waits with it, and its events hear of the hold at once; nothing starts on its own.
+        let joined = queue.enqueue(
+            Self.refs("refs/heads/b"),
+            for: Self.target,
+            events: [2],
+            createdAt: .zero,
+            now: .seconds(1)
         )
+        #expect(joined.started.isEmpty)
+        guard case .joinedHeld(let newcomer, "would delete 500 refs", 500) = joined.first else {
+            Issue.record("expected the newcomer to hear of the hold, got \(joined)")
+            return
+        }
+        #expect(newcomer.events == [2])
         #expect(queue.wakeUp(now: .seconds(100)).started.isEmpty)
         // An allowance releases it at once, with everything it gathered.
         let released = try #require(
