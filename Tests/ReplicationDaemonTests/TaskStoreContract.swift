@@ -219,6 +219,40 @@ struct TaskStoreContract {
         }
     }
 
+    @Test(arguments: Kind.allCases) func eachURLKeepsItsLastPush(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            #expect(try await store.lastPushes().isEmpty)
+            let failure = LastPush.Failure(at: 90, result: .permanent, code: "authentication", message: "denied")
+            let failing = LastPush(
+                target: Self.target,
+                finishedAt: 90,
+                durationSeconds: 0.5,
+                result: .permanent,
+                lastFailure: failure,
+                consecutiveFailures: 3,
+                isFailed: true
+            )
+            try await store.recordLastPush(failing)
+            let other = LastPush(
+                target: Self.second,
+                finishedAt: 95,
+                durationSeconds: 2,
+                result: .ok,
+                lastSuccessAt: 95
+            )
+            try await store.recordLastPush(other)
+            #expect(try await store.lastPushes() == [failing, other])
+            var recovered = failing
+            recovered.result = .ok
+            recovered.lastSuccessAt = 120
+            recovered.consecutiveFailures = 0
+            recovered.isFailed = false
+            recovered.refused = "refs/heads/main: protected branch"
+            try await store.recordLastPush(recovered)
+            #expect(try await store.lastPushes() == [recovered, other], "replaced, one per URL")
+        }
+    }
+
     static func notice(_ ref: String, at seconds: Int) -> ReplicationNotice {
         ReplicationNotice(type: .refReplicationDone, project: "p", ref: ref, nodesCount: 1, eventCreatedOn: seconds)
     }
@@ -328,6 +362,20 @@ struct SQLiteTaskStoreTests {
             )
             let reopened = try SQLiteTaskStore(path: store.path)
             #expect(try await reopened.claimEvents(node: "a", only: nil, limit: 10).map(\.id) == ids)
+        }
+    }
+
+    @Test func lastPushesSurviveReopening() async throws {
+        try await self.withStore { store in
+            let push = LastPush(
+                target: TaskStoreContract.target,
+                finishedAt: 7,
+                durationSeconds: 1,
+                result: .ok,
+                lastSuccessAt: 7
+            )
+            try await store.recordLastPush(push)
+            #expect(try await SQLiteTaskStore(path: store.path).lastPushes() == [push])
         }
     }
 

@@ -13,6 +13,8 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where I
     case readHeldEvents
     /// → ``EngineState/heldPushesRead(_:)``.
     case readHeldPushes
+    /// Every URL's last push as the store kept it → ``EngineState/lastPushesRead(_:)``.
+    case readLastPushes
     /// → ``EngineState/summaryRead(_:)``.
     case readSummary
     /// Renew this node's claims and read the cluster → ``EngineState/leasesRenewed(cluster:)``.
@@ -26,6 +28,8 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where I
     case recordOutcome(PushOutcomeRecord, events: [Int64])
     /// Each ref's result on the target, kept for `replicator explain` (seconds since 1970).
     case recordRefStatuses(PushTarget, [RefStatus], at: Double)
+    /// The URL's last push, kept for `/status` across restarts.
+    case recordLastPush(LastPush)
     /// Gerrit's replication events out: stored for `/events/stream` and the webhooks.
     case publishNotices([ReplicationNotice])
     /// `reason == nil` clears the record.

@@ -117,7 +117,6 @@ extension EngineState {
     package mutating func pushFinished(_ task: Queue.Task, outcome: PushOutcome, now: Now) -> [Action] {
         let started = self.runningSince.removeValue(forKey: task.id) ?? now.instant
         self.wall = now.wall
-        self.lastPushSeconds[task.target.url] = started.duration(to: now.instant).seconds
         let result = outcome.attemptResult
         self.logDeletions(outcome, at: task.target, now: now.instant)
         var actions: [Action] = [
@@ -143,7 +142,39 @@ extension EngineState {
         actions += self.queue.pushFinished(task.id, result: result, now: now.instant).flatMap {
             self.handle($0, now: now.instant, finished: (task.id, statuses))
         }
+        let last = self.lastPush(task.target, result: result, took: started.duration(to: now.instant), now: now)
+        self.lastPushes[task.target.url] = last
+        actions.append(.recordLastPush(last))
         return actions + self.wakeUp(now.instant)
+    }
+
+    /// The URL's last push as the queue's health now says, in wall time; what a previous run
+    /// left in the store fills in what this run has not seen (the last success, the count).
+    private func lastPush(_ target: PushTarget, result: PushAttemptResult, took: Duration, now: Now) -> LastPush {
+        let health = self.queue.health[target.url] ?? TargetHealth()
+        let before = self.restoredPushes[target.url]
+        let wall = { (instant: Instant) in now.wall - instant.duration(to: now.instant).seconds }
+        let failure = health.lastFailure.map { failure in
+            LastPush.Failure(
+                at: wall(failure.at),
+                result: failure.result.kind,
+                code: failure.result.code,
+                message: failure.result.message ?? ""
+            )
+        }
+        let carried = health.lastSuccess == nil ? before?.consecutiveFailures ?? 0 : 0
+        return LastPush(
+            target: target,
+            finishedAt: now.wall,
+            durationSeconds: took.seconds,
+            result: result.kind,
+            lastSuccessAt: health.lastSuccess.map(wall) ?? before?.lastSuccessAt,
+            lastFailure: failure ?? before?.lastFailure,
+            consecutiveFailures: health.consecutiveFailures + (health.consecutiveFailures > 0 ? carried : 0),
+            isFailed: health.isFailed,
+            refused: health.lastRefusal,
+            blocked: health.lastBlocked
+        )
     }
 
     /// Refs deleted at `target`'s URL within its remote's `maxDeletionsWindow` (0 when it has none).

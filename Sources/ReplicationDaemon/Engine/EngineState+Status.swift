@@ -38,7 +38,11 @@ extension EngineState {
     private func remoteStatuses(now: Now) -> [DaemonStatus.Remote] {
         let pending = Dictionary(grouping: self.queue.pending.values, by: \.target.remote)
         let running = Dictionary(grouping: self.queue.running.values, by: \.target.remote)
-        let idle = Dictionary(grouping: self.queue.health.values.compactMap(\.target), by: \.remote)
+        // URLs pushed since the start, and those only a previous run pushed (from the store).
+        let pushedHere = self.queue.health.values.compactMap(\.target)
+        let seenHere = Set(pushedHere.map(\.url))
+        let before = self.lastPushes.values.map(\.target).filter { !seenHere.contains($0.url) }
+        let idle = Dictionary(grouping: pushedHere + before, by: \.remote)
         return self.configuration.remotes.map { remote in
             self.status(
                 of: remote,
@@ -93,7 +97,9 @@ extension EngineState {
     }
 
     private func target(_ target: PushTarget, wall: @escaping (Instant) -> String) -> DaemonStatus.Target {
-        let health = self.queue.health[target.url] ?? TargetHealth()
+        guard let health = self.queue.health[target.url] else {
+            return Self.target(target, before: self.lastPushes[target.url])
+        }
         return DaemonStatus.Target(
             project: target.project,
             url: target.url,
@@ -109,8 +115,30 @@ extension EngineState {
             },
             consecutiveFailures: health.consecutiveFailures,
             blocked: health.lastBlocked,
-            lastPushSeconds: self.lastPushSeconds[target.url],
+            lastPushSeconds: self.lastPushes[target.url]?.durationSeconds,
             refused: health.lastRefusal
+        )
+    }
+
+    /// A URL not pushed since the start: as its last push left it (`before`, from the store).
+    private static func target(_ target: PushTarget, before: LastPush?) -> DaemonStatus.Target {
+        DaemonStatus.Target(
+            project: target.project,
+            url: target.url,
+            state: before?.isFailed == true ? .failed : .idle,
+            lastSuccess: before?.lastSuccessAt.map(Self.timestamp),
+            lastError: before?.lastFailure.map { failure in
+                DaemonStatus.Failure(
+                    at: Self.timestamp(failure.at),
+                    class: failure.result,
+                    code: failure.code,
+                    message: failure.message
+                )
+            },
+            consecutiveFailures: before?.consecutiveFailures ?? 0,
+            blocked: before?.blocked,
+            lastPushSeconds: before?.durationSeconds,
+            refused: before?.refused
         )
     }
 

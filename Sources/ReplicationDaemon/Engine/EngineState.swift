@@ -45,8 +45,10 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
     /// Targets with a held record in the store (a previous run may have left some).
     var heldInStore: Set<PushTarget> = []
     var runningSince: [Int: Instant] = [:]
-    /// How long each URL's last push took (`/status`, the status page).
-    var lastPushSeconds: [String: Double] = [:]
+    /// Each URL's last push, restored from the store and replaced as pushes end (``LastPush``).
+    var lastPushes: [String: LastPush] = [:]
+    /// As the store had them at start: the baseline a URL's first push here counts on from.
+    var restoredPushes: [String: LastPush] = [:]
     /// Refs deleted at each URL, when and how many: `maxDeletionsWindow`'s sliding count.
     var deletionLog: [String: [(at: Instant, count: Int)]] = [:]
     /// Whose turn it is among each round-robin remote's URLs (`urlDistributionStrategy`).
@@ -119,7 +121,16 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
     /// records the store has, then read.
     package mutating func start(now: Now) -> [Action] {
         self.renewedAt = now.instant
-        return [.renewLeases, .readHeldPushes] + self.poll(now: now)
+        return [.renewLeases, .readHeldPushes, .readLastPushes] + self.poll(now: now)
+    }
+
+    /// What the store says of each URL's last push before this start: `/status` shows it until
+    /// the URL is pushed again, and counts failures on from it.
+    package mutating func lastPushesRead(_ pushes: [LastPush]) {
+        for push in pushes where self.lastPushes[push.target.url] == nil {
+            self.lastPushes[push.target.url] = push
+            self.restoredPushes[push.target.url] = push
+        }
     }
 
     package mutating func heldPushesRead(_ held: [HeldPush]) {

@@ -35,6 +35,9 @@ extension ReplicationEngine {
         case .readHeldPushes:
             let held = await self.attempt("Cannot read the held pushes") { try await self.store.heldPushes() }
             context.state.heldPushesRead(held ?? [])
+        case .readLastPushes:
+            let pushes = await self.attempt("Cannot read the last pushes") { try await self.store.lastPushes() }
+            context.state.lastPushesRead(pushes ?? [])
         case .readSummary:
             let summary = await Result { try await self.store.summary() }
             let next = context.state.summaryRead(summary)
@@ -93,6 +96,8 @@ extension ReplicationEngine {
             await self.attempt("Cannot record ref statuses") {
                 try await self.store.recordRefStatuses(statuses, for: target, at: seconds)
             }
+        case .recordLastPush(let push):
+            await self.attempt("Cannot record a push") { try await self.store.recordLastPush(push) }
         case .publishNotices(let notices):
             await self.attempt("Cannot store replication events") { try await self.store.appendNotices(notices) }
             self.noticeSignal.ring()

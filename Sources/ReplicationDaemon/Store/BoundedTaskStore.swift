@@ -138,6 +138,14 @@ extension BoundedTaskStore {
     package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
         try await self.bounded("refStatuses") { try await self.inner.refStatuses(project: project, ref: ref) }
     }
+
+    package func recordLastPush(_ push: LastPush) async throws {
+        try await self.bounded("recordLastPush") { try await self.inner.recordLastPush(push) }
+    }
+
+    package func lastPushes() async throws -> [LastPush] {
+        try await self.bounded("lastPushes") { try await self.inner.lastPushes() }
+    }
     package func append(_ events: [ReplicationEvent], source: EventSource, wantsOutcomes: Bool) async throws
         -> [Int64]
     {

@@ -18,6 +18,7 @@ package final class InMemoryTaskStore: TaskStore {
         var outcomes: [Int64: [PushOutcomeRecord]] = [:]
         var held: [PushTarget: HeldPush] = [:]
         var refStatuses: [RefStatusKey: StoredRefStatus] = [:]
+        var lastPushes: [String: LastPush] = [:]
         /// Running pushes by remote, URL and node.
         var running: [String: (target: PushTarget, node: String)] = [:]
         /// Each project's lease epoch: bumped by ``handOver(project:to:)``.
@@ -314,5 +315,13 @@ extension InMemoryTaskStore {
             state.refStatuses.values.filter { $0.target.project == project && $0.status.ref == ref }
                 .sorted { ($0.target.remote, $0.target.url) < ($1.target.remote, $1.target.url) }
         }
+    }
+
+    package func recordLastPush(_ push: LastPush) async throws {
+        self.state.withLock { $0.lastPushes[push.target.url] = push }
+    }
+
+    package func lastPushes() async throws -> [LastPush] {
+        self.state.withLock { $0.lastPushes.values.sorted { $0.target.url < $1.target.url } }
     }
 }

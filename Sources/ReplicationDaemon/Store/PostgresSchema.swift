@@ -108,6 +108,12 @@ enum PostgresSchema {
         ALTER TABLE running DROP CONSTRAINT running_pkey;
         ALTER TABLE running ADD PRIMARY KEY (remote, url, node, epoch)
         """,
+        """
+        CREATE TABLE last_pushes (
+            url text PRIMARY KEY,
+            push text NOT NULL
+        )
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

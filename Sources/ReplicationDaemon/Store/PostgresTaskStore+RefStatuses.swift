@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 package import ReplicationCore
 
@@ -50,5 +51,29 @@ extension PostgresTaskStore: RefStatusStore {
             }
         }
         return statuses
+    }
+}
+
+/// Each URL's last push (`/status` across restarts), as JSON.
+extension PostgresTaskStore {
+    package func recordLastPush(_ push: LastPush) async throws {
+        let encoded = String(decoding: try JSONEncoder().encode(push), as: UTF8.self)
+        try await self.client.query(
+            """
+            INSERT INTO last_pushes (url, push) VALUES (\(push.target.url), \(encoded))
+            ON CONFLICT (url) DO UPDATE SET push = EXCLUDED.push
+            """,
+            logger: self.logger
+        )
+    }
+
+    package func lastPushes() async throws -> [LastPush] {
+        let rows = try await self.client.query("SELECT push FROM last_pushes ORDER BY url", logger: self.logger)
+        var pushes: [LastPush] = []
+        for try await encoded in rows.decode(String.self) {
+            // A row this version cannot read is left out: it is replaced by the URL's next push.
+            if let push = try? JSONDecoder().decode(LastPush.self, from: Data(encoded.utf8)) { pushes.append(push) }
+        }
+        return pushes
     }
 }

@@ -108,6 +108,11 @@ extension SQLiteTaskStore {
                     """
             )
         }
+        migrator.registerMigration("v7: last pushes") { db in
+            try db.execute(
+                sql: "CREATE TABLE last_pushes (url TEXT PRIMARY KEY, push TEXT NOT NULL) WITHOUT ROWID"
+            )
+        }
         return migrator
     }
 }

@@ -45,6 +45,27 @@ extension SQLiteTaskStore: RefStatusStore {
     }
 }
 
+/// Each URL's last push (`/status` across restarts), as JSON: only this daemon reads it back.
+extension SQLiteTaskStore {
+    package func recordLastPush(_ push: LastPush) async throws {
+        let encoded = String(decoding: try JSONEncoder().encode(push), as: UTF8.self)
+        try await self.database.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO last_pushes (url, push) VALUES (?, ?)",
+                arguments: [push.target.url, encoded]
+            )
+        }
+    }
+
+    package func lastPushes() async throws -> [LastPush] {
+        let rows = try await self.database.read { db in
+            try String.fetchAll(db, sql: "SELECT push FROM last_pushes ORDER BY url")
+        }
+        // A row this version cannot read is left out: it is replaced by the URL's next push.
+        return rows.compactMap { try? JSONDecoder().decode(LastPush.self, from: Data($0.utf8)) }
+    }
+}
+
 extension StoredRefStatus {
     /// A stored row; `nil` for a status this version does not know.
     static func decoded(

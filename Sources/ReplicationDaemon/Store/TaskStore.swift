@@ -36,6 +36,10 @@ package protocol RefStatusStore: Sendable {
     func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws
     /// Every URL's last status of `ref` in `project`, by remote and URL.
     func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus]
+    /// Replaces the URL's last push.
+    func recordLastPush(_ push: LastPush) async throws
+    /// Every URL's last push, by URL.
+    func lastPushes() async throws -> [LastPush]
 }
 
 /// What senders of events need (`POST /events`, `notify`, hooks, `start`).
