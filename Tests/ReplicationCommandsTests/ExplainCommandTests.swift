@@ -33,7 +33,8 @@ struct ExplainCommandTests {
         )
         let explanation = try #require((json["explanations"] as? [[String: Any]])?.first)
         let last = try #require(explanation["lastOutcome"] as? [String: Any])
-        #expect((last["status"] as? [String: Any])?["status"] as? String == "ok")
+        #expect(last["status"] as? String == "ok" && last["newId"] as? String == values["main"], "\(last)")
+        #expect((last["at"] as? String)?.hasSuffix("Z") == true, "ISO 8601: \(last)")
         #expect((explanation["delta"] as? [String: Any])?["action"] as? String == "none")
         #expect(explanation["mirrorId"] as? String == values["main"])
     }

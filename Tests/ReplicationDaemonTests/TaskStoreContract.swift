@@ -156,7 +156,7 @@ struct TaskStoreContract {
                 PushOutcomeRecord(
                     target: Self.target,
                     result: .transient,
-                    outcome: PushOutcome(error: .init(code: "network", message: "down"))
+                    outcome: PushOutcome(error: .init(code: .network, message: "down"))
                 ),
                 for: waited
             )
@@ -222,7 +222,7 @@ struct TaskStoreContract {
     @Test(arguments: Kind.allCases) func eachURLKeepsItsLastPush(_ kind: Kind) async throws {
         try await Self.withStore(kind) { store in
             #expect(try await store.lastPushes().isEmpty)
-            let failure = LastPush.Failure(at: 90, result: .permanent, code: "authentication", message: "denied")
+            let failure = LastPush.Failure(at: 90, result: .permanent, code: .authentication, message: "denied")
             let failing = LastPush(
                 target: Self.target,
                 finishedAt: 90,

@@ -25,7 +25,7 @@ struct GitPushExecutor: PushExecutor {
             let url = try? RemoteURL(parsing: target.url)
         else {
             let message = "remote \(target.remote) is no longer configured"
-            return PushOutcome(error: .init(code: PushOutcome.Failure.sourceMissing, message: message))
+            return PushOutcome(error: .init(code: .sourceMissing, message: message))
         }
         let supervisor = PushSupervisor(
             configPath: self.configPath,

@@ -20,7 +20,7 @@ struct PushJobRun {
         do {
             try makeRun().run(into: &output)
         } catch let error as GitError {
-            output.error = .init(code: error.code.rawValue, message: error.message)
+            output.error = .init(code: FailureCode(error.code), message: error.message)
         } catch let error as SourceMissing {
             output.error = .init(code: SourceMissing.code, message: error.message)
         } catch let error as DeletionRefused {
@@ -28,7 +28,7 @@ struct PushJobRun {
         } catch let error as TargetRefused {
             output.error = .init(code: TargetRefused.code, message: error.message)
         } catch {
-            output.error = .init(code: GitError.Code.other.rawValue, message: "\(error)")
+            output.error = .init(code: .other, message: "\(error)")
         }
         return output
     }

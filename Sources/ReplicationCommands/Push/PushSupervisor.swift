@@ -36,7 +36,7 @@ struct PushSupervisor: Sendable {
                 errors: true
             )
         } catch {
-            return .init(report: nil, error: .init(code: "other", message: "cannot start the push worker: \(error)"))
+            return .init(report: nil, error: .init(code: .other, message: "cannot start the push worker: \(error)"))
         }
         guard let input = process.input, let errors = process.errors else {
             preconditionFailure("ChildProcess was asked for standard input and standard error pipes")
@@ -56,7 +56,7 @@ struct PushSupervisor: Sendable {
         ) {
             process.signal(SIGKILL)
             process.waitForExit()
-            return .init(report: nil, error: .init(code: "network", message: timeout))
+            return .init(report: nil, error: .init(code: .network, message: timeout))
         }
         process.waitForExit()
         let data = outputReader.wait()
@@ -68,7 +68,7 @@ struct PushSupervisor: Sendable {
             return .init(
                 report: nil,
                 error: .init(
-                    code: "other",
+                    code: .other,
                     message: "the push worker failed (status \(process.terminationStatus ?? -1)) \(detail)"
                 )
             )

@@ -80,20 +80,34 @@ struct PushWorkerJob: Codable {
 
 /// The source repository is gone: nothing to push, and retrying will not help.
 struct SourceMissing: Error {
-    static let code = PushOutcome.Failure.sourceMissing
+    static let code = FailureCode.sourceMissing
     var message: String
 }
 
 /// The mirror's URL is unsafe for this project (``MirrorTargets``): permanent until the
 /// configuration or the projects change.
 struct TargetRefused: Error {
-    static let code = PushOutcome.Failure.targetRefused
+    static let code = FailureCode.targetRefused
     var message: String
 }
 
 /// A mirror's deletion could not be proven safe (its path, or the source still being there): reported
 /// as a refusal, never retried.
 struct DeletionRefused: Error {
-    static let code = PushOutcome.Failure.deletionRefused
+    static let code = FailureCode.deletionRefused
     var message: String
+}
+
+extension FailureCode {
+    /// libgit2's (and our wire code's) classification of a failed call.
+    init(_ code: GitError.Code) {
+        switch code {
+        case .authentication: self = .authentication
+        case .hostKey: self = .hostKey
+        case .repositoryNotFound: self = .repositoryNotFound
+        case .network: self = .network
+        case .invalid: self = .invalid
+        case .other: self = .other
+        }
+    }
 }

@@ -79,13 +79,13 @@ struct PlanReport: Encodable {
         var url: String?
         var message: String
         /// After a push: the failure's code (`network`, `authentication`, …) and its class.
-        var code: String? = nil
+        var code: FailureCode? = nil
 
         private enum Keys: String, CodingKey { case project, remote, url, message, code, `class` }
 
         /// `transient` failures are retried by the daemon; `permanent` ones need a person.
         var errorClass: FailureClass? {
-            self.code.map { PushOutcome.Failure(code: $0, message: self.message).failureClass }
+            self.code?.failureClass
         }
 
         func encode(to encoder: any Encoder) throws {

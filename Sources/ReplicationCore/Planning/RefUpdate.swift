@@ -58,12 +58,36 @@ extension RefUpdate {
 
 /// A ref the plan did not touch, and why; never dropped silently.
 package struct SkippedRef: Hashable, Sendable, Codable {
+    /// What kind of skip it is, for what follows from it (a log line); `reason` is for people.
+    package enum Kind: String, Hashable, Sendable, Codable {
+        /// Kept back by a rule (a refspec, visibility, the mirror settings): nothing to report.
+        case rule
+        /// A deletion not carried out: the mirror's value is not one the source reported.
+        case unprovenDeletion
+        /// The remote keeps a copy it may no longer see (mirror and replicateDeletions are false).
+        case noLongerVisible
+    }
+
     package var ref: String
     package var reason: String
+    package var kind: Kind
 
-    package init(ref: String, reason: String) {
+    package init(ref: String, reason: String, kind: Kind = .rule) {
         self.ref = ref
         self.reason = reason
+        self.kind = kind
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case ref, reason, kind
+    }
+
+    /// Outcomes stored before kinds existed read as rules.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.ref = try container.decode(String.self, forKey: .ref)
+        self.reason = try container.decode(String.self, forKey: .reason)
+        self.kind = try container.decodeIfPresent(Kind.self, forKey: .kind) ?? .rule
     }
 }
 

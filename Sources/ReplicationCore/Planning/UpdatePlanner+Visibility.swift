@@ -45,7 +45,8 @@ extension UpdatePlanner {
         guard self.isMirror || self.replicateDeletions else {
             plan.skip(
                 destination,
-                "no longer visible (\(hidden)) but left on the remote: mirror and replicateDeletions are false"
+                "no longer visible (\(hidden)) but left on the remote: mirror and replicateDeletions are false",
+                kind: .noLongerVisible
             )
             return
         }

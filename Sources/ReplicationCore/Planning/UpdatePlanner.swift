@@ -240,7 +240,8 @@ package struct UpdatePlanner: Sendable {
             plan.skip(
                 source,
                 "not deleted: the mirror has \(id.hex), not a value the source reported for this ref (\(reported)); "
-                    + "a full sync with mirror = true prunes it"
+                    + "a full sync with mirror = true prunes it",
+                kind: .unprovenDeletion
             )
         } else {
             plan.add(.deletion(of: mapping.destination, at: id, isForced: mapping.isForced))
@@ -300,8 +301,8 @@ struct PlanBuilder {
         if update.action == .delete { self.deletions.append(update) } else { self.pushes.append(update) }
     }
 
-    mutating func skip(_ ref: String, _ reason: String) {
-        self.skipped.append(SkippedRef(ref: ref, reason: reason))
+    mutating func skip(_ ref: String, _ reason: String, kind: SkippedRef.Kind = .rule) {
+        self.skipped.append(SkippedRef(ref: ref, reason: reason, kind: kind))
     }
 
     /// Full plans: pushes then deletes, each by destination, skipped refs by name. Delta plans keep

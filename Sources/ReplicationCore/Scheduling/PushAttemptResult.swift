@@ -9,9 +9,9 @@ package enum PushAttemptResult: Hashable, Sendable {
     /// `failed to lock` / `failed to update ref`: retried up to `updateRefErrorMaxRetries`.
     case updateRefFailed(String)
     /// Network trouble, timeouts, a repository that could not be created yet: retried with backoff.
-    case transientFailure(code: String, message: String)
+    case transientFailure(code: FailureCode, message: String)
     /// Authentication, host key: the URL is marked failed and probed again later.
-    case permanentFailure(code: String, message: String)
+    case permanentFailure(code: FailureCode, message: String)
     /// The source repository is gone: nothing to push, never retried (Gerrit's "local repo missing").
     case sourceMissing(String)
 
@@ -39,7 +39,7 @@ package enum PushAttemptResult: Hashable, Sendable {
     }
 
     /// The failure's code (`network`, `authentication`, …) when it has one.
-    package var code: String? {
+    package var code: FailureCode? {
         switch self {
         case .transientFailure(let code, _), .permanentFailure(let code, _): code
         default: nil

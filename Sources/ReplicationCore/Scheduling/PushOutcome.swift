@@ -2,34 +2,17 @@
 /// stopped it before anything was sent. The push worker prints it, the engine classifies it for
 /// the scheduler, the store keeps it for `start --wait`, which reports it.
 package struct PushOutcome: Sendable, Codable {
-    /// Why a job stopped: a code (`network`, `authentication`, ``Failure/sourceMissing``, …) and a
-    /// message for a person.
+    /// Why a job stopped (``FailureCode``) and a message for a person.
     package struct Failure: Hashable, Sendable, Codable {
-        package var code: String
+        package var code: FailureCode
         package var message: String
 
-        package init(code: String, message: String) {
+        package init(code: FailureCode, message: String) {
             self.code = code
             self.message = message
         }
 
-        /// The source repository is gone: nothing to push, and retrying will not help.
-        package static let sourceMissing = "sourceMissing"
-        /// A mirror's deletion could not be proven safe: reported as a refusal, never retried.
-        package static let deletionRefused = "deletionRefused"
-        /// The mirror's URL is unsafe for this project (outside its template's directory, or shared
-        /// with another live project): nothing is written there until the configuration changes.
-        package static let targetRefused = "targetRefused"
-        /// Joined a push the mass-deletion guard holds: waits with it until allowed.
-        package static let held = "held"
-
-        /// `permanent` failures need a person (keys, host keys, a mirror that may not be created);
-        /// everything else may go away by itself.
-        package var failureClass: FailureClass {
-            ["authentication", "hostKey", "repositoryNotFound", "invalid", Self.sourceMissing, Self.targetRefused]
-                .contains(self.code)
-                ? .permanent : .transient
-        }
+        package var failureClass: FailureClass { self.code.failureClass }
     }
 
     package var report: PushReport?
@@ -58,8 +41,8 @@ extension PushOutcome {
     package var attemptResult: PushAttemptResult {
         if let error {
             switch error.code {
-            case Failure.sourceMissing: return .sourceMissing(error.message)
-            case Failure.deletionRefused: return .refsRejected(error.message)
+            case .sourceMissing: return .sourceMissing(error.message)
+            case .deletionRefused: return .refsRejected(error.message)
             default:
                 return error.failureClass == .permanent
                     ? .permanentFailure(code: error.code, message: error.message)
@@ -68,14 +51,14 @@ extension PushOutcome {
         }
         guard let report else { return .succeeded }
         if let blocked = report.plan.blocked { return .blocked(blocked, deletions: report.plan.deletions.count) }
-        if let failure = report.failure { return .transientFailure(code: "network", message: failure) }
+        if let failure = report.failure { return .transientFailure(code: .network, message: failure) }
         if report.hasUpdateRefFailure {
             return .updateRefFailed(
                 Self.describe(report.results.filter { RefResult.isUpdateRefFailure($0.message ?? "") })
             )
         }
         let unconfirmed = report.results.filter { $0.status == .failed }
-        if !unconfirmed.isEmpty { return .transientFailure(code: "network", message: Self.describe(unconfirmed)) }
+        if !unconfirmed.isEmpty { return .transientFailure(code: .network, message: Self.describe(unconfirmed)) }
         let rejected = report.results.filter { $0.status == .rejected }
         return rejected.isEmpty ? .succeeded : .refsRejected(Self.describe(rejected))
     }
@@ -126,9 +109,9 @@ extension PushOutcome {
             RefProblem(ref: $0.update.destination, status: $0.status.rawValue, reason: $0.message ?? "")
         }
         let skipped = self.report?.plan.skipped ?? []
-        let unproven = skipped.filter { $0.reason.hasPrefix("not deleted: the mirror has") }
+        let unproven = skipped.filter { $0.kind == .unprovenDeletion }
             .map { RefProblem(ref: $0.ref, status: "not-deleted", reason: $0.reason) }
-        let residue = skipped.filter { $0.reason.hasPrefix("no longer visible") }
+        let residue = skipped.filter { $0.kind == .noLongerVisible }
             .map { RefProblem(ref: $0.ref, status: "no-longer-visible", reason: $0.reason) }
         return refused + unproven + residue
     }

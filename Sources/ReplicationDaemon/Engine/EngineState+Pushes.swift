@@ -230,7 +230,7 @@ extension EngineState {
                 .recordHeld(task.target, deletions: deletions, reason: reason),
             ]
         case .joinedHeld(let task, let reason, let deletions):
-            let outcome = PushOutcome(error: .init(code: PushOutcome.Failure.held, message: reason))
+            let outcome = PushOutcome(error: .init(code: .held, message: reason))
             return self.recordOutcome(of: task, outcome, result: .blocked(reason, deletions: deletions))
         case .delivered(let task, let result, let gaveUp):
             var actions: [Action] = []

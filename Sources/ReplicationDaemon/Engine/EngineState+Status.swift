@@ -109,7 +109,7 @@ extension EngineState {
                 DaemonStatus.Failure(
                     at: wall(failure.at),
                     class: failure.result.kind,
-                    code: failure.result.code,
+                    code: failure.result.code?.rawValue,
                     message: failure.result.message ?? ""
                 )
             },
@@ -131,7 +131,7 @@ extension EngineState {
                 DaemonStatus.Failure(
                     at: Self.timestamp(failure.at),
                     class: failure.result,
-                    code: failure.code,
+                    code: failure.code?.rawValue,
                     message: failure.message
                 )
             },

@@ -7,10 +7,10 @@ package struct LastPush: Hashable, Sendable, Codable {
     package struct Failure: Hashable, Sendable, Codable {
         package var at: Double
         package var result: PushAttemptResult.Kind
-        package var code: String?
+        package var code: FailureCode?
         package var message: String
 
-        package init(at: Double, result: PushAttemptResult.Kind, code: String?, message: String) {
+        package init(at: Double, result: PushAttemptResult.Kind, code: FailureCode?, message: String) {
             self.at = at
             self.result = result
             self.code = code

@@ -178,7 +178,7 @@ struct ReplicationQueueTests {
                 .started.first
         )
         var now = ManualInstant.zero
-        let failure = PushAttemptResult.transientFailure(code: "network", message: "connection refused")
+        let failure = PushAttemptResult.transientFailure(code: .network, message: "connection refused")
         for expectedWait in [10, 20, 40] {
             let actions = queue.pushFinished(task.id, result: failure, now: now)
             guard case .retryScheduled(_, _, let at) = actions.first else {
@@ -340,7 +340,7 @@ struct ReplicationQueueTests {
             queue.enqueue(Self.refs("refs/heads/a"), for: Self.target, events: [1], createdAt: .zero, now: .zero)
                 .started.first
         )
-        let failure = PushAttemptResult.permanentFailure(code: "authentication", message: "denied")
+        let failure = PushAttemptResult.permanentFailure(code: .authentication, message: "denied")
         var now = ManualInstant.zero
         var reports = 0
         for _ in 0..<5 {
@@ -364,7 +364,7 @@ struct ReplicationQueueTests {
                 .started.first
         )
         _ = queue.enqueue(Self.refs("refs/heads/b"), for: Self.target, events: [2], createdAt: .zero, now: .seconds(1))
-        _ = queue.pushFinished(task.id, result: .transientFailure(code: "network", message: "reset"), now: .seconds(2))
+        _ = queue.pushFinished(task.id, result: .transientFailure(code: .network, message: "reset"), now: .seconds(2))
         #expect(queue.wakeUp(now: .seconds(31)).isEmpty)
         let retried = try #require(queue.wakeUp(now: .seconds(32)).started.first)
         #expect(retried.work.refs == ["refs/heads/a", "refs/heads/b"])

@@ -47,7 +47,7 @@ final class ScriptedExecutor: PushExecutor {
                 try await Task.sleep(for: .milliseconds(5))
             } catch {
                 self.state.withLock { $0.cancelled += 1 }
-                return PushOutcome(error: .init(code: "network", message: "cancelled"))
+                return PushOutcome(error: .init(code: .network, message: "cancelled"))
             }
         }
         return self.state.withLock { state in

@@ -43,7 +43,7 @@ struct EngineNoticeTests {
         return PushOutcome(report: PushReport(plan: plan, results: [RefResult(update: update, status: .ok)]))
     }
 
-    static let networkDown = PushOutcome(error: .init(code: "network", message: "connection refused"))
+    static let networkDown = PushOutcome(error: .init(code: .network, message: "connection refused"))
 
     /// Claims one change's event; returns its two pushes, started.
     static func schedule(_ state: inout State) -> (actions: [State.Action], tasks: [Task]) {

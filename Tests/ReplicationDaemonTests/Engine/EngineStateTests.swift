@@ -153,7 +153,7 @@ extension EngineStateTests {
         _ = state.poll(now: Self.at(0))
         _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
         let failure = PushOutcome(
-            error: .init(code: "network", message: String(repeating: "connection reset ", count: 20))
+            error: .init(code: .network, message: String(repeating: "connection reset ", count: 20))
         )
         let first = Self.push(&state, at: Self.at(3), failure)
         let again = Self.push(&state, at: Self.at(200), failure)
@@ -161,7 +161,7 @@ extension EngineStateTests {
         #expect(again.map(\.message) == ["Replication failed", "Replication failed; will retry"], "\(again)")
         #expect(again.first?.metadata["replication.repeated"] == "true")
         #expect(!"\(again.map(\.metadata))".contains("connection reset"), "the reason is not logged again: \(again)")
-        let other = Self.push(&state, at: Self.at(400), PushOutcome(error: .init(code: "network", message: "timeout")))
+        let other = Self.push(&state, at: Self.at(400), PushOutcome(error: .init(code: .network, message: "timeout")))
         #expect(other.first?.metadata["replication.error"] == "timeout", "a new reason is logged")
     }
 

@@ -18,7 +18,7 @@ struct EngineTests {
           replicationMaxRetries = 2
         """
     static let url = "/mirrors/a/p.git"
-    static let failure = PushOutcome(error: .init(code: "network", message: "connection reset"))
+    static let failure = PushOutcome(error: .init(code: .network, message: "connection reset"))
 
     @Test func eventsStoredTogetherOrDuringAPushAreCoalesced() async throws {
         let harness = EngineHarness(Self.configuration)
@@ -111,7 +111,7 @@ struct EngineTests {
 
     @Test func aPermanentlyFailingURLIsProbedAndRecovers() async throws {
         let harness = EngineHarness(Self.configuration)
-        let denied = PushOutcome(error: .init(code: "authentication", message: "publickey denied"))
+        let denied = PushOutcome(error: .init(code: .authentication, message: "publickey denied"))
         harness.executor.answer(Self.url, with: [denied, denied])
         try await harness.run {
             try await harness.post(.refUpdated(project: "p", refs: ["refs/heads/main"]))
