@@ -2,6 +2,7 @@ import Foundation
 import ReplicationTestSupport
 import Testing
 
+@Suite(.offThePool)
 struct ConfigCheckCommandTests {
     @Test func acceptsTheSampleConfiguration() throws {
         let sample = ReplicatorProcess.packageRoot.appendingPathComponent("etc/replication.config").path

@@ -4,6 +4,7 @@ import Testing
 
 /// `maxDeletions` over a sliding window per URL (`maxDeletionsWindow`): deletions that arrive one
 /// at a time add up.
+@Suite(.offThePool)
 struct DeletionWindowTests {
     /// Thirty single-branch deletions 0.3 s apart with `maxDeletions = 10` deleted all thirty; now at
     /// most ten go, the rest are held (visible in `/status`) until `allow-deletions` lets them through.
@@ -45,6 +46,7 @@ struct DeletionWindowTests {
 }
 
 /// A refusal that goes away by itself must not cost the mirror its newest value.
+@Suite(.offThePool)
 struct StaleLockTests {
     /// A stale `refs/heads/main.lock` on the mirror (`failed to update ref`) dropped the update for
     /// good under `updateRefErrorMaxRetries = 0`; it is retried until the lock is gone.

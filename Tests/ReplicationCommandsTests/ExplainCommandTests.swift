@@ -4,7 +4,7 @@ import Testing
 
 /// `replicator explain` run as a user would, over the real sshd, after real pushes left their
 /// statuses in the store.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(3)))
 struct ExplainCommandTests {
     typealias Site = VerifyReconcileTests.Site
 

@@ -6,7 +6,7 @@ import Testing
 /// local-path mirror, a held push, a URL that fails, a running daemon) and validated against
 /// its documented schema in `docs/schemas/` (JSON Schema 2020-12, undocumented keys refused) by
 /// `scripts/validate-json`. Every schema there must be exercised here.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(3)))
 struct JSONOutputSchemaTests {
     static let schemas = ReplicatorProcess.packageRoot.appendingPathComponent("docs/schemas")
     static let validator = ReplicatorProcess.packageRoot.appendingPathComponent("scripts/validate-json").path
@@ -134,6 +134,10 @@ struct JSONOutputSchemaTests {
         #expect(badStart.status == 400)
         try check(badStart.body, "http-error")
         site.stop()
+        // A stopped daemon is said so at once (a refused connection is not retried for the
+        // hour a --wait may take).
+        let down = try site.replicator(["start", "--daemon", site.base, "--all", "--wait", "--json"])
+        #expect(down.status == 1 && down.standardError.contains("cannot reach the daemon"), "\(down.standardError)")
 
         // Pushed here, not by a daemon: the plan report with each ref's result.
         let main = try #require(try GitFixtures.refs(of: site.source("p"))["refs/heads/main"])

@@ -4,6 +4,7 @@ import Testing
 
 /// Inputs no one on the project wrote (`Tests/Corpus`, copied from the shared real-world corpus with
 /// each file's source) and the faults they uncovered.
+@Suite(.offThePool)
 struct RealInputsTests {
     static let corpus = ReplicatorProcess.packageRoot.appendingPathComponent("Tests/Corpus").path
 
@@ -105,6 +106,7 @@ struct RealInputsTests {
 }
 
 /// Projects whose names map to one URL, and names that map outside the mirrors' directory.
+@Suite(.offThePool)
 struct MirrorTargetSafetyTests {
     /// `remoteNameStyle = dash` maps `infra/tools` and `infra-tools` to one mirror: `config check`
     /// names both, and nothing is pushed there (two projects would prune each other's branches).
@@ -167,6 +169,7 @@ struct MirrorTargetSafetyTests {
 }
 
 /// Signals and outputs as an operator meets them.
+@Suite(.offThePool)
 struct OperatorFacingTests {
     /// SIGHUP used to end the daemon (exit 129, no drain); it reloads the configuration, as
     /// `systemctl reload` (the unit's ExecReload) expects, with `autoReload` off.
@@ -258,6 +261,7 @@ struct OperatorFacingTests {
 }
 
 /// `~/.ssh/config` as OpenSSH reads it, `Include`s and all, over the harness's sshd.
+@Suite(.offThePool)
 struct SSHClientConfigEndToEndTests {
     /// The strict host-key setting sits in an included file: an unknown host key is refused and not
     /// written to known_hosts (it used to be accepted under the `Host *` line after the Include);

@@ -1,6 +1,8 @@
 import ReplicationDaemon
+import ReplicationTestSupport
 import Testing
 
+@Suite(.offThePool)
 struct BearerTokenTests {
     @Test(arguments: ["Bearer Tokén", "bearer Tokén", "BEARER Tokén"])
     func theSchemeIsCaseInsensitive(header: String) {

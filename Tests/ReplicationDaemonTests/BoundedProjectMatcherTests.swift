@@ -1,6 +1,7 @@
 import Logging
 import ReplicationCore
 import ReplicationDaemon
+import ReplicationTestSupport
 import Testing
 
 /// One configuration file in memory.
@@ -19,6 +20,7 @@ struct OneFile: ConfigFileSystem {
     }
 }
 
+@Suite(.offThePool)
 struct BoundedProjectMatcherTests {
     private let remote = OneFile.remote("  projects = ^(a+)+$\n")
     private let matcher = BoundedProjectMatcher(

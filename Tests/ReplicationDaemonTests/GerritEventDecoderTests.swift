@@ -4,6 +4,7 @@ import ReplicationDaemon
 import ReplicationTestSupport
 import Testing
 
+@Suite(.offThePool)
 struct GerritEventDecoderTests {
     let decoder = GerritEventDecoder()
 

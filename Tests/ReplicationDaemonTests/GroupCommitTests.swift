@@ -1,7 +1,9 @@
 import ReplicationDaemon
+import ReplicationTestSupport
 import Synchronization
 import Testing
 
+@Suite(.offThePool)
 struct GroupCommitTests {
     private final class Ledger: Sendable {
         let commits = Mutex<[[Int]]>([])

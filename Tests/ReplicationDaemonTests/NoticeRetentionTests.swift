@@ -2,10 +2,11 @@ import Foundation
 import Logging
 import ReplicationCore
 import ReplicationDaemon
+import ReplicationTestSupport
 import Testing
 
 /// `replicator.eventRetention`: the daemon's notice service removes what is older, keeps the rest.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(3)))
 struct NoticeRetentionTests {
     @Test func noticesOlderThanTheRetentionGoWhenTheServiceRuns() async throws {
         let store = InMemoryTaskStore()

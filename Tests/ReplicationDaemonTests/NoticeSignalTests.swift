@@ -1,11 +1,12 @@
 import ReplicationDaemon
+import ReplicationTestSupport
 import Testing
 
 /// What wakes `/events/stream` and the webhooks: a ring, a timeout, or cancellation, never a hang.
 /// Waits that only a ring or a cancellation can end have an hour's timeout: if the signal were
 /// broken they would hang, and the suite's time limit fails them (no wall-clock bound, which a
 /// loaded parallel run would break).
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(3)))
 struct NoticeSignalTests {
     @Test func aRingWakesEveryWaiterAndOneBeforeTheWaitIsNotMissed() async {
         let signal = NoticeSignal()

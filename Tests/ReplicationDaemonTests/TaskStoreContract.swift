@@ -7,7 +7,7 @@ import Testing
 
 /// What every ``TaskStore`` must do, run against a fresh store of each kind: in memory, SQLite,
 /// and a real PostgreSQL server.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(3)))
 struct TaskStoreContract {
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
         case memory, sqlite, postgres
@@ -335,6 +335,7 @@ struct TaskStoreContract {
 }
 
 /// What only the embedded store does: one pushing process, durability, reopening.
+@Suite(.offThePool)
 struct SQLiteTaskStoreTests {
     private func withStore(_ body: (SQLiteTaskStore) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")

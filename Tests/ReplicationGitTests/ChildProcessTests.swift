@@ -1,7 +1,9 @@
 import Foundation
 import ReplicationGit
+import ReplicationTestSupport
 import Testing
 
+@Suite(.offThePool)
 struct ChildProcessTests {
     /// A child holding another thread's pipe keeps that pipe's reader from ever seeing end-of-file:
     /// the hang a parallel test run hit. Pipes opened (without close-on-exec) while children are

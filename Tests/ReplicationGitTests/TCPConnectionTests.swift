@@ -1,8 +1,10 @@
 import Foundation
 import ReplicationGit
+import ReplicationTestSupport
 import Testing
 
 /// The ssh transport's TCP connection.
+@Suite(.offThePool)
 struct TCPConnectionTests {
     /// libssh2 writes each SSH packet with its own send(): with Nagle's algorithm on, the second of
     /// two small packets waited for the server's delayed ACK (40 ms) at every key exchange, channel

@@ -86,6 +86,6 @@ package func eventually(
 /// own task, so that they are attributed to the test.
 package func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
     try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
+        DispatchQueue(label: "replicator.tests.own-thread").async { continuation.resume(with: Result { try body() }) }
     }
 }

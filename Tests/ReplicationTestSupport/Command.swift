@@ -38,25 +38,33 @@ package enum Command {
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        let standardInput = Pipe()
-        if input != nil { process.standardInput = standardInput }
-        try process.run()
+        let output = try ChildPipe()
+        let error = try ChildPipe()
+        process.standardOutput = output.write
+        process.standardError = error.write
+        let standardInput = try ChildPipe()
+        if input != nil { process.standardInput = standardInput.read }
+        // Foundation's Process.run is not safe to call from many threads at once (seen: a crash in
+        // its argument copying while a hundred tests started children together).
+        try Self.spawning.withLock { try process.run() }
+        // The child has its ends now: ours must go, or our reads never see EOF.
+        try? output.write.close()
+        try? error.write.close()
+        try? standardInput.read.close()
         if let input {
-            let writer = standardInput.fileHandleForWriting
+            let writer = standardInput.write
             Thread {
                 try? writer.write(contentsOf: Data(input.utf8))
                 try? writer.close()
             }.start()
+        } else {
+            try? standardInput.write.close()
         }
         // Read both pipes concurrently so that neither fills up and blocks the child.
         let errorData = LockedData()
-        let reader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
+        let reader = Thread { errorData.set(Self.readToEnd(error.read)) }
         reader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let outputData = Self.readToEnd(output.read)
         process.waitUntilExit()
         while !errorData.isSet { usleep(1_000) }
         return Output(
@@ -64,6 +72,23 @@ package enum Command {
             standardOutput: String(decoding: outputData, as: UTF8.self),
             standardError: String(decoding: errorData.value, as: UTF8.self)
         )
+    }
+
+    private static let spawning = NSLock()
+
+    /// Everything until EOF, reading again when a signal interrupts a read (Foundation's
+    /// `readDataToEndOfFile` crashes on EINTR, and SIGCHLD arrives whenever a child exits).
+    static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[..<count])
+            } else if count == 0 || errno != EINTR {
+                return data
+            }
+        }
     }
 
     /// `git ARGS`, which must succeed; returns its standard output without the final newline.
@@ -88,4 +113,24 @@ private final class LockedData: @unchecked Sendable {
     func set(_ data: Data) { self.lock.withLock { self.data = data } }
     var isSet: Bool { self.lock.withLock { self.data != nil } }
     var value: Data { self.lock.withLock { self.data ?? Data() } }
+}
+
+/// A pipe for one child's standard stream whose descriptors no other child inherits: marked
+/// close-on-exec at once (Foundation's `Pipe` is not, and its `Process` closes nothing in the
+/// child), so a long-running command another test starts meanwhile does not hold this pipe's
+/// write end and keep the reader here waiting for EOF until that command exits (whole test runs
+/// stalled on it for minutes). The child still gets its end: `dup2` onto 0, 1 or 2 clears the flag.
+struct ChildPipe {
+    let read: FileHandle
+    let write: FileHandle
+
+    init() throws {
+        var descriptors: [Int32] = [-1, -1]
+        guard pipe(&descriptors) == 0 else {
+            throw Command.Failure(description: "pipe: \(String(cString: strerror(errno)))")
+        }
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        self.read = FileHandle(fileDescriptor: descriptors[0], closeOnDealloc: true)
+        self.write = FileHandle(fileDescriptor: descriptors[1], closeOnDealloc: true)
+    }
 }

@@ -18,6 +18,17 @@ enum DaemonHTTPRequest {
     /// The biggest answer read (a `/status` of a large site is a few MB).
     static let maximumAnswer = 64 << 20
 
+    /// Not `HTTPClient.shared`: that one retries a refused connection until the request's
+    /// deadline, so `status` with no daemon took 5 s and `start --daemon --wait` at a stopped
+    /// daemon would have waited an hour. Here a refused connection fails at once. Never shut
+    /// down: it lives as long as the command.
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     static func send(
         _ method: Method,
         _ url: String,
@@ -33,7 +44,7 @@ enum DaemonHTTPRequest {
         }
         if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
         let deadline = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
-        let response = try await HTTPClient.shared.execute(request, timeout: deadline)
+        let response = try await Self.client.execute(request, timeout: deadline)
         let buffer = try await response.body.collect(upTo: Self.maximumAnswer)
         return Answer(status: Int(response.status.code), body: Data(buffer.readableBytesView))
     }

@@ -5,6 +5,7 @@ import Testing
 
 /// When the engine says Gerrit's replication events: scheduled as pushes are queued, replicated
 /// when a URL is done (a retried attempt says nothing), done once every URL is.
+@Suite(.offThePool)
 struct EngineNoticeTests {
     typealias State = EngineState<ManualClock.Instant>
     typealias Task = State.Queue.Task

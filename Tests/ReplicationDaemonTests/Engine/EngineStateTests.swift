@@ -5,6 +5,7 @@ import ReplicationTestSupport
 import Testing
 
 /// The engine's decisions alone: inputs in, actions out, at instants the test chooses.
+@Suite(.offThePool)
 struct EngineStateTests {
     typealias State = EngineState<ManualClock.Instant>
 

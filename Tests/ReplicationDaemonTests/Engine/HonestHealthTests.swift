@@ -2,12 +2,13 @@ import Foundation
 import Logging
 import ReplicationCore
 import ReplicationDaemon
+import ReplicationTestSupport
 import Synchronization
 import Testing
 
 // Three minutes, not one: in a parallel run the blocking end-to-end tests can hold the cooperative
 // pool's threads for a minute, and these wait their turn; a hang still fails.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(3)))
 struct HonestHealthTests {
     @Test func anUnreadableStoreTurnsHealthRedAndRefusesEvents() async throws {
         let harness = EngineHarness("[remote \"m\"]\n  url = /m/${name}.git\n")

@@ -7,7 +7,7 @@ import Testing
 /// The fence a running push carries: it closes when the lease's deadline passes without renewal,
 /// when a renewal or a confirmation shows the epoch gone, and when the store cannot confirm it in
 /// time; it never opens again.
-@Suite struct PushFenceTests {
+@Suite(.offThePool) struct PushFenceTests {
     static let lease = PushLease(epoch: 7, lasts: .milliseconds(1_000))
 
     @Test func theDeadlineKeepsAFifthOfTheLeaseBack() {
