@@ -13,7 +13,8 @@ struct DaemonClient {
     }
 
     /// The daemon's status, or `nil` when nothing answers at the address.
-    func status() async throws -> DaemonStatus? {
+    /// `timeout`: how long a daemon that accepts but does not answer (stopped, overloaded) is given.
+    func status(timeout: Duration = .seconds(5)) async throws -> DaemonStatus? {
         let host = self.address.host.contains(":") ? "[\(self.address.host)]" : self.address.host
         let answer: DaemonHTTPRequest.Answer
         do {
@@ -21,7 +22,7 @@ struct DaemonClient {
                 .get,
                 "http://\(host):\(self.address.port)/status",
                 bearerToken: self.bearerToken,
-                timeout: .seconds(5)
+                timeout: timeout
             )
         } catch {
             return nil

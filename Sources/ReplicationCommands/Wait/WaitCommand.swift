@@ -75,7 +75,7 @@ struct WaitCommand: AsyncParsableCommand {
         let answer = try await self.storeOptions.withStore(for: configuration, bounded: false) { store in
             let waiter = ReplicationWaiter(store: store) {
                 // Permanent failures as the running daemon sees them; none known without one.
-                guard let status = try? await daemon?.status() else { return [:] }
+                guard let status = try? await daemon?.status(timeout: .seconds(1)) else { return [:] }
                 return StatusBoard.failingTargets(in: status)
             }
             return await waiter.run(prepared, timeout: timeout)

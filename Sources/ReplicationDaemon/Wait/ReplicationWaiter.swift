@@ -78,8 +78,9 @@ package struct ReplicationWaiter: Sendable {
             if let statuses = try? await self.store.refStatuses(project: wait.project, ref: wait.ref) {
                 wait.recorded(statuses, contains: prepared.contains)
             }
-            for (target, reason) in await self.failing() {
-                wait.failing(target, reason: reason)
+            // Asked only while something is missing: the answer must not wait on a slow daemon.
+            if wait.answer().status == .pending {
+                for (target, reason) in await self.failing() { wait.failing(target, reason: reason) }
             }
             let answer = wait.answer()
             guard answer.status == .pending else { return answer }
