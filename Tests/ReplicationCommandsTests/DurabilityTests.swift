@@ -5,7 +5,7 @@ import Testing
 /// "202 only once the events are durably stored": strace watches the running daemon's fsyncs.
 // The limit covers waiting for the cooperative pool too: a full parallel run's blocking
 // end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
-@Suite(.offThePool, .timeLimit(.minutes(4)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct DurabilityTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
     func everyAcknowledgedPostIsFsyncedBeforeTheAnswer() throws {

@@ -5,7 +5,7 @@ import Testing
 /// Gerrit keys acting as they do in Gerrit, checked with the real binary on local mirrors.
 // The limit covers waiting for the cooperative pool too: a full parallel run's blocking
 // end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
-@Suite(.offThePool, .timeLimit(.minutes(4)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct GerritKeysTests {
     /// docs/gerrit-behaviour.md, C23: with `replicatePermissions = false`, All-Projects (HEAD is
     /// refs/meta/config) gets no mirror at all, in a push and in a dry-run; other projects replicate.

@@ -6,7 +6,7 @@ import Testing
 /// 127.0.0.1 through the push engine's codec.
 // The limit covers waiting for the cooperative pool too: a full parallel run's blocking
 // end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
-@Suite(.offThePool, .timeLimit(.minutes(4)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct GitDaemonTests {
     final class Site {
         let directory: TemporaryDirectory

@@ -4,7 +4,7 @@ import Testing
 
 /// `https://` mirrors: git's smart HTTP through Replicator's push codec, against `git http-backend`
 /// behind a TLS server with basic authentication, credentials from secure.config.
-@Suite(.offThePool, .timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct HTTPSPushTests {
     static func site(
         _ server: SmartHTTPServer,

@@ -6,7 +6,7 @@ import Testing
 /// destroys what it should not.
 // The limit covers waiting for the cooperative pool too: a full parallel run's blocking
 // end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
-@Suite(.offThePool, .timeLimit(.minutes(4)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct HostileEventTests {
     /// A project named `-x` once became an option of the push worker, which then exited without
     /// reading a configuration snapshot over 64 KiB: the daemon died of SIGPIPE, at every restart.

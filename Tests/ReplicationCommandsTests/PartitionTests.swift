@@ -8,7 +8,7 @@ import Testing
 /// read-only standby halfway. The mirrors' hooks log every push with its node and times.
 /// Promises checked: no two pushes to one mirror overlap; every acknowledged value arrives; every
 /// mirror ends equal to its source; the standby node never pushes once its lease is gone.
-@Suite(.offThePool, .serialized, .timeLimit(.minutes(6)))
+@Suite(.offThePool, .serialized, .timeLimit(.minutes(10)))
 struct PartitionTests {
     static let rounds = 20
     static let projects = ["p0", "p1", "p2", "p3"]

@@ -5,7 +5,7 @@ import Testing
 /// `replicator start --dry-run` run as a user would, against a real sshd on 127.0.0.1 and a local path.
 // The limit covers waiting for the cooperative pool too: a full parallel run's blocking
 // end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
-@Suite(.offThePool, .timeLimit(.minutes(4)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct StartDryRunTests {
     private struct Site {
         let directory: TemporaryDirectory

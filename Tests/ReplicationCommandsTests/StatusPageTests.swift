@@ -5,7 +5,7 @@ import Testing
 /// The status page at `GET /`, loaded by a real browser (headless Chromium) from a running daemon
 /// with a failing URL and a held push, and from a healthy one; screenshots at a phone's and a
 /// desktop's width land in `.build/` (`status-page-{problems,healthy}-{phone,desktop}.png`).
-@Suite(.offThePool, .timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct StatusPageTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

@@ -3,7 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `replicator wait` and `GET /wait` against a daemon pushing over the real sshd.
-@Suite(.offThePool, .timeLimit(.minutes(3)))
+@Suite(.offThePool, .timeLimit(.minutes(10)))
 struct WaitTests {
     typealias Site = VerifyReconcileTests.Site
 
