@@ -5,6 +5,7 @@ extension GitRepository {
     /// Creates a bare repository at `path` (parents included) whose HEAD points at `head`, as
     /// Gerrit's `LocalFS.createProject` does; `storeRefLog` sets `core.logAllRefUpdates`.
     package static func createBare(at path: String, head: String?, storeRefLog: Bool) throws(GitError) {
+        try Self.refuseFileInTheWay(of: path)
         var options = git_repository_init_options()
         try check(
             "git_repository_init_options_init",
@@ -25,6 +26,27 @@ extension GitRepository {
         try check("git_repository_config", git_repository_config(&config, handle))
         defer { git_config_free(config) }
         try check("git_config_set_bool", git_config_set_bool(config, "core.logAllRefUpdates", storeRefLog ? 1 : 0))
+    }
+
+    /// A regular file where a parent directory must be: no retry makes a directory of it, and
+    /// libgit2 would say only "directory exists". A configuration matter (`invalid`: permanent).
+    private static func refuseFileInTheWay(of path: String) throws(GitError) {
+        var ancestor = URL(fileURLWithPath: path).deletingLastPathComponent()
+        while ancestor.path != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    throw GitError(
+                        code: .invalid,
+                        function: "git_repository_init_ext",
+                        status: -1,
+                        message: "cannot create the repository \(path): \(ancestor.path) is a file, not a directory"
+                    )
+                }
+                return
+            }
+            ancestor.deleteLastPathComponent()
+        }
     }
 
     /// The branch HEAD points at (`refs/heads/main`), or `nil` when HEAD is detached or missing.

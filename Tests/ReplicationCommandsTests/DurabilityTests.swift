@@ -3,8 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// "202 only once the events are durably stored": strace watches the running daemon's fsyncs.
-// The limit covers waiting for the cooperative pool too: a full parallel run's blocking
-// end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
+// The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
 @Suite(.offThePool, .timeLimit(.minutes(10)))
 struct DurabilityTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))

@@ -3,8 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// Gerrit keys acting as they do in Gerrit, checked with the real binary on local mirrors.
-// The limit covers waiting for the cooperative pool too: a full parallel run's blocking
-// end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
+// The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
 @Suite(.offThePool, .timeLimit(.minutes(10)))
 struct GerritKeysTests {
     /// docs/gerrit-behaviour.md, C23: with `replicatePermissions = false`, All-Projects (HEAD is

@@ -4,8 +4,7 @@ import Testing
 
 /// Events a hostile local user (or an unlucky script) can send: none crashes the daemon or
 /// destroys what it should not.
-// The limit covers waiting for the cooperative pool too: a full parallel run's blocking
-// end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
+// The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
 @Suite(.offThePool, .timeLimit(.minutes(10)))
 struct HostileEventTests {
     /// A project named `-x` once became an option of the push worker, which then exited without

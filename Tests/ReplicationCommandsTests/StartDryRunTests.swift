@@ -3,8 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `replicator start --dry-run` run as a user would, against a real sshd on 127.0.0.1 and a local path.
-// The limit covers waiting for the cooperative pool too: a full parallel run's blocking
-// end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
+// The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
 @Suite(.offThePool, .timeLimit(.minutes(10)))
 struct StartDryRunTests {
     private struct Site {

@@ -4,8 +4,7 @@ import ReplicationGit
 import ReplicationTestSupport
 import Testing
 
-// The limit covers waiting for the cooperative pool too: a full parallel run's blocking
-// end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
+// The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
 @Suite(.offThePool, .timeLimit(.minutes(10)))
 struct RepositoryRefsTests {
     init() { LibGit2.initialize() }

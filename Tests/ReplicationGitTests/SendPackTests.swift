@@ -6,8 +6,7 @@ import Testing
 
 /// Replicator's own receive-pack client against real `git-receive-pack`, over the test sshd and
 /// local paths: atomic changes, session reuse, timeouts, thin packs, hooks on local mirrors.
-// The limit covers waiting for the cooperative pool too: a full parallel run's blocking
-// end-to-end tests hold both threads of a 2-core machine for minutes (issue 27).
+// The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
 @Suite(.offThePool, .timeLimit(.minutes(10)))
 struct SendPackTests {
     init() { LibGit2.initialize() }
