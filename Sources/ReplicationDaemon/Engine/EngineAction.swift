@@ -7,14 +7,18 @@ package import ReplicationCore
 package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
     package typealias Task = PushTask<Instant>
 
-    /// → ``EngineState/claimed(_:now:replicates:)`` or ``EngineState/claimFailed(_:now:)``.
+    /// → ``EngineState/claimed(_:matches:now:)`` or ``EngineState/claimFailed(_:now:)``; the engine
+    /// answers the remotes' project filters for the claimed events first.
     case claimEvents(limit: Int, only: Set<Int64>?)
-    /// Everything this node holds, to re-plan under a new configuration → ``EngineState/replan(_:now:replicates:)``.
+    /// Everything this node holds, to re-plan under a new configuration → ``EngineState/replan(_:matches:now:)``.
     case readHeldEvents
     /// → ``EngineState/heldPushesRead(_:)``.
     case readHeldPushes
     /// Every URL's last push as the store kept it → ``EngineState/lastPushesRead(_:)``.
     case readLastPushes
+    /// Read the configuration again if it changed (`gerrit.autoReload`) →
+    /// ``EngineState/configurationChecked(_:rejected:now:)``.
+    case checkConfiguration
     /// → ``EngineState/summaryRead(_:)``.
     case readSummary
     /// Renew this node's claims and read the cluster → ``EngineState/leasesRenewed(cluster:)``.

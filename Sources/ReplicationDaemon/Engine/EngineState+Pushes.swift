@@ -6,8 +6,8 @@ extension EngineState {
 
     /// Turns claimed events into queued work: each event's targets under the current configuration,
     /// less those it already reached. Events for no target are done at once.
-    mutating func plan(_ events: [StoredEvent], now: Now, replicates: @escaping Replicates) -> [Action] {
-        let expansion = EventExpansion(configuration: self.configuration, replicates: replicates)
+    mutating func plan(_ events: [StoredEvent], matches: ProjectMatches, now: Now) -> [Action] {
+        let expansion = EventExpansion(configuration: self.configuration) { matches.replicates($0, $1) }
         self.wall = now.wall
         var actions: [Action] = []
         var notices: [ReplicationNotice] = []

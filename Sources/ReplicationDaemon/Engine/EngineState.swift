@@ -9,9 +9,6 @@ package import ReplicationCore
 package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
     package typealias Queue = ReplicationQueue<Instant>
     package typealias Action = EngineAction<Instant>
-    /// Whether a remote's project filters take a project (the engine's bounded matcher).
-    package typealias Replicates = @Sendable (RemoteConfiguration, String) -> Bool
-
     /// A moment as the engine reads its clocks: the instant, and seconds since 1970.
     package struct Now: Sendable {
         package var instant: Instant
@@ -145,7 +142,9 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
         return [.claimEvents(limit: Self.claimBatch, only: self.options.onlyEvents)]
     }
 
-    package mutating func claimed(_ events: [StoredEvent], now: Now, replicates: @escaping Replicates) -> [Action] {
+    /// `matches` answers the remotes' project filters for the events' projects (the engine asks its
+    /// bounded matcher before the state sees them).
+    package mutating func claimed(_ events: [StoredEvent], matches: ProjectMatches, now: Now) -> [Action] {
         var actions: [Action] = []
         if self.claimError != nil {
             actions.append(.log(.init(.notice, "Task store readable again")))
@@ -154,7 +153,7 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
             actions.append(.readHeldEvents)
         }
         self.claimError = nil
-        actions += self.plan(events, now: now, replicates: replicates)
+        actions += self.plan(events, matches: matches, now: now)
         self.claimsThisRead += 1
         guard events.count == Self.claimBatch else { return actions + self.wakeUp(now.instant) }
         guard self.claimsThisRead >= Self.claimsPerRead else {
@@ -172,9 +171,9 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
         return actions + self.wakeUp(now.instant)
     }
 
-    /// A tick: count the store about once a second, renew leases when due, and read (or re-plan
-    /// under `fresh`, a newer configuration; `rejected` says why a changed one was refused).
-    package mutating func tick(now: Now, fresh: ReplicationConfiguration?, rejected: String?) -> [Action] {
+    /// A tick: count the store about once a second, renew leases when due, look for a changed
+    /// configuration, then read.
+    package mutating func tick(now: Now) -> [Action] {
         var actions: [Action] = []
         if self.summaryReadAt.map({ $0.duration(to: now.instant) >= .seconds(1) }) ?? true {
             self.summaryReadAt = now.instant
@@ -186,6 +185,17 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
             self.renewedAt = now.instant
             actions.append(.renewLeases)
         }
+        return actions + [.checkConfiguration]
+    }
+
+    /// The configuration was looked at: re-plan under `fresh`, a newer one, or read as usual;
+    /// `rejected` says why a changed one was refused.
+    package mutating func configurationChecked(
+        _ fresh: ReplicationConfiguration?,
+        rejected: String?,
+        now: Now
+    ) -> [Action] {
+        var actions: [Action] = []
         if let rejected, rejected != self.configurationError {
             self.configurationError = rejected
             actions.append(
@@ -232,8 +242,8 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
 
     /// The events this node held, read after a reload (`nil`: the read failed): planned again, then
     /// the store is read as usual.
-    package mutating func replan(_ events: [StoredEvent]?, now: Now, replicates: @escaping Replicates) -> [Action] {
+    package mutating func replan(_ events: [StoredEvent]?, matches: ProjectMatches, now: Now) -> [Action] {
         guard let events else { return self.poll(now: now) }
-        return self.plan(events, now: now, replicates: replicates) + self.poll(now: now)
+        return self.plan(events, matches: matches, now: now) + self.poll(now: now)
     }
 }

@@ -19,19 +19,25 @@ extension ReplicationEngine {
         if self.shutdownRequested.load(ordering: .acquiring), action.isRoutineRead { return [] }
         switch action {
         case .claimEvents(let limit, let only):
-            let matcher = context.matcher
             do {
                 let events = try await self.store.claimEvents(node: node, only: only, limit: limit)
-                return context.state.claimed(events, now: self.now) { matcher.replicates($0, $1) }
+                return context.state.claimed(events, matches: context.matches(events), now: self.now)
             } catch {
                 return context.state.claimFailed("\(error)", now: self.now)
             }
         case .readHeldEvents:
-            let matcher = context.matcher
             let events = await self.attempt("Cannot read the task store") {
                 try await self.store.heldEvents(node: node)
             }
-            return context.state.replan(events, now: self.now) { matcher.replicates($0, $1) }
+            return context.state.replan(events, matches: context.matches(events ?? []), now: self.now)
+        case .checkConfiguration:
+            var rejected: String?
+            let fresh = self.source?.reloadIfChanged(context.state.configuration) { rejected = $0 }
+            if let fresh {
+                context.matcher = BoundedProjectMatcher(logger: self.logger)
+                self.published.withLock { $0 = fresh }
+            }
+            return context.state.configurationChecked(fresh, rejected: rejected, now: self.now)
         case .readHeldPushes:
             let held = await self.attempt("Cannot read the held pushes") { try await self.store.heldPushes() }
             context.state.heldPushesRead(held ?? [])

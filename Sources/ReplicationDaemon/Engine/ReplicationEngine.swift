@@ -20,7 +20,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     package let noticeSignal = NoticeSignal()
     let store: any TaskStore
     let executor: any PushExecutor
-    private let source: (any ConfigurationSource)?
+    let source: (any ConfigurationSource)?
     private let initialConfiguration: ReplicationConfiguration
     let options: EngineOptions
     private let clock: EngineClock
@@ -37,7 +37,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     /// (each could wait out storeTimeout on a stalled store, holding the drain up).
     let shutdownRequested = Atomic(false)
     /// The configuration the engine runs with, as last published (the HTTP intake reads `basePath`).
-    private let published: Mutex<ReplicationConfiguration>
+    let published: Mutex<ReplicationConfiguration>
 
     enum Input: Sendable {
         case poll
@@ -122,6 +122,13 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         var fences: [Int: PushFence] = [:]
         /// Why the last renewal failed, while renewals fail.
         var renewalError: String?
+
+        /// The remotes' project filters answered for `events` under the state's configuration,
+        /// by the bounded matcher (a `^regex` may run on a thread of its own, with a time limit).
+        func matches(_ events: [StoredEvent]) -> ProjectMatches {
+            let matcher = self.matcher
+            return ProjectMatches(of: events, in: self.state.configuration) { matcher.replicates($0, $1) }
+        }
     }
 
     var now: State.Now { State.Now(self.clock.now, wall: Date().timeIntervalSince1970) }
@@ -141,13 +148,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
             await self.execute(context.state.poll(now: self.now), &context, &group)
         case .tick:
             self.tickQueued.store(false, ordering: .releasing)
-            var rejected: String?
-            let fresh = self.source?.reloadIfChanged(context.state.configuration) { rejected = $0 }
-            if let fresh {
-                context.matcher = BoundedProjectMatcher(logger: self.logger)
-                self.published.withLock { $0 = fresh }
-            }
-            await self.execute(context.state.tick(now: self.now, fresh: fresh, rejected: rejected), &context, &group)
+            await self.execute(context.state.tick(now: self.now), &context, &group)
             self.publish(context.state)
             self.updateMetrics()
         case .finished(let task, let outcome):

@@ -90,7 +90,9 @@ struct EngineNoticeTests {
     @Test func aReloadPlansAgainWithoutSchedulingAgain() {
         var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
         _ = Self.schedule(&state)
-        let reload = state.tick(now: Self.at(1), fresh: Self.configuration, rejected: nil)
+        let tick = state.tick(now: Self.at(1))
+        #expect(tick.contains { if case .checkConfiguration = $0 { true } else { false } })
+        let reload = state.configurationChecked(Self.configuration, rejected: nil, now: Self.at(1))
         #expect(reload.contains { if case .readHeldEvents = $0 { true } else { false } })
         let held = StoredEvent(id: 1, event: .refUpdated(project: "p", refs: [Self.ref]), storedAt: 1_700_000_000)
         let replanned = state.replan([held], now: Self.at(1)) { _, _ in true }

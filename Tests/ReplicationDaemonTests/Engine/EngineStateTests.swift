@@ -191,4 +191,32 @@ extension EngineStateTests {
         #expect(lines.first?.metadata["replication.refs.held"] == "150")
         #expect(lines.first?.metadata["replication.refs.failed"] == nil, "a held push's refs are not failures")
     }
+
+    @Test func aTickLooksAtTheConfigurationAndARejectionIsLoggedOncePerReason() {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        let tick = state.tick(now: Self.at(1))
+        #expect(tick.last.map { if case .checkConfiguration = $0 { true } else { false } } == true, "\(tick)")
+        let unchanged = state.configurationChecked(nil, rejected: nil, now: Self.at(1))
+        #expect(Self.claims(unchanged) == 1, "an unchanged configuration reads the store as usual")
+        let rejected = state.configurationChecked(nil, rejected: "bad key", now: Self.at(2))
+        #expect(Self.logs(rejected).map(\.message) == ["Configuration change rejected; keeping the running one"])
+        #expect(state.configurationError == "bad key")
+        #expect(Self.logs(state.configurationChecked(nil, rejected: "bad key", now: Self.at(3))).isEmpty)
+        let fresh = OneFile.configuration("[remote \"b\"]\n  url = /n/${name}.git\n")
+        let reloaded = state.configurationChecked(fresh, rejected: nil, now: Self.at(4))
+        #expect(reloaded.contains { if case .readHeldEvents = $0 { true } else { false } })
+        #expect(state.configuration.remotes.map(\.name) == ["b"] && state.configurationError == nil)
+    }
+
+    @Test func theStatePlansOnlyFromTheMatchesItIsGiven() {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        let events = Self.events(2)
+        let remote = Self.configuration.remotes[0]
+        let matches = ProjectMatches(projects: ["p2"], remotes: [remote]) { _, _ in true }
+        let actions = state.claimed(events, matches: matches, now: Self.at(0))
+        let completed = actions.compactMap { if case .recordCompleted(let ids) = $0 { ids } else { nil } }
+        #expect(completed == [[1]], "p1 was never answered: it goes nowhere")
+        #expect(state.pendingEvents == 1)
+    }
 }
