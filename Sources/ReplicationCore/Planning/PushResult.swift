@@ -37,7 +37,7 @@ package struct RefResult: Hashable, Sendable, Codable {
 }
 
 /// The outcome of pushing one plan to one URL.
-package struct PushReport: Sendable {
+package struct PushReport: Sendable, Equatable {
     package var plan: UpdatePlan
     package var results: [RefResult]
     /// What the server wrote on its sideband (hook output, receive-pack errors).

@@ -1,7 +1,7 @@
 /// How one push job (a project, a URL, its work) ended: the push's report, or the error that
 /// stopped it before anything was sent. The push worker prints it, the engine classifies it for
 /// the scheduler, the store keeps it for `start --wait`, which reports it.
-package struct PushOutcome: Sendable, Codable {
+package struct PushOutcome: Sendable, Codable, Equatable {
     /// Why a job stopped (``FailureCode``) and a message for a person.
     package struct Failure: Hashable, Sendable, Codable {
         package var code: FailureCode

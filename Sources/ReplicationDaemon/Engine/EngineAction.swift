@@ -4,7 +4,7 @@ package import ReplicationCore
 /// What the engine's state decides, for ``ReplicationEngine`` to carry out in one `switch`.
 /// Reads come back to the state as the input named beside them; writes that fail are logged (their
 /// events stay stored: a push too many after a restart, never one too few).
-package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
+package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable, Equatable where Instant.Duration == Duration {
     package typealias Task = PushTask<Instant>
 
     /// → ``EngineState/claimed(_:matches:now:)`` or ``EngineState/claimFailed(_:now:)``; the engine
@@ -53,7 +53,7 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable where I
 }
 
 /// One line of the replication log, as the state decides it.
-package struct EngineLogEntry: Sendable {
+package struct EngineLogEntry: Sendable, Equatable {
     package var level: Logger.Level
     package var message: Logger.Message
     package var metadata: Logger.Metadata

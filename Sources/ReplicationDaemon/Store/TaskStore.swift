@@ -186,7 +186,7 @@ package protocol ExecutorLease: Sendable {
 }
 
 /// How one attempt ended for one target, as `start --wait` reads it back.
-package struct PushOutcomeRecord: Sendable, Codable {
+package struct PushOutcomeRecord: Sendable, Codable, Equatable {
     package var target: PushTarget
     package var result: PushAttemptResult.Kind
     package var outcome: PushOutcome

@@ -197,14 +197,15 @@ extension EngineStateTests {
         let tick = state.tick(now: Self.at(1))
         #expect(tick.last.map { if case .checkConfiguration = $0 { true } else { false } } == true, "\(tick)")
         let unchanged = state.configurationChecked(nil, rejected: nil, now: Self.at(1))
-        #expect(Self.claims(unchanged) == 1, "an unchanged configuration reads the store as usual")
+        #expect(unchanged == [.claimEvents(limit: State.claimBatch, only: nil)], "read as usual")
         let rejected = state.configurationChecked(nil, rejected: "bad key", now: Self.at(2))
         #expect(Self.logs(rejected).map(\.message) == ["Configuration change rejected; keeping the running one"])
         #expect(state.configurationError == "bad key")
         #expect(Self.logs(state.configurationChecked(nil, rejected: "bad key", now: Self.at(3))).isEmpty)
         let fresh = OneFile.configuration("[remote \"b\"]\n  url = /n/${name}.git\n")
         let reloaded = state.configurationChecked(fresh, rejected: nil, now: Self.at(4))
-        #expect(reloaded.contains { if case .readHeldEvents = $0 { true } else { false } })
+        let note = EngineLogEntry(.notice, "Configuration reloaded; pending work re-planned", ["remotes": "1"])
+        #expect(reloaded == [.log(note), .readHeldEvents])
         #expect(state.configuration.remotes.map(\.name) == ["b"] && state.configurationError == nil)
     }
 
