@@ -50,7 +50,7 @@ struct ConfigCheckCommand: ParsableCommand {
     private static func authGroupDiagnostics(_ configuration: ReplicationConfiguration) -> [ConfigDiagnostic] {
         guard configuration.remotes.contains(where: { !$0.authGroups.isEmpty }) else { return [] }
         LibGit2.initialize()
-        let (groups, source) = SiteAccess.shared.knownGroups(basePath: configuration.gerrit.basePath)
+        let (groups, source) = SiteAccess().knownGroups(basePath: configuration.gerrit.basePath)
         return configuration.remotes.flatMap { $0.authGroupDiagnostics(groups: groups, source: source) }
     }
 }

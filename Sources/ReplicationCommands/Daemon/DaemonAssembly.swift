@@ -38,21 +38,23 @@ struct DaemonAssembly {
         }
         let lease = try await Self.lease(store, location: storeLocation, logger: logger)
         let pool = SSHSessionPool()
+        // One cache of every project's access rules for the daemon's pushes, verifies and waits.
+        let site = SiteAccess()
         let daemon = buildDaemon(
             configuration: configuration,
             store: store,
-            executor: GitPushExecutor(configPath: configPath, snapshots: snapshots, pool: pool),
+            executor: GitPushExecutor(configPath: configPath, snapshots: snapshots, pool: pool, site: site),
             source: source,
             clock: ContinuousClock(),
             projectExists: { project, basePath in
                 FileManager.default.fileExists(atPath: ProjectDirectory.repositoryPath(of: project, under: basePath))
             },
-            waitPreparer: GitWaitPreparer(pool: pool),
+            waitPreparer: GitWaitPreparer(pool: pool, site: site),
             selectProjects: Self.selectProjects,
             logger: logger
         )
         let reconciler = Reconciler(
-            verifier: GitMirrorVerifier(pool: pool),
+            verifier: GitMirrorVerifier(pool: pool, site: site),
             intake: daemon.intake,
             configuration: { [engine = daemon.engine] in engine.configuration },
             projects: { try ProjectDirectory.projects(under: $0) },

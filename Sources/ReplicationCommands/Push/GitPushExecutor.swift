@@ -12,6 +12,8 @@ struct GitPushExecutor: PushExecutor {
     let configPath: String
     let snapshots: ConfigSnapshotBox
     var pool = SSHSessionPool()
+    /// The site's access rules, cached from push to push.
+    let site: SiteAccess
     /// Hears each in-process push's progress (`start --wait`'s progress line): bytes sent so far.
     var onProgress: (@Sendable (PushTarget, PushProgress) -> Void)?
 
@@ -68,6 +70,7 @@ struct GitPushExecutor: PushExecutor {
                 configuration: configuration,
                 job: PushWorkerJob(remote: target.remote, project: target.project, url: target.url, work: work),
                 pool: self.pool,
+                site: self.site,
                 cancellation: cancellation,
                 announce: { [onProgress] progress in onProgress?(target, progress) },
                 beforeChanges: { fence.checkBeforeCommands() }

@@ -8,6 +8,7 @@ struct PushJobRun {
     let configuration: ReplicationConfiguration
     let job: PushWorkerJob
     let pool: SSHSessionPool
+    let site: SiteAccess
     let cancellation: PushCancellation?
     let announce: (PushProgress) -> Void
     /// Asked before anything is changed on the mirror (commands sent, the repository deleted, HEAD
@@ -36,81 +37,49 @@ struct PushJobRun {
     private var remote: String { self.job.remote }
     private var project: String { self.job.project }
     private var url: String { self.job.url }
-    private var refs: [String] { self.job.work.refs.sorted() }
-    private var full: Bool { self.job.work.fullSync }
-    private var head: Bool { self.job.work.updateHead }
-    private var deleteProject: Bool { self.job.work.deleteProject }
-    private var allowMassDeletion: Bool { self.job.work.allowMassDeletion }
 
     func run(into output: inout PushOutcome) throws {
         let configuration = self.configuration
         guard configuration.isUsable, let remote = configuration.remote(named: self.remote) else {
             throw CommandFailure("the configuration has errors or no remote \(self.remote)")
         }
+        let policy = PushPolicy(work: self.job.work, remote: remote)
         let target = try RemoteURL(parsing: self.url)
         try self.refuseUnsafeTarget(target, remote: remote, basePath: configuration.gerrit.basePath)
         let (url, access) = SSHEndpoint.resolve(target, remote: remote)
-        let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
-        if self.deleteProject {
-            let creator = RepositoryCreator(
-                project: self.project,
-                remote: remote,
-                gerrit: configuration.gerrit,
-                head: nil,
-                access: access,
-                pool: self.pool
-            )
-            guard !FileManager.default.fileExists(atPath: path) else {
-                throw DeletionRefused(message: "not deleted: the source repository \(path) exists (again)")
-            }
-            try self.checkBeforeChanges()
-            switch Result(catching: { () throws(GitError) in try creator.delete(url) }) {
-            case .success(let deleted): output.deletedRepository = deleted
-            case .failure(let error) where error.code == .invalid: throw DeletionRefused(message: error.message)
-            case .failure(let error): throw error
-            }
-            self.announce(.connected)
+        let basePath = configuration.gerrit.basePath
+        let path = ProjectDirectory.repositoryPath(of: self.project, under: basePath)
+        let sourceExists = FileManager.default.fileExists(atPath: path)
+        switch policy.deletion(sourceExists: sourceExists, sourcePath: path) {
+        case .none: break
+        case .refuse(let reason): throw DeletionRefused(message: reason)
+        case .delete: try self.deleteMirror(url, remote: remote, access: access, into: &output)
         }
-        guard self.full || !self.refs.isEmpty || self.head else { return }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw SourceMissing(message: "the source repository \(path) does not exist")
+        guard policy.needsSource else { return }
+        let source: SourceSnapshot
+        do {
+            let refs = policy.sourceRefs.map(SourceSnapshot.Refs.named) ?? .all
+            source = try SourceSnapshot(self.project, basePath: basePath, refs: refs, site: self.site)
+        } catch {
+            guard let cause = error.cause else { throw SourceMissing(message: error.message) }
+            throw cause
         }
-        let repository = try GitRepository(path: path)
-        let local = try self.readLocalRefs(of: repository, for: remote)
-        let visibility = SiteAccess.shared.visibility(
-            of: self.project,
-            in: repository,
-            refs: local.refs,
-            remote: remote,
-            basePath: configuration.gerrit.basePath
-        )
-        if let skip = UpdatePlanner(remote: remote, visibility: visibility).projectSkip(
-            headTarget: local.headTarget,
-            mode: full ? .full : .delta
-        ) {
+        let view = source.view(for: remote)
+        if let skip = view.projectSkip(mode: policy.mode) {
             // Nothing of this project goes to this remote: no push, no mirror created, no HEAD moved.
             output.report = PushReport(plan: skip, results: [])
             return
         }
-        let isVisible = visibility.isVisible(refs: local.refs.names)
-        let creator = RepositoryCreator(
-            project: self.project,
-            remote: remote,
-            gerrit: configuration.gerrit,
-            head: local.headTarget,
-            access: access,
-            pool: self.pool
-        )
+        let isVisible = view.isVisible
+        let creator = self.creator(for: remote, head: source.local.headTarget, access: access)
         var created = false
-        if self.full || !self.refs.isEmpty {
+        if policy.pushesRefs {
             let target = PushTarget(
-                repository: repository,
+                source: source,
+                view: view,
+                policy: policy,
                 url: url,
                 access: access,
-                remote: remote,
-                local: local.refs,
-                visibility: visibility,
-                isVisible: isVisible,
                 engine: PushEngine.options(
                     for: remote,
                     in: configuration,
@@ -121,14 +90,44 @@ struct PushJobRun {
             )
             output.report = try self.push(target, creator: creator, created: &created)
         }
-        guard isVisible else { return }  // no HEAD set where nothing may be seen
-        if self.full || self.head, !created, let head = local.headTarget, output.report?.failure == nil {
-            // A full sync also brings the mirror's HEAD in line (a new repository got it at creation).
-            self.announce(.connected)
-            try self.checkBeforeChanges()
-            output.updatedHead = try creator.updateHead(url, to: head) ? head : nil
-            output.report?.updatedHead = output.updatedHead
+        let head = policy.headUpdate(
+            headTarget: source.local.headTarget,
+            isVisible: isVisible,
+            created: created,
+            pushFailed: output.report?.failure != nil
+        )
+        guard let head else { return }
+        self.announce(.connected)
+        try self.checkBeforeChanges()
+        output.updatedHead = try creator.updateHead(url, to: head) ? head : nil
+        output.report?.updatedHead = output.updatedHead
+    }
+
+    private func deleteMirror(
+        _ url: RemoteURL,
+        remote: RemoteConfiguration,
+        access: SSHAccess,
+        into output: inout PushOutcome
+    ) throws {
+        let creator = self.creator(for: remote, head: nil, access: access)
+        try self.checkBeforeChanges()
+        switch Result(catching: { () throws(GitError) in try creator.delete(url) }) {
+        case .success(let deleted): output.deletedRepository = deleted
+        case .failure(let error) where error.code == .invalid: throw DeletionRefused(message: error.message)
+        case .failure(let error): throw error
         }
+        self.announce(.connected)
+    }
+
+    private func creator(for remote: RemoteConfiguration, head: String?, access: SSHAccess) -> RepositoryCreator {
+        RepositoryCreator(
+            project: self.project,
+            remote: remote,
+            gerrit: self.configuration.gerrit,
+            head: head,
+            access: access,
+            pool: self.pool
+        )
     }
 
     private func checkBeforeChanges() throws(GitError) {
@@ -159,83 +158,43 @@ struct PushJobRun {
     }
 
     private func push(_ target: PushTarget, creator: RepositoryCreator, created: inout Bool) throws -> PushReport {
-        if target.isVisible { created = try creator.createIfMissingLocally(target.url) }
+        if target.view.isVisible { created = try creator.createIfMissingLocally(target.url) }
         var report: PushReport
         do {
             report = try self.push(target)
-        } catch let error as GitError where error.code == .repositoryNotFound && !target.isVisible {
-            // The remote may see nothing of the project: no mirror is created (docs/visibility.md).
-            let plan = UpdatePlan(
-                mode: self.full ? .full : .delta,
-                updates: [],
-                skipped: [SkippedRef(ref: "HEAD", reason: target.visibility.notCreatedReason)],
-                blocked: nil,
-                upToDate: 0
-            )
-            return PushReport(plan: plan, results: [])
-        } catch let error as GitError
-            where error.code == .repositoryNotFound && target.remote.createMissingRepositories
-            && (target.url.transport == .ssh
-                || ([.git, .http, .https].contains(target.url.transport) && !target.remote.adminUrls.isEmpty))
-        {
-            // git daemon and HTTP servers cannot create repositories: there, only an adminUrl can.
-            // Create it and push at once, not a replicationRetry later (docs/gerrit-behaviour.md, "Pitfalls").
-            try creator.create(target.url)
-            created = true
-            report = try self.push(target)
+        } catch let error as GitError where error.code == .repositoryNotFound {
+            let visibility = target.view.visibility
+            switch target.policy.missingMirror(at: target.url, visibility: visibility, isVisible: target.view.isVisible)
+            {
+            case .skip(let plan): return PushReport(plan: plan, results: [])
+            case .fail: throw error
+            case .createAndPushAgain:
+                try creator.create(target.url)
+                created = true
+                report = try self.push(target)
+            }
         }
         report.createdRepository = created
         return report
     }
 
-    /// A full sync reads every ref; an event's push only those its plan may look up, unless the
-    /// remote's visibility (authGroup) has to see every change of the project.
-    private func readLocalRefs(of repository: GitRepository, for remote: RemoteConfiguration) throws(GitError)
-        -> RepositoryRefs
-    {
-        guard !self.full, remote.authGroups.isEmpty else { return try repository.readRefs() }
-        return try repository.readRefs(named: UpdatePlanner(remote: remote).localRefsRead(byDeltaOf: self.refs))
-    }
-
     private struct PushTarget {
-        let repository: GitRepository
+        let source: SourceSnapshot
+        let view: SourceView
+        let policy: PushPolicy
         let url: RemoteURL
         let access: SSHAccess
-        let remote: RemoteConfiguration
-        let local: RefTable
-        let visibility: ProjectVisibility
-        /// Whether the remote may see any ref of the project (else it gets no mirror).
-        let isVisible: Bool
         /// Replicator's own engine, or `nil` for libgit2's push.
         let engine: SendPackOptions?
+
+        var remote: RemoteConfiguration { self.policy.remote }
     }
 
     private func push(_ target: PushTarget) throws -> PushReport {
-        let planner = UpdatePlanner(remote: target.remote, visibility: target.visibility)
-        let refs = self.refs
-        let full = self.full
-        let allowMassDeletion = self.allowMassDeletion
-        let knownValues = self.job.work.knownValues
-        let recent = self.job.work.recentDeletions ?? 0
-        let plan = { (advertised: RefTable) in
-            full
-                ? planner.planFullSync(
-                    local: target.local,
-                    remote: advertised,
-                    allowMassDeletion: allowMassDeletion,
-                    recentDeletions: recent
-                )
-                : planner.planDelta(
-                    refs: refs,
-                    local: target.local,
-                    remote: advertised,
-                    knownValues: knownValues,
-                    allowMassDeletion: allowMassDeletion,
-                    recentDeletions: recent
-                )
-        }
+        let (policy, planner, local) = (target.policy, target.view.planner, target.source.local.refs)
+        let plan = { (advertised: RefTable) in policy.plan(with: planner, local: local, advertised: advertised) }
         if let engine = target.engine {
-            return try target.repository.sendPack(
+            return try target.source.repository.sendPack(
                 to: target.url,
                 access: target.access,
                 options: engine,
@@ -258,7 +217,7 @@ struct PushJobRun {
                     + "libgit2's push cannot honour it; nothing was sent"
             )
         }
-        return try target.repository.push(
+        return try target.source.repository.push(
             to: target.url,
             access: target.access,
             batchSize: target.remote.pushBatchSize,

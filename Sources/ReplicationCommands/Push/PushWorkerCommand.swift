@@ -36,6 +36,7 @@ struct PushWorkerCommand: ParsableCommand {
                 configuration: configuration,
                 job: job,
                 pool: pool,
+                site: SiteAccess(),
                 cancellation: nil,
                 announce: Self.announce
             )

@@ -6,6 +6,7 @@ struct DryRun {
     let configuration: ReplicationConfiguration
     let selection: ReplicationSelection
     let allowMassDeletion: Bool
+    let site: SiteAccess
     let pool = SSHSessionPool()
 
     func run() throws -> PlanReport {
@@ -21,21 +22,16 @@ struct DryRun {
     private func plan(_ project: String, into report: inout PlanReport) {
         let targets = self.selection.targets(for: project, in: self.configuration)
         guard !targets.isEmpty else { return }
-        let path = ProjectDirectory.repositoryPath(of: project, under: self.configuration.gerrit.basePath)
-        let repository: GitRepository
-        let local: RepositoryRefs
+        let source: SourceSnapshot
         do {
-            repository = try GitRepository(path: path)
-            local = try repository.readRefs()
+            source = try SourceSnapshot(project, basePath: self.configuration.gerrit.basePath, site: self.site)
         } catch {
-            report.errors.append(
-                .init(project: project, remote: nil, url: nil, message: "cannot read \(path): \(error.message)")
-            )
+            report.errors.append(.init(project: project, remote: nil, url: nil, message: error.message))
             return
         }
         for target in targets {
             do {
-                report.plans.append(try self.plan(target, repository: repository, local: local))
+                report.plans.append(try self.plan(target, source: source))
             } catch {
                 report.errors.append(
                     .init(
@@ -49,18 +45,9 @@ struct DryRun {
         }
     }
 
-    private func plan(_ target: ReplicationTarget, repository: GitRepository, local: RepositoryRefs) throws(GitError)
-        -> PlanReport.Plan
-    {
-        let visibility = SiteAccess.shared.visibility(
-            of: target.project,
-            in: repository,
-            refs: local.refs,
-            remote: target.remote,
-            basePath: self.configuration.gerrit.basePath
-        )
-        let planner = UpdatePlanner(remote: target.remote, visibility: visibility)
-        if let skip = planner.projectSkip(headTarget: local.headTarget, mode: .full) {
+    private func plan(_ target: ReplicationTarget, source: SourceSnapshot) throws(GitError) -> PlanReport.Plan {
+        let view = source.view(for: target.remote)
+        if let skip = view.projectSkip(mode: .full) {
             return PlanReport.Plan(
                 project: target.project,
                 remote: target.remote.name,
@@ -70,6 +57,7 @@ struct DryRun {
                 remoteMissing: false
             )
         }
+        let (repository, local) = (source.repository, source.local)
         let endpoint = SSHEndpoint.resolve(target.url, remote: target.remote)
         var remoteRefs = RefTable()
         var remoteMissing = false
@@ -82,15 +70,15 @@ struct DryRun {
         } catch  where error.code == .repositoryNotFound && target.remote.createMissingRepositories {
             remoteMissing = true
         }
-        var plan = planner.planFullSync(
+        var plan = view.planner.planFullSync(
             local: local.refs,
             remote: remoteRefs,
             allowMassDeletion: self.allowMassDeletion
         )
-        if remoteMissing, !visibility.isVisible(refs: local.refs.names) {
+        if remoteMissing, !view.isVisible {
             // Nothing would be created there (PushJobRun): say so instead of listing creations.
             plan.skipped.insert(
-                SkippedRef(ref: "HEAD", reason: visibility.notCreatedReason),
+                SkippedRef(ref: "HEAD", reason: view.visibility.notCreatedReason),
                 at: 0
             )
             remoteMissing = false

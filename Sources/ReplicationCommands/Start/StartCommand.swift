@@ -86,7 +86,8 @@ struct StartCommand: AsyncParsableCommand {
             let report = try DryRun(
                 configuration: configuration,
                 selection: selection,
-                allowMassDeletion: self.allowMassDeletion
+                allowMassDeletion: self.allowMassDeletion,
+                site: SiteAccess()
             ).run()
             Output.print(self.wantsJSON ? try Self.json(report) : report.humanText(), terminator: "")
             guard report.errors.isEmpty else { throw ExitCode(ExitStatus.failure) }

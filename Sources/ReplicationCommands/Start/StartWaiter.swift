@@ -87,6 +87,7 @@ struct StartWaiter {
             executor: GitPushExecutor(
                 configPath: self.configPath,
                 snapshots: ConfigSnapshotBox(nil),
+                site: SiteAccess(),
                 onProgress: { target, event in
                     if case .sent(let bytes) = event { progress.sending(bytes, at: target) }
                 }

@@ -48,28 +48,19 @@ struct ExplainCommand: AsyncParsableCommand {
             throw ValidationError("invalid ref '\(self.ref)': \(problem)")
         }
         LibGit2.initialize()
-        let path = ProjectDirectory.repositoryPath(of: self.project, under: configuration.gerrit.basePath)
-        let repository: GitRepository
-        let local: RepositoryRefs
+        let source: SourceSnapshot
         do {
-            repository = try GitRepository(path: path)
-            local = try repository.readRefs()
+            source = try SourceSnapshot(self.project, basePath: configuration.gerrit.basePath, site: SiteAccess())
         } catch {
-            throw CommandFailure("cannot read \(path): \(error.message)")
+            throw CommandFailure(error.message)
         }
+        let (repository, local) = (source.repository, source.local)
         let outcomes = await self.lastStatuses(configuration)
         let pool = SSHSessionPool()
         defer { pool.closeAll() }
         var report = ExplainReport(project: self.project, ref: self.ref, storeNote: outcomes.note)
         for remote in configuration.remotes where selection.remotes.isEmpty || selection.remotes.contains(remote.name) {
-            let visibility = SiteAccess.shared.visibility(
-                of: self.project,
-                in: repository,
-                refs: local.refs,
-                remote: remote,
-                basePath: configuration.gerrit.basePath
-            )
-            let explainer = RefExplainer(remote: remote, visibility: visibility)
+            let explainer = RefExplainer(remote: remote, visibility: source.view(for: remote).visibility)
             for url in selection.urls(of: remote, for: self.project) {
                 var listing: RefTable?
                 var listingError: String?

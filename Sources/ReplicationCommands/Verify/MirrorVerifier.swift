@@ -9,37 +9,27 @@ import ReplicationGit
 struct MirrorVerifier: Sendable {
     let configuration: ReplicationConfiguration
     let pool: SSHSessionPool
+    let site: SiteAccess
 
     /// One verification per target of `project` (all of them one project's URLs), reading the
     /// source's refs once.
     func verify(_ project: String, targets: [ReplicationTarget]) -> [MirrorVerification] {
         guard !targets.isEmpty else { return [] }
-        let path = ProjectDirectory.repositoryPath(of: project, under: self.configuration.gerrit.basePath)
-        let repository: GitRepository
-        let local: RepositoryRefs
+        let source: SourceSnapshot
         do {
-            repository = try GitRepository(path: path)
-            local = try repository.readRefs()
+            source = try SourceSnapshot(project, basePath: self.configuration.gerrit.basePath, site: self.site)
         } catch {
-            return targets.map { .unlisted($0.pushTarget, .failed, "cannot read \(path): \(error.message)") }
+            return targets.map { .unlisted($0.pushTarget, .failed, error.message) }
         }
-        return targets.map { self.verify($0, repository: repository, local: local) }
+        return targets.map { self.verify($0, source: source) }
     }
 
-    private func verify(_ target: ReplicationTarget, repository: GitRepository, local: RepositoryRefs)
-        -> MirrorVerification
-    {
-        let visibility = SiteAccess.shared.visibility(
-            of: target.project,
-            in: repository,
-            refs: local.refs,
-            remote: target.remote,
-            basePath: self.configuration.gerrit.basePath
-        )
-        let planner = UpdatePlanner(remote: target.remote, visibility: visibility)
-        if let skip = planner.projectSkip(headTarget: local.headTarget, mode: .full) {
+    private func verify(_ target: ReplicationTarget, source: SourceSnapshot) -> MirrorVerification {
+        let view = source.view(for: target.remote)
+        if let skip = view.projectSkip(mode: .full) {
             return .unlisted(target.pushTarget, .skipped, skip.skipped.first?.reason ?? "not replicated")
         }
+        let (repository, local) = (source.repository, source.local)
         let listing: RefTable?
         do {
             listing = try repository.listMirror(
@@ -53,13 +43,13 @@ struct MirrorVerifier: Sendable {
         }
         let remote = listing ?? [:]
         let mirrorMissing = listing == nil
-        let scope = DriftScope(planner: planner)
+        let scope = DriftScope(planner: view.planner)
         let views = scope.views(local: local.refs, remote: remote)
         let drift = scope.compare(views, local: local.refs) { ancestor, descendant in
             repository.isFastForward(from: ancestor, to: descendant)
         }
-        if mirrorMissing, !visibility.isVisible(refs: local.refs.names) {
-            return .unlisted(target.pushTarget, .skipped, visibility.notCreatedReason)
+        if mirrorMissing, !view.isVisible {
+            return .unlisted(target.pushTarget, .skipped, view.visibility.notCreatedReason)
         }
         return MirrorVerification(
             project: target.project,
@@ -100,12 +90,13 @@ extension ReplicationTarget {
 /// over the ssh session pool the pushes use.
 struct GitMirrorVerifier: MirrorVerifying {
     let pool: SSHSessionPool
+    let site: SiteAccess
 
     func verify(project: String, targets: [PushTarget], configuration: ReplicationConfiguration) async
         -> [MirrorVerification]
     {
         let resolved = targets.map { Self.resolve($0, in: configuration) }
-        let verifier = MirrorVerifier(configuration: configuration, pool: self.pool)
+        let verifier = MirrorVerifier(configuration: configuration, pool: self.pool, site: self.site)
         let listed = await BlockingWork.run { verifier.verify(project, targets: resolved.compactMap(\.self)) }
         var answers = listed.makeIterator()
         return zip(targets, resolved).map { target, resolution in

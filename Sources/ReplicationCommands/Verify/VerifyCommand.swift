@@ -39,7 +39,7 @@ struct VerifyCommand: ParsableCommand {
         let projects = try selection.projects(in: configuration)
         let pool = SSHSessionPool()
         defer { pool.closeAll() }
-        let verifier = MirrorVerifier(configuration: configuration, pool: pool)
+        let verifier = MirrorVerifier(configuration: configuration, pool: pool, site: SiteAccess())
         var report = VerifyReport(errors: projects.missing.map(\.message))
         // A listing mostly waits for the server to start receive-pack: several at once, over the
         // pool's sessions, in the selection's order.

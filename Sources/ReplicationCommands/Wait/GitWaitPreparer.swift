@@ -7,14 +7,17 @@ import ReplicationGit
 /// decides the scope with the planner (``RefExplainer``) and lists each URL in it once.
 struct GitWaitPreparer: WaitPreparing {
     let pool: SSHSessionPool
+    let site: SiteAccess
 
     func prepare(_ request: WaitRequest, configuration: ReplicationConfiguration) async throws(WaitError)
         -> PreparedWait
     {
         try Self.check(request, configuration)
-        let pool = self.pool
+        let (pool, site) = (self.pool, self.site)
         let result = await BlockingWork.run {
-            Result { () throws(WaitError) in try Self.prepareHere(request, configuration: configuration, pool: pool) }
+            Result { () throws(WaitError) in
+                try Self.prepareHere(request, configuration: configuration, pool: pool, site: site)
+            }
         }
         return try result.get()
     }
@@ -41,21 +44,18 @@ struct GitWaitPreparer: WaitPreparing {
     private static func prepareHere(
         _ request: WaitRequest,
         configuration: ReplicationConfiguration,
-        pool: SSHSessionPool
+        pool: SSHSessionPool,
+        site: SiteAccess
     ) throws(WaitError) -> PreparedWait {
-        let basePath = configuration.gerrit.basePath
-        let path = ProjectDirectory.repositoryPath(of: request.project, under: basePath)
-        let repository: GitRepository
-        let local: RepositoryRefs
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw WaitError(.notFound, "no such project '\(request.project)': \(path) does not exist")
-        }
+        let source: SourceSnapshot
         do {
-            repository = try GitRepository(path: path)
-            local = try repository.readRefs()
+            source = try SourceSnapshot(request.project, basePath: configuration.gerrit.basePath, site: site)
+        } catch  where error.cause == nil {
+            throw WaitError(.notFound, "no such project '\(request.project)': \(error.path) does not exist")
         } catch {
-            throw WaitError(.unreadable, "cannot read \(path): \(error.message)")
+            throw WaitError(.unreadable, error.message)
         }
+        let (repository, local) = (source.repository, source.local)
         if request.sha == nil, !request.deleted, local.refs[request.ref] == nil {
             throw WaitError(
                 .notFound,
@@ -70,14 +70,7 @@ struct GitWaitPreparer: WaitPreparing {
         var destinations: [PushTarget: (remote: RemoteConfiguration, url: RemoteURL, ref: String)] = [:]
         let selected = configuration.remotes.filter { request.remotes.isEmpty || request.remotes.contains($0.name) }
         for remote in selected {
-            let visibility = SiteAccess.shared.visibility(
-                of: request.project,
-                in: repository,
-                refs: local.refs,
-                remote: remote,
-                basePath: basePath
-            )
-            let explainer = RefExplainer(remote: remote, visibility: visibility)
+            let explainer = RefExplainer(remote: remote, visibility: source.view(for: remote).visibility)
             for url in ReplicationSelection(projects: []).urls(of: remote, for: request.project) {
                 let target = PushTarget(remote: remote.name, url: url.description, project: request.project)
                 let explanation = explainer.explain(
@@ -103,7 +96,7 @@ struct GitWaitPreparer: WaitPreparing {
             startedAt: Date().timeIntervalSince1970,
             scope: scope
         )
-        let contains = Self.contains(expected, path: path)
+        let contains = Self.contains(expected, path: source.path)
         for (target, destination) in destinations {
             let listing: RefTable
             do {

@@ -61,7 +61,10 @@ struct WaitCommand: AsyncParsableCommand {
         let pool = SSHSessionPool()
         defer { pool.closeAll() }
         do {
-            prepared = try await GitWaitPreparer(pool: pool).prepare(request, configuration: configuration)
+            prepared = try await GitWaitPreparer(pool: pool, site: SiteAccess()).prepare(
+                request,
+                configuration: configuration
+            )
         } catch {
             switch error.code {
             case .invalid: throw ValidationError(error.message)

@@ -7,8 +7,8 @@ import Synchronization
 /// project's `refs/meta/config` and its parents' up to All-Projects, and for remotes with
 /// `authGroup` the site's groups from All-Users. Each project's rules are cached per
 /// `refs/meta/config` id, so the next push after an access change sees the new rules.
+/// The daemon keeps one for all its pushes, verifies and waits; a command makes its own.
 final class SiteAccess: Sendable {
-    static let shared = SiteAccess()
     static let allProjects = "All-Projects"
     static let allUsers = "All-Users"
     /// More parents than any real site has: a longer chain is a loop Gerrit would refuse.
