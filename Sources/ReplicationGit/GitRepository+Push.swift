@@ -75,8 +75,9 @@ extension GitRepository {
         return report
     }
 
-    /// A non-forced refspec must not rewrite history: refuse that ref alone, as `git push` does.
-    private func nonFastForwardRefusal(_ update: RefUpdate) -> String? {
+    /// A non-forced refspec must not rewrite history: refuse that ref alone, as `git push` does
+    /// (both push engines ask it before sending).
+    func nonFastForwardRefusal(_ update: RefUpdate) -> String? {
         guard update.action == .update, !update.isForced, let old = update.oldID, let new = update.newID else {
             return nil
         }
@@ -87,14 +88,9 @@ extension GitRepository {
         }
     }
 
+    /// libgit2 reports an accepted ref as `""`, the server's ok; then the mapping both engines share.
     private static func result(of update: RefUpdate, in session: RemoteSession) -> RefResult {
-        switch session.referenceStatuses[update.destination] {
-        case ""?: RefResult(update: update, status: .ok)
-        // A stale lock on the server is transient (Gerrit retries it up to updateRefErrorMaxRetries).
-        case let message? where RefResult.isUpdateRefFailure(message):
-            RefResult(update: update, status: .failed, message: message)
-        case let message?: RefResult(update: update, status: .rejected, message: message)
-        case nil: RefResult(update: update, status: .failed, message: "the server reported no status for this ref")
-        }
+        let said: String?? = session.referenceStatuses[update.destination].map { $0.isEmpty ? nil : $0 }
+        return RefResult.reported(for: update, said: said, serverMessages: session.serverMessages).result
     }
 }

@@ -110,4 +110,22 @@ struct HostRefusalTests {
         #expect(refusal.words == "fatal: pack exceeds maximum allowed size")
         #expect(HostRefusal.decodeUnpack(serverMessages: "fatal: index-pack failed\n") == nil)
     }
+
+    /// The one mapping from a server's report to a ref's result, which both push engines use.
+    @Test func aReportedStatusMapsToOneResultForBothEngines() {
+        let id = ObjectID(hex: String(repeating: "a", count: 40))!
+        let update = RefUpdate.deletion(of: "refs/heads/main", at: id, isForced: true)
+        let map = { (said: String??, messages: String) in
+            RefResult.reported(for: update, said: said, serverMessages: messages)
+        }
+        #expect(map(.some(nil), "").result.status == .ok)
+        #expect(map(.some("failed to lock"), "").result.status == .failed, "a stale lock is retried")
+        #expect(
+            map(.some("hook declined"), "").result
+                == RefResult(update: update, status: .rejected, message: "hook declined")
+        )
+        let busy = map(.some("pre-receive hook declined"), "error: API rate limit exceeded, try again later\n")
+        #expect(busy.refusal?.kind == .retryLater && busy.result.status == .failed, "a busy host is retried")
+        #expect(map(nil, "").result.status == .failed && map(nil, "").refusal == nil)
+    }
 }

@@ -73,3 +73,31 @@ package struct PushReport: Sendable, Equatable {
         self.results.contains { RefResult.isUpdateRefFailure($0.message ?? "") }
     }
 }
+
+extension RefResult {
+    /// A ref's result from the server's report, for both push engines: `said` is the server's
+    /// status line for the ref (`.some(nil)` ok, `.some(reason)` refused, `nil` not reported);
+    /// `serverMessages` is its sideband text, from which a known host refusal is decoded.
+    package static func reported(
+        for update: RefUpdate,
+        said: String??,
+        serverMessages: String
+    ) -> (result: RefResult, refusal: HostRefusal?) {
+        switch said {
+        case .some(nil): return (RefResult(update: update, status: .ok), nil)
+        // A stale lock on the server is transient (Gerrit retries it up to updateRefErrorMaxRetries).
+        case .some(let message?) where Self.isUpdateRefFailure(message):
+            return (RefResult(update: update, status: .failed, message: message), nil)
+        case .some(let message?):
+            let refusal = HostRefusal.decode(reason: message, ref: update.destination, serverMessages: serverMessages)
+            guard let refusal else { return (RefResult(update: update, status: .rejected, message: message), nil) }
+            // A busy or rate-limiting host is retried like a network failure; a policy stays refused.
+            let status: Status = refusal.kind == .retryLater ? .failed : .rejected
+            return (RefResult(update: update, status: status, message: refusal.message(reason: message)), refusal)
+        case nil:
+            return (
+                RefResult(update: update, status: .failed, message: "the server reported no status for this ref"), nil
+            )
+        }
+    }
+}

@@ -92,7 +92,7 @@ struct SendPackRun {
     private mutating func refuseNonFastForwards() -> [RefUpdate] {
         var refused: Set<Substring> = []
         for update in self.plan.updates {
-            guard let refusal = self.nonFastForwardRefusal(update) else { continue }
+            guard let refusal = self.repository.nonFastForwardRefusal(update) else { continue }
             self.results.set(RefResult(update: update, status: .rejected, message: refusal))
             if let change = PushUnits.change(of: update.destination) { refused.insert(change) }
         }
@@ -103,17 +103,6 @@ struct SendPackRun {
                 RefResult(update: update, status: .rejected, message: "not sent: another ref of \(change) was refused")
             )
             return false
-        }
-    }
-
-    private func nonFastForwardRefusal(_ update: RefUpdate) -> String? {
-        guard update.action == .update, !update.isForced, let old = update.oldID, let new = update.newID else {
-            return nil
-        }
-        switch self.repository.isFastForward(from: old, to: new) {
-        case true: return nil
-        case false: return "non-fast-forward"
-        case nil: return "non-fast-forward (the remote has commits the source repository does not have)"
         }
     }
 
@@ -259,21 +248,7 @@ struct SendPackRun {
             let decoded = refusal.map { " (\($0.kind.rawValue))" } ?? ""
             return (RefResult(update: update, status: .failed, message: message + decoded), refusal)
         }
-        switch report?.refs[update.destination] {
-        case .some(nil): return (RefResult(update: update, status: .ok), nil)
-        // A stale lock on the server is transient (Gerrit retries it up to updateRefErrorMaxRetries).
-        case .some(let message?) where RefResult.isUpdateRefFailure(message):
-            return (RefResult(update: update, status: .failed, message: message), nil)
-        case .some(let message?):
-            let refusal = HostRefusal.decode(reason: message, ref: update.destination, serverMessages: serverMessages)
-            guard let refusal else { return (RefResult(update: update, status: .rejected, message: message), nil) }
-            // A busy or rate-limiting host is retried like a network failure; a policy stays refused.
-            let status: RefResult.Status = refusal.kind == .retryLater ? .failed : .rejected
-            return (RefResult(update: update, status: status, message: refusal.message(reason: message)), refusal)
-        case nil:
-            let message = "the server reported no status for this ref"
-            return (RefResult(update: update, status: .failed, message: message), nil)
-        }
+        return RefResult.reported(for: update, said: report?.refs[update.destination], serverMessages: serverMessages)
     }
 }
 
