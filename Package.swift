@@ -85,7 +85,7 @@ let package = Package(
         // Fixtures shared by the test targets: temporary repositories, a real sshd, git CLI helpers.
         .target(
             name: "ReplicationTestSupport",
-            dependencies: ["ReplicationGit"],
+            dependencies: ["CProcessControl"],
             path: "Tests/ReplicationTestSupport",
             exclude: ["smart_http_server.py", "webhook_receiver.py", "fake_receive_pack.py"]
         ),

@@ -1,11 +1,12 @@
 internal import CProcessControl
 package import Foundation
+import Synchronization
 
 /// A child process spawned with `posix_spawn`, not Foundation's `Process`: it inherits no
 /// descriptor but its pipes and standard error (Foundation's `Process` hands every child a socket
 /// of its own), default signal handling and an empty signal mask (the daemon blocks SIGTERM for
 /// its own handler, and ignores SIGPIPE; a child must do neither).
-package final class ChildProcess: @unchecked Sendable {
+package final class ChildProcess: Sendable {
     package let pid: pid_t
     /// The child's standard input, when it was asked for.
     package let input: FileHandle?
@@ -15,8 +16,8 @@ package final class ChildProcess: @unchecked Sendable {
     package let errors: FileHandle?
     /// Whether the child leads a process group of its own (signals then reach what it started).
     private let leadsGroup: Bool
-    private let lock = NSLock()
-    private var status: Int32?
+    /// The wait status, once reaped.
+    private let status = Mutex<Int32?>(nil)
 
     /// - Parameters:
     ///   - processGroup: whether the child leads a process group of its own, so that
@@ -191,27 +192,27 @@ package final class ChildProcess: @unchecked Sendable {
     }
 
     package var hasExited: Bool {
-        self.lock.withLock {
-            guard self.status == nil else { return true }
+        self.status.withLock { reaped in
+            guard reaped == nil else { return true }
             var status: Int32 = 0
-            if waitpid(self.pid, &status, WNOHANG) == self.pid { self.status = status }
-            return self.status != nil
+            if waitpid(self.pid, &status, WNOHANG) == self.pid { reaped = status }
+            return reaped != nil
         }
     }
 
     package func waitForExit() {
-        self.lock.withLock {
-            guard self.status == nil else { return }
+        self.status.withLock { reaped in
+            guard reaped == nil else { return }
             var status: Int32 = 0
             while waitpid(self.pid, &status, 0) == -1, errno == EINTR {}
-            self.status = status
+            reaped = status
         }
     }
 
     /// The exit status, or 128 + the signal that ended it; `nil` while it runs.
     package var terminationStatus: Int32? {
-        self.lock.withLock {
-            self.status.map { status in
+        self.status.withLock {
+            $0.map { status in
                 let signal = status & 0x7F
                 return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
             }

@@ -1,5 +1,5 @@
+import CProcessControl
 package import Foundation
-import ReplicationGit
 
 /// A long-running child (`replicator serve`, `git daemon`) started with posix_spawn, not
 /// Foundation.Process, with every inherited descriptor closed and its output in a log file. It leads
@@ -11,22 +11,18 @@ package final class BackgroundProcess: @unchecked Sendable {
     private var reaped = false
 
     package init(_ path: String, _ arguments: [String], log: String, environment: [String: String] = [:]) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let spawned = ChildProcess.spawn(
-            path,
-            arguments,
-            actions: &actions,
-            environment: environment,
-            processGroup: true
-        )
-        guard case .success(let pid) = spawned else {
-            throw Command.Failure(description: "cannot start \(path)")
-        }
+        let output = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw Command.Failure(description: "cannot open \(log)") }
+        defer { close(output) }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: Int32 = 0
+        // The daemon's own spawn: standard input /dev/null, every other descriptor closed, a
+        // process group of its own (no death signal: a test may outlive the thread that started it).
+        let error = replicator_spawn(&pid, path, argv, envp, -1, output, output, 1, 0)
+        guard error == 0 else { throw Command.Failure(description: "cannot start \(path): error \(error)") }
         self.pid = pid
         self.logPath = log
     }

@@ -1,6 +1,7 @@
 import Foundation
 import ReplicationCore
 import ReplicationGit
+import Synchronization
 
 /// Runs one push in a `replicator push-worker` child and kills it when the remote stops answering:
 /// before the worker reports `connected`, after `connectTimeout`; afterwards, after the remote's
@@ -116,7 +117,7 @@ struct PushSupervisor: Sendable {
 }
 
 /// Progress seen from a worker, shared between the reader thread and the waiting loop.
-private final class Watchdog: @unchecked Sendable {
+private final class Watchdog: Sendable {
     struct State {
         var connected = false
         var lastProgress: ContinuousClock.Instant?
@@ -126,21 +127,21 @@ private final class Watchdog: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private var current = State()
-    private var other = Data()
+    private let current = Mutex(State())
+    /// Whatever else the worker wrote on standard error.
+    private let other = Mutex(Data())
 
-    var state: State { self.lock.withLock { self.current } }
-    var unexpectedOutput: Data { self.lock.withLock { self.other } }
+    var state: State { self.current.withLock { $0 } }
+    var unexpectedOutput: Data { self.other.withLock { $0 } }
 
     func record(_ line: String) {
-        self.lock.withLock {
-            guard line.hasPrefix("progress ") else {
-                self.other.append(Data((line + "\n").utf8))
-                return
-            }
-            if line == "progress connected" { self.current.connected = true }
-            self.current.lastProgress = ContinuousClock.now
+        guard line.hasPrefix("progress ") else {
+            self.other.withLock { $0.append(Data((line + "\n").utf8)) }
+            return
+        }
+        self.current.withLock { current in
+            if line == "progress connected" { current.connected = true }
+            current.lastProgress = ContinuousClock.now
         }
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
+import Synchronization
 
 /// An exclusive `flock` on a file: the kernel drops it when the holder dies, so a crashed daemon
 /// never leaves a stale lock behind. The descriptor is close-on-exec: push workers never hold it.
-final class FileLock: ExecutorLease, @unchecked Sendable {
+final class FileLock: ExecutorLease, Sendable {
     private let descriptor: Int32
-    private let lock = NSLock()
-    private var released = false
+    private let released = Mutex(false)
 
     private init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -25,9 +25,9 @@ final class FileLock: ExecutorLease, @unchecked Sendable {
     }
 
     func release() {
-        self.lock.withLock {
-            guard !self.released else { return }
-            self.released = true
+        self.released.withLock { released in
+            guard !released else { return }
+            released = true
             flock(self.descriptor, LOCK_UN)
             close(self.descriptor)
         }

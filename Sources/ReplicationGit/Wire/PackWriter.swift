@@ -1,5 +1,6 @@
 import Foundation
 import ReplicationCore
+import Synchronization
 
 /// Streams the pack for a push into a channel, from `git pack-objects`: the objects reachable from
 /// the new ids and not from the bases (what the mirror has), reusing stored deltas and thin against
@@ -55,9 +56,8 @@ struct PackWriter {
 }
 
 /// Reads a child's standard error on a thread of its own, so that it never fills up.
-final class ErrorCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
+final class ErrorCollector: Sendable {
+    private let data = Mutex(Data())
     private let done = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle?) {
@@ -67,7 +67,7 @@ final class ErrorCollector: @unchecked Sendable {
         }
         Thread.detachNewThread {
             let bytes = handle.readDataToEndOfFile()
-            self.lock.withLock { self.data = bytes.prefix(100_000) }
+            self.data.withLock { $0 = bytes.prefix(100_000) }
             self.done.signal()
         }
     }
@@ -76,6 +76,6 @@ final class ErrorCollector: @unchecked Sendable {
     var text: String {
         self.done.wait()
         self.done.signal()
-        return self.lock.withLock { String(decoding: self.data, as: UTF8.self) }
+        return self.data.withLock { String(decoding: $0, as: UTF8.self) }
     }
 }

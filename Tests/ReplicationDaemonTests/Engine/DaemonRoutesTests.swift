@@ -61,8 +61,6 @@ struct DaemonRoutesTests {
     private static func http(_ call: @escaping @Sendable () throws -> HTTPClient.Response) async throws
         -> HTTPClient.Response
     {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try call() }) }
-        }
+        try await onOwnThread(call)
     }
 }
