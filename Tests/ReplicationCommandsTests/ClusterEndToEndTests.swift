@@ -4,7 +4,7 @@ import Testing
 
 /// Three `replicator serve` nodes on one PostgreSQL store, pushing to a real sshd mirror whose
 /// pre-receive hook records any two pushes to one repository at the same time.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct ClusterEndToEndTests {
     static let projects = (0..<12).map { String(format: "p%02d", $0) }
 

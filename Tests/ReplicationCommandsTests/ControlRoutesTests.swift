@@ -6,7 +6,7 @@ import Testing
 /// --daemon URL` from a "host" without the configuration or the store (the client is given a
 /// configuration path that does not exist): token-guarded, long-polling with `--wait`, and
 /// refusing bad selections with a reason.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct ControlRoutesTests {
     static let token = "control-route-token-1234"
 

@@ -8,7 +8,7 @@ import Testing
 /// still end at the source's newest value (a push that loses the compare-and-swap to the orphan
 /// is retried, never given up; the restart also compares the URL again).
 /// Each transport on a thread of its own (the rounds mostly wait on the mirror's slow hook).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct CrashOrderTests {
     static let rounds = 20
 

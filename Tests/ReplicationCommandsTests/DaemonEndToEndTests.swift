@@ -3,7 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `replicator serve` on loopback with a real sshd mirror, fed Gerrit events over HTTP.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct DaemonEndToEndTests {
     /// A source project `p`, an ssh mirror (mirror = true, with a pull ref of its own) and a local
     /// mirror (replicateDeletions = true, mirror = false), and a running daemon.

@@ -4,7 +4,7 @@ import Testing
 
 /// "202 only once the events are durably stored": strace watches the running daemon's fsyncs.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct DurabilityTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
     func everyAcknowledgedPostIsFsyncedBeforeTheAnswer() throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// `replicator explain` run as a user would, over the real sshd, after real pushes left their
 /// statuses in the store.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct ExplainCommandTests {
     typealias Site = VerifyReconcileTests.Site
 

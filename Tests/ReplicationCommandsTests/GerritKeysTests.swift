@@ -4,7 +4,7 @@ import Testing
 
 /// Gerrit keys acting as they do in Gerrit, checked with the real binary on local mirrors.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct GerritKeysTests {
     /// docs/gerrit-behaviour.md, C23: with `replicatePermissions = false`, All-Projects (HEAD is
     /// refs/meta/config) gets no mirror at all, in a push and in a dry-run; other projects replicate.

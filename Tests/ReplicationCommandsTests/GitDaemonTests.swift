@@ -5,7 +5,7 @@ import Testing
 /// `git://` mirrors: pushes and dry-run listings go to a real `git daemon --enable=receive-pack` on
 /// 127.0.0.1 through the push engine's codec.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct GitDaemonTests {
     final class Site {
         let directory: TemporaryDirectory

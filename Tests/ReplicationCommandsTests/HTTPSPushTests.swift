@@ -4,7 +4,7 @@ import Testing
 
 /// `https://` mirrors: git's smart HTTP through Replicator's push codec, against `git http-backend`
 /// behind a TLS server with basic authentication, credentials from secure.config.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct HTTPSPushTests {
     static func site(
         _ server: SmartHTTPServer,

@@ -5,7 +5,7 @@ import Testing
 /// Events a hostile local user (or an unlucky script) can send: none crashes the daemon or
 /// destroys what it should not.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct HostileEventTests {
     /// A project named `-x` once became an option of the push worker, which then exited without
     /// reading a configuration snapshot over 64 KiB: the daemon died of SIGPIPE, at every restart.

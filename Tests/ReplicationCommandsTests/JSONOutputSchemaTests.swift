@@ -6,7 +6,7 @@ import Testing
 /// local-path mirror, a held push, a URL that fails, a running daemon) and validated against
 /// its documented schema in `docs/schemas/` (JSON Schema 2020-12, undocumented keys refused) by
 /// `scripts/validate-json`. Every schema there must be exercised here.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct JSONOutputSchemaTests {
     static let schemas = ReplicatorProcess.packageRoot.appendingPathComponent("docs/schemas")
     static let validator = ReplicatorProcess.packageRoot.appendingPathComponent("scripts/validate-json").path

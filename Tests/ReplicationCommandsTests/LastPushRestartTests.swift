@@ -5,7 +5,7 @@ import Testing
 /// Each URL's last push is kept in the store: after a restart, before anything is pushed again,
 /// `/status` and the status page still say when each mirror was last pushed, how long it took, and
 /// why a failing URL fails.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct LastPushRestartTests {
     /// `/status` before and after the restart, and the status page after it.
     struct Seen: Sendable {

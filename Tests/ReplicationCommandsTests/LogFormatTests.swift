@@ -6,7 +6,7 @@ import Testing
 /// whose standard error is no terminal writes logfmt by default.
 /// The daemons run on threads of their own (`onOwnThread`): a full parallel run holds the
 /// cooperative pool for minutes.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct LogFormatTests {
     /// What one daemon run left: its log's lines, and whether it came up, pushed and stopped cleanly.
     struct Run: Sendable {

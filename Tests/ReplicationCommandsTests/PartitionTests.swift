@@ -8,7 +8,7 @@ import Testing
 /// read-only standby halfway. The mirrors' hooks log every push with its node and times.
 /// Promises checked: no two pushes to one mirror overlap; every acknowledged value arrives; every
 /// mirror ends equal to its source; the standby node never pushes once its lease is gone.
-@Suite(.offThePool, .serialized, .timeLimit(.minutes(10)))
+@Suite(.offThePool, .serialized)
 struct PartitionTests {
     static let rounds = 20
     static let projects = ["p0", "p1", "p2", "p3"]
@@ -191,22 +191,26 @@ final class PartitionRun {
                 """
                 #!/bin/sh
                 rp=$PPID
-                trap 'echo "end \(project) $REPLICATOR_TEST_NODE $rp $(date +%s.%N)" >> "\(log)"; exit 1' TERM
+                # The receive-pack's pid and start time: pids wrap within seconds on a busy machine
+                # (32768 of them, a full test run starts ~900 processes a second at its peak).
+                id="$rp.$(cut -d' ' -f22 /proc/$rp/stat)"
+                trap 'echo "end \(project) $REPLICATOR_TEST_NODE $id $(date +%s.%N)" >> "\(log)"; exit 1' TERM
                 n=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
                 # One push in four outlasts the lease (4 s): the test cuts its node mid-push.
                 pause=$(awk "BEGIN { print ($n < 64) ? 5 + $n / 64 : 0.2 + $n / 255 }")
-                echo "start \(project) $REPLICATOR_TEST_NODE $rp $(date +%s.%N) $pause" >> '\(log)'
+                echo "start \(project) $REPLICATOR_TEST_NODE $id $(date +%s.%N) $pause" >> '\(log)'
                 until=$(awk -v now="$(date +%s.%N)" -v pause="$pause" 'BEGIN { printf "%.3f", now + pause }')
                 while awk -v now="$(date +%s.%N)" -v until="$until" 'BEGIN { exit !(now < until) }'; do
-                    # Alive, and not a zombie (one whose daemon died may wait for init to reap it).
-                    state=$(cut -d' ' -f3 /proc/$rp/stat 2>/dev/null)
-                    [ -n "$state" ] && [ "$state" != Z ] || break
-                    date +%s.%N > '\(self.directory.path("alive"))/\(project).'$rp
+                    # Alive (the same process, not a later one with its pid), and not a zombie (one
+                    # whose daemon died may wait for init to reap it).
+                    stat=$(cut -d' ' -f3,22 /proc/$rp/stat 2>/dev/null)
+                    [ "$rp.${stat#* }" = "$id" ] && [ "${stat% *}" != Z ] || break
+                    date +%s.%N > '\(self.directory.path("alive"))/\(project).'$id
                     sleep 0.05
                 done
-                echo "end \(project) $REPLICATOR_TEST_NODE $rp $(date +%s.%N)" >> '\(log)'
-                state=$(cut -d' ' -f3 /proc/$rp/stat 2>/dev/null)
-                [ -n "$state" ] && [ "$state" != Z ] || exit 1
+                echo "end \(project) $REPLICATOR_TEST_NODE $id $(date +%s.%N)" >> '\(log)'
+                stat=$(cut -d' ' -f3,22 /proc/$rp/stat 2>/dev/null)
+                [ "$rp.${stat#* }" = "$id" ] && [ "${stat% *}" != Z ] || exit 1
                 exit 0
 
                 """,
@@ -217,7 +221,8 @@ final class PartitionRun {
                 """
                 #!/bin/sh
                 [ "$1" = committed ] || exit 0
-                echo "commit \(project) $REPLICATOR_TEST_NODE $PPID $(date +%s.%N)" >> '\(log)'
+                id="$PPID.$(cut -d' ' -f22 /proc/$PPID/stat)"
+                echo "commit \(project) $REPLICATOR_TEST_NODE $id $(date +%s.%N)" >> '\(log)'
 
                 """,
                 named: "reference-transaction",

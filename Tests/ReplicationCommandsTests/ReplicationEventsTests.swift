@@ -4,7 +4,7 @@ import Testing
 
 /// Gerrit's replication events out of a real `replicator serve` pushing over a real sshd to two
 /// URLs: read by a real client (`curl -N`) on `/events/stream`, and POSTed to a real webhook.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct ReplicationEventsTests {
     /// A source and two mirrors behind one remote (two URLs, so two nodes), over ssh.
     final class Site {
@@ -222,7 +222,7 @@ struct ReplicationEventsTests {
 
 /// Two `replicator serve` nodes on one PostgreSQL store: each webhook is delivered by one node at
 /// a time (no event twice), and either node's stream carries the events both nodes produce.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct ClusterReplicationEventsTests {
     @Test func oneNodeDeliversEachWebhookAndEveryNodeStreamsEveryEvent() throws {
         let directory = try TemporaryDirectory("cluster-events")

@@ -3,7 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// Credentials in URLs never reach output; loopback is decided by where a name points.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct SecretsAndListenTests {
     @Test func configCheckNeverPrintsURLCredentials() throws {
         let site = try LocalSite(

@@ -6,7 +6,7 @@ import Testing
 /// takes 20 MiB a push: killed (SIGKILL) after the first steps landed, run again, it goes on from
 /// where the mirror is instead of starting over. Once against a server cap it must discover
 /// (`receive.maxInputSize`), once under `maxPushSize` with no server cap.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct SizeCapResumeTests {
     static let cap = 20 << 20
 

@@ -4,7 +4,7 @@ import Testing
 
 /// `replicator start --dry-run` run as a user would, against a real sshd on 127.0.0.1 and a local path.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct StartDryRunTests {
     private struct Site {
         let directory: TemporaryDirectory

@@ -3,7 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `replicator start --all --wait`, pushing for real over a real sshd on 127.0.0.1 and to local paths.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct StartPushTests {
     /// Two projects; the local mirror of `alpha` exists with a stale tag and a pull ref, the rest of
     /// the mirrors do not exist yet.

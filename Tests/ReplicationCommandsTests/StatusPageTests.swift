@@ -5,7 +5,7 @@ import Testing
 /// The status page at `GET /`, loaded by a real browser (headless Chromium) from a running daemon
 /// with a failing URL and a held push, and from a healthy one; screenshots at a phone's and a
 /// desktop's width land in `.build/` (`status-page-{problems,healthy}-{phone,desktop}.png`).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct StatusPageTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -34,7 +34,7 @@ struct StatusPageTests {
         try site.serve()
         defer { site.stop() }
         #expect(try site.replicator(["start", "--all", "--now"]).status == 0)
-        let settled = eventually(timeout: .seconds(30)) {
+        let settled = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
             let body = (try? HTTPClient.get("\(site.base)/status").body) ?? ""
             return body.contains(#""state":"held""#) && body.contains(#""state":"retrying""#)
         }

@@ -4,7 +4,7 @@ import Testing
 
 /// A database that accepts connections and never answers must not hang a hook (and with it the
 /// user's `git push`): `notify`, `hook` and `status` give up after `replicator.storeTimeout`.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct StoreTimeoutTests {
     @Test(arguments: ["notify", "hook", "status"])
     func commandsGiveUpOnASilentStore(command: String) throws {
@@ -35,7 +35,7 @@ struct StoreTimeoutTests {
 
 /// The daemon on a database that stalls mid-run (a silent connection, a failover in progress):
 /// every store call is bounded by `storeTimeout`, so it says so and stops on time.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct StalledStoreTests {
     @Test func aStalledStoreMakesTheDaemonUnhealthyRefusesEventsAndStillStopsOnTime() throws {
         let postgres = try PostgresServer.shared()

@@ -4,7 +4,7 @@ import Testing
 
 /// Running under systemd: the shipped unit verifies, and `serve` speaks the notification protocol a
 /// `Type=notify` unit waits for (sd_notify(3)), over a real datagram socket as systemd's.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct SystemdTests {
     /// A datagram socket bound where `$NOTIFY_SOCKET` points, as systemd binds it.
     final class NotifySocket {

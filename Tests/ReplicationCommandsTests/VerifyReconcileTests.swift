@@ -4,7 +4,7 @@ import Testing
 
 /// `replicator verify` and the daemon's reconcile against a real sshd and real receive-pack: drift
 /// that no event announced is reported with the right kind and repaired with delta pushes only.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct VerifyReconcileTests {
     /// A source and a GitHub-style mirror (with `refs/pull/*`) over ssh, in sync, whose
     /// post-receive hook logs every ref a push changed.
@@ -236,7 +236,7 @@ struct VerifyReconcileTests {
 
 /// etc/grafana/replicator.json and etc/prometheus/alerts.yml: every query and rule names metrics a
 /// running daemon exposes, and the exposition passes promtool's lint (HELP text on every family).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct GrafanaDashboardTests {
     static let promtool = "/usr/bin/promtool"
 

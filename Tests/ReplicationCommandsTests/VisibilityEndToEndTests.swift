@@ -5,7 +5,7 @@ import Testing
 /// `authGroup` and hidden projects against real repositories whose `refs/meta/config` carry
 /// Gerrit-style ACLs (docs/visibility.md): the motivating report's GitHub remote, `mirror = true`,
 /// and a backup remote that propagates no deletions.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct VisibilityEndToEndTests {
     static let groups = """
         # UUID\tGroup Name

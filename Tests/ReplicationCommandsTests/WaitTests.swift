@@ -3,7 +3,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `replicator wait` and `GET /wait` against a daemon pushing over the real sshd.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct WaitTests {
     typealias Site = VerifyReconcileTests.Site
 

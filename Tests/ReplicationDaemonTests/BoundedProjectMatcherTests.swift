@@ -37,10 +37,8 @@ struct BoundedProjectMatcherTests {
         // While it runs, other names of that remote wait for nothing (and do not start threads).
         #expect(!self.matcher.replicates(self.remote, "aaa"))
         // Once it has finished, names are matched again, and the late answer was kept.
-        var recovered = false
-        for _ in 0..<600 where !recovered {
-            try await Task.sleep(for: .milliseconds(100))
-            recovered = self.matcher.replicates(self.remote, "aaaa")
+        let recovered = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
+            self.matcher.replicates(self.remote, "aaaa")
         }
         #expect(recovered)
         #expect(!self.matcher.replicates(self.remote, slow))

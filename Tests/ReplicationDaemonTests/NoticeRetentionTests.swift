@@ -6,7 +6,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `replicator.eventRetention`: the daemon's notice service removes what is older, keeps the rest.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct NoticeRetentionTests {
     @Test func noticesOlderThanTheRetentionGoWhenTheServiceRuns() async throws {
         let store = InMemoryTaskStore()

@@ -6,7 +6,7 @@ import Testing
 /// Waits that only a ring or a cancellation can end have an hour's timeout: if the signal were
 /// broken they would hang, and the suite's time limit fails them (no wall-clock bound, which a
 /// loaded parallel run would break).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct NoticeSignalTests {
     @Test func aRingWakesEveryWaiterAndOneBeforeTheWaitIsNotMissed() async {
         let signal = NoticeSignal()

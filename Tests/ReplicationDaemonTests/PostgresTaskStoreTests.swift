@@ -9,7 +9,7 @@ import Testing
 /// leases that expire, notifications (the common contract is ``TaskStoreContract``).
 /// Three minutes: its async tests wait for the cooperative pool, which the blocking end-to-end tests of a
 /// full parallel run hold for long stretches on two cores (a clean-clone run hit two minutes once).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct PostgresTaskStoreTests {
     static func withStore(
         leaseTimeout: Duration = .seconds(30),

@@ -7,7 +7,7 @@ import Testing
 
 /// What every ``TaskStore`` must do, run against a fresh store of each kind: in memory, SQLite,
 /// and a real PostgreSQL server.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct TaskStoreContract {
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
         case memory, sqlite, postgres

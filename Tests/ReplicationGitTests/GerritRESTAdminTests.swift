@@ -5,7 +5,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `gerrit+https://` admin URLs call Gerrit's REST API, against ``SmartHTTPServer``'s stand-in.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct GerritRESTAdminTests {
     static func admin(_ server: SmartHTTPServer, password: String? = nil) throws -> GerritRESTAdmin {
         GerritRESTAdmin(

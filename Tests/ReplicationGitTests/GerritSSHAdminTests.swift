@@ -5,7 +5,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `gerrit+ssh://` admin URLs run Gerrit's ssh commands, against ``FakeGerritReplica``.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct GerritSSHAdminTests {
     typealias Replica = FakeGerritReplica
     @Test func createsSetsHeadAndDeletesThroughGerritsCommands() throws {

@@ -6,7 +6,7 @@ import Testing
 /// For random repositories and random non-overlapping refspecs (negative ones included), the
 /// full-sync plan with `mirror = true` must equal what `git push --prune --dry-run --porcelain`
 /// decides for the same refspecs.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct GitPushComparisonTests {
     init() { LibGit2.initialize() }
 

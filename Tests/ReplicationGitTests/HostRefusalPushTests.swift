@@ -6,7 +6,7 @@ import Testing
 
 /// Host refusals replayed by a real receive-pack: the mirror's pre-receive hook writes what GitHub
 /// writes (HostRefusalTests has the sources) and refuses as GitHub does.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct HostRefusalPushTests {
     init() { LibGit2.initialize() }
 

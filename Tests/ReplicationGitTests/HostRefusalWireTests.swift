@@ -8,7 +8,7 @@ import Testing
 /// receive-pack answers each push with GitHub's, GitLab's or Gerrit's own report reasons and
 /// sideband texts (the recorded ones HostRefusalTests cites), which a hook on a real git server
 /// cannot produce (git words a hook's refusal `pre-receive hook declined`).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct HostRefusalWireTests {
     init() { LibGit2.initialize() }
 

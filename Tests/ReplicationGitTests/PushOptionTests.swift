@@ -5,7 +5,7 @@ import ReplicationTestSupport
 import Testing
 
 /// `remote.NAME.pushOption` over the real receive-pack, over the test sshd and a local path.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct PushOptionTests {
     init() { LibGit2.initialize() }
 

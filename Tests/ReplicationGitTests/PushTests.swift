@@ -6,7 +6,7 @@ import Testing
 
 /// Real pushes with libgit2 to bare repositories, over a real sshd on 127.0.0.1 and over local paths.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct PushTests {
     init() { LibGit2.initialize() }
 

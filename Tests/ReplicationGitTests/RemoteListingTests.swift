@@ -6,7 +6,7 @@ import Testing
 
 /// Listing a remote's refs for real: local paths, file:// and a real sshd on 127.0.0.1.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct RemoteListingTests {
     init() { LibGit2.initialize() }
 

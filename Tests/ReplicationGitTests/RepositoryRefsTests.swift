@@ -5,7 +5,7 @@ import ReplicationTestSupport
 import Testing
 
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct RepositoryRefsTests {
     init() { LibGit2.initialize() }
 

@@ -7,7 +7,7 @@ import Testing
 /// Replicator's own receive-pack client against real `git-receive-pack`, over the test sshd and
 /// local paths: atomic changes, session reuse, timeouts, thin packs, hooks on local mirrors.
 // The limit only catches hangs: it also covers waiting for an off-pool slot (OffThePool).
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct SendPackTests {
     init() { LibGit2.initialize() }
 

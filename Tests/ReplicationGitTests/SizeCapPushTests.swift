@@ -8,7 +8,7 @@ import Testing
 /// whose git refuses big packs (`receive.maxInputSize`, as GitHub refuses packs over 2 GiB) and
 /// `maxPushSize` without a server cap. The mirror's pre-receive hook logs every push it accepts
 /// with the size of what arrived and where `main` started.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct SizeCapPushTests {
     init() { LibGit2.initialize() }
 

@@ -63,19 +63,6 @@ package final class BackgroundProcess: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-package func eventually(
-    timeout: Duration = .seconds(30),
-    _ condition: () throws -> Bool
-) rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try condition() { return true }
-        usleep(100_000)
-    }
-    return try condition()
-}
-
 /// Runs blocking work (process launches, `eventually` loops) on a thread of its own and awaits it:
 /// a long end-to-end test must not hold one of the cooperative pool's threads (two on a two-core
 /// machine) while the other tests wait for one. Assertions belong after the `await`, on the test's

@@ -10,7 +10,7 @@ import Testing
 /// with the in-memory store and a scripted executor behind them.
 // Three minutes, not one: in a parallel run the blocking end-to-end tests can hold the cooperative
 // pool's threads for a minute, and these wait their turn; a hang still fails.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct DaemonRoutesTests {
     @Test func eventsInStatusAndMetricsOut() async throws {
         let harness = EngineHarness(EngineTests.configuration)

@@ -162,10 +162,7 @@ struct EngineHarness {
         sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: () async throws -> Bool
     ) async throws {
-        for _ in 0..<400 {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        if try await eventually(timeout: .seconds(2), every: .milliseconds(5), condition) { return }
         Issue.record("never: \(what)", sourceLocation: sourceLocation)
         throw CancellationError()
     }

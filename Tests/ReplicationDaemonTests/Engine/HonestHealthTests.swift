@@ -8,7 +8,7 @@ import Testing
 
 // Three minutes, not one: in a parallel run the blocking end-to-end tests can hold the cooperative
 // pool's threads for a minute, and these wait their turn; a hang still fails.
-@Suite(.offThePool, .timeLimit(.minutes(10)))
+@Suite(.offThePool)
 struct HonestHealthTests {
     @Test func anUnreadableStoreTurnsHealthRedAndRefusesEvents() async throws {
         let harness = EngineHarness("[remote \"m\"]\n  url = /m/${name}.git\n")
