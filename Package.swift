@@ -99,7 +99,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ReplicationDaemonTests",
-            dependencies: ["ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport", logging, serviceLifecycle]
+            dependencies: [
+                "ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport", logging, serviceLifecycle,
+                hummingbird,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "ReplicationCommandsTests",
