@@ -380,6 +380,37 @@ struct SQLiteTaskStoreTests {
         }
     }
 
+    /// A push's end is one transaction: when its last write fails (a trigger refuses it here), the
+    /// delivery and the outcome before it are not kept either, and the event stays to be pushed again.
+    @Test func aPushEndLandsWholeOrNotAtAll() async throws {
+        try await self.withStore { store in
+            let target = TaskStoreContract.target
+            let id = try #require(
+                try await store.append(
+                    [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                    source: .notify,
+                    wantsOutcomes: true
+                )
+                .first
+            )
+            let end: [StoreWrite] = [
+                .outcome(PushOutcomeRecord(target: target, result: .ok, outcome: PushOutcome()), events: [id]),
+                .delivery(events: [id], target: target, completed: [id]),
+                .lastPush(LastPush(target: target, finishedAt: 7, durationSeconds: 1, result: .ok, lastSuccessAt: 7)),
+            ]
+            let refuse = "CREATE TRIGGER refuse BEFORE INSERT ON last_pushes BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+            try Command.run("sqlite3", [store.path, refuse])
+            await #expect(throws: (any Error).self) { try await store.apply(end) }
+            #expect(try await store.summary().pendingEvents == 1, "the delivery was rolled back with the rest")
+            #expect(try await store.outcomeCount(of: [id]) == 0)
+            #expect(try await store.lastPushes().isEmpty)
+            try Command.run("sqlite3", [store.path, "DROP TRIGGER refuse;"])
+            try await store.apply(end)
+            #expect(try await store.summary().pendingEvents == 0)
+            #expect(try await store.lastPushes().count == 1)
+        }
+    }
+
     /// GRDB's WAL set-up turns `synchronous` down to NORMAL after `prepareDatabase`: check the
     /// setting on the connection that writes, not the configuration that asked for it.
     @Test func theWritingConnectionSyncsEveryCommit() async throws {

@@ -26,18 +26,10 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable, Equata
     /// Tell the store a push starts → ``EngineState/pushStartRecorded(_:held:now:)``.
     case recordPushStart(Task)
     case recordPushEnd(Task)
-    case recordPlanned([Int64: Int])
-    case recordCompleted([Int64])
-    case recordDelivery(events: [Int64], target: PushTarget, completed: [Int64])
-    case recordOutcome(PushOutcomeRecord, events: [Int64])
-    /// Each ref's result on the target, kept for `replicator explain` (seconds since 1970).
-    case recordRefStatuses(PushTarget, [RefStatus], at: Double)
-    /// The URL's last push, kept for `/status` across restarts.
-    case recordLastPush(LastPush)
+    /// The store's writes, applied in one transaction (a push's end is one list).
+    case apply([StoreWrite])
     /// Gerrit's replication events out: stored for `/events/stream` and the webhooks.
     case publishNotices([ReplicationNotice])
-    /// `reason == nil` clears the record.
-    case recordHeld(PushTarget, deletions: Int, reason: String?)
     /// Run the push; its outcome comes back → ``EngineState/pushFinished(_:outcome:now:)``.
     case runPush(Task)
     /// The store has more events than one read takes: read again after whatever else is waiting.

@@ -54,8 +54,9 @@ extension EngineState {
             ]
             actions.append(.log(.init(.debug, "Event planned", metadata)))
         }
-        if !planned.isEmpty { actions.append(.recordPlanned(planned)) }
-        if !empty.isEmpty { actions.append(.recordCompleted(empty)) }
+        let writes: [StoreWrite] =
+            (planned.isEmpty ? [] : [.planned(planned)]) + (empty.isEmpty ? [] : [.completed(empty)])
+        if !writes.isEmpty { actions.append(.apply(writes)) }
         if self.options.stopWhenReported { self.reported.formUnion(empty) }
         // Scheduled before any of these pushes can report.
         return self.publishing(notices) + actions
@@ -138,14 +139,34 @@ extension EngineState {
         ).map(Action.log)
         actions += self.recordOutcome(of: task, outcome, result: result)
         let statuses = outcome.refStatuses(for: task.work)
-        if !statuses.isEmpty { actions.append(.recordRefStatuses(task.target, statuses, at: now.wall)) }
+        if !statuses.isEmpty { actions.append(.apply([.refStatuses(task.target, statuses, at: now.wall)])) }
         actions += self.queue.pushFinished(task.id, result: result, now: now.instant).flatMap {
             self.handle($0, now: now.instant, finished: (task.id, statuses))
         }
         let last = self.lastPush(task.target, result: result, took: started.duration(to: now.instant), now: now)
         self.lastPushes[task.target.url] = last
-        actions.append(.recordLastPush(last))
-        return actions + self.wakeUp(now.instant)
+        actions.append(.apply([.lastPush(last)]))
+        return Self.batchingWrites(actions) + self.wakeUp(now.instant)
+    }
+
+    /// `actions` with their store writes gathered into one ``EngineAction/apply(_:)``, where the first
+    /// of them was: a push's end is one transaction, durable before its notices go out and before
+    /// the URL's next push starts.
+    static func batchingWrites(_ actions: [Action]) -> [Action] {
+        var writes: [StoreWrite] = []
+        var others: [Action] = []
+        var position: Int?
+        for action in actions {
+            guard case .apply(let some) = action else {
+                others.append(action)
+                continue
+            }
+            writes += some
+            position = position ?? others.count
+        }
+        guard let position else { return actions }
+        others.insert(.apply(writes), at: position)
+        return others
     }
 
     /// The URL's last push as the queue's health now says, in wall time; what a previous run
@@ -206,7 +227,7 @@ extension EngineState {
                 }
             }
         }
-        return [.recordOutcome(record, events: wanting)]
+        return [.apply([.outcome(record, events: wanting)])]
     }
 
     /// What a queue action means for the store and the log; `finished` is the push that just
@@ -227,7 +248,7 @@ extension EngineState {
             self.heldInStore.insert(task.target)
             return [
                 .log(.init(.warning, "Push held by maxDeletions; it stays queued until allowed", metadata)),
-                .recordHeld(task.target, deletions: deletions, reason: reason),
+                .apply([.held(task.target, deletions: deletions, reason: reason)]),
             ]
         case .joinedHeld(let task, let reason, let deletions):
             let outcome = PushOutcome(error: .init(code: .held, message: reason))
@@ -274,7 +295,7 @@ extension EngineState {
     private mutating func delivered(_ task: Queue.Task, notices: [ReplicationNotice]) -> [Action] {
         var actions: [Action] = []
         if self.heldInStore.remove(task.target) != nil {
-            actions.append(.recordHeld(task.target, deletions: 0, reason: nil))
+            actions.append(.apply([.held(task.target, deletions: 0, reason: nil)]))
         }
         var completed: [Int64] = []
         for id in task.events.sorted() {
@@ -287,7 +308,7 @@ extension EngineState {
             }
         }
         return actions + self.publishing(notices + self.doneNotices(completed))
-            + [.recordDelivery(events: task.events.sorted(), target: task.target, completed: completed)]
+            + [.apply([.delivery(events: task.events.sorted(), target: task.target, completed: completed)])]
     }
 
     // MARK: Shutdown

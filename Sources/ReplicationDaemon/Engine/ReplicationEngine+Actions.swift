@@ -86,31 +86,14 @@ extension ReplicationEngine {
         case .recordPushEnd(let task):
             let epoch = context.fences.removeValue(forKey: task.id)?.epoch ?? 0
             _ = try? await self.store.endPush(task.target, node: node, epoch: epoch)
-        case .recordPlanned(let counts):
-            await self.attempt("Cannot record planned targets") { try await self.store.recordPlanned(counts) }
-        case .recordCompleted(let events):
-            await self.attempt("Cannot record completed events") { try await self.store.recordCompleted(events) }
-        case .recordDelivery(let events, let target, let completed):
-            await self.attempt("Cannot record a delivery") {
-                try await self.store.recordDelivery(of: events, to: target, completed: completed)
+        case .apply(let writes):
+            let subject = writes.first?.subject ?? "nothing"
+            await self.attempt(writes.count == 1 ? "Cannot record \(subject)" : "Cannot record a push's end") {
+                try await self.store.apply(writes)
             }
-        case .recordOutcome(let record, let events):
-            await self.attempt("Cannot record a push outcome") {
-                try await self.store.recordOutcome(record, for: events)
-            }
-        case .recordRefStatuses(let target, let statuses, let seconds):
-            await self.attempt("Cannot record ref statuses") {
-                try await self.store.recordRefStatuses(statuses, for: target, at: seconds)
-            }
-        case .recordLastPush(let push):
-            await self.attempt("Cannot record a push") { try await self.store.recordLastPush(push) }
         case .publishNotices(let notices):
             await self.attempt("Cannot store replication events") { try await self.store.appendNotices(notices) }
             self.noticeSignal.ring()
-        case .recordHeld(let target, let deletions, let reason):
-            await self.attempt(reason == nil ? "Cannot clear a held push" : "Cannot record a held push") {
-                try await self.store.recordHeld(target, deletions: deletions, reason: reason)
-            }
         case .runPush(let task):
             let configuration = context.state.configuration
             let fence = context.fences[task.id] ?? PushFence.unbounded(project: task.target.project)

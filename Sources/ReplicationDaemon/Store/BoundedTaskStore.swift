@@ -130,17 +130,12 @@ extension BoundedTaskStore {
     package func releaseNoticeCursors(node: String) async throws {
         try await self.bounded("releaseNoticeCursors") { try await self.inner.releaseNoticeCursors(node: node) }
     }
-    package func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws {
-        try await self.bounded("recordRefStatuses") {
-            try await self.inner.recordRefStatuses(statuses, for: target, at: seconds)
-        }
-    }
-    package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
-        try await self.bounded("refStatuses") { try await self.inner.refStatuses(project: project, ref: ref) }
+    package func apply(_ writes: [StoreWrite]) async throws {
+        try await self.bounded("apply") { try await self.inner.apply(writes) }
     }
 
-    package func recordLastPush(_ push: LastPush) async throws {
-        try await self.bounded("recordLastPush") { try await self.inner.recordLastPush(push) }
+    package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
+        try await self.bounded("refStatuses") { try await self.inner.refStatuses(project: project, ref: ref) }
     }
 
     package func lastPushes() async throws -> [LastPush] {
@@ -159,30 +154,11 @@ extension BoundedTaskStore {
     package func heldEvents(node: String) async throws -> [StoredEvent] {
         try await self.bounded("heldEvents") { try await self.inner.heldEvents(node: node) }
     }
-    package func recordPlanned(_ counts: [Int64: Int]) async throws {
-        try await self.bounded("recordPlanned") { try await self.inner.recordPlanned(counts) }
-    }
-    package func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws {
-        try await self.bounded("recordDelivery") {
-            try await self.inner.recordDelivery(of: events, to: target, completed: completed)
-        }
-    }
-    package func recordCompleted(_ events: [Int64]) async throws {
-        try await self.bounded("recordCompleted") { try await self.inner.recordCompleted(events) }
-    }
-    package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
-        try await self.bounded("recordHeld") {
-            try await self.inner.recordHeld(target, deletions: deletions, reason: reason)
-        }
-    }
     package func heldPushes() async throws -> [HeldPush] {
         try await self.bounded("heldPushes") { try await self.inner.heldPushes() }
     }
     package func summary() async throws -> StoreSummary {
         try await self.bounded("summary") { try await self.inner.summary() }
-    }
-    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
-        try await self.bounded("recordOutcome") { try await self.inner.recordOutcome(outcome, for: events) }
     }
     package func progress(of events: [Int64]) async throws -> [EventProgress] {
         try await self.bounded("progress") { try await self.inner.progress(of: events) }

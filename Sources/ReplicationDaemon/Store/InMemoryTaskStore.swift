@@ -89,33 +89,6 @@ package final class InMemoryTaskStore: TaskStore {
         }
     }
 
-    package func recordPlanned(_ counts: [Int64: Int]) async throws {
-        self.state.withLock { state in
-            for (id, count) in counts { state.events[id]?.planned = count }
-        }
-    }
-
-    package func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws {
-        self.state.withLock { state in
-            for id in events { state.events[id]?.stored.delivered.insert(target) }
-            for id in completed { state.events[id] = nil }
-        }
-    }
-
-    package func recordCompleted(_ events: [Int64]) async throws {
-        self.state.withLock { state in
-            for id in events { state.events[id] = nil }
-        }
-    }
-
-    package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
-        let now = Date().timeIntervalSince1970
-        self.state.withLock { state in
-            state.held[target] =
-                reason.map { HeldPush(target: target, deletions: deletions, reason: $0, heldAt: now) }
-        }
-    }
-
     package func heldPushes() async throws -> [HeldPush] {
         self.state.withLock { state in
             state.held.values.sorted {
@@ -136,18 +109,6 @@ package final class InMemoryTaskStore: TaskStore {
     }
 
     // MARK: Outcomes
-
-    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
-        self.state.withLock { state in
-            for id in events where state.events[id]?.stored.wantsOutcomes == true {
-                let known = state.outcomes[id] ?? []
-                guard !known.contains(where: { Self.sameMirror($0.target, outcome.target) }) else { continue }
-                state.outcomes[id] = (known + [outcome]).sorted {
-                    ($0.target.remote, $0.target.url) < ($1.target.remote, $1.target.url)
-                }
-            }
-        }
-    }
 
     private static func sameMirror(_ first: PushTarget, _ second: PushTarget) -> Bool {
         first.remote == second.remote && first.url == second.url
@@ -298,17 +259,6 @@ package final class InMemoryTaskStore: TaskStore {
 }
 
 extension InMemoryTaskStore {
-    package func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws {
-        self.state.withLock { state in
-            for status in statuses {
-                state.refStatuses[RefStatusKey(target: target, ref: status.ref)] = StoredRefStatus(
-                    target: target,
-                    status: status,
-                    recordedAt: seconds
-                )
-            }
-        }
-    }
 
     package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
         self.state.withLock { state in
@@ -317,11 +267,49 @@ extension InMemoryTaskStore {
         }
     }
 
-    package func recordLastPush(_ push: LastPush) async throws {
-        self.state.withLock { $0.lastPushes[push.target.url] = push }
-    }
-
     package func lastPushes() async throws -> [LastPush] {
         self.state.withLock { $0.lastPushes.values.sorted { $0.target.url < $1.target.url } }
+    }
+
+    // MARK: Writes
+
+    /// Under one lock: nobody reads a push's end half applied.
+    package func apply(_ writes: [StoreWrite]) async throws {
+        let now = Date().timeIntervalSince1970
+        self.state.withLock { state in
+            for write in writes { Self.apply(write, to: &state, now: now) }
+        }
+    }
+
+    private static func apply(_ write: StoreWrite, to state: inout State, now: Double) {
+        switch write {
+        case .planned(let counts):
+            for (id, count) in counts { state.events[id]?.planned = count }
+        case .completed(let events):
+            for id in events { state.events[id] = nil }
+        case .delivery(let events, let target, let completed):
+            for id in events { state.events[id]?.stored.delivered.insert(target) }
+            for id in completed { state.events[id] = nil }
+        case .outcome(let outcome, let events):
+            for id in events where state.events[id]?.stored.wantsOutcomes == true {
+                let known = state.outcomes[id] ?? []
+                guard !known.contains(where: { Self.sameMirror($0.target, outcome.target) }) else { continue }
+                state.outcomes[id] = (known + [outcome]).sorted {
+                    ($0.target.remote, $0.target.url) < ($1.target.remote, $1.target.url)
+                }
+            }
+        case .refStatuses(let target, let statuses, let seconds):
+            for status in statuses {
+                state.refStatuses[RefStatusKey(target: target, ref: status.ref)] = StoredRefStatus(
+                    target: target,
+                    status: status,
+                    recordedAt: seconds
+                )
+            }
+        case .lastPush(let push):
+            state.lastPushes[push.target.url] = push
+        case .held(let target, let deletions, let reason):
+            state.held[target] = reason.map { HeldPush(target: target, deletions: deletions, reason: $0, heldAt: now) }
+        }
     }
 }

@@ -4,21 +4,6 @@ import ReplicationCore
 
 /// First attempts' outcomes, kept for `start --wait`: one JSON document per event and target.
 extension PostgresTaskStore: OutcomeStore {
-    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
-        guard !events.isEmpty else { return }
-        let encoded = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-        let now = Date().timeIntervalSince1970
-        try await self.client.query(
-            """
-            INSERT INTO outcomes (event_id, remote, url, outcome, recorded_at)
-            SELECT id, \(outcome.target.remote), \(outcome.target.url), \(encoded), \(now) FROM events
-            WHERE id = ANY(\(events)) AND wants_outcomes
-            ON CONFLICT DO NOTHING
-            """,
-            logger: self.logger
-        )
-    }
-
     package func progress(of events: [Int64]) async throws -> [EventProgress] {
         var planned: [Int64: EventProgress.Queued] = [:]
         let stored = try await self.client.query("SELECT id, planned FROM events WHERE id = ANY(\(events))")

@@ -218,55 +218,6 @@ package final class PostgresTaskStore: EventIntakeStore, EventQueueStore, StoreL
         }.sorted { $0.id < $1.id }
     }
 
-    package func recordPlanned(_ counts: [Int64: Int]) async throws {
-        for (id, count) in counts {
-            try await self.client.query("UPDATE events SET planned = \(count) WHERE id = \(id)", logger: self.logger)
-        }
-    }
-
-    package func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws {
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            if !events.isEmpty {
-                try await connection.query(
-                    """
-                    INSERT INTO deliveries (event_id, remote, url)
-                    SELECT id, \(target.remote), \(target.url) FROM events WHERE id = ANY(\(events))
-                    ON CONFLICT DO NOTHING
-                    """,
-                    logger: self.logger
-                )
-            }
-            if !completed.isEmpty {
-                try await connection.query("DELETE FROM events WHERE id = ANY(\(completed))", logger: self.logger)
-            }
-        }
-    }
-
-    package func recordCompleted(_ events: [Int64]) async throws {
-        guard !events.isEmpty else { return }
-        try await self.client.query("DELETE FROM events WHERE id = ANY(\(events))", logger: self.logger)
-    }
-
-    package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
-        guard let reason else {
-            try await self.client.query(
-                "DELETE FROM held WHERE remote = \(target.remote) AND url = \(target.url)",
-                logger: self.logger
-            )
-            return
-        }
-        let now = Date().timeIntervalSince1970
-        try await self.client.query(
-            """
-            INSERT INTO held (remote, url, project, deletions, reason, held_at)
-            VALUES (\(target.remote), \(target.url), \(target.project), \(deletions), \(reason), \(now))
-            ON CONFLICT (remote, url) DO UPDATE SET project = EXCLUDED.project, deletions = EXCLUDED.deletions,
-                reason = EXCLUDED.reason, held_at = EXCLUDED.held_at
-            """,
-            logger: self.logger
-        )
-    }
-
     package func heldPushes() async throws -> [HeldPush] {
         let rows = try await self.client.query(
             "SELECT remote, url, project, deletions, reason, held_at FROM held ORDER BY project, remote, url",

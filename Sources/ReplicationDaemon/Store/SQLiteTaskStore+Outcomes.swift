@@ -4,22 +4,6 @@ import ReplicationCore
 
 /// First attempts' outcomes, kept for `start --wait`: one JSON document per event and target.
 extension SQLiteTaskStore: OutcomeStore {
-    package func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws {
-        let encoded = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-        let now = Date().timeIntervalSince1970
-        try await self.database.write { db in
-            for id in events {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO outcomes (event_id, remote, url, outcome, recorded_at)
-                        SELECT id, ?, ?, ?, ? FROM events WHERE id = ? AND wants_outcomes
-                        """,
-                    arguments: [outcome.target.remote, outcome.target.url, encoded, now, id]
-                )
-            }
-        }
-    }
-
     package func progress(of events: [Int64]) async throws -> [EventProgress] {
         let list = events.map(String.init).joined(separator: ",")
         return try await self.database.read { db in

@@ -4,25 +4,6 @@ package import ReplicationCore
 
 /// Each ref's last status per URL (`replicator explain`).
 extension SQLiteTaskStore: RefStatusStore {
-    package func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws {
-        guard !statuses.isEmpty else { return }
-        try await self.database.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            for status in statuses {
-                try statement.execute(arguments: [
-                    target.project, status.ref, target.remote, target.url, status.status.rawValue, status.message,
-                    status.newID,
-                    seconds,
-                ])
-            }
-        }
-    }
-
     package func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus] {
         try await self.database.read { db in
             try Row.fetchAll(
@@ -47,16 +28,6 @@ extension SQLiteTaskStore: RefStatusStore {
 
 /// Each URL's last push (`/status` across restarts), as JSON: only this daemon reads it back.
 extension SQLiteTaskStore {
-    package func recordLastPush(_ push: LastPush) async throws {
-        let encoded = String(decoding: try JSONEncoder().encode(push), as: UTF8.self)
-        try await self.database.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO last_pushes (url, push) VALUES (?, ?)",
-                arguments: [push.target.url, encoded]
-            )
-        }
-    }
-
     package func lastPushes() async throws -> [LastPush] {
         let rows = try await self.database.read { db in
             try String.fetchAll(db, sql: "SELECT push FROM last_pushes ORDER BY url")

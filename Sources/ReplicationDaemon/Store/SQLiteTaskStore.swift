@@ -157,55 +157,10 @@ package final class SQLiteTaskStore: EventIntakeStore, EventQueueStore, StoreLif
         }
     }
 
-    package func recordPlanned(_ counts: [Int64: Int]) async throws {
-        try await self.database.write { db in
-            for (id, count) in counts {
-                try db.execute(sql: "UPDATE events SET planned = ? WHERE id = ?", arguments: [count, id])
-            }
-        }
-    }
-
-    package func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws {
-        try await self.database.write { db in
-            for id in events {
-                try db.execute(
-                    sql:
-                        "INSERT OR IGNORE INTO deliveries (event_id, remote, url) SELECT id, ?, ? FROM events WHERE id = ?",
-                    arguments: [target.remote, target.url, id]
-                )
-            }
-            try Self.delete(completed, db)
-        }
-    }
-
-    package func recordCompleted(_ events: [Int64]) async throws {
-        try await self.database.write { db in try Self.delete(events, db) }
-    }
-
-    private static func delete(_ events: [Int64], _ db: Database) throws {
+    static func delete(_ events: [Int64], _ db: Database) throws {
         for id in events {
             try db.execute(sql: "DELETE FROM deliveries WHERE event_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id])
-        }
-    }
-
-    package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
-        let now = Date().timeIntervalSince1970
-        try await self.database.write { db in
-            if let reason {
-                try db.execute(
-                    sql: """
-                        INSERT OR REPLACE INTO held (remote, url, project, deletions, reason, held_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [target.remote, target.url, target.project, deletions, reason, now]
-                )
-            } else {
-                try db.execute(
-                    sql: "DELETE FROM held WHERE remote = ? AND url = ?",
-                    arguments: [target.remote, target.url]
-                )
-            }
         }
     }
 

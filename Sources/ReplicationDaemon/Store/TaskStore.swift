@@ -4,7 +4,7 @@ package import ReplicationCore
 /// has them. Each caller depends on the part it uses; every implementation passes one contract
 /// (`TaskStoreContract` in the tests): SQLite, PostgreSQL and ``InMemoryTaskStore``.
 package typealias TaskStore = EventIntakeStore & EventQueueStore & OutcomeStore & RefStatusStore & NoticeStore
-    & ClusterStore & StoreLifecycle
+    & ClusterStore & StoreLifecycle & StoreWriting
 
 /// Gerrit's replication events out, kept for `replicator.eventRetention`: numbered in the order
 /// they were stored (ids never reused), read by `/events/stream` and the webhooks, whose
@@ -31,13 +31,10 @@ package protocol NoticeStore: Sendable {
 }
 
 /// Each ref's last push result per URL, for `replicator explain`: one row per (URL, project, ref),
-/// replaced by the next push that touches the ref.
+/// replaced by the next push that touches the ref (written through ``StoreWriting``).
 package protocol RefStatusStore: Sendable {
-    func recordRefStatuses(_ statuses: [RefStatus], for target: PushTarget, at seconds: Double) async throws
     /// Every URL's last status of `ref` in `project`, by remote and URL.
     func refStatuses(project: String, ref: String) async throws -> [StoredRefStatus]
-    /// Replaces the URL's last push.
-    func recordLastPush(_ push: LastPush) async throws
     /// Every URL's last push, by URL.
     func lastPushes() async throws -> [LastPush]
 }
@@ -49,7 +46,7 @@ package protocol EventIntakeStore: Sendable {
     func append(_ events: [ReplicationEvent], source: EventSource, wantsOutcomes: Bool) async throws -> [Int64]
 }
 
-/// What the engine needs to work through the queue.
+/// What the engine reads to work through the queue (its writes go through ``StoreWriting``).
 package protocol EventQueueStore: Sendable {
     /// Claims stored events for `node` to plan, oldest first, with the targets they already reached:
     /// events no live node holds (a node holds an event when it holds the event's project).
@@ -57,24 +54,14 @@ package protocol EventQueueStore: Sendable {
     func claimEvents(node: String, only: Set<Int64>?, limit: Int) async throws -> [StoredEvent]
     /// Every event `node` holds (to re-plan after a configuration reload).
     func heldEvents(node: String) async throws -> [StoredEvent]
-    /// How many targets each event was planned for (what `start --wait` waits for).
-    func recordPlanned(_ counts: [Int64: Int]) async throws
-    /// `target` is done with `events`; `completed` (a subset) are done everywhere and leave the queue.
-    func recordDelivery(of events: [Int64], to target: PushTarget, completed: [Int64]) async throws
-    /// Events done everywhere (or planned for no target) leave the queue.
-    func recordCompleted(_ events: [Int64]) async throws
-    /// A push to `target` is held by the mass-deletion guard (`reason` set), or is no longer (`nil`).
-    func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws
     /// Every push the mass-deletion guard holds, for `allow-deletions` and `status`.
     func heldPushes() async throws -> [HeldPush]
     /// Pending events: how many and since when.
     func summary() async throws -> StoreSummary
 }
 
-/// First attempts' outcomes, for `start --wait`.
+/// First attempts' outcomes, for `start --wait` (recorded through ``StoreWriting``).
 package protocol OutcomeStore: Sendable {
-    /// The first attempt's outcome for events whose sender waits for outcomes; others are ignored.
-    func recordOutcome(_ outcome: PushOutcomeRecord, for events: [Int64]) async throws
     /// Where `start --wait` stands for its events.
     func progress(of events: [Int64]) async throws -> [EventProgress]
     /// How many outcomes `events` have so far: a cheap check before reading them with ``progress(of:)``.

@@ -32,6 +32,13 @@ struct EngineStateTests {
         actions.filter { if case .claimEvents = $0 { true } else { false } }.count
     }
 
+    static func writes(_ actions: [State.Action]) -> [StoreWrite] {
+        actions.flatMap { action -> [StoreWrite] in
+            guard case .apply(let writes) = action else { return [] }
+            return writes
+        }
+    }
+
     static func readsAgain(_ actions: [State.Action]) -> Bool {
         actions.contains { if case .readAgain = $0 { true } else { false } }
     }
@@ -57,7 +64,7 @@ struct EngineStateTests {
         var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
         _ = state.poll(now: Self.at(0))
         let actions = state.claimed(Self.events(2), now: Self.at(0)) { _, project in project != "p1" }
-        let completed = actions.compactMap { if case .recordCompleted(let ids) = $0 { ids } else { nil } }
+        let completed = Self.writes(actions).compactMap { if case .completed(let ids) = $0 { ids } else { nil } }
         #expect(completed == [[1]])
         #expect(state.pendingEvents == 1)
     }
@@ -216,8 +223,48 @@ extension EngineStateTests {
         let remote = Self.configuration.remotes[0]
         let matches = ProjectMatches(projects: ["p2"], remotes: [remote]) { _, _ in true }
         let actions = state.claimed(events, matches: matches, now: Self.at(0))
-        let completed = actions.compactMap { if case .recordCompleted(let ids) = $0 { ids } else { nil } }
+        let completed = Self.writes(actions).compactMap { if case .completed(let ids) = $0 { ids } else { nil } }
         #expect(completed == [[1]], "p1 was never answered: it goes nowhere")
         #expect(state.pendingEvents == 1)
+    }
+
+    @Test func aPushEndIsOneTransactionBeforeItsNoticesAndTheNextPush() throws {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
+        var due = state.poll(now: Self.at(3))
+        if Self.claims(due) > 0 { due += state.claimed([], now: Self.at(3)) { _, _ in true } }
+        let task = try #require(
+            due.lazy.compactMap { if case .recordPushStart(let task) = $0 { task } else { nil } }.first
+        )
+        _ = state.pushStartRecorded(task, held: true, now: Self.at(3))
+        let id = ObjectID(hex: String(repeating: "a", count: 40))!
+        let update = RefUpdate(
+            action: .create,
+            source: "refs/heads/main",
+            destination: "refs/heads/main",
+            oldID: nil,
+            newID: id,
+            isForced: false
+        )
+        let plan = UpdatePlan(mode: .delta, updates: [update], skipped: [], blocked: nil, upToDate: 0)
+        let outcome = PushOutcome(report: PushReport(plan: plan, results: [RefResult(update: update, status: .ok)]))
+        let actions = state.pushFinished(task, outcome: outcome, now: Self.at(4))
+        let applies = actions.indices.filter { if case .apply = actions[$0] { true } else { false } }
+        #expect(applies.count == 1, "one transaction: \(actions)")
+        let kinds = Self.writes(actions).map { write -> String in
+            switch write {
+            case .outcome: "outcome"
+            case .refStatuses: "refStatuses"
+            case .delivery: "delivery"
+            case .lastPush: "lastPush"
+            default: "other"
+            }
+        }
+        #expect(kinds == ["outcome", "refStatuses", "delivery", "lastPush"])
+        let notices = actions.indices.filter { if case .publishNotices = actions[$0] { true } else { false } }
+        #expect(!notices.isEmpty && notices.allSatisfy { $0 > applies[0] }, "notices go out once it is durable")
+        let delivered = Self.writes(actions).compactMap { if case .delivery(_, _, let done) = $0 { done } else { nil } }
+        #expect(delivered == [[1]], "the event is done everywhere")
     }
 }

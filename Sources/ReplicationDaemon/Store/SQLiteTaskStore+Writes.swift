@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import ReplicationCore
+
+/// The engine's writes, a list in one transaction: one commit, one fsync (`synchronous = FULL`).
+extension SQLiteTaskStore: StoreWriting {
+    package func apply(_ writes: [StoreWrite]) async throws {
+        guard !writes.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        let encoder = JSONEncoder()
+        try await self.database.write { db in
+            for write in writes { try Self.apply(write, db, now: now, encoder: encoder) }
+        }
+    }
+
+    private static func apply(_ write: StoreWrite, _ db: Database, now: Double, encoder: JSONEncoder) throws {
+        switch write {
+        case .planned(let counts):
+            for (id, count) in counts {
+                try db.execute(sql: "UPDATE events SET planned = ? WHERE id = ?", arguments: [count, id])
+            }
+        case .completed(let events):
+            try Self.delete(events, db)
+        case .delivery(let events, let target, let completed):
+            for id in events {
+                try db.execute(
+                    sql:
+                        "INSERT OR IGNORE INTO deliveries (event_id, remote, url) SELECT id, ?, ? FROM events WHERE id = ?",
+                    arguments: [target.remote, target.url, id]
+                )
+            }
+            try Self.delete(completed, db)
+        case .outcome(let outcome, let events):
+            let encoded = String(decoding: try encoder.encode(outcome), as: UTF8.self)
+            for id in events {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO outcomes (event_id, remote, url, outcome, recorded_at)
+                        SELECT id, ?, ?, ?, ? FROM events WHERE id = ? AND wants_outcomes
+                        """,
+                    arguments: [outcome.target.remote, outcome.target.url, encoded, now, id]
+                )
+            }
+        case .refStatuses(let target, let statuses, let seconds):
+            try Self.recordRefStatuses(statuses, for: target, at: seconds, db)
+        case .lastPush(let push):
+            let encoded = String(decoding: try encoder.encode(push), as: UTF8.self)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO last_pushes (url, push) VALUES (?, ?)",
+                arguments: [push.target.url, encoded]
+            )
+        case .held(let target, let deletions, let reason?):
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO held (remote, url, project, deletions, reason, held_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [target.remote, target.url, target.project, deletions, reason, now]
+            )
+        case .held(let target, _, nil):
+            try db.execute(
+                sql: "DELETE FROM held WHERE remote = ? AND url = ?",
+                arguments: [target.remote, target.url]
+            )
+        }
+    }
+
+    private static func recordRefStatuses(
+        _ statuses: [RefStatus],
+        for target: PushTarget,
+        at seconds: Double,
+        _ db: Database
+    ) throws {
+        guard !statuses.isEmpty else { return }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        for status in statuses {
+            try statement.execute(arguments: [
+                target.project, status.ref, target.remote, target.url, status.status.rawValue, status.message,
+                status.newID, seconds,
+            ])
+        }
+    }
+}
