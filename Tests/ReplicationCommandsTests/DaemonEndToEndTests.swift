@@ -8,32 +8,30 @@ struct DaemonEndToEndTests {
     /// A source project `p`, an ssh mirror (mirror = true, with a pull ref of its own) and a local
     /// mirror (replicateDeletions = true, mirror = false), and a running daemon.
     final class Site {
-        let directory: TemporaryDirectory
+        let layout: SiteLayout
         let server: SSHServer
         let port: Int
         var daemon: ServedReplicator?
 
-        var config: String { self.directory.path("etc/replication.config") }
-        var source: String { self.directory.path("git/p.git") }
+        var directory: TemporaryDirectory { self.layout.directory }
+        var config: String { self.layout.config }
+        var source: String { self.layout.source() }
         var sshMirror: String { self.directory.path("ssh/p.git") }
         var localMirror: String { self.directory.path("local/p.git") }
         var base: String { "http://127.0.0.1:\(self.port)" }
 
         init(delay: Int = 0, retry: String = "1 s", extra: String = "") throws {
-            self.directory = try TemporaryDirectory("serve")
+            self.layout = try SiteLayout("serve")
             self.server = try SSHServer()
             self.port = try SSHServer.freePort()
-            try GitFixtures.makeRepository(
-                at: self.directory.path("git/p.git"),
-                refs: [("refs/heads/main", "one"), ("refs/tags/v1", "tag")]
-            )
-            try GitFixtures.makeRepository(at: self.directory.path("ssh/p.git"), refs: [("refs/pull/1/head", "pr")])
-            try self.directory.write(
+            try self.layout.makeSource(refs: [("refs/heads/main", "one"), ("refs/tags/v1", "tag")])
+            try self.layout.makeMirror("ssh/p.git", refs: [("refs/pull/1/head", "pr")])
+            try self.layout.writeConfig(
                 """
                 [gerrit]
                   basePath = ../git
                 [remote "ssh"]
-                  url = \(self.server.url(self.directory.path("ssh")))/${name}.git
+                  \(self.layout.sshRemote(self.server, mirrorsIn: "ssh"))
                   push = +refs/heads/*:refs/heads/*
                   push = +refs/tags/*:refs/tags/*
                   push = +refs/changes/*:refs/changes/*
@@ -42,8 +40,6 @@ struct DaemonEndToEndTests {
                   replicationRetry = \(retry)
                   replicateProjectDeletions = true
                   reconcileInterval = 0
-                  identityFile = \(self.server.clientKey)
-                  knownHostsFile = \(self.server.knownHosts)
                 [remote "local"]
                   url = ../local/${name}.git
                   push = +refs/heads/*:refs/heads/*
@@ -52,18 +48,12 @@ struct DaemonEndToEndTests {
                   replicationDelay = 0
                   reconcileInterval = 0
                 \(extra)
-                """,
-                to: "etc/replication.config"
+                """
             )
         }
 
         func serve(_ extraArguments: [String] = []) throws {
-            let daemon = try ServedReplicator(
-                config: self.config,
-                port: self.port,
-                log: self.directory.path("serve.log"),
-                arguments: extraArguments
-            )
+            let daemon = try self.layout.serve(port: self.port, arguments: extraArguments)
             self.daemon = daemon
             #expect(daemon.isHealthy(), "the daemon did not come up: \(daemon.log)")
         }

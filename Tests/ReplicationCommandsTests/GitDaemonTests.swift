@@ -8,23 +8,22 @@ import Testing
 @Suite(.offThePool)
 struct GitDaemonTests {
     final class Site {
-        let directory: TemporaryDirectory
+        let layout: SiteLayout
         let port: Int
         let daemon: BackgroundProcess
 
-        var config: String { self.directory.path("etc/replication.config") }
+        var directory: TemporaryDirectory { self.layout.directory }
+        var config: String { self.layout.config }
         var mirror: String { self.directory.path("daemon/p.git") }
 
         init() throws {
-            let directory = try TemporaryDirectory("git-daemon")
-            self.directory = directory
+            let layout = try SiteLayout("git-daemon")
+            let directory = layout.directory
+            self.layout = layout
             let port = try SSHServer.freePort()
             self.port = port
-            try GitFixtures.makeRepository(
-                at: directory.path("git/p.git"),
-                refs: [("refs/heads/main", "one"), ("refs/tags/v1", "tag")]
-            )
-            try GitFixtures.makeRepository(at: directory.path("daemon/p.git"))
+            try layout.makeSource(refs: [("refs/heads/main", "one"), ("refs/tags/v1", "tag")])
+            try layout.makeMirror("daemon/p.git")
             self.daemon = try BackgroundProcess(
                 "/usr/bin/git",
                 [
@@ -37,7 +36,7 @@ struct GitDaemonTests {
                 (try? Command.git(["ls-remote", "git://127.0.0.1:\(port)/p.git"])) != nil
             }
             #expect(listening, "git daemon did not come up")
-            try directory.write(
+            try layout.writeConfig(
                 """
                 [gerrit]
                   basePath = ../git
@@ -47,8 +46,7 @@ struct GitDaemonTests {
                   push = +refs/tags/*:refs/tags/*
                   mirror = true
                   timeout = 10
-                """,
-                to: "etc/replication.config"
+                """
             )
         }
     }

@@ -37,13 +37,7 @@ struct JSONOutputSchemaTests {
                   maxDeletions = 1
                   replicationDelay = 0
                 """,
-            extra: """
-                [remote "broken"]
-                  url = ../etc/replication.config/${name}.git
-                  push = +refs/heads/*:refs/heads/*
-                  replicationDelay = 0
-                  reconcileInterval = 0
-                """
+            extra: LocalSite.brokenRemote()
         )
         // q's mirror has two refs the source lacks: a mirror push would delete both, over maxDeletions.
         try GitFixtures.makeRepository(

@@ -30,16 +30,7 @@ struct LastPushRestartTests {
     }
 
     private static func restartAndLook() throws -> Seen {
-        let site = try LocalSite(
-            extra: """
-                [remote "broken"]
-                  url = ../etc/replication.config/${name}.git
-                  push = +refs/heads/*:refs/heads/*
-                  replicationDelay = 0
-                  reconcileInterval = 0
-                  replicationMaxRetries = 1
-                """
-        )
+        let site = try LocalSite(extra: LocalSite.brokenRemote("  replicationMaxRetries = 1"))
         defer { site.stop() }
         try site.serve()
         let started = try HTTPClient.post("\(site.base)/start?wait=30s", #"{"all": true}"#)

@@ -5,15 +5,16 @@ import Testing
 /// A source site with local-path mirrors and, when asked, a running `replicator serve`: for the
 /// tests that need the real binary but no sshd.
 final class LocalSite {
-    let directory: TemporaryDirectory
+    let layout: SiteLayout
     let port: Int
     var daemon: ServedReplicator?
 
-    var config: String { self.directory.path("etc/replication.config") }
+    var directory: TemporaryDirectory { self.layout.directory }
+    var config: String { self.layout.config }
     var store: String { self.directory.path("data/replicator/tasks.sqlite") }
     var base: String { "http://127.0.0.1:\(self.port)" }
 
-    func source(_ project: String = "p") -> String { self.directory.path("git/\(project).git") }
+    func source(_ project: String = "p") -> String { self.layout.source(project) }
     func mirror(_ project: String = "p") -> String { self.directory.path("mirror/\(project).git") }
 
     /// `remote` is the body of `[remote "mirror"]`, after its url; `extra` follows the remote. The
@@ -25,10 +26,10 @@ final class LocalSite {
         url: String = "../mirror/${name}.git",
         extra: String = ""
     ) throws {
-        self.directory = try TemporaryDirectory("site")
+        self.layout = try SiteLayout("site")
         self.port = try SSHServer.freePort()
         for project in projects {
-            try GitFixtures.makeRepository(at: self.source(project), refs: [("refs/heads/main", "one")])
+            try self.layout.makeSource(project, refs: [("refs/heads/main", "one")])
         }
         try self.writeConfig(
             """
@@ -43,15 +44,27 @@ final class LocalSite {
         )
     }
 
+    /// A remote `broken` whose mirrors would go under the configuration file, a regular file: every
+    /// push to it fails permanently (`invalid`), with `extra` lines of its own.
+    static func brokenRemote(_ extra: String = "") -> String {
+        """
+        [remote "broken"]
+          url = ../etc/replication.config/${name}.git
+          push = +refs/heads/*:refs/heads/*
+          replicationDelay = 0
+          reconcileInterval = 0
+        \(extra)
+        """
+    }
+
     func writeConfig(_ text: String) throws {
-        try self.directory.write(text, to: "etc/replication.config")
+        try self.layout.writeConfig(text)
     }
 
     func serve(_ extraArguments: [String] = [], expectUp: Bool = true) throws {
-        let daemon = try ServedReplicator(
-            config: self.config,
+        let daemon = try self.layout.serve(
             port: self.port,
-            log: self.directory.path("serve-\(UUID().uuidString.prefix(8)).log"),
+            log: "serve-\(UUID().uuidString.prefix(8)).log",
             arguments: extraArguments
         )
         self.daemon = daemon

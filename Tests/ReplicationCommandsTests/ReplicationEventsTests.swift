@@ -8,22 +8,23 @@ import Testing
 struct ReplicationEventsTests {
     /// A source and two mirrors behind one remote (two URLs, so two nodes), over ssh.
     final class Site {
-        let directory: TemporaryDirectory
+        let layout: SiteLayout
         let server: SSHServer
-        var config: String { self.directory.path("etc/replication.config") }
-        var source: String { self.directory.path("git/p.git") }
+        var directory: TemporaryDirectory { self.layout.directory }
+        var config: String { self.layout.config }
+        var source: String { self.layout.source() }
         var mirrors: [String] { ["a", "b"].map { self.directory.path("mirror-\($0)/p.git") } }
         var urls: [String] { ["a", "b"].map { self.server.url(self.directory.path("mirror-\($0)")) + "/p.git" } }
         private var changes = 0
 
         init(replicatorSection: String = "") throws {
-            self.directory = try TemporaryDirectory("events")
+            self.layout = try SiteLayout("events")
             self.server = try SSHServer()
-            try GitFixtures.makeRepository(at: self.directory.path("git/p.git"), refs: [("refs/heads/main", "c1")])
+            try self.layout.makeSource(refs: [("refs/heads/main", "c1")])
             for mirror in ["a", "b"] {
-                try GitFixtures.makeRepository(at: self.directory.path("mirror-\(mirror)/p.git"))
+                try self.layout.makeMirror("mirror-\(mirror)/p.git")
             }
-            try self.directory.write(
+            try self.layout.writeConfig(
                 """
                 [gerrit]
                   basePath = ../git
@@ -38,8 +39,7 @@ struct ReplicationEventsTests {
                   reconcileInterval = 0
                   identityFile = \(self.server.clientKey)
                   knownHostsFile = \(self.server.knownHosts)
-                """,
-                to: "etc/replication.config"
+                """
             )
         }
 
@@ -53,11 +53,7 @@ struct ReplicationEventsTests {
         }
 
         func serve(_ name: String) throws -> ServedReplicator {
-            let daemon = try ServedReplicator(
-                config: self.config,
-                port: try SSHServer.freePort(),
-                log: self.directory.path("\(name).log")
-            )
+            let daemon = try self.layout.serve(port: try SSHServer.freePort(), log: "\(name).log")
             #expect(daemon.isHealthy(), "\(daemon.log)")
             return daemon
         }

@@ -19,14 +19,15 @@ struct StartDryRunTests {
     /// Source `alpha` with main, dev and tag v1; both mirrors have an older main, a stale tag and a
     /// GitHub-style pull ref. The local remote mirrors; the ssh one only replicates deletions.
     private static func makeSite(extra: String = "") throws -> Site {
-        let directory = try TemporaryDirectory("dryrun")
+        let layout = try SiteLayout("dryrun")
+        let directory = layout.directory
         let server = try SSHServer()
-        let source = try GitFixtures.makeRepository(
-            at: directory.path("git/alpha.git"),
+        let source = try layout.makeSource(
+            "alpha",
             refs: [("refs/heads/main", "one"), ("refs/tags/v1", "two"), ("refs/heads/dev", "three")]
         )
         for mirror in ["local/alpha.git", "ssh/alpha.git"] {
-            try GitFixtures.makeRepository(at: directory.path(mirror))
+            try layout.makeMirror(mirror)
             try Command.git(
                 ["push", "-q", directory.path(mirror), "refs/heads/main:refs/heads/main"],
                 in: directory.path("git/alpha.git")
@@ -48,14 +49,12 @@ struct StartDryRunTests {
               mirror = true
             \(extra)
             [remote "ssh"]
-              url = \(server.url(directory.path("ssh")))/${name}.git
+              \(layout.sshRemote(server, mirrorsIn: "ssh"))
               push = +refs/heads/*:refs/heads/*
               push = +refs/tags/*:refs/tags/*
               replicateDeletions = true
-              identityFile = \(server.clientKey)
-              knownHostsFile = \(server.knownHosts)
             """
-        try directory.write(config, to: "etc/replication.config")
+        try layout.writeConfig(config)
         return Site(
             directory: directory,
             server: server,

@@ -16,19 +16,19 @@ struct StartPushTests {
     }
 
     private static func makeSite(sshExtra: String = "") throws -> Site {
-        let directory = try TemporaryDirectory("start")
+        let layout = try SiteLayout("start")
         let server = try SSHServer()
         for project in ["alpha", "team/beta"] {
-            try GitFixtures.makeRepository(
-                at: directory.path("git/\(project).git"),
+            try layout.makeSource(
+                project,
                 refs: [
                     ("refs/heads/main", "one \(project)"), ("refs/tags/v1", "two"), ("refs/changes/01/1/1", "three"),
                 ]
             )
+            try layout.makeMirror("ssh/\(project).git")
         }
-        let alphaMirror = directory.path("local/alpha.git")
-        try GitFixtures.makeRepository(at: alphaMirror, refs: [("refs/tags/stale", "old"), ("refs/pull/1/head", "pr")])
-        try directory.write(
+        try layout.makeMirror("local/alpha.git", refs: [("refs/tags/stale", "old"), ("refs/pull/1/head", "pr")])
+        try layout.writeConfig(
             """
             [gerrit]
               basePath = ../git
@@ -38,19 +38,13 @@ struct StartPushTests {
               push = +refs/tags/*:refs/tags/*
               mirror = true
             [remote "ssh"]
-              url = \(server.url(directory.path("ssh")))/${name}.git
+              \(layout.sshRemote(server, mirrorsIn: "ssh"))
               push = +refs/*:refs/*
-              identityFile = \(server.clientKey)
-              knownHostsFile = \(server.knownHosts)
               threads = 2
             \(sshExtra)
-            """,
-            to: "etc/replication.config"
+            """
         )
-        for project in ["alpha", "team/beta"] {
-            try GitFixtures.makeRepository(at: directory.path("ssh/\(project).git"))
-        }
-        return Site(directory: directory, server: server, config: directory.path("etc/replication.config"))
+        return Site(directory: layout.directory, server: server, config: layout.config)
     }
 
     /// The source's refs that `push` lines cover: heads and tags for local, everything for ssh.

@@ -9,26 +9,24 @@ struct VerifyReconcileTests {
     /// A source and a GitHub-style mirror (with `refs/pull/*`) over ssh, in sync, whose
     /// post-receive hook logs every ref a push changed.
     final class Site {
-        let directory: TemporaryDirectory
+        let layout: SiteLayout
         let server: SSHServer
-        var config: String { self.directory.path("etc/replication.config") }
-        var source: String { self.directory.path("git/p.git") }
+        var directory: TemporaryDirectory { self.layout.directory }
+        var config: String { self.layout.config }
+        var source: String { self.layout.source() }
         var mirror: String { self.directory.path("mirror/p.git") }
         var pushLog: String { self.directory.path("pushes.log") }
         let base: String  // the first commit
 
         init(reconcileInterval: String, replicateOnStartup: Bool = false, delay: Int = 0) throws {
-            self.directory = try TemporaryDirectory("verify")
+            self.layout = try SiteLayout("verify")
             self.server = try SSHServer()
-            let ids = try GitFixtures.makeRepository(
-                at: self.directory.path("git/p.git"),
-                refs: [("refs/heads/main", "c1")]
-            )
+            let ids = try self.layout.makeSource(refs: [("refs/heads/main", "c1")])
             self.base = ids["refs/heads/main"]!
             for ref in ["refs/heads/dev", "refs/heads/release/1", "refs/tags/v1", "refs/tags/v2"] {
                 try Command.git(["update-ref", ref, self.base], in: self.directory.path("git/p.git"))
             }
-            try GitFixtures.makeRepository(at: self.directory.path("mirror/p.git"))
+            try self.layout.makeMirror("mirror/p.git")
             try Command.git(
                 ["push", "-q", self.directory.path("mirror/p.git"), "refs/*:refs/*"],
                 in: self.directory.path("git/p.git")
@@ -38,23 +36,20 @@ struct VerifyReconcileTests {
                 "#!/bin/sh\necho push >> '\(self.directory.path("pushes.log"))'\ncat >> '\(self.directory.path("pushes.log"))'\n"
             try self.directory.write(hook, to: "mirror/p.git/hooks/post-receive")
             chmod(self.directory.path("mirror/p.git/hooks/post-receive"), 0o755)
-            try self.directory.write(
+            try self.layout.writeConfig(
                 """
                 [gerrit]
                   basePath = ../git
                   replicateOnStartup = \(replicateOnStartup)
                 [remote "gh"]
-                  url = \(self.server.url(self.directory.path("mirror")))/${name}.git
+                  \(self.layout.sshRemote(self.server, mirrorsIn: "mirror"))
                   push = refs/heads/release/*:refs/heads/release/*
                   push = +refs/heads/*:refs/heads/*
                   push = +refs/tags/*:refs/tags/*
                   mirror = true
                   replicationDelay = \(delay)
                   reconcileInterval = \(reconcileInterval)
-                  identityFile = \(self.server.clientKey)
-                  knownHostsFile = \(self.server.knownHosts)
-                """,
-                to: "etc/replication.config"
+                """
             )
         }
 
