@@ -1,6 +1,7 @@
 import Foundation
 import ReplicationGit
 import ReplicationTestSupport
+import Synchronization
 import Testing
 
 @Suite(.offThePool)
@@ -31,13 +32,12 @@ struct ChildProcessTests {
     }
 }
 
-private final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+private final class ManagedFlag: Sendable {
+    private let value = Mutex(false)
 
-    var isSet: Bool { self.lock.withLock { self.value } }
+    var isSet: Bool { self.value.withLock { $0 } }
 
-    func set() { self.lock.withLock { self.value = true } }
+    func set() { self.value.withLock { $0 = true } }
 }
 
 extension ChildProcessTests {

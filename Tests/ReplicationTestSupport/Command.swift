@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a program to completion and returns what it printed.
 package enum Command {
@@ -106,13 +107,12 @@ package enum Command {
     }
 }
 
-private final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
+private final class LockedData: Sendable {
+    private let data = Mutex<Data?>(nil)
 
-    func set(_ data: Data) { self.lock.withLock { self.data = data } }
-    var isSet: Bool { self.lock.withLock { self.data != nil } }
-    var value: Data { self.lock.withLock { self.data ?? Data() } }
+    func set(_ data: Data) { self.data.withLock { $0 = data } }
+    var isSet: Bool { self.data.withLock { $0 != nil } }
+    var value: Data { self.data.withLock { $0 ?? Data() } }
 }
 
 /// A pipe for one child's standard stream whose descriptors no other child inherits: marked

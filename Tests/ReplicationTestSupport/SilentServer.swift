@@ -1,12 +1,12 @@
 import Foundation
+import Synchronization
 
 /// A TCP listener on 127.0.0.1 that accepts connections and never says a word: what a wedged
 /// server or a black-holing firewall looks like to an SSH client.
-package final class SilentServer: @unchecked Sendable {
+package final class SilentServer: Sendable {
     package let port: Int
     private let listener: Int32
-    private let lock = NSLock()
-    private var accepted: [Int32] = []
+    private let accepted = Mutex<[Int32]>([])
 
     package init() throws {
         (self.listener, self.port) = try LoopbackListener.open()
@@ -15,7 +15,7 @@ package final class SilentServer: @unchecked Sendable {
             while true {
                 let connection = accept(listener, nil, nil)
                 guard connection >= 0 else { return }
-                self.lock.withLock { self.accepted.append(connection) }
+                self.accepted.withLock { $0.append(connection) }
             }
         }.start()
     }
@@ -23,7 +23,7 @@ package final class SilentServer: @unchecked Sendable {
     deinit {
         shutdown(self.listener, Int32(SHUT_RDWR))
         close(self.listener)
-        self.lock.withLock { self.accepted.forEach { close($0) } }
+        self.accepted.withLock { $0.forEach { close($0) } }
     }
 }
 
