@@ -42,13 +42,14 @@ struct VerifyReconcileTests {
                   basePath = ../git
                   replicateOnStartup = \(replicateOnStartup)
                 [remote "gh"]
-                  \(self.layout.sshRemote(self.server, mirrorsIn: "mirror"))
+                  url = \(self.layout.sshURL(self.server, mirrorsIn: "mirror"))
                   push = refs/heads/release/*:refs/heads/release/*
                   push = +refs/heads/*:refs/heads/*
                   push = +refs/tags/*:refs/tags/*
                   mirror = true
                   replicationDelay = \(delay)
                   reconcileInterval = \(reconcileInterval)
+                  \(SiteLayout.sshAccess(self.server))
                 """
             )
         }

@@ -38,11 +38,17 @@ package struct SiteLayout: Sendable {
 
     /// A remote's lines for mirrors under `relative` behind `server`: its url, its key, its host key.
     package func sshRemote(_ server: SSHServer, mirrorsIn relative: String) -> String {
-        """
-        url = \(server.url(self.directory.path(relative)))/${name}.git
-          identityFile = \(server.clientKey)
-          knownHostsFile = \(server.knownHosts)
-        """
+        "url = \(self.sshURL(server, mirrorsIn: relative))\n  \(Self.sshAccess(server))"
+    }
+
+    /// The url template of mirrors under `relative` behind `server`.
+    package func sshURL(_ server: SSHServer, mirrorsIn relative: String) -> String {
+        "\(server.url(self.directory.path(relative)))/${name}.git"
+    }
+
+    /// A remote's key and host key lines for `server` (for a test that keeps its lines in place).
+    package static func sshAccess(_ server: SSHServer) -> String {
+        "identityFile = \(server.clientKey)\n  knownHostsFile = \(server.knownHosts)"
     }
 
     /// `replicator serve` on this site's configuration, logging to `log` in the site.
