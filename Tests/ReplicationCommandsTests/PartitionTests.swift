@@ -198,7 +198,11 @@ final class PartitionRun {
                 n=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
                 # One push in four outlasts the lease (4 s): the test cuts its node mid-push.
                 pause=$(awk "BEGIN { print ($n < 64) ? 5 + $n / 64 : 0.2 + $n / 255 }")
-                echo "start \(project) $REPLICATOR_TEST_NODE $id $(date +%s.%N) $pause" >> '\(log)'
+                # Seen alive as it starts: a hook killed before its first look below still has an
+                # end (its receive-pack's commits, if any, extend it through the commit lines).
+                started=$(date +%s.%N)
+                echo "$started" > '\(self.directory.path("alive"))/\(project).'$id
+                echo "start \(project) $REPLICATOR_TEST_NODE $id $started $pause" >> '\(log)'
                 until=$(awk -v now="$(date +%s.%N)" -v pause="$pause" 'BEGIN { printf "%.3f", now + pause }')
                 while awk -v now="$(date +%s.%N)" -v until="$until" 'BEGIN { exit !(now < until) }'; do
                     # Alive (the same process, not a later one with its pid), and not a zombie (one
@@ -393,6 +397,7 @@ final class PartitionRun {
     private func checkHookLogs() {
         let text = (try? String(contentsOfFile: self.directory.path("pushes.log"), encoding: .utf8)) ?? ""
         struct Span {
+            var key: String
             var project: String
             var node: String
             var start: Double
@@ -405,7 +410,7 @@ final class PartitionRun {
             guard fields.count >= 5, let time = Double(fields[4]) else { continue }
             let key = "\(fields[1]) \(fields[3])"
             switch fields[0] {
-            case "start": spans[key] = Span(project: fields[1], node: fields[2], start: time)
+            case "start": spans[key] = Span(key: fields[3], project: fields[1], node: fields[2], start: time)
             default:
                 guard var span = spans[key] else { continue }
                 span.end = max(span.end ?? time, time)
@@ -437,8 +442,11 @@ final class PartitionRun {
             var latest: Span?
             for span in ordered {
                 if let earlier = latest, span.start < earlier.end! {
+                    // The earlier push's own lines, so that a failure shows how its span was made.
+                    let lines = text.split(separator: "\n").filter { $0.contains(" \(earlier.key) ") }.prefix(6)
                     self.result.overlaps.append(
                         "\(project): \(earlier.node) \(earlier.start)–\(earlier.end!), \(span.node) \(span.start)–\(span.end!)"
+                            + " [\(lines.joined(separator: "; "))]"
                     )
                 }
                 if latest.map({ span.end! > $0.end! }) ?? true { latest = span }
