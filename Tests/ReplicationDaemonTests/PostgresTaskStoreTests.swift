@@ -7,8 +7,6 @@ import Testing
 
 /// What only a shared store does, against a real PostgreSQL server: claims that keep nodes apart,
 /// leases that expire, notifications (the common contract is ``TaskStoreContract``).
-/// Three minutes: its async tests wait for the cooperative pool, which the blocking end-to-end tests of a
-/// full parallel run hold for long stretches on two cores (a clean-clone run hit two minutes once).
 @Suite(.offThePool)
 struct PostgresTaskStoreTests {
     static func withStore(

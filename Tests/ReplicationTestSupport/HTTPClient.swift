@@ -20,8 +20,7 @@ package enum HTTPClient {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.httpBody = body
-        // Generous: in a parallel run, blocking end-to-end tests can hold the cooperative threads an
-        // in-process daemon answers on for many seconds (a hang still fails the suite's time limit).
+        // Generous: a daemon under a full parallel run on two cores can take many seconds to answer.
         request.timeoutInterval = 60
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let done = DispatchSemaphore(value: 0)

@@ -6,8 +6,6 @@ import ReplicationTestSupport
 import Synchronization
 import Testing
 
-// Three minutes, not one: in a parallel run the blocking end-to-end tests can hold the cooperative
-// pool's threads for a minute, and these wait their turn; a hang still fails.
 @Suite(.offThePool)
 struct HonestHealthTests {
     @Test func anUnreadableStoreTurnsHealthRedAndRefusesEvents() async throws {
