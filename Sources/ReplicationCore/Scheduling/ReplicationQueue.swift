@@ -32,7 +32,7 @@ where Instant: Sendable, Instant.Duration == Duration {
         case joinedHeld(Task, reason: String, deletions: Int)
     }
 
-    package private(set) var pending: [PushTarget: Task] = [:]
+    package private(set) var pending = PendingTasks<Instant>()
     package private(set) var running: [String: Task] = [:]
     /// Pushes held by the mass-deletion guard, waiting for ``PushWork/allowMassDeletion``.
     package private(set) var held: [PushTarget: Held] = [:]
@@ -64,7 +64,7 @@ where Instant: Sendable, Instant.Duration == Duration {
             self.running[url] = nil
             self.runningPerRemote[task.target.remote, default: 1] -= 1
         }
-        self.pending = self.pending.filter { $0.key.project != project }
+        self.pending.removeAll { $0.project == project }
         self.held = self.held.filter { $0.key.project != project }
     }
 
@@ -175,11 +175,11 @@ where Instant: Sendable, Instant.Duration == Duration {
     /// Starts every due task that its URL and its remote's `threads` allow, oldest first.
     ///
     /// Called after every enqueue and every outcome: with a full sync of 600 projects queued, most
-    /// calls find every remote's threads busy and return after looking at targets only; the others
-    /// start a task or two, each found in one pass (no sort of the whole queue).
+    /// calls find every remote's threads busy and return after one look per remote with pending
+    /// work; the others start a task or two, each found in one pass (no sort of the whole queue).
     package mutating func wakeUp(now: Instant) -> [Action] {
         var actions: [Action] = []
-        while self.pending.keys.contains(where: { self.hasFreeThread($0.remote) }),
+        while self.pending.remotes.contains(where: self.hasFreeThread),
             let target = self.oldestStartable(now: now),
             let task = self.pending.removeValue(forKey: target)
         {

@@ -23,13 +23,11 @@ package enum EngineAction<Instant: InstantProtocol & Sendable>: Sendable, Equata
     case readSummary
     /// Renew this node's claims and read the cluster → ``EngineState/leasesRenewed(cluster:)``.
     case renewLeases
-    /// Tell the store a push starts → ``EngineState/pushStartRecorded(_:held:now:)``.
+    /// Tell the store a push starts → ``EngineState/pushStartRecorded(_:held:epoch:now:)``.
     case recordPushStart(Task)
-    case recordPushEnd(Task)
-    /// The store's writes, applied in one transaction (a push's end is one list).
+    /// The store's writes, applied in one transaction (a push's end is one list, its end record and
+    /// its notices included); notices written wake `/events/stream` and the webhooks.
     case apply([StoreWrite])
-    /// Gerrit's replication events out: stored for `/events/stream` and the webhooks.
-    case publishNotices([ReplicationNotice])
     /// Run the push; its outcome comes back → ``EngineState/pushFinished(_:outcome:now:)``.
     case runPush(Task)
     /// The store has more events than one read takes: read again after whatever else is waiting.

@@ -47,8 +47,8 @@ extension EngineState {
         }
     }
 
-    /// `[.publishNotices]`, or nothing when there are none or the engine publishes none.
+    /// The notices' store write, or nothing when there are none or the engine publishes none.
     func publishing(_ notices: [ReplicationNotice]) -> [Action] {
-        notices.isEmpty || !self.options.publishesNotices ? [] : [.publishNotices(notices)]
+        notices.isEmpty || !self.options.publishesNotices ? [] : [.apply([.notices(notices)])]
     }
 }

@@ -76,7 +76,7 @@ extension EngineState {
     /// The store's answer to a push start: `true` this node holds the project, `false` another node
     /// took it over, `nil` the store did not answer (a read-only standby, a cut connection). Only
     /// `true` lets the push run: an unanswered check is never taken for "held".
-    package mutating func pushStartRecorded(_ task: Queue.Task, held: Bool?, now: Now) -> [Action] {
+    package mutating func pushStartRecorded(_ task: Queue.Task, held: Bool?, epoch: Int64 = 0, now: Now) -> [Action] {
         guard let held else {
             self.queue.postpone(task.id, until: now.instant.advanced(by: Self.unconfirmedStartDelay))
             var metadata = Self.metadata(of: task)
@@ -95,7 +95,7 @@ extension EngineState {
             let metadata: Logger.Metadata = ["replication.project": "\(task.target.project)"]
             return [.log(.init(.warning, "Another node took this project over; leaving it", metadata))]
         }
-        self.runningSince[task.id] = now.instant
+        self.runningPushes[task.id] = (now.instant, epoch)
         self.wall = now.wall
         var task = task
         task.work.recentDeletions = self.recentDeletions(at: task.target, now: now.instant)
@@ -116,12 +116,13 @@ extension EngineState {
     package static var unconfirmedStartDelay: Duration { .seconds(5) }
 
     package mutating func pushFinished(_ task: Queue.Task, outcome: PushOutcome, now: Now) -> [Action] {
-        let started = self.runningSince.removeValue(forKey: task.id) ?? now.instant
+        let running = self.runningPushes.removeValue(forKey: task.id)
+        let started = running?.since ?? now.instant
         self.wall = now.wall
         let result = outcome.attemptResult
         self.logDeletions(outcome, at: task.target, now: now.instant)
         var actions: [Action] = [
-            .recordPushEnd(task),
+            .apply([.pushEnded(task.target, node: self.options.nodeName, epoch: running?.epoch ?? 0)]),
             .measurePushEnd(
                 remote: task.target.remote,
                 result: result.kind,
@@ -150,8 +151,8 @@ extension EngineState {
     }
 
     /// `actions` with their store writes gathered into one ``EngineAction/apply(_:)``, where the first
-    /// of them was: a push's end is one transaction, durable before its notices go out and before
-    /// the URL's next push starts.
+    /// of them was: a push's end is one transaction (its notices in it), durable before the URL's
+    /// next push starts.
     static func batchingWrites(_ actions: [Action]) -> [Action] {
         var writes: [StoreWrite] = []
         var others: [Action] = []

@@ -41,7 +41,8 @@ package struct EngineState<Instant: InstantProtocol & Sendable>: Sendable where 
     var attempted: [Int64: Set<PushTarget>] = [:]
     /// Targets with a held record in the store (a previous run may have left some).
     var heldInStore: Set<PushTarget> = []
-    var runningSince: [Int: Instant] = [:]
+    /// Running pushes by task id: when each started, and the lease epoch its start was granted under.
+    var runningPushes: [Int: (since: Instant, epoch: Int64)] = [:]
     /// Each URL's last push, restored from the store and replaced as pushes end (``LastPush``).
     var lastPushes: [String: LastPush] = [:]
     /// As the store had them at start: the baseline a URL's first push here counts on from.

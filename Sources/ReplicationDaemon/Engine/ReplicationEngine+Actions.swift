@@ -82,18 +82,14 @@ extension ReplicationEngine {
                 }
             }
             let held: Bool? = if case .success(let granted) = answer { granted != nil } else { nil }
-            return context.state.pushStartRecorded(task, held: held, now: self.now)
-        case .recordPushEnd(let task):
-            let epoch = context.fences.removeValue(forKey: task.id)?.epoch ?? 0
-            _ = try? await self.store.endPush(task.target, node: node, epoch: epoch)
+            let epoch: Int64 = if case .success(let granted?) = answer { granted.epoch } else { 0 }
+            return context.state.pushStartRecorded(task, held: held, epoch: epoch, now: self.now)
         case .apply(let writes):
             let subject = writes.first?.subject ?? "nothing"
             await self.attempt(writes.count == 1 ? "Cannot record \(subject)" : "Cannot record a push's end") {
                 try await self.store.apply(writes)
             }
-        case .publishNotices(let notices):
-            await self.attempt("Cannot store replication events") { try await self.store.appendNotices(notices) }
-            self.noticeSignal.ring()
+            if writes.contains(where: \.isNotices) { self.noticeSignal.ring() }
         case .runPush(let task):
             let configuration = context.state.configuration
             let fence = context.fences[task.id] ?? PushFence.unbounded(project: task.target.project)

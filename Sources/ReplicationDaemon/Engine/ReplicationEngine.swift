@@ -152,6 +152,7 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
             self.publish(context.state)
             self.updateMetrics()
         case .finished(let task, let outcome):
+            context.fences[task.id] = nil
             await self.execute(context.state.pushFinished(task, outcome: outcome, now: self.now), &context, &group)
             self.publish(context.state)
         case .shutdown:

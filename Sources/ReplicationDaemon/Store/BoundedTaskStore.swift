@@ -101,9 +101,6 @@ package struct CourtesyTimeout: Error, CustomStringConvertible {
 }
 
 extension BoundedTaskStore {
-    package func appendNotices(_ notices: [ReplicationNotice]) async throws {
-        try await self.bounded("appendNotices") { try await self.inner.appendNotices(notices) }
-    }
     package func notices(after id: Int64, limit: Int) async throws -> NoticeBatch {
         try await self.bounded("notices") { try await self.inner.notices(after: id, limit: limit) }
     }
@@ -182,9 +179,6 @@ extension BoundedTaskStore {
     }
     package func startPush(_ target: PushTarget, node: String) async throws -> PushLease? {
         try await self.bounded("startPush") { try await self.inner.startPush(target, node: node) }
-    }
-    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
-        try await self.bounded("endPush") { try await self.inner.endPush(target, node: node, epoch: epoch) }
     }
     package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
         try await self.bounded("confirmLease") {

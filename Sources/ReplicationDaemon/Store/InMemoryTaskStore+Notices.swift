@@ -9,7 +9,7 @@ extension InMemoryTaskStore {
         var cursors: [String: (id: Int64, node: String, until: Double)] = [:]
     }
 
-    package func appendNotices(_ notices: [ReplicationNotice]) async throws {
+    func append(_ notices: [ReplicationNotice]) {
         self.noticeLog.withLock { log in
             for notice in notices {
                 log.notices.append(StoredNotice(id: log.nextID, notice: notice))

@@ -195,10 +195,6 @@ package final class InMemoryTaskStore: TaskStore {
         }
     }
 
-    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
-        _ = self.state.withLock { $0.running.removeValue(forKey: "\(target.remote) \(target.url) \(node)") }
-    }
-
     package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
         self.state.withLock { state in
             let holders = Self.holders(of: project, in: state)
@@ -279,6 +275,7 @@ extension InMemoryTaskStore {
         self.state.withLock { state in
             for write in writes { Self.apply(write, to: &state, now: now) }
         }
+        for case .notices(let notices) in writes { self.append(notices) }
     }
 
     private static func apply(_ write: StoreWrite, to state: inout State, now: Double) {
@@ -310,6 +307,10 @@ extension InMemoryTaskStore {
             state.lastPushes[push.target.url] = push
         case .held(let target, let deletions, let reason):
             state.held[target] = reason.map { HeldPush(target: target, deletions: deletions, reason: $0, heldAt: now) }
+        case .pushEnded(let target, let node, _):
+            state.running.removeValue(forKey: "\(target.remote) \(target.url) \(node)")
+        case .notices:
+            break  // the notice log has its own lock (``append(_:)``)
         }
     }
 }

@@ -75,16 +75,6 @@ extension PostgresTaskStore: ClusterStore {
         return granted
     }
 
-    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
-        try await self.client.query(
-            """
-            DELETE FROM running
-            WHERE remote = \(target.remote) AND url = \(target.url) AND node = \(node) AND epoch = \(epoch)
-            """,
-            logger: self.logger
-        )
-    }
-
     package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
         let lease = self.leaseSeconds
         let rows = try await self.client.query(

@@ -4,8 +4,11 @@ package import ReplicationCore
 /// The notice log in PostgreSQL. Appends take a transaction-scoped advisory lock: with several
 /// nodes appending, a bigserial id could otherwise commit after a larger one a reader has passed.
 extension PostgresTaskStore: NoticeStore {
-    package func appendNotices(_ notices: [ReplicationNotice]) async throws {
-        guard !notices.isEmpty else { return }
+    /// The queries that store `notices` (``StoreWrite/notices(_:)``), for a transaction: the
+    /// advisory lock first, held until that transaction commits. ``PostgresTaskStore/apply(_:)``
+    /// runs them after the transaction's other writes, so the lock is never held while waiting for a row.
+    static func appendQueries(_ notices: [ReplicationNotice]) -> [PostgresQuery] {
+        guard !notices.isEmpty else { return [] }
         // One statement: a column per array, unnested in order; '' and -1 stand for NULL.
         let createdAt = notices.map { Int64($0.eventCreatedOn) }
         let types = notices.map(\.type.rawValue)
@@ -16,27 +19,21 @@ extension PostgresTaskStore: NoticeStore {
         let statuses = notices.map { $0.status?.rawValue ?? "" }
         let refStatuses = notices.map { $0.refStatus?.rawValue ?? "" }
         let counts = notices.map { $0.nodesCount ?? -1 }
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(PostgresSchema.noticeLockKey))",
-                logger: self.logger
-            )
-            try await connection.query(
-                """
-                INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
-                    nodes_count)
-                SELECT created_at, type, project, NULLIF(ref, ''), NULLIF(target_uri, ''), NULLIF(target_node, ''),
-                    NULLIF(status, ''), NULLIF(ref_status, ''), NULLIF(nodes_count, -1)
-                FROM unnest(\(createdAt)::bigint[], \(types)::text[], \(projects)::text[], \(refs)::text[],
-                    \(uris)::text[], \(nodes)::text[], \(statuses)::text[], \(refStatuses)::text[],
-                    \(counts)::integer[])
-                    WITH ORDINALITY AS t(created_at, type, project, ref, target_uri, target_node, status, ref_status,
-                        nodes_count, position)
-                ORDER BY position
-                """,
-                logger: self.logger
-            )
-        }
+        return [
+            "SELECT pg_advisory_xact_lock(\(PostgresSchema.noticeLockKey))",
+            """
+            INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                nodes_count)
+            SELECT created_at, type, project, NULLIF(ref, ''), NULLIF(target_uri, ''), NULLIF(target_node, ''),
+                NULLIF(status, ''), NULLIF(ref_status, ''), NULLIF(nodes_count, -1)
+            FROM unnest(\(createdAt)::bigint[], \(types)::text[], \(projects)::text[], \(refs)::text[],
+                \(uris)::text[], \(nodes)::text[], \(statuses)::text[], \(refStatuses)::text[],
+                \(counts)::integer[])
+                WITH ORDINALITY AS t(created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                    nodes_count, position)
+            ORDER BY position
+            """,
+        ]
     }
 
     package func notices(after id: Int64, limit: Int) async throws -> NoticeBatch {

@@ -7,7 +7,13 @@ extension PostgresTaskStore: StoreWriting {
     package func apply(_ writes: [StoreWrite]) async throws {
         let now = Date().timeIntervalSince1970
         let encoder = JSONEncoder()
-        let queries = try writes.flatMap { try Self.queries(for: $0, now: now, encoder: encoder) }
+        // Notices last: their advisory lock is then held only for the commit.
+        let notices = writes.flatMap { write -> [ReplicationNotice] in
+            if case .notices(let notices) = write { notices } else { [] }
+        }
+        let queries =
+            try writes.flatMap { try Self.queries(for: $0, now: now, encoder: encoder) }
+            + Self.appendQueries(notices)
         guard queries.count > 1 else {
             if let query = queries.first { try await self.client.query(query, logger: self.logger) }
             return
@@ -68,6 +74,15 @@ extension PostgresTaskStore: StoreWriting {
             ]
         case .held(let target, _, nil):
             return ["DELETE FROM held WHERE remote = \(target.remote) AND url = \(target.url)"]
+        case .pushEnded(let target, let node, let epoch):
+            return [
+                """
+                DELETE FROM running
+                WHERE remote = \(target.remote) AND url = \(target.url) AND node = \(node) AND epoch = \(epoch)
+                """
+            ]
+        case .notices:
+            return []  // appended last by ``apply(_:)``
         }
     }
 

@@ -38,15 +38,6 @@ extension SQLiteTaskStore: ClusterStore {
         return PushLease(epoch: 0, lasts: nil)
     }
 
-    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
-        try await self.database.write { db in
-            try db.execute(
-                sql: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
-                arguments: [target.remote, target.url, node]
-            )
-        }
-    }
-
     package func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease? {
         PushLease(epoch: epoch, lasts: nil)
     }

@@ -5,22 +5,21 @@ package import ReplicationCore
 /// The notice log: one row per notice, a column per Gerrit field (no encoding on the engine's
 /// path: a full sync of 100k refs stores 100k `ref-replicated`); webhook cursors beside it.
 extension SQLiteTaskStore: NoticeStore {
-    package func appendNotices(_ notices: [ReplicationNotice]) async throws {
+    /// Stores `notices` in the transaction `db` is in (``StoreWrite/notices(_:)``).
+    static func append(_ notices: [ReplicationNotice], _ db: Database) throws {
         guard !notices.isEmpty else { return }
-        try await self.database.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
-                        nodes_count)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            for notice in notices {
-                try statement.execute(arguments: [
-                    notice.eventCreatedOn, notice.type.rawValue, notice.project, notice.ref, notice.targetUri,
-                    notice.targetNode, notice.status?.rawValue, notice.refStatus?.rawValue, notice.nodesCount,
-                ])
-            }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                    nodes_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        for notice in notices {
+            try statement.execute(arguments: [
+                notice.eventCreatedOn, notice.type.rawValue, notice.project, notice.ref, notice.targetUri,
+                notice.targetNode, notice.status?.rawValue, notice.refStatus?.rawValue, notice.nodesCount,
+            ])
         }
     }
 

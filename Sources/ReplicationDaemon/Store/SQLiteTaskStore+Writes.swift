@@ -62,6 +62,13 @@ extension SQLiteTaskStore: StoreWriting {
                 sql: "DELETE FROM held WHERE remote = ? AND url = ?",
                 arguments: [target.remote, target.url]
             )
+        case .pushEnded(let target, let node, _):
+            try db.execute(
+                sql: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
+                arguments: [target.remote, target.url, node]
+            )
+        case .notices(let notices):
+            try Self.append(notices, db)
         }
     }
 

@@ -1,10 +1,10 @@
 package import ReplicationCore
 
-/// One write the engine makes to the store. The engine hands a push's end over whole — its
-/// outcome, its refs' statuses, its delivery, the URL's last push — and each store applies the
-/// list in one transaction: one commit (one fsync with SQLite) per push, and after a crash either
-/// all of it or none (none: the events are still stored, so the push runs again — a push too
-/// many, never one too few).
+/// One write the engine makes to the store. The engine hands a push's end over whole — the end of
+/// its running record, its outcome, its refs' statuses, its delivery, the URL's last push, its
+/// notices — and each store applies the list in one transaction: one commit (one fsync with
+/// SQLite) per push, and after a crash either all of it or none (none: the events are still
+/// stored, so the push runs again — a push too many, never one too few).
 package enum StoreWrite: Sendable, Equatable {
     /// How many targets each event was planned for (what `start --wait` waits for).
     case planned([Int64: Int])
@@ -20,6 +20,15 @@ package enum StoreWrite: Sendable, Equatable {
     case lastPush(LastPush)
     /// A push to `target` is held by the mass-deletion guard (`reason` set), or is no longer (`nil`).
     case held(PushTarget, deletions: Int, reason: String?)
+    /// The push ``ClusterStore/startPush(_:node:)`` granted under `epoch` ended, however it ended.
+    case pushEnded(PushTarget, node: String, epoch: Int64)
+    /// Gerrit's replication events, stored for `/events/stream` and the webhooks in the order
+    /// given; their ids follow commit order (a reader never skips one that commits later).
+    case notices([ReplicationNotice])
+
+    package var isNotices: Bool {
+        if case .notices = self { true } else { false }
+    }
 
     /// What the write records, for a log line when it fails.
     package var subject: String {
@@ -31,6 +40,8 @@ package enum StoreWrite: Sendable, Equatable {
         case .refStatuses: "ref statuses"
         case .lastPush: "a push"
         case .held(_, _, let reason): reason == nil ? "a released held push" : "a held push"
+        case .pushEnded: "a push's end"
+        case .notices: "replication events"
         }
     }
 }
@@ -62,5 +73,13 @@ extension StoreWriting {
 
     package func recordHeld(_ target: PushTarget, deletions: Int, reason: String?) async throws {
         try await self.apply([.held(target, deletions: deletions, reason: reason)])
+    }
+
+    package func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws {
+        try await self.apply([.pushEnded(target, node: node, epoch: epoch)])
+    }
+
+    package func appendNotices(_ notices: [ReplicationNotice]) async throws {
+        try await self.apply([.notices(notices)])
     }
 }

@@ -9,8 +9,8 @@ package typealias TaskStore = EventIntakeStore & EventQueueStore & OutcomeStore 
 /// Gerrit's replication events out, kept for `replicator.eventRetention`: numbered in the order
 /// they were stored (ids never reused), read by `/events/stream` and the webhooks, whose
 /// positions the store keeps. One node of a cluster at a time delivers each webhook (a lease).
+/// Notices are written through ``StoreWriting`` (a push's end stores them in its transaction).
 package protocol NoticeStore: Sendable {
-    func appendNotices(_ notices: [ReplicationNotice]) async throws
     /// Up to `limit` notices with ids above `id`, oldest first.
     func notices(after id: Int64, limit: Int) async throws -> NoticeBatch
     /// The highest id ever given to a notice, pruned or not (0 before the first): what comes
@@ -88,8 +88,6 @@ package protocol ClusterStore: Sendable {
     /// never stranded) and the push recorded (the cluster's in-flight view). `nil` when another
     /// node holds the project: the push must not run, and that node claims the events.
     func startPush(_ target: PushTarget, node: String) async throws -> PushLease?
-    /// The push `startPush` granted under `epoch` ended, however it ended.
-    func endPush(_ target: PushTarget, node: String, epoch: Int64) async throws
     /// `node` still holds `project` under `epoch`: the lease, renewed from the call. `nil` when it
     /// is lost (expired and taken, or released).
     func confirmLease(project: String, node: String, epoch: Int64) async throws -> PushLease?

@@ -28,8 +28,10 @@ struct EngineNoticeTests {
 
     static func notices(_ actions: [State.Action]) -> [ReplicationNotice] {
         actions.flatMap { action -> [ReplicationNotice] in
-            guard case .publishNotices(let notices) = action else { return [] }
-            return notices
+            guard case .apply(let writes) = action else { return [] }
+            return writes.flatMap { write -> [ReplicationNotice] in
+                if case .notices(let notices) = write { notices } else { [] }
+            }
         }
     }
 
@@ -63,7 +65,7 @@ struct EngineNoticeTests {
         #expect(scheduled.map(\.type) == [.refReplicationScheduled, .refReplicationScheduled])
         #expect(Set(scheduled.compactMap(\.targetUri)) == ["/a/p.git", "/b/p.git"])
         #expect(scheduled.allSatisfy { $0.ref == Self.ref && $0.project == "p" && $0.eventCreatedOn == 1_700_000_000 })
-        let firstPublish = try #require(actions.firstIndex { if case .publishNotices = $0 { true } else { false } })
+        let firstPublish = try #require(actions.firstIndex { !Self.notices([$0]).isEmpty })
         let firstStart = try #require(actions.firstIndex { if case .recordPushStart = $0 { true } else { false } })
         #expect(firstPublish < firstStart, "scheduled before any push can report")
         #expect(tasks.count == 2)

@@ -228,7 +228,7 @@ extension EngineStateTests {
         #expect(state.pendingEvents == 1)
     }
 
-    @Test func aPushEndIsOneTransactionBeforeItsNoticesAndTheNextPush() throws {
+    @Test func aPushEndIsOneTransactionWithItsEndRecordAndNotices() throws {
         var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
         _ = state.poll(now: Self.at(0))
         _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
@@ -237,7 +237,7 @@ extension EngineStateTests {
         let task = try #require(
             due.lazy.compactMap { if case .recordPushStart(let task) = $0 { task } else { nil } }.first
         )
-        _ = state.pushStartRecorded(task, held: true, now: Self.at(3))
+        _ = state.pushStartRecorded(task, held: true, epoch: 7, now: Self.at(3))
         let id = ObjectID(hex: String(repeating: "a", count: 40))!
         let update = RefUpdate(
             action: .create,
@@ -254,16 +254,21 @@ extension EngineStateTests {
         #expect(applies.count == 1, "one transaction: \(actions)")
         let kinds = Self.writes(actions).map { write -> String in
             switch write {
+            case .pushEnded(let target, _, let epoch): "pushEnded \(target.url) \(epoch)"
             case .outcome: "outcome"
             case .refStatuses: "refStatuses"
             case .delivery: "delivery"
+            case .notices(let notices): "notices \(notices.map(\.type.rawValue))"
             case .lastPush: "lastPush"
             default: "other"
             }
         }
-        #expect(kinds == ["outcome", "refStatuses", "delivery", "lastPush"])
-        let notices = actions.indices.filter { if case .publishNotices = actions[$0] { true } else { false } }
-        #expect(!notices.isEmpty && notices.allSatisfy { $0 > applies[0] }, "notices go out once it is durable")
+        #expect(
+            kinds == [
+                "pushEnded \(task.target.url) 7", "outcome", "refStatuses",
+                "notices [\"ref-replicated\", \"ref-replication-done\"]", "delivery", "lastPush",
+            ]
+        )
         let delivered = Self.writes(actions).compactMap { if case .delivery(_, _, let done) = $0 { done } else { nil } }
         #expect(delivered == [[1]], "the event is done everywhere")
     }
