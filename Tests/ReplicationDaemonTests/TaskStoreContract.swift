@@ -404,10 +404,30 @@ struct SQLiteTaskStoreTests {
             #expect(try await store.summary().pendingEvents == 1, "the delivery was rolled back with the rest")
             #expect(try await store.outcomeCount(of: [id]) == 0)
             #expect(try await store.lastPushes().isEmpty)
+            #expect(try await store.writerSynchronousMode() == 2, "a failed push end leaves events fsync'd")
             try Command.run("sqlite3", [store.path, "DROP TRIGGER refuse;"])
             try await store.apply(end)
             #expect(try await store.summary().pendingEvents == 0)
             #expect(try await store.lastPushes().count == 1)
+        }
+    }
+
+    /// A push's start and end commit without an fsync of their own (``SQLiteTaskStore/writeBookkeeping(_:)``);
+    /// the writer is back at FULL after each, so the next event is fsync'd, and it makes the
+    /// bookkeeping before it durable as well (the WAL is written in order).
+    @Test func pushBookkeepingLeavesEventAppendsFsynced() async throws {
+        try await self.withStore { store in
+            _ = try await store.startPush(TaskStoreContract.target, node: "a")
+            #expect(try await store.writerSynchronousMode() == 2)
+            try await store.apply([.pushEnded(TaskStoreContract.target, node: "a", epoch: 0)])
+            #expect(try await store.writerSynchronousMode() == 2)
+            let ids = try await store.append(
+                [.refUpdated(project: "p", refs: ["refs/heads/a"])],
+                source: .notify,
+                wantsOutcomes: false
+            )
+            #expect(ids.count == 1)
+            #expect(try await store.writerSynchronousMode() == 2)
         }
     }
 

@@ -97,6 +97,7 @@ extension ReplicationEngine {
                 let outcome = await self.fenced(fence) {
                     await self.executor.push(task.work, to: task.target, configuration: configuration, fence: fence)
                 }
+                self.queuedFinishes.add(1, ordering: .acquiringAndReleasing)
                 self.continuation.yield(.finished(task, outcome))
             }
         case .readAgain:

@@ -33,6 +33,11 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
     /// A tick waits in the inputs: the clock adds no other until it is handled. A slow store (each
     /// call up to storeTimeout) would otherwise pile ticks up ahead of a shutdown.
     private let tickQueued = Atomic(false)
+    /// Finished pushes in the inputs, not yet handled. The status is published after the last of
+    /// a run of them: a publication holds the state, so the next push's end copied every
+    /// dictionary it changed (the queue, the last pushes), and 600 queued projects made each
+    /// push end copy 600-entry tables.
+    let queuedFinishes = Atomic(0)
     /// Set as soon as a graceful shutdown begins: the store reads still queued before it are skipped
     /// (each could wait out storeTimeout on a stalled store, holding the drain up).
     let shutdownRequested = Atomic(false)
@@ -154,7 +159,8 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
         case .finished(let task, let outcome):
             context.fences[task.id] = nil
             await self.execute(context.state.pushFinished(task, outcome: outcome, now: self.now), &context, &group)
-            self.publish(context.state)
+            let stillQueued = self.queuedFinishes.subtract(1, ordering: .acquiringAndReleasing).newValue
+            if stillQueued == 0 { self.publish(context.state) }
         case .shutdown:
             await self.execute(context.state.beginShutdown(now: self.clock.now), &context, &group)
         }

@@ -2,13 +2,14 @@ import Foundation
 import GRDB
 import ReplicationCore
 
-/// The engine's writes, a list in one transaction: one commit, one fsync (`synchronous = FULL`).
+/// The engine's writes, a list in one transaction: one commit, fsync'd by the next event's
+/// (``SQLiteTaskStore/writeBookkeeping(_:)``).
 extension SQLiteTaskStore: StoreWriting {
     package func apply(_ writes: [StoreWrite]) async throws {
         guard !writes.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         let encoder = JSONEncoder()
-        try await self.database.write { db in
+        try await self.writeBookkeeping { db in
             for write in writes { try Self.apply(write, db, now: now, encoder: encoder) }
         }
     }
