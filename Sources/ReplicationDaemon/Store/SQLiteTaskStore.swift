@@ -86,8 +86,8 @@ package final class SQLiteTaskStore: EventIntakeStore, EventQueueStore, StoreLif
     /// end), whose loss repeats a push and nothing worse, since the events stay stored until a
     /// delivery says otherwise. The WAL is written in order, so the next FULL commit (any event
     /// append) makes these durable too; only an operating-system crash or power loss can lose the
-    /// last of them, never a process crash. Two fsyncs per push were most of a 600-project
-    /// no-op sync's time over git's on a disk.
+    /// last of them, never a process crash. Fsyncs one after the other on the engine's loop were
+    /// most of a 600-project no-op sync's time over git's on a disk.
     func writeBookkeeping<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await self.database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
