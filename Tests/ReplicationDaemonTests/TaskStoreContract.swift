@@ -412,7 +412,7 @@ struct SQLiteTaskStoreTests {
         }
     }
 
-    /// A push's start and end commit without an fsync of their own (``SQLiteTaskStore/writeBookkeeping(_:)``);
+    /// A push's start and end commit without an fsync of their own (``SQLiteTaskStore/write(in:synced:_:)``);
     /// the writer is back at FULL after each, so the next event is fsync'd, and it makes the
     /// bookkeeping before it durable as well (the WAL is written in order).
     @Test func pushBookkeepingLeavesEventAppendsFsynced() async throws {

@@ -27,7 +27,7 @@ extension SQLiteTaskStore: ClusterStore {
     /// The lock is the lease: the push is recorded, and nobody else can take the project.
     package func startPush(_ target: PushTarget, node: String) async throws -> PushLease? {
         let now = Date().timeIntervalSince1970
-        try await self.writeBookkeeping { db in
+        try await Self.write(in: self.database, synced: false) { db in
             // A predecessor's record is compared again, never overwritten.
             _ = try Self.reconcileRunning(db, except: node)
             try db.execute(

@@ -4,20 +4,15 @@ import ReplicationCore
 
 /// The engine's writes, a list in one transaction: one commit. With notices in it, fsync'd: a
 /// stream client may have seen their ids, which must never be given out again (a power loss that
-/// dropped them would reuse them). Without, fsync'd by the next event's commit
-/// (``SQLiteTaskStore/writeBookkeeping(_:)``).
+/// dropped them would reuse them). Without, fsync'd by the next synced commit
+/// (``SQLiteTaskStore/write(in:synced:_:)``).
 extension SQLiteTaskStore: StoreWriting {
     package func apply(_ writes: [StoreWrite]) async throws {
         guard !writes.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         let encoder = JSONEncoder()
-        let body: @Sendable (Database) throws -> Void = { db in
+        try await Self.write(in: self.database, synced: writes.contains(where: \.isNotices)) { db in
             for write in writes { try Self.apply(write, db, now: now, encoder: encoder) }
-        }
-        if writes.contains(where: \.isNotices) {
-            try await self.database.write(body)
-        } else {
-            try await self.writeBookkeeping(body)
         }
     }
 

@@ -62,43 +62,39 @@ package final class SQLiteTaskStore: EventIntakeStore, EventQueueStore, StoreLif
     }
 
     private static func insert(_ items: [PendingAppend], into database: DatabasePool) async throws -> [Int64] {
-        try await database.writeWithoutTransaction { db in
-            // FULL whatever ran before on this connection (``writeBookkeeping(_:)`` lowers it for
-            // its commits): an acknowledged event is an fsync'd one.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            var ids: [Int64] = []
-            try db.inTransaction {
-                ids = try items.map { item in
-                    try db.execute(
-                        sql: "INSERT INTO events (event, source, stored_at, wants_outcomes) VALUES (?, ?, ?, ?)",
-                        arguments: [item.event, item.source.rawValue, item.storedAt, item.wantsOutcomes]
-                    )
-                    return db.lastInsertedRowID
-                }
-                return .commit
+        // An acknowledged event is an fsync'd one, whatever ran before on this connection.
+        try await Self.write(in: database, synced: true) { db in
+            try items.map { item in
+                try db.execute(
+                    sql: "INSERT INTO events (event, source, stored_at, wants_outcomes) VALUES (?, ?, ?, ?)",
+                    arguments: [item.event, item.source.rawValue, item.storedAt, item.wantsOutcomes]
+                )
+                return db.lastInsertedRowID
             }
-            return ids
         }
     }
 
-    /// Runs `body` in one transaction committed without an fsync of its own (`synchronous =
-    /// NORMAL` for that commit, FULL again after): for the engine's bookkeeping (a push's start and
-    /// end), whose loss repeats a push and nothing worse, since the events stay stored until a
-    /// delivery says otherwise. The WAL is written in order, so the next FULL commit (any event
-    /// append) makes these durable too; only an operating-system crash or power loss can lose the
-    /// last of them, never a process crash. Fsyncs one after the other on the engine's loop were
-    /// most of a 600-project no-op sync's time over git's on a disk.
-    func writeBookkeeping<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await self.database.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+    /// Runs `body` in one transaction on the writer, its commit fsync'd (`synchronous = FULL`) or
+    /// not (`NORMAL` for that commit, FULL again after). Unsynced is for the engine's bookkeeping
+    /// (a push's start, an end without notices), whose loss repeats a push and nothing worse, since
+    /// the events stay stored until a delivery says otherwise. The WAL is written in order, so the
+    /// next synced commit (any event append) makes them durable too; only an operating-system crash
+    /// or power loss can lose the last of them, never a process crash. Fsyncs one after the other
+    /// on the engine's loop were most of a 600-project no-op sync's time over git's on a disk.
+    static func write<T: Sendable>(
+        in database: DatabasePool,
+        synced: Bool,
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        try await database.writeWithoutTransaction { db in
+            try db.execute(sql: synced ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            defer { if !synced { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
             var result: T?
             try db.inTransaction {
                 result = try body(db)
                 return .commit
             }
-            guard let result else { throw TaskStoreError(code: "write", message: "a transaction returned nothing") }
-            return result
+            return result!  // set: the transaction committed
         }
     }
 

@@ -2,9 +2,9 @@ package import ReplicationCore
 
 /// One write the engine makes to the store. The engine hands a push's end over whole — the end of
 /// its running record, its outcome, its refs' statuses, its delivery, the URL's last push, its
-/// notices — and each store applies the list in one transaction: one commit (one fsync with
-/// SQLite) per push, and after a crash either all of it or none (none: the events are still
-/// stored, so the push runs again — a push too many, never one too few).
+/// notices — and each store applies the list in one transaction: one commit per push end, and
+/// after a crash either all of it or none (none: the events are still stored, so the push runs
+/// again — a push too many, never one too few).
 package enum StoreWrite: Sendable, Equatable {
     /// How many targets each event was planned for (what `start --wait` waits for).
     case planned([Int64: Int])

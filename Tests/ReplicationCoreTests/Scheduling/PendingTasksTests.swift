@@ -5,12 +5,14 @@ import Testing
 /// ``PendingTasks`` keeps a count per remote beside the tasks; `wakeUp` trusts it to say which
 /// remotes have work. A count that drifts either leaves a startable task waiting or starts too much.
 struct PendingTasksTests {
-    static let remotes = ["a", "b", "c"]
+    /// Each remote and its `threads`.
+    static let threads = [(remote: "a", limit: 1), (remote: "b", limit: 2), (remote: "c", limit: 1)]
+    static let remotes = Self.threads.map(\.remote)
     static let projects = ["p", "q", "r", "s"]
 
     static func policies() -> [String: SchedulingPolicy] {
         Dictionary(
-            uniqueKeysWithValues: zip(Self.remotes, [1, 2, 1]).map { remote, threads in
+            uniqueKeysWithValues: Self.threads.map { remote, threads in
                 (
                     remote,
                     SchedulingPolicy(
@@ -95,8 +97,7 @@ struct PendingTasksTests {
 
     static func expectSaturated(_ queue: TestQueue, running: [PushTask<ManualInstant>], now: ManualInstant) {
         let busyURLs = Set(running.map(\.target.url))
-        let threads = [("a", 1), ("b", 2), ("c", 1)]
-        for (remote, limit) in threads {
+        for (remote, limit) in Self.threads {
             let runs = running.count { $0.target.remote == remote }
             #expect(runs <= limit, "remote \(remote) runs \(runs) pushes, its threads are \(limit)")
             let waiting = queue.pending.values.filter {
