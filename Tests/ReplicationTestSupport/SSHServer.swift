@@ -76,14 +76,20 @@ package final class SSHServer: @unchecked Sendable {
     /// How many times a client logged in so far.
     package var loginCount: Int { self.log.components(separatedBy: "Accepted publickey").count - 1 }
 
+    /// Returns once sshd has removed its pid file (it does so right before it exits), so a
+    /// ``start()`` that follows never sees the old server delete the new one's pid file.
     package func stop() {
         guard let pid = self.pid else { return }
         kill(pid, SIGTERM)
         self.pid = nil
+        let file = self.directory.path("sshd.pid")
+        for _ in 0..<500 where FileManager.default.fileExists(atPath: file) { usleep(10_000) }
     }
 
+    /// Waits up to 10 s: on a loaded two-core machine the daemonized sshd may write its pid file
+    /// well after it started listening (a CI run once gave up after one second).
     private static func readPID(_ file: String) throws -> pid_t {
-        for _ in 0..<100 {
+        for _ in 0..<1000 {
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
                 let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
             {
