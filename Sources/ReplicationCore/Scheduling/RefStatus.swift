@@ -55,21 +55,26 @@ extension PushOutcome {
                 RefStatus(ref: $0.source ?? $0.destination, status: .held, message: blocked)
             }
         }
-        let results = report.results.map { result in
-            RefStatus(
-                ref: result.update.source ?? result.update.destination,
-                status: .init(result.status),
-                message: result.message,
-                newID: result.update.newID?.hex
+        // One list, sized once: a first push of 100,000 refs copied it twice more.
+        var statuses: [RefStatus] = []
+        statuses.reserveCapacity(report.results.count + report.plan.skipped.count + work.refs.count)
+        for result in report.results {
+            statuses.append(
+                RefStatus(
+                    ref: result.update.source ?? result.update.destination,
+                    status: .init(result.status),
+                    message: result.message,
+                    newID: result.update.newID?.hex
+                )
             )
         }
-        let skipped = report.plan.skipped.map { RefStatus(ref: $0.ref, status: .skipped, message: $0.reason) }
-        let named = Set(results.map(\.ref)).union(skipped.map(\.ref))
-        // A delta's refs that needed nothing were already equal on the mirror.
-        let equal = work.refs.subtracting(named).sorted().map {
-            RefStatus(ref: $0, status: .upToDate, message: nil)
-        }
-        return results + skipped + equal
+        statuses += report.plan.skipped.map { RefStatus(ref: $0.ref, status: .skipped, message: $0.reason) }
+        // A delta's refs that needed nothing were already equal on the mirror (a full sync names
+        // none: no set of its names).
+        guard !work.refs.isEmpty else { return statuses }
+        let named = Set(statuses.lazy.map(\.ref))
+        statuses += work.refs.subtracting(named).sorted().map { RefStatus(ref: $0, status: .upToDate, message: nil) }
+        return statuses
     }
 }
 

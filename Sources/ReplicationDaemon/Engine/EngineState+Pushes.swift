@@ -308,7 +308,9 @@ extension EngineState {
                 completed.append(id)
             }
         }
-        return actions + self.publishing(notices + self.doneNotices(completed))
+        // `notices + []` would still copy the list (a notice per ref: 14 MB for 100,000 refs).
+        let done = self.doneNotices(completed)
+        return actions + self.publishing(done.isEmpty ? notices : notices + done)
             + [.apply([.delivery(events: task.events.sorted(), target: task.target, completed: completed)])]
     }
 

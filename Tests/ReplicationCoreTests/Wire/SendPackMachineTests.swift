@@ -228,6 +228,24 @@ struct PushUnitsTests {
         #expect(PushUnits.change(of: "refs/heads/main") == nil)
     }
 
+    /// Without a batch size everything is one non-atomic push in the plan's order, unless atomic
+    /// changes are asked for and a change has several refs.
+    @Test func withoutABatchSizeEverythingIsOnePushInPlanOrder() {
+        let loose = ["refs/heads/b", "refs/changes/01/1/1", "refs/heads/a", "refs/changes/02/2/1", "refs/tags/t"]
+        for atomic in [false, true] {
+            let units = PushUnits.split(loose.map(Self.update), atomic: atomic, batchSize: 0)
+            #expect(units.map { $0.updates.map(\.destination) } == [loose])
+            #expect(units.map(\.isAtomic) == [false])
+        }
+        let change = loose + ["refs/changes/01/1/meta"]
+        let plain = PushUnits.split(change.map(Self.update), atomic: false, batchSize: 0)
+        #expect(plain.map { $0.updates.map(\.destination) } == [change])
+        let atomic = PushUnits.split(change.map(Self.update), atomic: true, batchSize: 0)
+        #expect(atomic.map(\.isAtomic) == [false, true])
+        #expect(atomic.last?.updates.map(\.destination) == ["refs/changes/01/1/1", "refs/changes/01/1/meta"])
+        #expect(PushUnits.split([], atomic: true, batchSize: 0).isEmpty)
+    }
+
     /// Batches never split a change; changes with several refs go atomic, the rest does not.
     @Test func keepsAChangeTogetherAcrossBatches() {
         let refs = [
