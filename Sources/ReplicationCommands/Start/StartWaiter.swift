@@ -16,6 +16,8 @@ struct StartWaiter {
     let logger: Logger
     /// `--quiet`: no progress line.
     var quiet = false
+    /// What this process's own engine pushed, whole (the store gets it without per-ref lists).
+    let handoff = OutcomeHandoff()
 
     func run() async throws -> PlanReport {
         let progress = ProgressDisplay(total: self.expected, isActive: !self.quiet && isatty(2) == 1)
@@ -54,7 +56,8 @@ struct StartWaiter {
                 seen = count
                 lastRead = ContinuousClock.now
                 let open = self.events.filter { reported[$0] == nil }
-                for state in try await self.store.progress(of: open) {
+                for var state in try await self.store.progress(of: open) {
+                    state.outcomes = state.outcomes.map { self.handoff.whole($0, event: state.id) }
                     // Outcomes come back sorted, not in arrival order: key them.
                     for record in state.outcomes where shown.insert("\(state.id) \(record.target)").inserted {
                         progress.finished(record.outcome, at: record.target)
@@ -81,6 +84,7 @@ struct StartWaiter {
         var options = EngineOptions(for: self.configuration)
         options.onlyEvents = Set(self.events)
         options.stopWhenReported = true
+        options.outcomeHandoff = self.handoff
         let daemon = buildDaemon(
             configuration: self.configuration,
             store: self.store,

@@ -12,6 +12,8 @@ package struct EngineOptions: Sendable {
     package var onlyEvents: Set<Int64>?
     /// Stop once every event of ``onlyEvents`` has reported a first attempt.
     package var stopWhenReported = false
+    /// Where `start --wait`'s own engine hands its first outcomes over whole (``OutcomeHandoff``).
+    package var outcomeHandoff: OutcomeHandoff?
     /// Pending work older than this makes `/healthz/caught-up` fail.
     package var caughtUpThreshold: Duration = .seconds(300)
 

@@ -84,7 +84,8 @@ extension ReplicationEngine {
             let held: Bool? = if case .success(let granted) = answer { granted != nil } else { nil }
             let epoch: Int64 = if case .success(let granted?) = answer { granted.epoch } else { 0 }
             return context.state.pushStartRecorded(task, held: held, epoch: epoch, now: self.now)
-        case .apply(let writes):
+        case .apply(var writes):
+            if let handoff = self.options.outcomeHandoff { writes = writes.map(handoff.handingOver) }
             let subject = writes.first?.subject ?? "nothing"
             await self.attempt(writes.count == 1 ? "Cannot record \(subject)" : "Cannot record a push's end") {
                 try await self.store.apply(writes)
