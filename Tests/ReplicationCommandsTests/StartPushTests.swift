@@ -142,6 +142,25 @@ struct StartPushTests {
         )
     }
 
+    @Test func reportsEveryRefAndTheirCountsInText() throws {
+        let site = try Self.makeSite(sshExtra: "  mirror = true\n")
+        let mirror = site.mirror("ssh", "alpha")
+        try Command.git(
+            ["push", "-q", mirror, "refs/heads/main:refs/heads/stale", "refs/tags/v1:refs/tags/v1"],
+            in: site.directory.path("git/alpha.git")
+        )
+        try Command.git(["config", "receive.denyDeletes", "true"], in: mirror)
+        let result = try ReplicatorProcess.run([
+            "start", "--wait", "--now", "alpha", "--remote", "ssh", "--config", site.config,
+        ])
+        #expect(result.status == 1, "a rejected ref fails the run")
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        let refs = lines.filter { $0.hasPrefix("  ok ") || $0.hasPrefix("  rejected ") }
+        #expect(refs.count == 3 && refs.last?.contains("refs/heads/stale") == true, "\(result.standardOutput)")
+        #expect(lines.contains("  2 to create, 0 to update, 1 to delete, 1 up to date, 0 skipped"))
+        #expect(lines.suffix(2) == ["Pushed: 1 plan, 2 refs ok, 1 rejected, 0 failed, 1 up to date, 0 errors.", ""])
+    }
+
     /// A configuration whose only remote is `silent`: it accepts connections and never speaks.
     private static func writeStuckConfig(_ site: Site, silent: SilentServer) throws -> String {
         try site.directory.write(
