@@ -29,7 +29,13 @@ extension PlanReport.Plan {
             remote: target.remote,
             url: target.url,
             plan: pushed.plan,
-            updates: pushed.results.map { PlanReport.Update(update: $0.update, fastForward: nil, result: $0) },
+            updates: pushed.results.map {
+                PlanReport.Update(
+                    update: $0.update,
+                    fastForward: nil,
+                    result: .init(status: $0.status, message: $0.message)
+                )
+            },
             remoteMissing: pushed.createdRepository,
             serverMessages: pushed.serverMessages,
             updatedHead: pushed.updatedHead

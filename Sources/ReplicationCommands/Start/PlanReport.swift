@@ -8,7 +8,14 @@ struct PlanReport: Encodable {
         /// `nil` when the old commit is not in the source repository, so nobody can tell.
         var fastForward: Bool?
         /// After a push: what happened to this ref.
-        var result: RefResult?
+        var result: Result?
+
+        /// A ref's result without its update again (which ``update`` holds): a report of 100,000
+        /// refs held every update twice.
+        struct Result {
+            var status: RefResult.Status
+            var message: String?
+        }
 
         private enum Keys: String, CodingKey {
             case action, source, destination, oldId, newId, force, fastForward, reason, status, message

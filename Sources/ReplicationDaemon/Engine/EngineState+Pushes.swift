@@ -308,9 +308,9 @@ extension EngineState {
                 completed.append(id)
             }
         }
-        // `notices + []` would still copy the list (a notice per ref: 14 MB for 100,000 refs).
-        let done = self.doneNotices(completed)
-        return actions + self.publishing(done.isEmpty ? notices : notices + done)
+        // Two writes in the push end's one transaction, in this order: one list of both copied the
+        // refs' notices (14 MB for 100,000 refs).
+        return actions + self.publishing(notices) + self.publishing(self.doneNotices(completed))
             + [.apply([.delivery(events: task.events.sorted(), target: task.target, completed: completed)])]
     }
 

@@ -266,7 +266,7 @@ extension EngineStateTests {
         #expect(
             kinds == [
                 "pushEnded \(task.target.url) 7", "outcome", "refStatuses",
-                "notices [\"ref-replicated\", \"ref-replication-done\"]", "delivery", "lastPush",
+                "notices [\"ref-replicated\"]", "notices [\"ref-replication-done\"]", "delivery", "lastPush",
             ]
         )
         let delivered = Self.writes(actions).compactMap { if case .delivery(_, _, let done) = $0 { done } else { nil } }
