@@ -42,6 +42,10 @@ struct OutcomeHandoffTests {
                 wantsOutcomes: true
             )
             try await store.apply([handoff.handingOver(.outcome(Self.record, events: events))])
+            // A retry's outcome is written too; the store and the handoff keep the first attempt's.
+            var retry = Self.record
+            retry.outcome.report?.bytesSent = 99
+            try await store.apply([handoff.handingOver(.outcome(retry, events: events))])
             try await store.apply([.outcome(Self.record, events: other)])
             let progress = try await store.progress(of: events + other)
             let stored = try #require(progress.first?.outcomes.first)

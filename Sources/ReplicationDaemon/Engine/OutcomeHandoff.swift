@@ -17,11 +17,14 @@ package final class OutcomeHandoff: Sendable {
     package init() {}
 
     /// `write` as the store should get it: an outcome is kept here whole and stored without its
-    /// report's updates and results; every other write as it is.
+    /// report's updates and results; every other write as it is. Only a first attempt is kept, as
+    /// the store keeps only the first (a retry's outcome is written too, and ignored there).
     package func handingOver(_ write: StoreWrite) -> StoreWrite {
         guard case .outcome(let record, let events) = write, var report = record.outcome.report else { return write }
         self.records.withLock { records in
-            for event in events { records[Key(event: event, target: record.target)] = record }
+            for event in events where records[Key(event: event, target: record.target)] == nil {
+                records[Key(event: event, target: record.target)] = record
+            }
         }
         report.plan.updates = []
         report.results = []
