@@ -195,7 +195,11 @@ struct TaskStoreContract {
             try await store.recordRefStatuses(
                 [
                     RefStatus(ref: "refs/heads/main", status: .rejected, message: "non-fast-forward"),
-                    RefStatus(ref: "refs/heads/dev", status: .ok),
+                    RefStatus(
+                        ref: "refs/heads/dev",
+                        status: .ok,
+                        newID: ObjectID(hex: String(repeating: "ab", count: 20))
+                    ),
                 ],
                 for: Self.target,
                 at: 100
@@ -214,7 +218,11 @@ struct TaskStoreContract {
             #expect(main.map(\.target) == [Self.target, Self.second])
             #expect(main.map(\.status.status) == [.ok, .skipped] && main.map(\.recordedAt) == [102, 101])
             #expect(main[0].status.message == nil && main[1].status.message == "matches no push refspec")
-            #expect(try await store.refStatuses(project: "p", ref: "refs/heads/dev").map(\.status.status) == [.ok])
+            let dev = try await store.refStatuses(project: "p", ref: "refs/heads/dev")
+            #expect(
+                dev.map(\.status.status) == [.ok] && dev.first?.status.newID?.hex == String(repeating: "ab", count: 20)
+            )
+            #expect(main[0].status.newID == nil)
             #expect(try await store.refStatuses(project: "q", ref: "refs/heads/main").isEmpty)
         }
     }

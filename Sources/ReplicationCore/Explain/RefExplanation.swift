@@ -95,7 +95,7 @@ extension RefExplanation {
         var outcome = container.nestedContainer(keyedBy: OutcomeKeys.self, forKey: .lastOutcome)
         try outcome.encode(last.status.status.rawValue, forKey: .status)
         try outcome.encodeIfPresent(last.status.message, forKey: .message)
-        try outcome.encodeIfPresent(last.status.newID, forKey: .newId)
+        try outcome.encodeIfPresent(last.status.newID?.hex, forKey: .newId)
         try outcome.encode(ISO8601Time.text(secondsSince1970: last.recordedAt), forKey: .at)
     }
 }

@@ -17,9 +17,10 @@ package struct RefStatus: Hashable, Sendable, Codable {
     package var status: Status
     package var message: String?
     /// What the push wrote (`ok`) or found (`up-to-date`); `nil` for a deletion or when unknown.
-    package var newID: String?
+    /// An id, not its hex: a push of 100,000 refs held 8 MB of hex strings until its end was stored.
+    package var newID: ObjectID?
 
-    package init(ref: String, status: Status, message: String? = nil, newID: String? = nil) {
+    package init(ref: String, status: Status, message: String? = nil, newID: ObjectID? = nil) {
         self.ref = ref
         self.status = status
         self.message = message
@@ -64,7 +65,7 @@ extension PushOutcome {
                     ref: result.update.source ?? result.update.destination,
                     status: .init(result.status),
                     message: result.message,
-                    newID: result.update.newID?.hex
+                    newID: result.update.newID
                 )
             )
         }

@@ -96,14 +96,14 @@ package struct ReplicationWait: Sendable {
             guard var answer = self.targets[stored.target], answer.status == .pending else { continue }
             switch stored.status.status {
             case .ok, .upToDate:
-                let written = stored.status.newID.flatMap { ObjectID(hex: $0) }
+                let written = stored.status.newID
                 if stored.status.newID == nil && self.expected == nil || self.arrived(written, contains: contains) {
                     answer.status = .replicated
                     answer.mirrorID = written?.hex
                     answer.reason = nil
                 } else {
                     answer.reason =
-                        "the last push wrote \(stored.status.newID ?? "a deletion"), not the value waited for"
+                        "the last push wrote \(stored.status.newID?.hex ?? "a deletion"), not the value waited for"
                 }
             case .rejected, .skipped:
                 answer.status = .refused

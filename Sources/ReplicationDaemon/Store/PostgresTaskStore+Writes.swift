@@ -93,7 +93,7 @@ extension PostgresTaskStore: StoreWriting {
         let refs = statuses.map(\.ref)
         let values = statuses.map(\.status.rawValue)
         let messages = statuses.map { $0.message ?? "" }
-        let ids = statuses.map { $0.newID ?? "" }
+        let ids = statuses.map { $0.newID?.hex ?? "" }
         return """
             INSERT INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
             SELECT \(target.project), ref, \(target.remote), \(target.url), status, NULLIF(message, ''),

@@ -38,7 +38,7 @@ extension SQLiteTaskStore {
 }
 
 extension StoredRefStatus {
-    /// A stored row; `nil` for a status this version does not know.
+    /// A stored row; `nil` for a status this version does not know, or an id that is not one.
     static func decoded(
         project: String,
         ref: String,
@@ -50,9 +50,11 @@ extension StoredRefStatus {
         recordedAt: Double
     ) -> StoredRefStatus? {
         guard let status = RefStatus.Status(rawValue: status) else { return nil }
+        let id = newID.map(ObjectID.init(hex:))
+        if case .some(nil) = id { return nil }
         return StoredRefStatus(
             target: PushTarget(remote: remote, url: url, project: project),
-            status: RefStatus(ref: ref, status: status, message: message, newID: newID),
+            status: RefStatus(ref: ref, status: status, message: message, newID: id ?? nil),
             recordedAt: recordedAt
         )
     }

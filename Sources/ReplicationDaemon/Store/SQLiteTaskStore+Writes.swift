@@ -91,7 +91,7 @@ extension SQLiteTaskStore: StoreWriting {
         for status in statuses {
             try statement.execute(arguments: [
                 target.project, status.ref, target.remote, target.url, status.status.rawValue, status.message,
-                status.newID, seconds,
+                status.newID?.hex, seconds,
             ])
         }
     }
