@@ -31,16 +31,9 @@ struct OutcomeHandoffTests {
     @Test func theStoreGetsNoPerRefListsAndTheWaiterGetsTheWholeOutcome() async throws {
         try await TaskStoreContract.withStore(.sqlite) { store in
             let handoff = OutcomeHandoff()
-            let events = try await store.append(
-                [ReplicationEvent(kind: .fullSync, project: "p")],
-                source: .start,
-                wantsOutcomes: true
-            )
-            let other = try await store.append(
-                [ReplicationEvent(kind: .fullSync, project: "p")],
-                source: .start,
-                wantsOutcomes: true
-            )
+            let sync = ReplicationEvent(kind: .fullSync, project: "p")
+            let ids = try await store.append([sync, sync], source: .start, wantsOutcomes: true)
+            let (events, other) = ([ids[0]], [ids[1]])
             try await store.apply([handoff.handingOver(.outcome(Self.record, events: events))])
             // A retry's outcome is written too; the store and the handoff keep the first attempt's.
             var retry = Self.record

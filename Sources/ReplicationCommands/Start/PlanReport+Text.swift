@@ -5,7 +5,7 @@ extension PlanReport {
     func humanText(pushed: Bool = false) -> String {
         // One text, a line at a time: a list of 100,000 lines joined at the end held the report twice.
         var text = ""
-        func line(_ line: String) {
+        func add(_ line: String) {
             text += line
             text += "\n"
         }
@@ -13,23 +13,23 @@ extension PlanReport {
             let missing =
                 plan.remoteMissing
                 ? (pushed ? ", repository created" : ", repository missing: it would be created") : ""
-            line("\(plan.project) → \(plan.remote) \(plan.url) (\(plan.plan.mode.rawValue) sync\(missing))")
-            for update in plan.updates { line("  " + Self.line(for: update)) }
-            for skipped in plan.plan.skipped { line("  skipped       \(skipped.ref): \(skipped.reason)") }
-            if let blocked = plan.plan.blocked { line("  BLOCKED: \(blocked)") }
-            line("  " + Self.counts(plan))
-            line("")
+            add("\(plan.project) → \(plan.remote) \(plan.url) (\(plan.plan.mode.rawValue) sync\(missing))")
+            for update in plan.updates { add("  " + Self.line(for: update)) }
+            for skipped in plan.plan.skipped { add("  skipped       \(skipped.ref): \(skipped.reason)") }
+            if let blocked = plan.plan.blocked { add("  BLOCKED: \(blocked)") }
+            add("  " + Self.counts(plan))
+            add("")
         }
         if !self.errors.isEmpty {
-            line("Errors:")
+            add("Errors:")
             for failure in self.errors {
                 let place = [failure.remote, failure.url].compactMap(\.self).joined(separator: " ")
                 let kind = failure.code.map { " (\($0), \(failure.errorClass?.rawValue ?? ""))" } ?? ""
-                line("  \(failure.project)\(place.isEmpty ? "" : " → \(place)"): \(failure.message)\(kind)")
+                add("  \(failure.project)\(place.isEmpty ? "" : " → \(place)"): \(failure.message)\(kind)")
             }
-            line("")
+            add("")
         }
-        line(pushed ? self.pushSummary : self.summary)
+        add(pushed ? self.pushSummary : self.summary)
         return text
     }
 

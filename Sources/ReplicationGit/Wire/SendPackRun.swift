@@ -188,7 +188,7 @@ struct SendPackRun {
     }
 
     /// Sends `unit`'s commands and pack on `exchange`; the command list lives only until the report
-    /// is read (6 MB at 100,000 refs, which the results would otherwise be made beside).
+    /// is read (6 MB at 100,000 refs, otherwise held while the exchange's results are recorded).
     private mutating func sendCommands(of unit: PushUnit, on exchange: inout SendPackExchange) throws(GitError)
         -> ReportStatus?
     {
