@@ -78,6 +78,7 @@ package struct SendPackMachine: Sendable {
             guard capabilities.contains("report-status") || capabilities.contains("report-status-v2") else {
                 throw WireError(.malformed, "the server offers no report-status: per-ref results would be unknown")
             }
+            self.reportReader = ReportStatus.Reader(commands: request.commands.map(\.ref))
             self.state = .reporting(sideBand: capabilities.contains("side-band-64k"))
         }
         return bytes

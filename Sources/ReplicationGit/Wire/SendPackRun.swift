@@ -100,14 +100,17 @@ struct SendPackRun {
         }
         // The plan's own list when nothing was refused: no copy of it (14 MB at 100,000 refs).
         guard refusedAny else { return self.plan.updates }
-        return self.plan.updates.filter { update in
-            guard !self.results.has(update) else { return false }
-            guard let change = PushUnits.change(of: update.destination), refused.contains(change) else { return true }
+        var sendable: [RefUpdate] = []
+        for update in self.plan.updates where !self.results.has(update) {
+            guard let change = PushUnits.change(of: update.destination), refused.contains(change) else {
+                sendable.append(update)
+                continue
+            }
             self.results.set(
                 RefResult(update: update, status: .rejected, message: "not sent: another ref of \(change) was refused")
             )
-            return false
         }
+        return sendable
     }
 
     /// `pushBatchSize`, lowered to what the host allows when it refused a bigger push before.
@@ -253,8 +256,8 @@ struct UnitReply {
         self.updates = updates
         self.status = status
         self.serverMessages = serverMessages
-        for update in updates {
-            let refusal = Self.result(of: update, in: status, serverMessages: serverMessages).1
+        for index in updates.indices {
+            let refusal = Self.result(of: index, in: updates, status: status, serverMessages: serverMessages).1
             if refusal?.kind == .tooManyRefs, let limit = refusal?.limit {
                 self.hostLimit = min(self.hostLimit ?? limit, limit)
             }
@@ -264,18 +267,22 @@ struct UnitReply {
 
     /// Each ref's result in the unit's order, made when read: kept in an array beside the run's
     /// slots they took 13 MB more for a first push of 100,000 refs.
-    var results: LazyMapCollection<[RefUpdate], RefResult> {
-        let (status, said) = (self.status, self.serverMessages)
-        return self.updates.lazy.map { Self.result(of: $0, in: status, serverMessages: said).0 }
+    var results: LazyMapCollection<Range<Int>, RefResult> {
+        let (updates, status, said) = (self.updates, self.status, self.serverMessages)
+        return updates.indices.lazy.map { Self.result(of: $0, in: updates, status: status, serverMessages: said).0 }
     }
 
     /// The first refused ref's message: the server's reason and the host's words.
     var refusalWords: String? { self.results.first { $0.status != .ok }?.message }
 
     /// The ref's result, and the host's refusal of it when the host said one we know.
-    private static func result(of update: RefUpdate, in report: ReportStatus?, serverMessages: String)
-        -> (RefResult, HostRefusal?)
-    {
+    private static func result(
+        of index: Int,
+        in updates: [RefUpdate],
+        status report: ReportStatus?,
+        serverMessages: String
+    ) -> (RefResult, HostRefusal?) {
+        let update = updates[index]
         if let unpackError = report?.unpackError {
             // The server's last words say why (`fatal: pack exceeds maximum allowed size`).
             let said = serverMessages.split(whereSeparator: \.isNewline).last { !$0.isEmpty }
@@ -285,35 +292,42 @@ struct UnitReply {
             let decoded = refusal.map { " (\($0.kind.rawValue))" } ?? ""
             return (RefResult(update: update, status: .failed, message: message + decoded), refusal)
         }
-        return RefResult.reported(for: update, said: report?.refs[update.destination], serverMessages: serverMessages)
+        // The unit's updates are its commands, in the order sent.
+        let said = report?.said(about: update.destination, at: index)
+        return RefResult.reported(for: update, said: said, serverMessages: serverMessages)
     }
 }
 
 /// Results in the plan's order, found by their update's destination (a plan writes each remote ref
-/// once).
+/// once). Results mostly come in plan order (one push of the whole plan), so the slot after the last
+/// one set is tried first; a dictionary of positions (6 MB and 40 ms at 100,000 refs) is built only
+/// for a result out of that order.
 struct ResultSlots {
-    private let position: [String: Int]
+    /// The plan's list, shared with it.
+    private let updates: [RefUpdate]
+    private var position: [String: Int]?
     private var slots: [RefResult?]
+    private var next = 0
 
     init(_ updates: [RefUpdate]) {
-        self.position = Dictionary(
-            updates.enumerated().map { ($1.destination, $0) },
-            uniquingKeysWith: { first, _ in first }
-        )
+        self.updates = updates
         self.slots = Array(repeating: nil, count: updates.count)
     }
 
-    func has(_ update: RefUpdate) -> Bool { self.position[update.destination].map { self.slots[$0] != nil } ?? false }
+    mutating func has(_ update: RefUpdate) -> Bool {
+        self.index(of: update.destination).map { self.slots[$0] != nil } ?? false
+    }
 
     mutating func set(_ result: RefResult) {
-        guard let index = self.position[result.update.destination] else { return }
+        guard let index = self.index(of: result.update.destination) else { return }
         self.slots[index] = result
+        self.next = index + 1
     }
 
     /// The result at `update`'s ref reported as `update`'s: a ref advanced in steps was last sent
     /// from where the steps left it, not from the old id the plan read.
     mutating func restore(_ update: RefUpdate) {
-        guard let index = self.position[update.destination] else { return }
+        guard let index = self.index(of: update.destination) else { return }
         self.slots[index]?.update = update
     }
 
@@ -323,6 +337,17 @@ struct ResultSlots {
         all.reserveCapacity(self.slots.count)  // compactMap grows by doubling: 17 MB for 100,000 refs
         for case let result? in self.slots { all.append(result) }
         return all
+    }
+
+    private mutating func index(of destination: String) -> Int? {
+        if self.next < self.updates.count, self.updates[self.next].destination == destination { return self.next }
+        if self.position == nil {
+            self.position = Dictionary(
+                self.updates.enumerated().map { ($1.destination, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
+        }
+        return self.position?[destination]
     }
 }
 

@@ -159,6 +159,29 @@ struct SendPackMachineTests {
         )
     }
 
+    /// receive-pack reports in command order, which the report matches by position; a report in
+    /// another order, with refs missing, repeated or never sent, says the same as one read by name.
+    @Test func aReportInAnyOrderSaysWhatItsLinesSaid() async {
+        let names = (0..<6).map { "refs/heads/b\($0)" }
+        let lines = zip(Gen.element(of: names + ["refs/heads/unsent"]), Gen.bool).array(of: 0...8)
+        await propertyCheck(count: 400, input: lines, Gen.bool) { lines, ordered in
+            let lines = lines.map { ($0.0!, $0.1) }
+            let reported = ordered ? lines.sorted { $0.0 < $1.0 } : lines
+            var reader = ReportStatus.Reader(commands: names)
+            var byName: [String: String?] = [:]
+            #expect(try reader.take(.text("unpack ok")) == nil)
+            for (ref, ok) in reported {
+                #expect(try reader.take(.text(ok ? "ok \(ref)" : "ng \(ref) hook declined")) == nil)
+                byName[ref] = ok ? .some(nil) : .some("hook declined")
+            }
+            let report = try #require(try reader.take(.flush))
+            #expect(report == ReportStatus(refs: byName))
+            for (index, name) in names.enumerated() {
+                #expect(report.said(about: name, at: index) == byName[name], "\(reported) \(name)")
+            }
+        }
+    }
+
     @Test func anErrLineInTheAdvertisementIsTheServersMessage() {
         var machine = SendPackMachine()
         #expect(throws: WireError(.serverError, "access denied")) {
@@ -244,6 +267,26 @@ struct PushUnitsTests {
         #expect(atomic.map(\.isAtomic) == [false, true])
         #expect(atomic.last?.updates.map(\.destination) == ["refs/changes/01/1/1", "refs/changes/01/1/meta"])
         #expect(PushUnits.split([], atomic: true, batchSize: 0).isEmpty)
+    }
+
+    /// Whether a change has several refs decides atomic units; sorted lists are checked by
+    /// comparing neighbours, any other order with a set: both agree with counting per change.
+    @Test func findsAChangeOfSeveralRefsInAnyOrder() async {
+        let names = [
+            "refs/changes/01/1/1", "refs/changes/01/1/meta", "refs/changes/01/10/1", "refs/changes/01/1",
+            "refs/heads/a",
+            "refs/changes/02/2/1", "refs/changes/02/2/2", "refs/changes/01/11/1", "refs/heads/1/1", "refs/tags/t",
+        ]
+        let refs = Gen.element(of: names).array(of: 0...8)
+        await propertyCheck(count: 400, input: refs, Gen.bool) { picked, sorted in
+            let distinct = Array(Set(picked.compactMap { $0 }))
+            let list = sorted ? distinct.sorted() : distinct
+            let perChange = Dictionary(grouping: list.compactMap { PushUnits.change(of: $0) }, by: { $0 })
+            let expected = perChange.values.contains { $0.count > 1 }
+            let units = PushUnits.split(list.map(Self.update), atomic: true, batchSize: 0)
+            #expect(units.contains(where: \.isAtomic) == expected, "\(list)")
+            #expect(units.flatMap(\.updates).count == list.count)
+        }
     }
 
     /// Batches never split a change; changes with several refs go atomic, the rest does not.
