@@ -4,6 +4,7 @@ import PackageDescription
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "ReplicationDaemon",
             dependencies: [
-                "ReplicationCore", grdb, httpClient, hummingbird, logging, mustache, nioCore, postgres,
+                "ReplicationCore", grdb, grdbSQLite, httpClient, hummingbird, logging, mustache, nioCore, postgres,
                 prometheus, serviceLifecycle, unixSignals,
             ]
         ),
@@ -100,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "ReplicationDaemonTests",
             dependencies: [
-                "ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport", logging, serviceLifecycle,
+                "ReplicationDaemon", "ReplicationCore", "ReplicationTestSupport", grdb, logging, serviceLifecycle,
                 hummingbird,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

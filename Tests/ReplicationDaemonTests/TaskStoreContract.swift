@@ -289,14 +289,21 @@ struct TaskStoreContract {
                 target: NoticeTarget(url: "/srv/q.git"),
                 eventCreatedOn: 99
             )
-            try await store.appendNotices([replicated, scheduled])
-            let extra = try await store.notices(after: ids[4], limit: 2).notices
-            #expect(extra.map(\.notice) == [replicated, scheduled], "every field comes back")
+            // An empty text stays empty (not NULL), and text is stored by its bytes, not its characters.
+            let unusual = ReplicationNotice(
+                type: .refReplicationDone,
+                project: "",
+                ref: "refs/heads/é€𝄞",
+                eventCreatedOn: 99
+            )
+            try await store.appendNotices([replicated, scheduled, unusual])
+            let extra = try await store.notices(after: ids[4], limit: 3).notices
+            #expect(extra.map(\.notice) == [replicated, scheduled, unusual], "every field comes back")
             let newest = try #require(extra.last?.id)
             let page = try await store.notices(after: ids[1], limit: 2)
             #expect(page.notices.map(\.id) == [ids[2], ids[3]] && page.lastID == ids[3])
             #expect(try await store.lastNoticeID() == newest)
-            #expect(try await store.pruneNotices(createdBefore: 100) == 2, "the two created at 99")
+            #expect(try await store.pruneNotices(createdBefore: 100) == 3, "the three created at 99")
             #expect(try await store.pruneNotices(createdBefore: 104) == 3)
             #expect(try await store.notices(after: 0, limit: 10).notices.map(\.id) == [ids[3], ids[4]])
             #expect(try await store.pruneNotices(createdBefore: 1_000) == 2)

@@ -8,18 +8,25 @@ extension SQLiteTaskStore: NoticeStore {
     /// Stores `notices` in the transaction `db` is in (``StoreWrite/notices(_:)``).
     static func append(_ notices: [ReplicationNotice], _ db: Database) throws {
         guard !notices.isEmpty else { return }
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
-                    nodes_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
+        var rows = try SQLiteRows(
+            """
+            INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                nodes_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            in: db
         )
         for notice in notices {
-            try statement.execute(arguments: [
-                notice.eventCreatedOn, notice.type.rawValue, notice.project, notice.ref, notice.targetUri,
-                notice.targetNode, notice.status?.rawValue, notice.refStatus?.rawValue, notice.nodesCount,
-            ])
+            rows.bind(notice.eventCreatedOn)
+            rows.bind(notice.type.rawValue)
+            rows.bind(notice.project)
+            rows.bind(notice.ref)
+            rows.bind(notice.targetUri)
+            rows.bind(notice.targetNode)
+            rows.bind(notice.status?.rawValue)
+            rows.bind(notice.refStatus?.rawValue)
+            rows.bind(notice.nodesCount)
+            try rows.insert()
         }
     }
 

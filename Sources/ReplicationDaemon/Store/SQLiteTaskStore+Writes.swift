@@ -82,17 +82,23 @@ extension SQLiteTaskStore: StoreWriting {
         _ db: Database
     ) throws {
         guard !statuses.isEmpty else { return }
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
+        var rows = try SQLiteRows(
+            """
+            INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            in: db
         )
         for status in statuses {
-            try statement.execute(arguments: [
-                target.project, status.ref, target.remote, target.url, status.status.rawValue, status.message,
-                status.newID?.hex, seconds,
-            ])
+            rows.bind(target.project)
+            rows.bind(status.ref)
+            rows.bind(target.remote)
+            rows.bind(target.url)
+            rows.bind(status.status.rawValue)
+            rows.bind(status.message)
+            rows.bind(status.newID?.hex)
+            rows.bind(seconds)
+            try rows.insert()
         }
     }
 }
