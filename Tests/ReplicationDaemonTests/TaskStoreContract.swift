@@ -316,6 +316,62 @@ struct TaskStoreContract {
         }
     }
 
+    /// A push's notices, one per ref, between others: each keeps an id of its own, in order, and
+    /// pages and prunes by notice wherever a page starts or ends (the SQLite store keeps runs of
+    /// them in shared rows).
+    @Test(arguments: Kind.allCases) func aPushsNoticesPageOneByOne(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let target = NoticeTarget(url: "ssh://git@host:29418/p.git")
+            let refs = (0..<2_345).map { index in
+                ReplicationNotice(
+                    type: .refReplicated,
+                    project: "p",
+                    ref: "refs/changes/\(index % 100)/\(index)/1",
+                    target: target,
+                    status: index == 7 ? .failed : .succeeded,
+                    refStatus: index == 7 ? .rejectedOtherReason : .ok,
+                    eventCreatedOn: 100
+                )
+            }
+            let odd = ReplicationNotice(
+                type: .refReplicated,
+                project: "p",
+                ref: "refs/heads/a\nb",
+                target: target,
+                status: .succeeded,
+                refStatus: .ok,
+                eventCreatedOn: 100
+            )
+            let appended =
+                [Self.notice("refs/heads/first", at: 99)] + refs + [odd, Self.notice("refs/heads/done", at: 101)]
+            try await store.appendNotices(appended)
+            try await store.appendNotices(Array(refs.prefix(3)))
+            let all = appended + refs.prefix(3)
+            var read: [StoredNotice] = []
+            var cursor: Int64 = 0
+            let limits = [1, 7, 1_000, 999, 1_001, 5]
+            while read.count < all.count {
+                let limit = limits[read.count % limits.count]
+                let page = try await store.notices(after: cursor, limit: limit)
+                #expect(page.notices.count == min(limit, all.count - read.count))
+                #expect(page.lastID == page.notices.last?.id ?? cursor)
+                read += page.notices
+                cursor = page.lastID
+            }
+            #expect(read.map(\.notice) == all)
+            let ids = read.map(\.id)
+            let lastID = try await store.lastNoticeID()
+            #expect(ids == ids.sorted() && Set(ids).count == ids.count && ids.last == lastID)
+            // From any id, what follows it.
+            for index in [0, 1, 500, 1_000, 1_001, 2_345, all.count - 2] {
+                let page = try await store.notices(after: ids[index], limit: 3)
+                #expect(page.notices == Array(read[(index + 1)...].prefix(3)), "after notice \(index)")
+            }
+            #expect(try await store.pruneNotices(createdBefore: 101) == all.count - 1, "all but the one at 101")
+            #expect(try await store.notices(after: 0, limit: 10).notices.map(\.notice) == [all[all.count - 4]])
+        }
+    }
+
     @Test(arguments: Kind.allCases) func aWebhookCursorIsHeldByOneNodeAtATime(_ kind: Kind) async throws {
         try await Self.withStore(kind) { store in
             try await store.appendNotices([Self.notice("refs/heads/old", at: 1)])

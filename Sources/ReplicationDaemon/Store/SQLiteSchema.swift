@@ -113,6 +113,16 @@ extension SQLiteTaskStore {
                 sql: "CREATE TABLE last_pushes (url TEXT PRIMARY KEY, push TEXT NOT NULL) WITHOUT ROWID"
             )
         }
+        migrator.registerMigration("v8: notice batches") { db in
+            // A push's ref-replicated notices in one row (SQLiteNoticeBatch): a line per ref, ids
+            // from `id - count + 1` to `id`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE notices ADD COLUMN refs TEXT;
+                    ALTER TABLE notices ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -2,57 +2,102 @@ import Foundation
 import GRDB
 package import ReplicationCore
 
-/// The notice log: one row per notice, a column per Gerrit field (no encoding on the engine's
-/// path: a full sync of 100k refs stores 100k `ref-replicated`); webhook cursors beside it.
+/// The notice log: a row per notice, a column per Gerrit field, except that a push's
+/// `ref-replicated` notices share rows (``SQLiteNoticeBatch``); webhook cursors beside it.
 extension SQLiteTaskStore: NoticeStore {
-    /// Stores `notices` in the transaction `db` is in (``StoreWrite/notices(_:)``).
+    /// Stores `notices` in the transaction `db` is in (``StoreWrite/notices(_:)``), numbered on from
+    /// the table's AUTOINCREMENT counter.
     static func append(_ notices: [ReplicationNotice], _ db: Database) throws {
         guard !notices.isEmpty else { return }
+        var next = try (Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'notices'") ?? 0) + 1
         var rows = try SQLiteRows(
             """
-            INSERT INTO notices (created_at, type, project, ref, target_uri, target_node, status, ref_status,
-                nodes_count)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO notices (id, created_at, type, project, ref, target_uri, target_node, status, ref_status,
+                nodes_count, refs, count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             in: db
         )
-        for notice in notices {
+        var start = 0
+        while start < notices.count {
+            let end = SQLiteNoticeBatch.end(of: notices, from: start)
+            let count = end - start
+            let notice = notices[start]
+            let id = next + Int64(count) - 1  // the last id of the row's range
+            rows.bind(Int(id))
             rows.bind(notice.eventCreatedOn)
             rows.bind(notice.type.rawValue)
             rows.bind(notice.project)
-            rows.bind(notice.ref)
+            rows.bind(count == 1 ? notice.ref : nil)
             rows.bind(notice.targetUri)
             rows.bind(notice.targetNode)
-            rows.bind(notice.status?.rawValue)
-            rows.bind(notice.refStatus?.rawValue)
+            rows.bind(count == 1 ? notice.status?.rawValue : nil)
+            rows.bind(count == 1 ? notice.refStatus?.rawValue : nil)
             rows.bind(notice.nodesCount)
+            rows.bind(count == 1 ? nil : Self.lines(notices[start..<end]))
+            rows.bind(count)
             try rows.insert()
+            next = id + 1
+            start = end
         }
+    }
+
+    private static func lines(_ notices: ArraySlice<ReplicationNotice>) -> String {
+        var text = ""
+        for notice in notices {
+            if !text.isEmpty { text += "\n" }
+            text += SQLiteNoticeBatch.line(for: notice) ?? ""
+        }
+        return text
     }
 
     package func notices(after id: Int64, limit: Int) async throws -> NoticeBatch {
         try await self.database.read { db in
+            // Each row holds at least one notice: `limit` rows hold enough.
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM notices WHERE id > ? ORDER BY id LIMIT ?",
                 arguments: [id, limit]
             )
-            let notices = rows.compactMap { row in
-                StoredNotice.decoded(
-                    id: row["id"],
-                    createdAt: row["created_at"],
-                    type: row["type"],
-                    project: row["project"],
-                    ref: row["ref"],
-                    targetUri: row["target_uri"],
-                    targetNode: row["target_node"],
-                    status: row["status"],
-                    refStatus: row["ref_status"],
-                    nodesCount: row["nodes_count"]
-                )
+            var batch = NoticeBatch(notices: [], lastID: id)
+            for row in rows {
+                guard Self.read(row, after: id, limit: limit, into: &batch) else { break }
             }
-            return NoticeBatch(notices: notices, lastID: rows.last?["id"] ?? id)
+            return batch
         }
+    }
+
+    /// Adds the row's notices after `after` to `batch`, up to `limit` in all; `false` once full.
+    private static func read(_ row: Row, after: Int64, limit: Int, into batch: inout NoticeBatch) -> Bool {
+        let last: Int64 = row["id"]
+        let single = StoredNotice.decoded(
+            id: last,
+            createdAt: row["created_at"],
+            type: row["type"],
+            project: row["project"],
+            ref: row["ref"],
+            targetUri: row["target_uri"],
+            targetNode: row["target_node"],
+            status: row["status"],
+            refStatus: row["ref_status"],
+            nodesCount: row["nodes_count"]
+        )
+        guard let lines: String = row["refs"] else {
+            if let single { batch.notices.append(single) }
+            batch.lastID = last
+            return batch.notices.count < limit
+        }
+        let notices = single.map { SQLiteNoticeBatch.notices(in: lines, shared: $0.notice) } ?? []
+        var noticeID = last - Int64(notices.count) + 1
+        for notice in notices {
+            defer { noticeID += 1 }
+            guard noticeID > after else { continue }
+            if let notice { batch.notices.append(StoredNotice(id: noticeID, notice: notice)) }
+            batch.lastID = noticeID
+            guard batch.notices.count < limit else { return false }
+        }
+        batch.lastID = last
+        return batch.notices.count < limit
     }
 
     package func lastNoticeID() async throws -> Int64 {
@@ -64,8 +109,13 @@ extension SQLiteTaskStore: NoticeStore {
 
     package func pruneNotices(createdBefore seconds: Double) async throws -> Int {
         try await self.database.write { db in
+            let count = try Int.fetchOne(
+                db,
+                sql: "SELECT COALESCE(SUM(count), 0) FROM notices WHERE created_at < ?",
+                arguments: [seconds]
+            )
             try db.execute(sql: "DELETE FROM notices WHERE created_at < ?", arguments: [seconds])
-            return db.changesCount
+            return count ?? 0
         }
     }
 
