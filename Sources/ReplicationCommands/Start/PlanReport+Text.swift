@@ -14,7 +14,7 @@ extension PlanReport {
                 plan.remoteMissing
                 ? (pushed ? ", repository created" : ", repository missing: it would be created") : ""
             add("\(plan.project) → \(plan.remote) \(plan.url) (\(plan.plan.mode.rawValue) sync\(missing))")
-            for update in plan.updates { add("  " + Self.line(for: update)) }
+            for update in plan.updates { Self.write(update, into: &text) }
             for skipped in plan.plan.skipped { add("  skipped       \(skipped.ref): \(skipped.reason)") }
             if let blocked = plan.plan.blocked { add("  BLOCKED: \(blocked)") }
             add("  " + Self.counts(plan))
@@ -33,28 +33,53 @@ extension PlanReport {
         return text
     }
 
-    private static func line(for update: Update) -> String {
-        let verb = update.verb.padding(toLength: 13)
-        let ids: String
-        switch update.update.action {
-        case .create: ids = update.update.newID?.abbreviated() ?? ""
-        case .delete: ids = update.update.oldID?.abbreviated() ?? ""
+    /// Writes the update's line, piece by piece: a string per piece and one per line took 0.14 s
+    /// for 100,000 refs.
+    private static func write(_ update: Update, into text: inout String) {
+        let planned = update.update
+        text += "  "
+        if let result = update.result { Self.pad(result.status.rawValue, to: 10, into: &text) }
+        Self.pad(update.verb, to: 13, into: &text)
+        text += " "
+        text += planned.destination
+        text += "  "
+        switch planned.action {
+        case .create: Self.abbreviate(planned.newID, into: &text)
+        case .delete: Self.abbreviate(planned.oldID, into: &text)
         case .update:
-            let separator = update.fastForward == true ? ".." : "..."
-            ids = "\(update.update.oldID?.abbreviated() ?? "")\(separator)\(update.update.newID?.abbreviated() ?? "")"
+            Self.abbreviate(planned.oldID, into: &text)
+            text += update.fastForward == true ? ".." : "..."
+            Self.abbreviate(planned.newID, into: &text)
         }
-        let source =
-            update.update.source.flatMap { $0 == update.update.destination ? nil : " (from \($0))" }
-            ?? update.update.reason.map { " (\($0))" } ?? ""
+        if let source = planned.source, source != planned.destination {
+            text += " (from "
+            text += source
+            text += ")"
+        } else if let reason = planned.reason {
+            text += " ("
+            text += reason
+            text += ")"
+        }
         if let result = update.result {
-            let status = result.status.rawValue.padding(toLength: 10)
-            return
-                "\(status)\(verb) \(update.update.destination)  \(ids)\(source)\(result.message.map { ": \($0)" } ?? "")"
+            if let message = result.message {
+                text += ": "
+                text += message
+            }
+        } else if planned.action == .update, !planned.isForced, update.fastForward == false {
+            text += "  (not a fast-forward; the push would be rejected)"
         }
-        let warning =
-            update.update.action == .update && !update.update.isForced && update.fastForward == false
-            ? "  (not a fast-forward; the push would be rejected)" : ""
-        return "\(verb) \(update.update.destination)  \(ids)\(source)\(warning)"
+        text += "\n"
+    }
+
+    private static func pad(_ word: String, to length: Int, into text: inout String) {
+        text += word
+        let count = word.count
+        if count < length { text += String(repeating: " ", count: length - count) }
+    }
+
+    private static func abbreviate(_ id: ObjectID?, into text: inout String) {
+        guard let id else { return }
+        text += id.abbreviated()
     }
 
     private static func counts(_ plan: Plan) -> String {
@@ -102,11 +127,5 @@ extension PlanReport {
 
     private static func count(_ number: Int, _ noun: String) -> String {
         "\(number) \(noun)\(number == 1 ? "" : "s")"
-    }
-}
-
-extension String {
-    fileprivate func padding(toLength length: Int) -> String {
-        self.count >= length ? self : self + String(repeating: " ", count: length - self.count)
     }
 }
