@@ -5,7 +5,8 @@ Scenarios (each tool pushes to its own copy of the same mirror state):
 - first mirror and a 10-commit update of a long history (20,000 commits editing 300 files, made
   with `git fast-import`, repacked with deltas as a server keeps it);
 - a one-line change to a 1.6 MB file, on a mirror that has the previous version;
-- initial replication of 100,000 refs, an incremental sync of 10 of them, a no-op sync;
+- initial replication of 100,000 refs (also timed outside the mirror's receive-pack, which both
+  tools run through a wrapper that logs when it ran), an incremental sync of 10 of them, a no-op sync;
 - a fleet of 600 small projects, first sync and re-sync, `start --all --wait --now` with
   `threads = 4` next to a 4-way parallel loop of `git push`;
 - first mirrors under a push-size cap (`maxPushSize`): an 88 MiB history that does not compress
@@ -31,6 +32,13 @@ class Bench:
         self.work = work
         self.sshd = SSHD(work)
         self.proxy = ByteCounter(self.sshd.port)
+        # A receive-pack that logs when it ran: the time a push spends outside the mirror's work.
+        self.receive_pack_log = f"{work}/receive-pack.log"
+        self.timed_receive_pack = f"{work}/timed-receive-pack"
+        with open(self.timed_receive_pack, "w") as f:
+            f.write(f"#!/bin/sh\nstart=$(date +%s.%N)\ngit-receive-pack \"$@\"\nstatus=$?\n"
+                    f"echo \"$start $(date +%s.%N)\" >> {self.receive_pack_log}\nexit $status\n")
+        os.chmod(self.timed_receive_pack, 0o755)
         host_key = " ".join(open(f"{self.sshd.dir}/host.pub").read().split()[:2])
         with open(self.sshd.known_hosts, "a") as f:
             f.write(f"[127.0.0.1]:{self.proxy.port} {host_key}\n")
@@ -48,8 +56,11 @@ class Bench:
                     f"  identityFile = {self.sshd.client_key}\n  knownHostsFile = {self.sshd.known_hosts}\n{extra}")
         return path
 
-    def run_case(self, name, projects, prepare_mirror, threads=1, extra=""):
-        """Times both tools on identical mirror states, which `prepare_mirror(project, None)` makes."""
+    def run_case(self, name, projects, prepare_mirror, threads=1, extra="", outside=False):
+        """Times both tools on identical mirror states, which `prepare_mirror(project, None)` makes.
+        `outside`: also the time each spent outside the mirror's receive-pack (one project)."""
+        if outside:
+            extra += f"  receivepack = {self.timed_receive_pack}\n"
         config = self.write_config(name, threads, extra)
         ours, theirs = [], []
         for _ in range(RUNS):
@@ -57,18 +68,34 @@ class Bench:
                 prepare_mirror(project, None)
             self.proxy.take()
             ours.append(measure([REPLICATOR, "start", "--all", "--wait", "--now", "--config", config]) + (self.proxy.take(),))
-            theirs.append(measure(["sh", "-c", self.git_loop(name, threads)], env=self.sshd.git_env) + (self.proxy.take(),))
+            ours[-1] += (self.receive_pack_seconds(),)
+            loop = self.git_loop(name, threads, self.timed_receive_pack if outside else None)
+            theirs.append(measure(["sh", "-c", loop], env=self.sshd.git_env) + (self.proxy.take(),))
+            theirs[-1] += (self.receive_pack_seconds(),)
         ta, tb = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in theirs)
         ma, mb = max(x[1] for x in ours), max(x[1] for x in theirs)
         ba, bb = statistics.median(x[2] for x in ours), statistics.median(x[2] for x in theirs)
         print(f"{name:<34} {ta:>8.2f} {tb:>7.2f} {ta / tb:>6.2f} {ma:>8.0f} {mb:>7.0f} {ma / mb:>5.2f} "
               f"{ba:>13,} {bb:>12,} {ba / max(bb, 1):>6.2f}", flush=True)
+        if outside:
+            oa, ob = (statistics.median(x[0] - x[3] for x in runs) for runs in (ours, theirs))
+            print(f"  outside receive-pack: ours {oa:.2f} s, git {ob:.2f} s (medians)", flush=True)
 
-    def git_loop(self, name, threads):
+    def receive_pack_seconds(self):
+        """The wall time of the receive-packs logged since the last call (0 if none was timed)."""
+        if not os.path.exists(self.receive_pack_log):
+            return 0.0
+        with open(self.receive_pack_log) as f:
+            spans = [line.split() for line in f if line.strip()]
+        os.remove(self.receive_pack_log)
+        return sum(float(end) - float(start) for start, end in spans)
+
+    def git_loop(self, name, threads, receive_pack=None):
         sources = f"{self.work}/git-{slug(name)}"
         mirrors = self.url(f"{self.work}/git-{slug(name)}-mirrors")
+        option = f" --receive-pack={receive_pack}" if receive_pack else ""
         return (f"cd {sources} && ls | sed 's/[.]git$//' | xargs -P {threads} -I PROJECT "
-                f"git -C {sources}/PROJECT.git push -q --prune {mirrors}/PROJECT.git '+refs/*:refs/*'")
+                f"git -C {sources}/PROJECT.git push -q --prune{option} {mirrors}/PROJECT.git '+refs/*:refs/*'")
 
 
 def main():
@@ -152,7 +179,7 @@ def many_refs(bench):
     name = "initial 100k refs"
     source = f"{case_dirs(bench, name)}/p.git"
     make_source(source, 100_000)
-    bench.run_case(name, ["p"], prepare(bench, name, empty_mirror))
+    bench.run_case(name, ["p"], prepare(bench, name, empty_mirror), outside=True)
     synced = f"{bench.work}/synced.git"
     shutil.copytree(source, synced)
     for name, edit in (("incremental 10 of 100k refs", True), ("no-op 100k refs", False)):
