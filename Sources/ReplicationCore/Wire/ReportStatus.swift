@@ -3,7 +3,7 @@
 ///
 /// receive-pack reports its refs in the order of the commands, so the report is kept as one answer
 /// per command, matched by position: a first push of 100,000 refs hashed every name into a
-/// dictionary twice (once reading, once looking up), a third of a second. A ref reported out of
+/// dictionary twice (once reading, once looking up): 0.2 s of CPU. A ref reported out of
 /// that order, or not among the commands, is kept by name.
 package struct ReportStatus: Sendable {
     /// `nil` when unpacking succeeded, else receive-pack's reason.
