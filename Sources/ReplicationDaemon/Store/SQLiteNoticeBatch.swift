@@ -13,23 +13,36 @@ package enum SQLiteNoticeBatch {
     /// The end (exclusive) of the run of notices starting at `start` that can share its row.
     package static func end(of notices: [ReplicationNotice], from start: Int) -> Int {
         let first = notices[start]
-        guard Self.line(for: first) != nil else { return start + 1 }
+        guard Self.canShareARow(first) else { return start + 1 }
         var end = start + 1
         while end < notices.count, end - start < Self.limit, Self.together(first, notices[end]),
-            Self.line(for: notices[end]) != nil
+            Self.canShareARow(notices[end])
         {
             end += 1
         }
         return end
     }
 
-    /// The notice's line in a shared row; `nil` when it has no ref or status to tell it apart, or a
-    /// ref with a line break.
-    package static func line(for notice: ReplicationNotice) -> String? {
-        guard let ref = notice.ref, let status = notice.status, let refStatus = notice.refStatus,
-            !ref.utf8.contains(UInt8(ascii: "\n"))
-        else { return nil }
-        return "\(status.rawValue)\t\(refStatus.rawValue)\t\(ref)"
+    /// The shared row's text for `notices`, which ``end(of:from:)`` found can share it: a line each.
+    package static func text(of notices: ArraySlice<ReplicationNotice>) -> String {
+        var text = ""
+        for notice in notices {
+            guard let ref = notice.ref, let status = notice.status, let refStatus = notice.refStatus else { continue }
+            if !text.isEmpty { text += "\n" }
+            text += status.rawValue
+            text += "\t"
+            text += refStatus.rawValue
+            text += "\t"
+            text += ref
+        }
+        return text
+    }
+
+    /// Whether the notice has a ref and statuses to tell it apart in a line, and no line break in
+    /// its ref.
+    private static func canShareARow(_ notice: ReplicationNotice) -> Bool {
+        guard let ref = notice.ref, notice.status != nil, notice.refStatus != nil else { return false }
+        return !ref.utf8.contains(UInt8(ascii: "\n"))
     }
 
     /// The notices of a shared row: `shared` with each line's ref and statuses; `nil` for a line

@@ -34,21 +34,12 @@ extension SQLiteTaskStore: NoticeStore {
             rows.bind(count == 1 ? notice.status?.rawValue : nil)
             rows.bind(count == 1 ? notice.refStatus?.rawValue : nil)
             rows.bind(notice.nodesCount)
-            rows.bind(count == 1 ? nil : Self.lines(notices[start..<end]))
+            rows.bind(count == 1 ? nil : SQLiteNoticeBatch.text(of: notices[start..<end]))
             rows.bind(count)
             try rows.insert()
             next = id + 1
             start = end
         }
-    }
-
-    private static func lines(_ notices: ArraySlice<ReplicationNotice>) -> String {
-        var text = ""
-        for notice in notices {
-            if !text.isEmpty { text += "\n" }
-            text += SQLiteNoticeBatch.line(for: notice) ?? ""
-        }
-        return text
     }
 
     package func notices(after id: Int64, limit: Int) async throws -> NoticeBatch {
