@@ -420,3 +420,36 @@ extension SendPackTests {
         #expect(took >= .seconds(2) - .milliseconds(100) && took < .seconds(3), "\(took)")
     }
 }
+
+extension SendPackTests {
+    /// A local receive-pack whose standard error ends long before its output (seen in a fleet of
+    /// local mirrors: about 1 ms a push, 350 wake-ups) is waited for in poll(2), not in a loop of
+    /// reads of the ended pipe: the pushing thread's CPU time stays small while it waits.
+    @Test func aReceivePackWhoseErrorsEndFirstIsWaitedForWithoutSpinning() throws {
+        let site = try Self.makeSite()
+        let git = GitBinary.locate()!
+        let wrapper = site.directory.path("git-with-early-stderr-end")
+        try """
+        #!/bin/sh
+        [ "$1" = receive-pack ] && { exec 2>/dev/null; sleep 1.5; }
+        exec \(git) "$@"
+
+        """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        var options = Self.options()
+        options.git = wrapper
+        let cpuBefore = Self.threadCPUTime()
+        let report = try Self.push(site, url: site.mirror, options: options)
+        let cpu = Self.threadCPUTime() - cpuBefore
+        #expect(report.isSuccess, "\(report.results)")
+        #expect(try site.refs() == site.ids)
+        #expect(cpu < .milliseconds(300), "the thread spun while receive-pack slept: \(cpu) of CPU")
+    }
+
+    /// CPU time of the calling thread (a push on a local path runs on it).
+    static func threadCPUTime() -> Duration {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+    }
+}

@@ -9,6 +9,9 @@ final class LocalReceivePack: WireChannel {
     private let timeout: Duration
     private var cancellation: (PushCancellation, Int)?
     private var errors = Data()
+    /// Whether the child's standard error may still say something: once it has ended, polling it
+    /// would answer at once, every time (a busy loop until the output ends too).
+    private var errorsOpen = true
     private var inputOpen = true
     private(set) var bytesWritten = 0
 
@@ -90,8 +93,9 @@ final class LocalReceivePack: WireChannel {
     /// the process).
     private func wait(for descriptor: Int32, events: Int32) throws(GitError) {
         let deadline = self.timeout == .zero ? nil : ContinuousClock.now + self.timeout
-        let errors = self.process.errors?.fileDescriptor ?? -1
         while true {
+            // poll(2) skips a negative descriptor.
+            let errors = self.errorsOpen ? self.process.errors?.fileDescriptor ?? -1 : -1
             var fds = [
                 pollfd(fd: descriptor, events: Int16(events), revents: 0),
                 pollfd(fd: errors, events: Int16(POLLIN), revents: 0),
@@ -112,15 +116,21 @@ final class LocalReceivePack: WireChannel {
         }
     }
 
+    /// Reads what standard error holds, up to 64 KiB a call (a child that never stops talking must
+    /// not keep us from the deadline), keeping the first megabyte: the rest is read and dropped, or
+    /// the child would stall on a full pipe and poll(2) would keep answering.
     private func drainErrors() {
-        guard let errors = self.process.errors?.fileDescriptor else { return }
+        guard self.errorsOpen, let errors = self.process.errors?.fileDescriptor else { return }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while self.errors.count < 1_000_000 {
+        for _ in 0..<16 {
             let count = buffer.withUnsafeMutableBytes { Foundation.read(errors, $0.baseAddress, $0.count) }
+            if count == 0 { self.errorsOpen = false }
             guard count > 0 else { return }
-            self.errors.append(contentsOf: buffer.prefix(count))
+            if self.errors.count < Self.errorsKept { self.errors.append(contentsOf: buffer.prefix(count)) }
         }
     }
+
+    private static let errorsKept = 1_000_000
 
     private static func failure(_ doing: String, _ code: Int32, detail: String = "") -> GitError {
         let reason = detail.isEmpty ? String(cString: strerror(code)) : detail
