@@ -23,7 +23,7 @@ struct StartWaiter {
         let progress = ProgressDisplay(total: self.expected, isActive: !self.quiet && isatty(2) == 1)
         guard let lease = try await self.store.acquireExecutorLease(wait: false) else {
             self.logger.notice("A replicator daemon runs pushes from this store; waiting for its results")
-            return try await self.waitForOutcomes(progress: progress)
+            return try await self.waitForOutcomes(progress: progress, ownEngine: false)
         }
         defer { lease.release() }
         // Push what no running node takes (all of it, without a daemon), until every target reported.
@@ -32,25 +32,33 @@ struct StartWaiter {
                 try await self.runEngine(progress: progress)
                 return nil
             }
-            group.addTask { try await self.waitForOutcomes(progress: progress) }
+            group.addTask { try await self.waitForOutcomes(progress: progress, ownEngine: true) }
             defer { group.cancelAll() }
             while let result = try await group.next() {
                 if let report = result { return report }
             }
-            return try await self.waitForOutcomes(progress: progress)
+            return try await self.waitForOutcomes(progress: progress, ownEngine: true)
         }
     }
 
     /// Polls the store until every event has its first outcome at every target. Outcomes (a big
     /// push's report is megabytes) are read when their count changed, or once a second (events
     /// planned for no target add none), and only for events not yet reported: a 600-project sync
-    /// decoded every finished outcome again on each read, a third of its own time.
-    private func waitForOutcomes(progress: ProgressDisplay) async throws -> PlanReport {
+    /// decoded every finished outcome again on each read, a third of its own time. With this
+    /// process's own engine pushing, the count is read when that engine stored an outcome, or every
+    /// 250 ms for what other nodes of a cluster pushed.
+    private func waitForOutcomes(progress: ProgressDisplay, ownEngine: Bool) async throws -> PlanReport {
         var shown: Set<String> = []
         var reported: [Int64: EventProgress] = [:]
         var seen = -1
         var lastRead = ContinuousClock.now
+        var (storedSeen, lastCount) = (-1, ContinuousClock.now)
         while true {
+            if ownEngine, self.handoff.storedCount == storedSeen, ContinuousClock.now - lastCount < .milliseconds(250) {
+                try await Task.sleep(for: .milliseconds(25))
+                continue
+            }
+            (storedSeen, lastCount) = (self.handoff.storedCount, ContinuousClock.now)
             let count = try await self.store.outcomeCount(of: self.events)
             if count != seen || ContinuousClock.now - lastRead >= .seconds(1) {
                 seen = count

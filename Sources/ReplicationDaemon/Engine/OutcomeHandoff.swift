@@ -13,6 +13,7 @@ package final class OutcomeHandoff: Sendable {
     }
 
     private let records = Mutex<[Key: PushOutcomeRecord]>([:])
+    private let storedWrites = Atomic<Int>(0)
 
     package init() {}
 
@@ -32,6 +33,17 @@ package final class OutcomeHandoff: Sendable {
         slim.outcome.report = report
         return .outcome(slim, events: events)
     }
+
+    /// Counts the engine's writes (outcomes, planned and completed events) once the store took
+    /// them, committed or failed.
+    package func stored() {
+        self.storedWrites.add(1, ordering: .releasing)
+    }
+
+    /// How many of the engine's writes the store took so far: while it stays the same, this
+    /// process's engine recorded no outcome or event progress, and a waiter need not ask the store
+    /// (a count over 600 events read every 25 ms was a tenth of a 600-project sync's CPU time).
+    package var storedCount: Int { self.storedWrites.load(ordering: .acquiring) }
 
     /// The whole outcome `record` (read from the store for `event`) stands for, when this process's
     /// engine handed it over; else `record` itself.

@@ -90,6 +90,7 @@ extension ReplicationEngine {
             await self.attempt(writes.count == 1 ? "Cannot record \(subject)" : "Cannot record a push's end") {
                 try await self.store.apply(writes)
             }
+            self.options.outcomeHandoff?.stored()
             if writes.contains(where: \.isNotices) { self.noticeSignal.ring() }
         case .runPush(let task):
             let configuration = context.state.configuration

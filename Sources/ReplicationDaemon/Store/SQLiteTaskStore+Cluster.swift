@@ -30,9 +30,10 @@ extension SQLiteTaskStore: ClusterStore {
         try await Self.write(in: self.database, synced: false) { db in
             // A predecessor's record is compared again, never overwritten.
             _ = try Self.reconcileRunning(db, except: node)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO running (remote, url, project, node, started_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [target.remote, target.url, target.project, node, now]
+            try db.run(
+                cached:
+                    "INSERT OR REPLACE INTO running (remote, url, project, node, started_at) VALUES (?, ?, ?, ?, ?)",
+                [target.remote, target.url, target.project, node, now]
             )
         }
         return PushLease(epoch: 0, lasts: nil)
@@ -48,10 +49,9 @@ extension SQLiteTaskStore: ClusterStore {
 
     /// Running pushes of other processes become full-sync events for their URLs.
     private static func reconcileRunning(_ db: Database, except node: String) throws -> [PushTarget] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT remote, url, project FROM running WHERE node <> ? ORDER BY url, remote",
-            arguments: [node]
+        let rows = try db.rows(
+            cached: "SELECT remote, url, project FROM running WHERE node <> ? ORDER BY url, remote",
+            [node]
         )
         let now = Date().timeIntervalSince1970
         let orphans = rows.map { PushTarget(remote: $0["remote"], url: $0["url"], project: $0["project"]) }
@@ -62,7 +62,7 @@ extension SQLiteTaskStore: ClusterStore {
                 arguments: [event, EventSource.reconcile.rawValue, now]
             )
         }
-        try db.execute(sql: "DELETE FROM running WHERE node <> ?", arguments: [node])
+        if !orphans.isEmpty { try db.run(cached: "DELETE FROM running WHERE node <> ?", [node]) }
         return orphans
     }
 

@@ -9,7 +9,8 @@ extension SQLiteTaskStore: NoticeStore {
     /// the table's AUTOINCREMENT counter.
     static func append(_ notices: [ReplicationNotice], _ db: Database) throws {
         guard !notices.isEmpty else { return }
-        var next = try (Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'notices'") ?? 0) + 1
+        let counter = try db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'notices'")
+        var next = try (Int64.fetchOne(counter) ?? 0) + 1
         var rows = try SQLiteRows(
             """
             INSERT INTO notices (id, created_at, type, project, ref, target_uri, target_node, status, ref_status,

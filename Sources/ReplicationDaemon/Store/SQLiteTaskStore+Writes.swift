@@ -20,37 +20,37 @@ extension SQLiteTaskStore: StoreWriting {
         switch write {
         case .planned(let counts):
             for (id, count) in counts {
-                try db.execute(sql: "UPDATE events SET planned = ? WHERE id = ?", arguments: [count, id])
+                try db.run(cached: "UPDATE events SET planned = ? WHERE id = ?", [count, id])
             }
         case .completed(let events):
             try Self.delete(events, db)
         case .delivery(let events, let target, let completed):
             for id in events {
-                try db.execute(
-                    sql:
+                try db.run(
+                    cached:
                         "INSERT OR IGNORE INTO deliveries (event_id, remote, url) SELECT id, ?, ? FROM events WHERE id = ?",
-                    arguments: [target.remote, target.url, id]
+                    [target.remote, target.url, id]
                 )
             }
             try Self.delete(completed, db)
         case .outcome(let outcome, let events):
             let encoded = String(decoding: try encoder.encode(outcome), as: UTF8.self)
             for id in events {
-                try db.execute(
-                    sql: """
+                try db.run(
+                    cached: """
                         INSERT OR IGNORE INTO outcomes (event_id, remote, url, outcome, recorded_at)
                         SELECT id, ?, ?, ?, ? FROM events WHERE id = ? AND wants_outcomes
                         """,
-                    arguments: [outcome.target.remote, outcome.target.url, encoded, now, id]
+                    [outcome.target.remote, outcome.target.url, encoded, now, id]
                 )
             }
         case .refStatuses(let target, let statuses, let seconds):
             try Self.recordRefStatuses(statuses, for: target, at: seconds, db)
         case .lastPush(let push):
             let encoded = String(decoding: try encoder.encode(push), as: UTF8.self)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO last_pushes (url, push) VALUES (?, ?)",
-                arguments: [push.target.url, encoded]
+            try db.run(
+                cached: "INSERT OR REPLACE INTO last_pushes (url, push) VALUES (?, ?)",
+                [push.target.url, encoded]
             )
         case .held(let target, let deletions, let reason?):
             try db.execute(
@@ -66,9 +66,9 @@ extension SQLiteTaskStore: StoreWriting {
                 arguments: [target.remote, target.url]
             )
         case .pushEnded(let target, let node, _):
-            try db.execute(
-                sql: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
-                arguments: [target.remote, target.url, node]
+            try db.run(
+                cached: "DELETE FROM running WHERE remote = ? AND url = ? AND node = ?",
+                [target.remote, target.url, node]
             )
         case .notices(let notices):
             try Self.append(notices, db)

@@ -87,8 +87,8 @@ package final class SQLiteTaskStore: EventIntakeStore, EventQueueStore, StoreLif
         _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         try await database.writeWithoutTransaction { db in
-            try db.execute(sql: synced ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-            defer { if !synced { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+            try db.run(cached: synced ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            defer { if !synced { try? db.run(cached: "PRAGMA synchronous = FULL") } }
             var result: T?
             try db.inTransaction {
                 result = try body(db)
@@ -184,8 +184,8 @@ package final class SQLiteTaskStore: EventIntakeStore, EventQueueStore, StoreLif
 
     static func delete(_ events: [Int64], _ db: Database) throws {
         for id in events {
-            try db.execute(sql: "DELETE FROM deliveries WHERE event_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id])
+            try db.run(cached: "DELETE FROM deliveries WHERE event_id = ?", [id])
+            try db.run(cached: "DELETE FROM events WHERE id = ?", [id])
         }
     }
 

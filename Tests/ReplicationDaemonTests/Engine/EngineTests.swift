@@ -238,4 +238,34 @@ struct EngineTests {
             #expect(try await store.heldEvents(node: "test-node").isEmpty, "claims released")
         }
     }
+
+    /// `start --wait` asks the store for outcomes when its own engine says it stored some: the
+    /// engine counts each write on the handoff after the store took it, so a waiter that sees the
+    /// count move and then reads the store finds what was written.
+    @Test func theEngineTellsTheWaiterOfEachWriteAfterTheStoreHasIt() async throws {
+        let store = InMemoryTaskStore()
+        let ids = try await store.append(
+            [ReplicationEvent(kind: .fullSync, project: "p")],
+            source: .start,
+            wantsOutcomes: true
+        )
+        let handoff = OutcomeHandoff()
+        let harness = EngineHarness(Self.configuration + "\n  url = /second/${name}.git\n", store: store) {
+            $0.onlyEvents = Set(ids)
+            $0.stopWhenReported = true
+            $0.outcomeHandoff = handoff
+        }
+        harness.executor.block("/second/p.git")
+        try await harness.run {
+            try await harness.until("the first push ended") { try await store.outcomeCount(of: ids) == 1 }
+            let afterFirst = handoff.storedCount
+            #expect(afterFirst > 0, "the first outcome was counted")
+            try await harness.advance(by: .milliseconds(200))
+            #expect(try await store.outcomeCount(of: ids) == 1)
+            harness.executor.release("/second/p.git")
+            try await harness.until("the engine stops by itself") { harness.stopped }
+            #expect(handoff.storedCount > afterFirst, "the second outcome was counted too")
+            #expect(try await store.outcomeCount(of: ids) == 2)
+        }
+    }
 }
