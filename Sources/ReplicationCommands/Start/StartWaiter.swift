@@ -94,6 +94,7 @@ struct StartWaiter {
         options.onlyEvents = Set(self.events)
         options.stopWhenReported = true
         options.outcomeHandoff = self.handoff
+        options.publishesStatus = false
         let daemon = buildDaemon(
             configuration: self.configuration,
             store: self.store,

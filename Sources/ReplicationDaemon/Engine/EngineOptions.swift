@@ -22,6 +22,12 @@ package struct EngineOptions: Sendable {
     /// How often claims in a shared store are renewed (a third of the store's lease time).
     package var leaseRenewInterval: Duration = .seconds(5)
 
+    /// Publish the status (`/status`, health checks, `wait`) and the queue gauges. `start --wait`'s
+    /// own engine serves neither: there a publication only cost time (each one shares the state's
+    /// tables with its deferred status, so the next push's end copied them, and every tick
+    /// computed a status for the gauges).
+    package var publishesStatus = true
+
     /// Store Gerrit's replication events (``ReplicationNotice``) as pushes are queued and done.
     package var publishesNotices = true
 

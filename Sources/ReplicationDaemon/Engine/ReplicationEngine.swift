@@ -168,11 +168,13 @@ where EngineClock.Instant: Sendable, EngineClock.Duration == Duration {
 
     /// The status board shows `state` (computed when read); the queue gauges follow every tick.
     func publish(_ state: State) {
+        guard self.options.publishesStatus else { return }
         let now = self.now
         self.statusBoard.publish { state.status(at: now) }
     }
 
     private func updateMetrics() {
+        guard self.options.publishesStatus else { return }
         let status = self.statusBoard.status
         self.metrics.oldestPending(seconds: status.oldestPendingSeconds ?? 0)
         self.metrics.store(up: status.storeError == nil)

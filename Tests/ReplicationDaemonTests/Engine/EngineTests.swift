@@ -239,6 +239,20 @@ struct EngineTests {
         }
     }
 
+    /// `start --wait`'s own engine publishes no status (nobody reads it there): its pushes and
+    /// ticks leave the board as it began, while a daemon's engine shows the same push.
+    @Test(arguments: [false, true])
+    func onlyAnEngineThatPublishesItsStatusShowsIt(publishes: Bool) async throws {
+        let harness = EngineHarness(Self.configuration) { $0.publishesStatus = publishes }
+        try await harness.run {
+            try await harness.post(ReplicationEvent(kind: .fullSync, project: "p"))
+            try await harness.until("pushed and delivered") { try await harness.store.summary().pendingEvents == 0 }
+            try await harness.advance(by: .milliseconds(600))
+            let targets = harness.status.remotes.flatMap(\.targets).map(\.project)
+            #expect(targets == (publishes ? ["p"] : []))
+        }
+    }
+
     /// `start --wait` asks the store for outcomes when its own engine says it stored some: the
     /// engine counts each write on the handoff after the store took it, so a waiter that sees the
     /// count move and then reads the store finds what was written.
