@@ -45,8 +45,9 @@ struct StartWaiter {
     /// push's report is megabytes) are read when their count changed, or once a second (events
     /// planned for no target add none), and only for events not yet reported: a 600-project sync
     /// decoded every finished outcome again on each read, a third of its own time. With this
-    /// process's own engine pushing, the count is read when that engine stored an outcome, or every
-    /// 250 ms for what other nodes of a cluster pushed.
+    /// process's own engine pushing, the count is read when that engine stored something, or every
+    /// 250 ms for what other nodes of a cluster pushed; the outcomes at most every 200 ms until the
+    /// count says all are in (a read per push was a tenth of a 600-project sync's CPU time).
     private func waitForOutcomes(progress: ProgressDisplay, ownEngine: Bool) async throws -> PlanReport {
         var shown: Set<String> = []
         var reported: [Int64: EventProgress] = [:]
@@ -60,7 +61,11 @@ struct StartWaiter {
             }
             (storedSeen, lastCount) = (self.handoff.storedCount, ContinuousClock.now)
             let count = try await self.store.outcomeCount(of: self.events)
-            if count != seen || ContinuousClock.now - lastRead >= .seconds(1) {
+            // Reading progress reads every open event: with its own engine ending a push every few
+            // milliseconds, once per 200 ms until the last outcome is in.
+            let spacing: Duration = ownEngine && count < self.expected ? .milliseconds(200) : .zero
+            let sinceRead = ContinuousClock.now - lastRead
+            if (count != seen && sinceRead >= spacing) || sinceRead >= .seconds(1) {
                 seen = count
                 lastRead = ContinuousClock.now
                 let open = self.events.filter { reported[$0] == nil }
