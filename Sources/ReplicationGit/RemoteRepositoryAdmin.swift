@@ -103,6 +103,7 @@ package enum RemoteRepositoryAdmin {
     {
         guard url.transport == .ssh else {
             try Self.requireLocal(url)
+            if Self.bareHead(at: url.path) == "ref: \(head)\n" { return false }
             return try GitRepository(path: url.path).setHead(head)
         }
         let git = ShellQuoting.quote(gitPath ?? "git")
@@ -115,6 +116,16 @@ package enum RemoteRepositoryAdmin {
 }
 
 extension RemoteRepositoryAdmin {
+    /// The `HEAD` file of the bare repository at `path` (one with `objects/` beside it), as it
+    /// stands; `nil` for anything else. A HEAD already right is seen without opening the repository
+    /// in libgit2, which loads every config file first.
+    static func bareHead(at path: String) -> String? {
+        guard access(path + "/objects", F_OK) == 0, let data = FileManager.default.contents(atPath: path + "/HEAD"),
+            data.count < 1024
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Deletes a mirror (Gerrit's `rm -rf` for ssh, a recursive delete for local paths); `false`
     /// when there was nothing to delete. The caller has checked the path against its URL template;
     /// here, there and then, it must be a git repository (`HEAD` and `objects/`), or nothing is

@@ -1,4 +1,5 @@
 import Foundation
+import ReplicationCore
 import ReplicationGit
 import ReplicationTestSupport
 import Testing
@@ -30,5 +31,23 @@ struct CreateRepositoryTests {
                 && error.message.contains("is a file")
         }
         #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    /// A local mirror's HEAD moves when it points elsewhere, in a bare repository and in one with a
+    /// work tree, and an update to where it already points changes nothing and says so.
+    @Test(arguments: [true, false])
+    func aLocalMirrorsHeadMovesOnlyWhenItPointsElsewhere(bare: Bool) throws {
+        let directory = try TemporaryDirectory("head")
+        let path = directory.path("p.git")
+        try Command.git(["init", "-q"] + (bare ? ["--bare"] : []) + ["-b", "master", path])
+        let url = try RemoteURL(parsing: path)
+        let channel = SSHAdminChannel(access: SSHAccess(), connectTimeout: .seconds(5), timeout: .seconds(5))
+        let update = { () throws in
+            try RemoteRepositoryAdmin.updateHead(at: url, to: "refs/heads/main", gitPath: nil, channel: channel)
+        }
+        #expect(try update(), "moved from master")
+        #expect(try Command.git(["symbolic-ref", "HEAD"], in: path) == "refs/heads/main")
+        #expect(try update() == false, "already there")
+        #expect(try Command.git(["symbolic-ref", "HEAD"], in: path) == "refs/heads/main")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ReplicationCore
+import Synchronization
 
 /// `git receive-pack PATH` as a local child process: local mirrors get the same protocol, hooks
 /// and `receive.*` settings as remote ones. Reads and writes wait at most `timeout` (zero: as long
@@ -144,10 +145,17 @@ package enum GitBinary {
     package static func locate(_ configured: String? = nil) -> String? {
         let name = configured ?? "git"
         if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        // Each push asks: what was found is checked again (one access(2)) instead of the whole PATH
+        // searched again; git installed or removed since is seen.
+        if let known = Self.located.withLock({ $0[name] }), access(known, X_OK) == 0 { return known }
         // getenv, not ProcessInfo's environment, which copies the whole environment per call (once a push).
         let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+        let found: String? = path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+        Self.located.withLock { $0[name] = found }
+        return found
     }
+
+    private static let located = Mutex<[String: String]>([:])
 
     /// `git version 2.39.5` → "2.39.5"; `nil` when it does not run.
     package static func version(_ git: String) -> String? {
