@@ -5,7 +5,13 @@ import Foundation
 package enum BlockingWork {
     package static func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
+            Self.threads.async { continuation.resume(returning: body()) }
         }
     }
+
+    /// A concurrent queue of its own: it runs on libdispatch's overcommitting threads, which grow
+    /// with the work that blocks (unlike the global queues, limited to one thread a core; up to
+    /// 255 at once) and are kept a while for the next push instead of created and torn down for
+    /// each (a 600-project sync: 0.1 s of its 2 s of CPU).
+    private static let threads = DispatchQueue(label: "replicator.blocking-work", attributes: .concurrent)
 }
