@@ -175,6 +175,29 @@ struct TaskStoreContract {
         }
     }
 
+    /// Outcomes are counted for exactly the events asked about: a run of consecutive ids, ids with a
+    /// gap whose event has outcomes of its own, ids in any order and repeated.
+    @Test(arguments: Kind.allCases) func outcomesAreCountedForTheEventsAskedAbout(_ kind: Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let ids = try await store.append(
+                Array(repeating: ReplicationEvent(kind: .fullSync, project: "p"), count: 5),
+                source: .start,
+                wantsOutcomes: true
+            )
+            let record = { (target: PushTarget) in
+                PushOutcomeRecord(target: target, result: .ok, outcome: PushOutcome())
+            }
+            try await store.recordOutcome(record(Self.target), for: ids)
+            try await store.recordOutcome(record(Self.second), for: [ids[2]])
+            #expect(try await store.outcomeCount(of: ids) == 6)
+            #expect(try await store.outcomeCount(of: Array(ids[1...3])) == 4)
+            #expect(try await store.outcomeCount(of: [ids[1], ids[3]]) == 2, "the event between has two of its own")
+            #expect(try await store.outcomeCount(of: [ids[3], ids[1], ids[2], ids[2]]) == 4)
+            #expect(try await store.outcomeCount(of: [ids[4] + 100]) == 0)
+            #expect(try await store.outcomeCount(of: []) == 0)
+        }
+    }
+
     @Test(arguments: Kind.allCases) func heldPushesAreRecordedAndCleared(_ kind: Kind) async throws {
         try await Self.withStore(kind) { store in
             #expect(try await store.heldPushes().isEmpty)

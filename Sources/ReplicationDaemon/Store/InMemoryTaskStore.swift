@@ -128,7 +128,7 @@ package final class InMemoryTaskStore: TaskStore {
     }
 
     package func outcomeCount(of events: [Int64]) async throws -> Int {
-        self.state.withLock { state in events.reduce(0) { $0 + (state.outcomes[$1]?.count ?? 0) } }
+        self.state.withLock { state in Set(events).reduce(0) { $0 + (state.outcomes[$1]?.count ?? 0) } }
     }
 
     package func removeOutcomes(of events: [Int64]) async throws {
