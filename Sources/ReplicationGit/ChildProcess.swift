@@ -123,14 +123,15 @@ package final class ChildProcess: Sendable {
         processGroup: Bool
     ) -> Result<pid_t, SpawnError> {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { argv.forEach { free($0) } }
         var pid: Int32 = 0
+        // Our own environment as it is (posix_spawn's path passes it the same way): no dictionary
+        // and copies of every variable twice a push.
         let error = replicator_spawn(
             &pid,
             executable,
             argv,
-            envp,
+            environ,
             descriptors.input,
             descriptors.output,
             descriptors.errors,

@@ -56,4 +56,17 @@ extension ChildProcessTests {
         #expect(stopped.wait(timeout: .now() + 10) == .success, "stop() returned")
         #expect(child.hasExited)
     }
+
+    /// Children get this process's environment as it is (git needs HOME, PATH and its GIT_*
+    /// settings), spawned either way.
+    @Test(arguments: [false, true])
+    func childrenGetOurEnvironment(diesWithParent: Bool) throws {
+        setenv("REPLICATOR_CHILD_ENVIRONMENT_TEST", "a value with spaces = and more", 1)
+        let child = try ChildProcess("/usr/bin/env", [], diesWithParent: diesWithParent)
+        let listed = String(decoding: child.output.readDataToEndOfFile(), as: UTF8.self)
+        child.waitForExit()
+        let lines = Set(listed.split(separator: "\n").map(String.init))
+        #expect(lines.contains("REPLICATOR_CHILD_ENVIRONMENT_TEST=a value with spaces = and more"))
+        #expect(lines.contains("PATH=\(String(cString: getenv("PATH")))"))
+    }
 }
