@@ -61,12 +61,18 @@ extension ChildProcessTests {
     /// settings), spawned either way.
     @Test(arguments: [false, true])
     func childrenGetOurEnvironment(diesWithParent: Bool) throws {
-        setenv("REPLICATOR_CHILD_ENVIRONMENT_TEST", "a value with spaces = and more", 1)
-        let child = try ChildProcess("/usr/bin/env", [], diesWithParent: diesWithParent)
+        // Compared with ours as it is: no setenv here, which would race other tests' spawns.
+        var ours: Set<String> = []
+        var entry = environ
+        while let variable = entry.pointee {
+            ours.insert(String(cString: variable))
+            entry += 1
+        }
+        let child = try ChildProcess("/usr/bin/env", ["-0"], diesWithParent: diesWithParent)
         let listed = String(decoding: child.output.readDataToEndOfFile(), as: UTF8.self)
         child.waitForExit()
-        let lines = Set(listed.split(separator: "\n").map(String.init))
-        #expect(lines.contains("REPLICATOR_CHILD_ENVIRONMENT_TEST=a value with spaces = and more"))
-        #expect(lines.contains("PATH=\(String(cString: getenv("PATH")))"))
+        let theirs = Set(listed.split(separator: "\0").map(String.init))
+        #expect(theirs == ours)
+        #expect(ours.contains { $0.hasPrefix("PATH=") })
     }
 }
