@@ -47,7 +47,8 @@ struct StartWaiter {
     /// decoded every finished outcome again on each read, a third of its own time. With this
     /// process's own engine pushing, the count is read when that engine stored something, or every
     /// 250 ms for what other nodes of a cluster pushed; the outcomes at most every 200 ms until the
-    /// count says all are in (a read per push was a tenth of a 600-project sync's CPU time).
+    /// count says all are in (in a 600-project sync, a read per push was a fifth of this process's
+    /// CPU time).
     private func waitForOutcomes(progress: ProgressDisplay, ownEngine: Bool) async throws -> PlanReport {
         var shown: Set<String> = []
         var reported: [Int64: EventProgress] = [:]

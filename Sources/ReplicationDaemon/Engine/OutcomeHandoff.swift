@@ -42,7 +42,7 @@ package final class OutcomeHandoff: Sendable {
 
     /// How many of the engine's writes the store took so far: while it stays the same, this
     /// process's engine recorded no outcome or event progress, and a waiter need not ask the store
-    /// (a count over 600 events read every 25 ms was a tenth of a 600-project sync's CPU time).
+    /// (in a 600-project sync, the waiter's reads were a sixth of the process's CPU time).
     package var storedCount: Int { self.storedWrites.load(ordering: .acquiring) }
 
     /// The whole outcome `record` (read from the store for `event`) stands for, when this process's

@@ -29,7 +29,7 @@ extension SQLiteTaskStore: OutcomeStore {
 
     /// The events of one `start` have consecutive ids: then the count is a range of the primary key
     /// through a cached statement. `start --wait` asks after every push of its own engine, and a
-    /// list of 600 ids parsed each time was most of that.
+    /// list of 600 ids was parsed each time.
     package func outcomeCount(of events: [Int64]) async throws -> Int {
         let distinct = Set(events)
         if let first = distinct.min(), let last = distinct.max(), last - first + 1 == Int64(distinct.count) {
