@@ -146,7 +146,7 @@ package enum GitBinary {
         let name = configured ?? "git"
         if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
         // Each push asks: what was found is checked again (one access(2)) instead of the whole PATH
-        // searched again; git installed or removed since is seen.
+        // searched again. A git that went away is searched for anew, and "none" is never remembered.
         if let known = Self.located.withLock({ $0[name] }), access(known, X_OK) == 0 { return known }
         // getenv, not ProcessInfo's environment, which copies the whole environment per call (once a push).
         let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
