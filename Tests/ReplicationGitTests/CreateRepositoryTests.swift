@@ -50,4 +50,45 @@ struct CreateRepositoryTests {
         #expect(try update() == false, "already there")
         #expect(try Command.git(["symbolic-ref", "HEAD"], in: path) == "refs/heads/main")
     }
+
+    /// HEAD moves to a branch without libgit2's linked-worktree check only where there is no
+    /// linked worktree: a branch checked out in one is still refused, and the refusal says so.
+    @Test func aBranchCheckedOutInALinkedWorktreeIsNotMadeTheMirrorsHead() throws {
+        let directory = try TemporaryDirectory("head")
+        let path = directory.path("p.git")
+        try Command.git(["init", "-q", "--bare", "-b", "master", path])
+        let seed = directory.path("seed")
+        try Command.git(["init", "-q", "-b", "main", seed])
+        try Command.git(["commit", "-q", "--allow-empty", "-m", "one"], in: seed)
+        try Command.git(["push", "-q", path, "main", "main:side"], in: seed)
+        try Command.git(["worktree", "add", "-q", directory.path("checkout"), "main"], in: path)
+        let url = try RemoteURL(parsing: path)
+        let channel = SSHAdminChannel(access: SSHAccess(), connectTimeout: .seconds(5), timeout: .seconds(5))
+        #expect {
+            try RemoteRepositoryAdmin.updateHead(at: url, to: "refs/heads/main", gitPath: nil, channel: channel)
+        } throws: { error in
+            (error as? GitError)?.message.contains("linked repository") == true
+        }
+        #expect(try Command.git(["symbolic-ref", "HEAD"], in: path) == "refs/heads/master")
+        #expect(try RemoteRepositoryAdmin.updateHead(at: url, to: "refs/heads/side", gitPath: nil, channel: channel))
+        #expect(try Command.git(["symbolic-ref", "HEAD"], in: path) == "refs/heads/side")
+    }
+
+    /// A HEAD that names a tag detaches the mirror's HEAD at the tag's commit, as
+    /// git_repository_set_head always did; only branches take the direct way.
+    @Test func aHeadNamingATagDetachesTheMirrorsHead() throws {
+        let directory = try TemporaryDirectory("head")
+        let path = directory.path("p.git")
+        try Command.git(["init", "-q", "--bare", "-b", "master", path])
+        let seed = directory.path("seed")
+        try Command.git(["init", "-q", "-b", "main", seed])
+        try Command.git(["commit", "-q", "--allow-empty", "-m", "one"], in: seed)
+        try Command.git(["tag", "v1"], in: seed)
+        try Command.git(["push", "-q", path, "main", "v1"], in: seed)
+        let url = try RemoteURL(parsing: path)
+        let channel = SSHAdminChannel(access: SSHAccess(), connectTimeout: .seconds(5), timeout: .seconds(5))
+        #expect(try RemoteRepositoryAdmin.updateHead(at: url, to: "refs/tags/v1", gitPath: nil, channel: channel))
+        let head = try String(contentsOfFile: path + "/HEAD", encoding: .utf8)
+        #expect(head == (try Command.git(["rev-parse", "v1^{commit}"], in: seed)) + "\n")
+    }
 }
