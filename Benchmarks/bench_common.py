@@ -2,7 +2,9 @@
 import os, shutil, socket, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPLICATOR = os.path.join(ROOT, ".build/release/replicator")
+# REPLICATOR_BINARY measures another build, e.g. the one `scripts/install` makes with the Swift
+# runtime linked in: .build-static/release/replicator.
+REPLICATOR = os.environ.get("REPLICATOR_BINARY") or os.path.join(ROOT, ".build/release/replicator")
 
 # Runs a command and prints the peak RSS (KiB) of it and every descendant it waited for.
 _PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
@@ -79,7 +81,7 @@ class SSHD:
 
 def require_build():
     if not os.access(REPLICATOR, os.X_OK):
-        raise SystemExit("build first: swift build -c release --product replicator")
+        raise SystemExit(f"build first: swift build -c release --product replicator (no {REPLICATOR})")
 
 
 def wait_healthy(port, attempts=400):

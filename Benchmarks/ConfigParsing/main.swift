@@ -1,6 +1,7 @@
 // Benchmark: load a replication.config with 1,000 remotes (the full pipeline: syntax, typed
 // options, refspecs, regex filters, URL templates, lints), and side by side `git config --list`
-// reading the same file. Run with: swift run -c release replicator-benchmarks [remotes] [iterations]
+// reading the same file; then the scheduler's cost for a full sync of 600 and 10,000 projects.
+// Run with: swift run -c release replicator-benchmarks [remotes] [iterations]
 import Foundation
 import ReplicationCore
 
@@ -116,3 +117,13 @@ print(
         ? "\ntarget met: typical full load under 100 ms" : "\nTARGET MISSED: typical full load took 100 ms or more"
 )
 print(String(format: "worst case (all regexes distinct): %.1f ms", worst))
+
+for projects in [600, 10_000] {
+    print(
+        String(
+            format: "scheduling a full sync of %d projects (threads 4): %.1f ms",
+            projects,
+            scheduleFullSync(projects: projects)
+        )
+    )
+}

@@ -176,7 +176,7 @@ where Instant: Sendable, Instant.Duration == Duration {
     ///
     /// Called after every enqueue and every outcome: with a full sync of 600 projects queued, most
     /// calls find every remote's threads busy and return after one look per remote with pending
-    /// work; the others start a task or two, each found in one pass (no sort of the whole queue).
+    /// work; the others start a task or two, each found at the head of its remote's due order.
     package mutating func wakeUp(now: Instant) -> [Action] {
         var actions: [Action] = []
         while self.pending.remotes.contains(where: self.hasFreeThread),
@@ -190,15 +190,14 @@ where Instant: Sendable, Instant.Duration == Duration {
         return actions
     }
 
-    /// The due task with the earliest (due time, id) that may start now.
-    private func oldestStartable(now: Instant) -> PushTarget? {
-        var oldest: (target: PushTarget, dueAt: Instant, id: Int)?
-        for (target, task) in self.pending where task.dueAt <= now {
-            // The cheap comparison first: the lookups (string hashes) run only for a task older than
-            // the best so far, a few times a pass instead of once a task (600 tasks: 600² lookups).
-            if let current = oldest, (current.dueAt, current.id) <= (task.dueAt, task.id) { continue }
-            guard self.running[target.url] == nil, self.hasFreeThread(target.remote) else { continue }
-            oldest = (target, task.dueAt, task.id)
+    /// The due task with the earliest (due time, id) that may start now: the earliest of each
+    /// remote's first due task whose URL is free, among remotes with a free thread.
+    private mutating func oldestStartable(now: Instant) -> PushTarget? {
+        var oldest: PendingTasks<Instant>.Place?
+        let running = self.running
+        for remote in Array(self.pending.remotes) where self.hasFreeThread(remote) {
+            let first = self.pending.firstDue(in: remote, now: now) { running[$0.url] == nil }
+            if let first, oldest.map({ first < $0 }) ?? true { oldest = first }
         }
         return oldest?.target
     }

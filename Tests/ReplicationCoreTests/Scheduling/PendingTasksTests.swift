@@ -10,17 +10,17 @@ struct PendingTasksTests {
     static let remotes = Self.threads.map(\.remote)
     static let projects = ["p", "q", "r", "s"]
 
-    static func policies() -> [String: SchedulingPolicy] {
+    static func policies(delays: [Int] = [0, 0, 0]) -> [String: SchedulingPolicy] {
         Dictionary(
-            uniqueKeysWithValues: Self.threads.map { remote, threads in
+            uniqueKeysWithValues: zip(Self.threads, delays).map { threads, delay in
                 (
-                    remote,
+                    threads.remote,
                     SchedulingPolicy(
-                        replicationDelay: .zero,
+                        replicationDelay: .seconds(delay),
                         replicationRetry: .seconds(1),
                         maxRetries: 3,
                         updateRefErrorMaxRetries: 0,
-                        threads: threads
+                        threads: threads.limit
                     )
                 )
             }
@@ -93,6 +93,76 @@ struct PendingTasksTests {
                 Self.expectSaturated(queue, running: running, now: now)
             }
         }
+    }
+
+    /// Every wake-up starts what a pass over all pending tasks would, in the same order: the due
+    /// task with the earliest (due time, id) whose URL is free, on a remote with a free thread, then
+    /// the next. The oracle is that pass, as the queue made it before it kept a due order per remote.
+    @Test func wakeUpStartsTheOldestDueTasksFirstAfterAnySchedule() async {
+        await propertyCheck(input: Self.steps.array(of: 1...80)) { steps in
+            var queue = TestQueue(policies: Self.policies(delays: [0, 2, 5]))
+            var running: [PushTask<ManualInstant>] = []
+            var now = ManualInstant.zero
+            for (index, step) in steps.enumerated() {
+                now = now.advanced(by: .milliseconds(700))
+                switch step {
+                case .enqueue(let remote, let project):
+                    let name = Self.projects[project]
+                    let target = PushTarget(
+                        remote: Self.remotes[remote],
+                        url: "\(Self.remotes[remote])/\(name)",
+                        project: name
+                    )
+                    running +=
+                        queue.enqueue(
+                            PushWork(fullSync: true),
+                            for: target,
+                            events: [Int64(index)],
+                            createdAt: now,
+                            immediately: index % 5 == 0,
+                            startingDue: false,
+                            now: now
+                        ).started
+                case .finish(let pick, let failed) where !running.isEmpty:
+                    let task = running.remove(at: pick % running.count)
+                    let result: PushAttemptResult =
+                        failed ? .transientFailure(code: .network, message: "hung up") : .succeeded
+                    running += queue.pushFinished(task.id, result: result, now: now).started
+                case .abandon(let pick) where !running.isEmpty:
+                    let task = running.remove(at: pick % running.count)
+                    queue.abandon(task.id, project: task.target.project)
+                default:
+                    break
+                }
+                let expected = Self.oldestFirst(queue.pending.values, running: running, now: now)
+                let started = queue.wakeUp(now: now).started
+                #expect(started.map(\.id) == expected, "step \(index): \(step)")
+                running += started
+            }
+        }
+    }
+
+    /// The starts a pass over every pending task gives, one after another.
+    static func oldestFirst(
+        _ pending: some Sequence<PushTask<ManualInstant>>,
+        running: [PushTask<ManualInstant>],
+        now: ManualInstant
+    ) -> [Int] {
+        var waiting = Array(pending)
+        var busy = Set(running.map(\.target.url))
+        var runs = Dictionary(grouping: running, by: \.target.remote).mapValues(\.count)
+        let limits = Dictionary(uniqueKeysWithValues: Self.threads.map { ($0.remote, $0.limit) })
+        var started: [Int] = []
+        while let next = waiting.filter({
+            $0.dueAt <= now && !busy.contains($0.target.url)
+                && runs[$0.target.remote, default: 0] < limits[$0.target.remote, default: 1]
+        }).min(by: { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }) {
+            started.append(next.id)
+            busy.insert(next.target.url)
+            runs[next.target.remote, default: 0] += 1
+            waiting.removeAll { $0.id == next.id }
+        }
+        return started
     }
 
     static func expectSaturated(_ queue: TestQueue, running: [PushTask<ManualInstant>], now: ManualInstant) {
