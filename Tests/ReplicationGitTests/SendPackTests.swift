@@ -199,7 +199,8 @@ struct SendPackTests {
     }
 
     /// A one-line change to a large file goes as a thin delta against what the mirror has, not as
-    /// the whole file again (libgit2 1.5 sends the whole blob).
+    /// the whole file again (libgit2 1.5 sends the whole blob). The source is small enough for
+    /// ``SmallPack``, whose pack (the whole blob) is dropped for `git pack-objects`' thin one.
     @Test func aSmallChangeToALargeFileSendsADelta() throws {
         let directory = try TemporaryDirectory("thin")
         let work = directory.path("work")

@@ -212,9 +212,15 @@ struct SendPackRun {
         )
         let wants = Array(Set(unit.updates.compactMap(\.newID)))
         let bases = request.sendsPack ? self.thinPackBases() : []
+        let small = SmallPack(repository: self.repository, limit: self.options.smallPackLimit)
         let sentBefore = self.report.bytesSent
         let progress = self.progress
         return try exchange.push(request) { (channel) throws(GitError) in
+            if let pack = small.pack(wants: wants, bases: bases) {
+                try channel.write(pack)
+                progress?(.sent(bytes: sentBefore + pack.count))
+                return
+            }
             _ = try writer.write(wants: wants, bases: bases, to: channel) { written in
                 progress?(.sent(bytes: sentBefore + written))
             }
