@@ -43,8 +43,8 @@ struct SmallPackTests {
         }
     }
 
-    /// A source with every kind of thing a ref can name: a branch with a merge, an annotated tag,
-    /// a tag of that tag, an annotated tag of a tree, a lightweight tag of a blob.
+    /// A source with every kind of thing a ref can name: a branch with a merge and a submodule, an
+    /// annotated tag, a tag of that tag, an annotated tag of a tree, a lightweight tag of a blob.
     static func makeSite() throws -> Site {
         let directory = try TemporaryDirectory("smallpack")
         let work = directory.path("work")
@@ -60,6 +60,12 @@ struct SmallPackTests {
         try "two\n".write(toFile: work + "/a.txt", atomically: true, encoding: .utf8)
         try Command.git(["commit", "-qam", "two"], in: work)
         try Command.git(["merge", "-q", "--no-edit", "side"], in: work)
+        // A submodule's commit, which the source does not have (a superproject's gitlink).
+        try Command.git(
+            ["update-index", "--add", "--cacheinfo", "160000,\(String(repeating: "5", count: 40)),lib"],
+            in: work
+        )
+        try Command.git(["commit", "-qm", "a submodule"], in: work)
         try Command.git(["tag", "-a", "-m", "release", "v1"], in: work)
         try Command.git(["tag", "-a", "-m", "of a tag", "v1-signed", "v1"], in: work)
         try Command.git(["tag", "-a", "-m", "a tree", "tree-tag", "HEAD^{tree}"], in: work)
