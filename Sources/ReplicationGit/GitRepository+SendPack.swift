@@ -27,8 +27,9 @@ package struct SendPackOptions: Sendable {
     package var pushOptions: [String] = []
     /// `remote.NAME.maxPushSize`: no pack larger than this many bytes; 0 sets no cap of ours.
     package var maxPushSize = 0
-    /// A source with at most this many bytes of stored packs has a small push packed in this
-    /// process (``SmallPack``); 0 leaves every pack to `git pack-objects`.
+    /// A source with at most this many bytes stored (packs and loose objects) has a small push
+    /// packed in this process (``SmallPack``); 0 leaves every pack to `git pack-objects`, as does
+    /// a `maxPushSize` (its steps are sized by git's stored sizes, which git's thin packs keep to).
     package var smallPackLimit = 1 << 20
 
     package init(

@@ -24,10 +24,11 @@ struct SmallPackTests {
         }
 
         /// A full sync of every ref; the mirror then has the source's refs and passes `fsck --strict`.
-        func push(smallPackLimit: Int = 1 << 20) throws -> PushReport {
+        func push(smallPackLimit: Int = 1 << 20, maxPushSize: Int = 0) throws -> PushReport {
             let pool = SSHSessionPool()
             var options = SendPackOptions(git: self.git, connectTimeout: .seconds(5), timeout: .seconds(30), pool: pool)
             options.smallPackLimit = smallPackLimit
+            options.maxPushSize = maxPushSize
             let repository = try GitRepository(path: self.source)
             let planner = UpdatePlanner(remote: try RemoteFixture.remote("  push = +refs/*:refs/*\n  mirror = true\n"))
             let local = try repository.readRefs().refs
@@ -105,6 +106,14 @@ struct SmallPackTests {
         let site = try Self.makeSite()
         _ = try site.push(smallPackLimit: 0)
         #expect(site.packObjectsRuns == 1)
+    }
+
+    /// Under `maxPushSize` every pack comes from pack-objects: the steps are sized by git's stored
+    /// sizes, which a pack without thin deltas could pass.
+    @Test func underAPushSizeCapEveryPackComesFromPackObjects() throws {
+        let site = try Self.makeSite()
+        _ = try site.push(maxPushSize: 50 << 20)
+        #expect(site.packObjectsRuns >= 1)
     }
 
     /// More commits than a small pack takes: a first push of a long history goes to pack-objects.

@@ -212,7 +212,10 @@ struct SendPackRun {
         )
         let wants = Array(Set(unit.updates.compactMap(\.newID)))
         let bases = request.sendsPack ? self.thinPackBases() : []
-        let small = SmallPack(repository: self.repository, limit: self.options.smallPackLimit)
+        let small = SmallPack(
+            repository: self.repository,
+            limit: self.options.maxPushSize > 0 ? 0 : self.options.smallPackLimit
+        )
         let sentBefore = self.report.bytesSent
         let progress = self.progress
         return try exchange.push(request) { (channel) throws(GitError) in
