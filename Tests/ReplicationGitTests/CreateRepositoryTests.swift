@@ -51,15 +51,22 @@ struct CreateRepositoryTests {
         #expect(try Command.git(["symbolic-ref", "HEAD"], in: path) == "refs/heads/main")
     }
 
-    /// HEAD moves to a branch without libgit2's linked-worktree check only where there is no
-    /// linked worktree: a branch checked out in one is still refused, and the refusal says so.
-    @Test func aBranchCheckedOutInALinkedWorktreeIsNotMadeTheMirrorsHead() throws {
-        let directory = try TemporaryDirectory("head")
+    /// A bare mirror (HEAD at `master`) in `directory` and a work tree `seed` with one commit on
+    /// `main`.
+    static func mirrorAndSeed(in directory: TemporaryDirectory) throws -> (mirror: String, seed: String) {
         let path = directory.path("p.git")
         try Command.git(["init", "-q", "--bare", "-b", "master", path])
         let seed = directory.path("seed")
         try Command.git(["init", "-q", "-b", "main", seed])
         try Command.git(["commit", "-q", "--allow-empty", "-m", "one"], in: seed)
+        return (path, seed)
+    }
+
+    /// A branch checked out in a linked worktree of the mirror is not made its HEAD
+    /// (git_repository_set_head refuses, and the error says why); another branch is.
+    @Test func aBranchCheckedOutInALinkedWorktreeIsNotMadeTheMirrorsHead() throws {
+        let directory = try TemporaryDirectory("head")
+        let (path, seed) = try Self.mirrorAndSeed(in: directory)
         try Command.git(["push", "-q", path, "main", "main:side"], in: seed)
         try Command.git(["worktree", "add", "-q", directory.path("checkout"), "main"], in: path)
         let url = try RemoteURL(parsing: path)
@@ -74,15 +81,11 @@ struct CreateRepositoryTests {
         #expect(try Command.git(["symbolic-ref", "HEAD"], in: path) == "refs/heads/side")
     }
 
-    /// A HEAD that names a tag detaches the mirror's HEAD at the tag's commit, as
-    /// git_repository_set_head always did; only branches take the direct way.
+    /// A HEAD that names a tag detaches the mirror's HEAD at the tag's commit
+    /// (git_repository_set_head's rule for anything but a branch).
     @Test func aHeadNamingATagDetachesTheMirrorsHead() throws {
         let directory = try TemporaryDirectory("head")
-        let path = directory.path("p.git")
-        try Command.git(["init", "-q", "--bare", "-b", "master", path])
-        let seed = directory.path("seed")
-        try Command.git(["init", "-q", "-b", "main", seed])
-        try Command.git(["commit", "-q", "--allow-empty", "-m", "one"], in: seed)
+        let (path, seed) = try Self.mirrorAndSeed(in: directory)
         try Command.git(["tag", "v1"], in: seed)
         try Command.git(["push", "-q", path, "main", "v1"], in: seed)
         let url = try RemoteURL(parsing: path)

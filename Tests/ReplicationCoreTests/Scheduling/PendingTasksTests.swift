@@ -27,6 +27,11 @@ struct PendingTasksTests {
         )
     }
 
+    static func target(remote: Int, project: Int) -> PushTarget {
+        let name = Self.projects[project]
+        return PushTarget(remote: Self.remotes[remote], url: "\(Self.remotes[remote])/\(name)", project: name)
+    }
+
     /// One step of a random schedule.
     enum Step {
         case enqueue(remote: Int, project: Int)
@@ -56,12 +61,7 @@ struct PendingTasksTests {
                 var actions: [TestQueue.Action] = []
                 switch step {
                 case .enqueue(let remote, let project):
-                    let name = Self.projects[project]
-                    let target = PushTarget(
-                        remote: Self.remotes[remote],
-                        url: "\(Self.remotes[remote])/\(name)",
-                        project: name
-                    )
+                    let target = Self.target(remote: remote, project: project)
                     actions = queue.enqueue(
                         PushWork(fullSync: true),
                         for: target,
@@ -107,12 +107,7 @@ struct PendingTasksTests {
                 now = now.advanced(by: .milliseconds(700))
                 switch step {
                 case .enqueue(let remote, let project):
-                    let name = Self.projects[project]
-                    let target = PushTarget(
-                        remote: Self.remotes[remote],
-                        url: "\(Self.remotes[remote])/\(name)",
-                        project: name
-                    )
+                    let target = Self.target(remote: remote, project: project)
                     running +=
                         queue.enqueue(
                             PushWork(fullSync: true),
