@@ -42,8 +42,8 @@ struct SmallPack {
             git_packbuilder_object_count(builder) <= Self.objectLimit
         else { return nil }
         var buffer = git_buf()
-        guard git_packbuilder_write_buf(&buffer, builder) == 0, let bytes = buffer.ptr else { return nil }
         defer { git_buf_dispose(&buffer) }
+        guard git_packbuilder_write_buf(&buffer, builder) == 0, let bytes = buffer.ptr else { return nil }
         guard bases.isEmpty || buffer.size <= Self.thinLimit else { return nil }
         return bytes.withMemoryRebound(to: UInt8.self, capacity: buffer.size) {
             Array(UnsafeBufferPointer(start: $0, count: buffer.size))
