@@ -195,9 +195,10 @@ struct PushTests {
         let site = try Self.makeSite()
         let server = try SSHServer()
         let hook = site.mirror + "/hooks/update"
-        try "#!/bin/sh\n[ \"$1\" = refs/heads/dev ] && { echo \"no dev branches here\" >&2; exit 1; }\nexit 0\n"
-            .write(toFile: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        try Command.writeExecutable(
+            "#!/bin/sh\n[ \"$1\" = refs/heads/dev ] && { echo \"no dev branches here\" >&2; exit 1; }\nexit 0\n",
+            to: hook
+        )
         let report = try Self.push(
             site,
             over: server,

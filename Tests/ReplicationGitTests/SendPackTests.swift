@@ -174,12 +174,7 @@ struct SendPackTests {
         let server = try SSHServer()
         let marker = site.directory.path("ran")
         let wrapper = site.directory.path("receive-pack-wrapper")
-        try "#!/bin/sh\ntouch \(marker)\nexec git-receive-pack \"$@\"\n".write(
-            toFile: wrapper,
-            atomically: true,
-            encoding: .utf8
-        )
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        try Command.writeExecutable("#!/bin/sh\ntouch \(marker)\nexec git-receive-pack \"$@\"\n", to: wrapper)
         let access = server.access
         var options = Self.options()
         options.receivePack = wrapper
@@ -430,13 +425,15 @@ extension SendPackTests {
         let site = try Self.makeSite()
         let git = GitBinary.locate()!
         let wrapper = site.directory.path("git-with-early-stderr-end")
-        try """
-        #!/bin/sh
-        [ "$1" = receive-pack ] && { exec 2>/dev/null; sleep 1.5; }
-        exec \(git) "$@"
+        try Command.writeExecutable(
+            """
+            #!/bin/sh
+            [ "$1" = receive-pack ] && { exec 2>/dev/null; sleep 1.5; }
+            exec \(git) "$@"
 
-        """.write(toFile: wrapper, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+            """,
+            to: wrapper
+        )
         var options = Self.options()
         options.git = wrapper
         let cpuBefore = Self.threadCPUTime()

@@ -78,13 +78,15 @@ struct SmallPackTests {
         try Command.git(["init", "-q", "--bare", "-b", "main", mirror])
         let log = directory.path("pack-objects.log")
         let git = directory.path("git")
-        try """
-        #!/bin/sh
-        for argument in "$@"; do [ "$argument" = pack-objects ] && echo "$*" >> '\(log)'; done
-        exec git "$@"
+        try Command.writeExecutable(
+            """
+            #!/bin/sh
+            for argument in "$@"; do [ "$argument" = pack-objects ] && echo "$*" >> '\(log)'; done
+            exec git "$@"
 
-        """.write(toFile: git, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: git)
+            """,
+            to: git
+        )
         return Site(directory: directory, source: source, mirror: mirror, git: git, log: log)
     }
 

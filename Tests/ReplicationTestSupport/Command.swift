@@ -134,3 +134,18 @@ struct ChildPipe {
         self.write = FileHandle(fileDescriptor: descriptors[1], closeOnDealloc: true)
     }
 }
+
+extension Command {
+    /// Writes an executable script at `path`. The file is open for writing only with O_CLOEXEC, so
+    /// a child that another test starts meanwhile does not keep it open; a script still open for
+    /// writing in some process cannot be started ("Text file busy").
+    package static func writeExecutable(_ text: String, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw Command.Failure(description: "cannot write \(path): \(errno)") }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard Foundation.write(descriptor, bytes, bytes.count) == bytes.count, fchmod(descriptor, 0o755) == 0 else {
+            throw Command.Failure(description: "cannot write \(path): \(errno)")
+        }
+    }
+}

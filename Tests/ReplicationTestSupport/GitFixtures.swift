@@ -65,8 +65,7 @@ package enum GitFixtures {
     /// An executable hook `name` in the repository at `repository`.
     package static func installHook(_ script: String, named name: String, in repository: String) throws {
         let hook = repository + "/hooks/" + name
-        try script.write(toFile: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        try Command.writeExecutable(script, to: hook)
     }
 
     /// `name → id` for every ref, as `git for-each-ref` sees it.

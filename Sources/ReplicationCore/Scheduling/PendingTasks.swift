@@ -9,13 +9,13 @@ where Instant: Sendable, Instant.Duration == Duration {
     package typealias Task = PushTask<Instant>
 
     /// A task's place in its remote's due order: earliest `dueAt` first, then the lowest id.
-    package struct Place: Comparable, Sendable {
-        package let dueAt: Instant
-        package let id: Int
-        package let target: PushTarget
+    struct Place: Comparable, Sendable {
+        let dueAt: Instant
+        let id: Int
+        let target: PushTarget
 
-        package static func < (lhs: Place, rhs: Place) -> Bool { (lhs.dueAt, lhs.id) < (rhs.dueAt, rhs.id) }
-        package static func == (lhs: Place, rhs: Place) -> Bool {
+        static func < (lhs: Place, rhs: Place) -> Bool { (lhs.dueAt, lhs.id) < (rhs.dueAt, rhs.id) }
+        static func == (lhs: Place, rhs: Place) -> Bool {
             (lhs.dueAt, lhs.id) == (rhs.dueAt, rhs.id) && lhs.target == rhs.target
         }
     }
@@ -73,7 +73,7 @@ where Instant: Sendable, Instant.Duration == Duration {
 
     /// The earliest place in `remote`'s order that is due at `now` and whose target `isStartable`
     /// says may start (its URL is not busy); `nil` when there is none.
-    package mutating func firstDue(in remote: String, now: Instant, where isStartable: (PushTarget) -> Bool)
+    mutating func firstDue(in remote: String, now: Instant, where isStartable: (PushTarget) -> Bool)
         -> Place?
     {
         guard var heap = self.order.removeValue(forKey: remote) else { return nil }

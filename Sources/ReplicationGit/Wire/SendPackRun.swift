@@ -25,6 +25,11 @@ struct SendPackRun {
     /// up once, when the first pack is made (a push with nothing to send never needs them), and
     /// grown by what each exchange landed, so that a later unit does not send that history again.
     private var bases: [ObjectID]?
+    /// This push's in-process packer, when the source is small and no `maxPushSize` applies.
+    private lazy var smallPack = SmallPack(
+        repository: self.repository,
+        limit: self.options.maxPushSize > 0 ? 0 : self.options.smallPackLimit
+    )
 
     init(
         repository: GitRepository,
@@ -212,14 +217,11 @@ struct SendPackRun {
         )
         let wants = Array(Set(unit.updates.compactMap(\.newID)))
         let bases = request.sendsPack ? self.thinPackBases() : []
-        let small = SmallPack(
-            repository: self.repository,
-            limit: self.options.maxPushSize > 0 ? 0 : self.options.smallPackLimit
-        )
+        let small = request.sendsPack ? self.smallPack : nil
         let sentBefore = self.report.bytesSent
         let progress = self.progress
         return try exchange.push(request) { (channel) throws(GitError) in
-            if let pack = small.pack(wants: wants, bases: bases) {
+            if let pack = small?.pack(wants: wants, bases: bases) {
                 try channel.write(pack)
                 progress?(.sent(bytes: sentBefore + pack.count))
                 return

@@ -7,7 +7,7 @@ import ReplicationCore
 /// more than packing a small project's few objects: in a full sync of many small projects it was
 /// a process per project beside the mirror's receive-pack.
 ///
-/// Small means: no alternates, at most `limit` bytes stored (packs and loose objects), at most
+/// Small means: no alternates, at most a limit of bytes stored (packs and loose objects), at most
 /// ``commitLimit`` commits and ``objectLimit`` objects to send. Anything else (and anything
 /// libgit2 cannot walk) goes to `git pack-objects`, which reuses stored deltas and sends thin
 /// packs. libgit2's builder does neither: a pack for a mirror that has objects already (where a
@@ -19,12 +19,16 @@ struct SmallPack {
     static let thinLimit = 64 << 10
 
     let repository: GitRepository
-    /// At most this many bytes stored in `objects/`; zero packs nothing here.
-    let limit: Int
+
+    /// The packer for `repository` when it stores at most `limit` bytes (and has no alternates);
+    /// `nil` otherwise, and for a `limit` of zero. Looked at once per push, not once per exchange.
+    init?(repository: GitRepository, limit: Int) {
+        guard limit > 0, Self.isSmall(repository, limit: limit) else { return nil }
+        self.repository = repository
+    }
 
     /// The pack of what `wants` reach and `bases` do not; `nil` when the push is not small.
     func pack(wants: [ObjectID], bases: [ObjectID]) -> [UInt8]? {
-        guard self.limit > 0, self.repositoryIsSmall() else { return nil }
         let handle = self.repository.handle
         var builder: OpaquePointer?
         guard git_packbuilder_new(&builder, handle) == 0, let builder else { return nil }
@@ -52,8 +56,8 @@ struct SmallPack {
 
     /// No alternates (their history is not counted here), and at most `limit` bytes in packs and
     /// loose objects (counted until the limit is passed).
-    private func repositoryIsSmall() -> Bool {
-        let objects = String(cString: git_repository_commondir(self.repository.handle)) + "objects"
+    private static func isSmall(_ repository: GitRepository, limit: Int) -> Bool {
+        let objects = String(cString: git_repository_commondir(repository.handle)) + "objects"
         guard access(objects + "/info/alternates", F_OK) != 0 else { return false }
         var stored = 0
         for directory in Self.names(in: objects) where directory == "pack" || Self.isFanOut(directory) {
@@ -62,7 +66,7 @@ struct SmallPack {
                 var status = stat()
                 guard stat(objects + "/" + directory + "/" + name, &status) == 0 else { return false }
                 stored += Int(status.st_size)
-                if stored > self.limit { return false }
+                if stored > limit { return false }
             }
         }
         return true
