@@ -148,7 +148,8 @@ struct WireConnector {
                     url: url,
                     options: options.http,
                     connectTimeout: options.connectTimeout,
-                    timeout: options.timeout
+                    timeout: options.timeout,
+                    cancellation: options.cancellation
                 )
             }
         case .git:

@@ -3,13 +3,18 @@ import Foundation
 /// `git http-backend` behind a small TLS server on 127.0.0.1 (Python's http.server with a
 /// self-signed certificate made by openssl), with HTTP basic authentication: a real smart-HTTP
 /// git host for the HTTPS push tests. `mode` makes it misbehave: `silent` never answers,
-/// `redirect` answers every request with a 302 to another host. Under `/a/projects/` it plays
+/// `redirect` answers every request with a 302 to another host, `capped` and `stalled` take only
+/// the first 64 KiB of a push. Under `/a/projects/` it plays
 /// Gerrit's REST API (create, set HEAD, delete), recording each call.
 package final class SmartHTTPServer: @unchecked Sendable {
     package enum Mode: String {
         case normal
         case silent
         case redirect
+        /// A push's POST is answered 413 after its first 64 KiB (nginx's `client_max_body_size`).
+        case capped
+        /// A push's POST stops being read after its first 64 KiB.
+        case stalled
     }
 
     package let directory: TemporaryDirectory

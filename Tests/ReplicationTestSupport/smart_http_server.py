@@ -1,7 +1,10 @@
 """git http-backend behind TLS with basic auth, and a stand-in for Gerrit's project REST API.
 
 Used by the HTTPS tests (Tests/ReplicationTestSupport/SmartHTTPServer.swift) and Benchmarks/https.py.
-Arguments: ROOT CERT KEY USER PASSWORD PORT_FILE MODE LOG (MODE: normal, silent, redirect).
+Arguments: ROOT CERT KEY USER PASSWORD PORT_FILE MODE LOG (MODE: normal, silent, redirect, and for a
+push's POST only: capped answers 413 after 64 KiB of it, as nginx's client_max_body_size does, and
+stalled stops reading it after 64 KiB). Each request is logged with how its body came: chunked or
+with its length.
 """
 import base64, http.server, json, os, shutil, ssl, subprocess, sys, time, urllib.parse
 root, cert, key, user, password, port_file, mode, log = sys.argv[1:9]
@@ -27,7 +30,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def serve(self):
         with open(log, "a") as f:
-            f.write(f"{self.command} {self.path} {self.headers.get('User-Agent', '')}\n")
+            framing = "chunked" if self.headers.get("Transfer-Encoding", "").lower() == "chunked" else \
+                f"length={self.headers.get('Content-Length', '0')}"
+            f.write(f"{self.command} {self.path} {self.headers.get('User-Agent', '')} {framing}\n")
         if mode == "silent":
             time.sleep(3600)
         if mode == "redirect":
@@ -43,6 +48,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         path, _, query = self.path.partition("?")
+        if mode in ("capped", "stalled") and path.endswith("/git-receive-pack"):
+            return self.refuse_body()
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             body = self.chunked_body()  # git push sends large packs chunked
         else:
@@ -71,6 +78,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
         self.wfile.write(content)
+
+    def refuse_body(self):
+        length = self.headers.get("Content-Length")
+        self.rfile.read(min(65536, int(length)) if length else 65536)
+        if mode == "stalled":
+            time.sleep(3600)
+        answer = b"<html><body>413 Request Entity Too Large</body></html>"
+        self.send_response(413)
+        self.send_header("Content-Length", str(len(answer)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(answer)
+        self.wfile.flush()
+        # As nginx's lingering close: the client reads the answer before the connection goes.
+        self.connection.settimeout(5)
+        try:
+            while self.rfile.read1(65536):
+                pass
+        except OSError:
+            pass
+        self.close_connection = True
 
     def chunked_body(self):
         parts = []

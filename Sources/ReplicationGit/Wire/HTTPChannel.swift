@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOHTTP1
 package import ReplicationCore
@@ -25,25 +24,45 @@ package struct HTTPTransportOptions: Sendable {
 
 /// git's smart HTTP for one receive-pack exchange (gitprotocol-http): `GET
 /// info/refs?service=git-receive-pack` gives the advertisement, then everything the client writes
-/// (commands and pack, spooled to a temporary file, never held in memory) goes in one `POST
-/// git-receive-pack`, whose answer is the report. TLS is verified, redirects are refused (a push must
-/// not follow a 302 to another host), and credentials are sent as HTTP basic authentication.
+/// (commands and pack) goes in one `POST git-receive-pack`, whose answer is the report. As git does,
+/// a request of up to ``postBuffer`` bytes is held and sent with its length; a larger one starts
+/// as soon as it passes that size and streams, chunked, while the pack is made (never spooled,
+/// never held whole). TLS is verified, redirects are refused (a push must not follow a 302 to
+/// another host), and credentials are sent as HTTP basic authentication.
 final class HTTPChannel: WireChannel {
+    /// git's `http.postBuffer` default.
+    static let postBuffer = 1 << 20
+
     private let session: HTTPSession
     private let endpoint: String
+    private let timeout: Duration
     private var response: [UInt8] = []
     private var offset = 0
-    private var spool: (path: String, handle: FileHandle)?
+    private var held: [UInt8] = []
+    private var upload: HTTPUpload?
+    private var cancellation: (PushCancellation, Int)?
     private(set) var bytesWritten = 0
 
-    init(url: RemoteURL, options: HTTPTransportOptions, connectTimeout: Duration, timeout: Duration) throws(GitError) {
-        self.session = HTTPSession(url: url, options: options, connectTimeout: connectTimeout, timeout: timeout)
+    init(
+        url: RemoteURL,
+        options: HTTPTransportOptions,
+        connectTimeout: Duration,
+        timeout: Duration,
+        cancellation: PushCancellation?
+    ) throws(GitError) {
+        let session = HTTPSession(url: url, options: options, connectTimeout: connectTimeout, timeout: timeout)
+        self.session = session
         self.endpoint = HTTPSession.origin(of: url, scheme: url.scheme ?? "https") + HTTPSession.path(of: url)
+        self.timeout = timeout
+        let interrupt = session.interrupt
+        self.cancellation = cancellation.map { cancellation in
+            (cancellation, cancellation.register { interrupt(cancellation.stopped) })
+        }
         try self.advertise()
     }
 
     deinit {
-        if let spool { try? FileManager.default.removeItem(atPath: spool.path) }
+        if let (cancellation, token) = self.cancellation { cancellation.unregister(token) }
     }
 
     func read(into buffer: inout [UInt8]) throws(GitError) -> Int {
@@ -55,39 +74,47 @@ final class HTTPChannel: WireChannel {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(GitError) {
-        do {
-            if self.spool == nil {
-                let path = NSTemporaryDirectory() + "replicator-push-\(UUID().uuidString)"
-                guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                    throw GitError(code: .other, function: "http", status: -1, message: "cannot create \(path)")
-                }
-                self.spool = (path, try FileHandle(forWritingTo: URL(fileURLWithPath: path)))
-            }
-            try self.spool?.handle.write(contentsOf: Data(bytes))
-            self.bytesWritten += bytes.count
-        } catch let error as GitError {
-            throw error
-        } catch {
-            throw GitError(code: .other, function: "http", status: -1, message: "spooling the push: \(error)")
+        self.bytesWritten += bytes.count
+        if let upload {
+            try upload.write(bytes)
+            return
         }
+        self.held.append(contentsOf: bytes)
+        if self.held.count > Self.postBuffer { try self.sendHeld(length: nil) }
     }
 
-    /// Sends what was written as the POST; a bare flush (nothing to push) is not sent, as git does.
+    /// Ends the POST and reads its answer; a bare flush (nothing to push) is not sent, as git does.
     func finishWriting() throws(GitError) {
-        guard let spool else { return }
-        try? spool.handle.close()
-        let size = (try? FileManager.default.attributesOfItem(atPath: spool.path)[.size] as? Int) ?? 0
+        guard self.upload != nil || !self.held.isEmpty else { return }
         self.response = []
         self.offset = 0
-        if size <= 4 { return }
-        let path = spool.path
-        let body = HTTPClient.Body.stream(contentLength: Int64(size)) { writer in Self.stream(path, to: writer) }
-        let headers = [
-            ("Content-Type", "application/x-git-receive-pack-request"),
-            ("Accept", "application/x-git-receive-pack-result"),
-        ]
-        self.response = try self.session.send(.POST, "\(self.endpoint)/git-receive-pack", headers: headers, body: body)
-            .body
+        if self.upload == nil {
+            guard self.held.count > 4 else { return }
+            try self.sendHeld(length: self.held.count)
+        }
+        self.response = try self.upload?.finish() ?? []
+    }
+
+    /// Starts the POST with what was held (`length`: the whole request's, when it is all here).
+    private func sendHeld(length: Int?) throws(GitError) {
+        let upload = try HTTPUpload(
+            session: self.session,
+            address: "\(self.endpoint)/git-receive-pack",
+            headers: [
+                ("Content-Type", "application/x-git-receive-pack-request"),
+                ("Accept", "application/x-git-receive-pack-result"),
+            ],
+            length: length,
+            timeout: self.timeout
+        )
+        self.upload = upload
+        let held = self.held
+        self.held = []
+        var failure: GitError?
+        held.withUnsafeBytes { bytes in
+            do throws(GitError) { try upload.write(bytes) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     func errorOutput() -> String { self.session.lastError }
@@ -110,31 +137,5 @@ final class HTTPChannel: WireChannel {
             )
         }
         self.response = Array(bytes[(length + 4)...])
-    }
-
-    /// The spooled request, 64 KiB at a time.
-    private static func stream(_ path: String, to writer: HTTPClient.Body.StreamWriter) -> EventLoopFuture<Void> {
-        let file = SpoolReader(FileHandle(forReadingAtPath: path))
-        @Sendable func next() -> EventLoopFuture<Void> {
-            let chunk = file.next()
-            let written = writer.write(.byteBuffer(ByteBuffer(bytes: chunk)))
-            return chunk.isEmpty ? written : written.flatMap { next() }
-        }
-        return next()
-    }
-}
-
-/// The spool file, read by one stream on one event loop at a time.
-private final class SpoolReader: @unchecked Sendable {
-    private let handle: FileHandle?
-
-    init(_ handle: FileHandle?) {
-        self.handle = handle
-    }
-
-    deinit { try? self.handle?.close() }
-
-    func next() -> Data {
-        (try? self.handle?.read(upToCount: 65_536)) ?? Data()
     }
 }
