@@ -244,7 +244,9 @@ struct DaemonEndToEndTests {
         }
         let missing = expected.filter { (try? GitFixtures.refs(of: site.sshMirror))?[$0] == nil }
         #expect(arrived, "missing on the mirror: \(missing)\n\(site.log)")
-        #expect(eventually { (try? site.status()["pendingEvents"] as? Int) == 0 })
+        let drained = eventually { (try? site.status()["pendingEvents"] as? Int) == 0 }
+        let status = (try? HTTPClient.get("\(site.base)/status").body) ?? ""
+        #expect(drained, "events still pending:\n\(status)\n\(site.log)")
     }
 
     /// The mirror's sshd goes away: pushes fail and are retried with backoff, status says so, and

@@ -39,7 +39,14 @@ final class HTTPUpload {
         self.writer = writer.futureResult
         self.end = end
         self.timeout = timeout
-        self.task = try session.start(.POST, address, headers: headers, body: body)
+        do {
+            self.task = try session.start(.POST, address, headers: headers, body: body)
+        } catch {
+            // Promises must be completed (NIO stops a debug build that drops one unfulfilled).
+            writer.fail(error)
+            end.fail(error)
+            throw error
+        }
         // An answer before the body started (a refused connection, an early 401): no writer comes.
         self.task.futureResult.whenComplete { _ in writer.fail(Self.answeredEarly) }
     }
