@@ -63,7 +63,7 @@ final class HTTPSession {
         return try self.answer(response, from: address, accepted: accepted)
     }
 
-    /// Starts a request, which ``interrupt()`` cancels; its answer is the task's result.
+    /// Starts a request, which ``interrupt`` cancels; its answer is the task's result.
     func start(
         _ method: HTTPMethod,
         _ address: String,
