@@ -76,7 +76,7 @@ final class HTTPChannel: WireChannel {
     func write(_ bytes: UnsafeRawBufferPointer) throws(GitError) {
         self.bytesWritten += bytes.count
         if let upload {
-            try upload.write(bytes)
+            try upload.write(ByteBuffer(bytes: bytes))
             return
         }
         self.held.append(contentsOf: bytes)
@@ -108,13 +108,9 @@ final class HTTPChannel: WireChannel {
             timeout: self.timeout
         )
         self.upload = upload
-        let held = self.held
+        let held = ByteBuffer(bytes: self.held)
         self.held = []
-        var failure: GitError?
-        held.withUnsafeBytes { bytes in
-            do throws(GitError) { try upload.write(bytes) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        try upload.write(held)
     }
 
     func errorOutput() -> String { self.session.lastError }

@@ -59,9 +59,9 @@ final class HTTPUpload {
 
     /// Sends `bytes` once the client has taken what came before. A failure is the server's answer
     /// when it gave one (an HTTP 413 from a size cap), else why the bytes could not be sent.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(GitError) {
+    func write(_ bytes: ByteBuffer) throws(GitError) {
         let writer = try self.value(of: self.writer, doing: "starting the request")
-        try self.value(of: writer.write(.byteBuffer(ByteBuffer(bytes: bytes))), doing: "sending the push")
+        try self.value(of: writer.write(.byteBuffer(bytes)), doing: "sending the push")
     }
 
     /// Ends the body and returns the answer's body (the report); an answer that is not a 200 is an
