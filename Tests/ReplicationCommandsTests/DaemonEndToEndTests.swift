@@ -46,6 +46,7 @@ struct DaemonEndToEndTests {
                   push = +refs/tags/*:refs/tags/*
                   replicateDeletions = true
                   replicationDelay = 0
+                  replicationRetry = \(retry)
                   reconcileInterval = 0
                 \(extra)
                 """
@@ -244,6 +245,13 @@ struct DaemonEndToEndTests {
         }
         let missing = expected.filter { (try? GitFixtures.refs(of: site.sshMirror))?[$0] == nil }
         #expect(arrived, "missing on the mirror: \(missing)\n\(site.log)")
+        // The local remote too: its push at the kill may have met the killed instance's receive-pack
+        // still holding a ref lock, and then it is retried (after 1 s here, Gerrit's minute by default).
+        let arrivedLocally = eventually(timeout: .seconds(60)) {
+            let refs = (try? GitFixtures.refs(of: site.localMirror)) ?? [:]
+            return expected.allSatisfy { refs[$0] != nil }
+        }
+        #expect(arrivedLocally, "missing on the local mirror:\n\(site.log)")
         let drained = eventually { (try? site.status()["pendingEvents"] as? Int) == 0 }
         let status = (try? HTTPClient.get("\(site.base)/status").body) ?? ""
         #expect(drained, "events still pending:\n\(status)\n\(site.log)")

@@ -69,7 +69,8 @@ struct SendPackRun {
         let units = PushUnits.split(
             capped ? PushSteps.ordered(sendable, head: self.repository.symbolicHead) : sendable,
             atomic: atomic,
-            batchSize: self.batchSize
+            batchSize: self.batchSize,
+            batchingDeletions: !capped
         )
         if units.isEmpty, var exchange = first {
             _ = try exchange.push(PushRequest(commands: []), writePack: { _ in })
@@ -150,6 +151,15 @@ struct SendPackRun {
             return
         }
         let outcome = reply.map(\.results)
+        if unit.isDeletionBatch, case .success(let results) = outcome, results.contains(where: { $0.status != .ok }) {
+            // Refused as a whole (one ref's lock, a hook): each deletion again, on its own merits.
+            for result in results where result.status == .ok { self.landed(result) }
+            let left = Array(results.filter { $0.status != .ok }.map(\.update))
+            for part in PushUnits.split(left, atomic: true, batchSize: self.batchSize) {
+                self.send(part, first: &first, open: open)
+            }
+            return
+        }
         if unit.isAtomic, case .success(let results) = outcome, results.contains(where: { $0.status != .ok }) {
             let changes = unit.changes
             if changes.count > 1 {

@@ -289,6 +289,43 @@ struct PushUnitsTests {
         }
     }
 
+    static func deletion(_ ref: String) -> RefUpdate {
+        RefUpdate.deletion(of: ref, at: ObjectID(hex: RecordedExchanges.main)!, isForced: true)
+    }
+
+    /// Enough deletions go first, atomically and on their own; a change goes with them only when
+    /// all of it is deleted; fewer deletions, or no atomic, leave the split as it was.
+    @Test func manyDeletionsGoFirstInAnAtomicUnitOfTheirOwn() {
+        let deleted = (0..<PushUnits.deletionBatchMinimum).map { Self.deletion("refs/heads/gone\($0)") }
+        let wholeChange = [Self.deletion("refs/changes/03/3/1"), Self.deletion("refs/changes/03/3/meta")]
+        let halfChange = [Self.deletion("refs/changes/04/4/1"), Self.update("refs/changes/04/4/meta")]
+        let kept = [Self.update("refs/heads/a")] + halfChange + [Self.update("refs/tags/t")]
+        let plan = [kept[0]] + deleted + wholeChange + Array(kept[1...])
+        let units = PushUnits.split(plan, atomic: true, batchSize: 0, batchingDeletions: true)
+        #expect(units.map(\.isDeletionBatch) == [true, false, false])
+        #expect(units.first?.updates == deleted + wholeChange)
+        #expect(units.first?.isAtomic == true)
+        #expect(
+            Array(units.dropFirst().flatMap(\.updates)).sorted { $0.destination < $1.destination }
+                == kept.sorted { $0.destination < $1.destination }
+        )
+        #expect(units.dropFirst().allSatisfy { !$0.isDeletionBatch })
+        #expect(units.dropFirst().contains { $0.isAtomic && $0.updates == halfChange }, "a change is never split")
+
+        let few = [kept[0]] + deleted.dropLast()
+        #expect(
+            PushUnits.split(few, atomic: true, batchSize: 0, batchingDeletions: true).map(\.updates) == [few]
+        )
+        for (atomic, batching) in [(false, true), (true, false)] {
+            let units = PushUnits.split(plan, atomic: atomic, batchSize: 0, batchingDeletions: batching)
+            #expect(units.allSatisfy { !$0.isDeletionBatch })
+            #expect(units.flatMap(\.updates).count == plan.count)
+        }
+        let batched = PushUnits.split(deleted + wholeChange, atomic: true, batchSize: 5, batchingDeletions: true)
+        #expect(batched.allSatisfy { $0.isDeletionBatch && $0.updates.count <= 5 })
+        #expect(batched.flatMap(\.updates) == deleted + wholeChange)
+    }
+
     /// Batches never split a change; changes with several refs go atomic, the rest does not.
     @Test func keepsAChangeTogetherAcrossBatches() {
         let refs = [
