@@ -6,7 +6,7 @@ package struct PushUnit: Hashable, Sendable {
     /// All or nothing (`atomic`); holds whole changes only.
     package var isAtomic: Bool
     /// Deletions only, sent atomically so that a git mirror rewrites its `packed-refs` once for all
-    /// of them instead of once per ref; refused, they are sent again in a plain unit.
+    /// of them instead of once per ref; refused, they are sent again as plain and change units.
     package var isDeletionBatch: Bool
 
     package init(updates: [RefUpdate], isAtomic: Bool, isDeletionBatch: Bool = false) {
@@ -42,9 +42,10 @@ package enum PushUnits {
     }
 
     /// How many deletions a push needs before they go in a unit of their own. git's receive-pack
-    /// (before commit 9d2962a7c4, mid-2025) runs a non-atomic push's commands one transaction each, and each deletion of a
-    /// packed ref rewrites the whole `packed-refs`: 333 deletions among 1,000,000 refs took it 80 s.
-    /// An atomic unit rewrites it once, for one more exchange (its own ref advertisement).
+    /// (before commit 9d2962a7c4, mid-2025) runs a non-atomic push's commands one transaction
+    /// each, and each deletion of a packed ref rewrites the whole `packed-refs`: 333 deletions
+    /// among 1,000,000 refs took it 80 s. An atomic unit rewrites it once, for one more exchange
+    /// (its own ref advertisement).
     package static let deletionBatchMinimum = 16
 
     /// Splits `updates` into units of at most `batchSize` refs (0: no limit) that never divide a
