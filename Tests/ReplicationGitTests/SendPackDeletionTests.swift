@@ -5,7 +5,8 @@ import ReplicationTestSupport
 import Testing
 
 /// Many deletions in one push reach a real `git-receive-pack` as one atomic transaction, so the
-/// mirror rewrites its `packed-refs` once, not once per ref; refused, each is sent again on its own.
+/// mirror rewrites its `packed-refs` once, not once per ref; refused, they are sent again without
+/// `atomic`.
 @Suite(.offThePool)
 struct SendPackDeletionTests {
     init() { LibGit2.initialize() }
@@ -113,8 +114,8 @@ struct SendPackDeletionTests {
         #expect(transactions.count >= 41 && transactions.allSatisfy { $0 == 1 }, "\(transactions)")
     }
 
-    /// One refused deletion refuses the atomic unit; each deletion is then sent again, and only the
-    /// refused one stays.
+    /// One refused deletion refuses the atomic unit; the deletions are then sent again without
+    /// `atomic`, and only the refused one stays.
     @Test func aRefusedDeletionKeepsOnlyItselfOut() throws {
         let (site, log) = try Self.makeSite()
         try GitFixtures.installHook(

@@ -62,11 +62,12 @@ package enum PushUnits {
         if atomic, batchingDeletions,
             updates.lazy.filter({ $0.action == .delete }).count >= self.deletionBatchMinimum
         {
-            let groups = self.groups(updates)
-            let deleted = groups.filter { $0.allSatisfy { $0.action == .delete } }
-            let deletions = deleted.reduce(0) { $0 + $1.count }
-            if deletions >= self.deletionBatchMinimum {
-                let kept = groups.filter { !$0.allSatisfy { $0.action == .delete } }.flatMap { $0 }
+            var deleted: [[RefUpdate]] = []
+            var kept: [RefUpdate] = []
+            for group in self.groups(updates) {
+                if group.allSatisfy({ $0.action == .delete }) { deleted.append(group) } else { kept += group }
+            }
+            if updates.count - kept.count >= self.deletionBatchMinimum {
                 return self.batch(deleted, size: batchSize).map {
                     PushUnit(updates: $0, isAtomic: true, isDeletionBatch: true)
                 } + self.split(kept, atomic: atomic, batchSize: batchSize)
