@@ -89,4 +89,17 @@ struct PlanReportTextTests {
             ]
         )
     }
+
+    /// Lines are written as bytes: a name or a message outside ASCII comes out as it went in.
+    @Test func namesAndMessagesOutsideASCIIArePrintedAsTheyAre() {
+        let updates = [
+            PlanReport.Update(
+                update: Self.update(.create, "refs/heads/café-ü/日本"),
+                fastForward: nil,
+                result: .init(status: .rejected, message: "refusé: « hook »")
+            )
+        ]
+        let lines = Self.report(updates).humanText(pushed: true).split(separator: "\n")
+        #expect(lines[1] == "  rejected  create        refs/heads/café-ü/日本  2b2b2b2: refusé: « hook »")
+    }
 }

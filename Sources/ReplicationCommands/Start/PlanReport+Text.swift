@@ -14,7 +14,7 @@ extension PlanReport {
                 plan.remoteMissing
                 ? (pushed ? ", repository created" : ", repository missing: it would be created") : ""
             add("\(plan.project) → \(plan.remote) \(plan.url) (\(plan.plan.mode.rawValue) sync\(missing))")
-            for update in plan.updates { Self.write(update, into: &text) }
+            text += Self.lines(of: plan.updates)
             for skipped in plan.plan.skipped { add("  skipped       \(skipped.ref): \(skipped.reason)") }
             if let blocked = plan.plan.blocked { add("  BLOCKED: \(blocked)") }
             add("  " + Self.counts(plan))
@@ -33,53 +33,63 @@ extension PlanReport {
         return text
     }
 
-    /// Writes the update's line, piece by piece: a string per piece and one per line took 0.14 s
-    /// for 100,000 refs.
-    private static func write(_ update: Update, into text: inout String) {
+    /// The updates' lines, written as bytes: a `String` appended piece by piece took 0.15 s for
+    /// 100,000 refs (its counts and flags updated at every append), as much as SQLite's store of them.
+    private static func lines(of updates: [Update]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(updates.count * 80)
+        for update in updates { Self.write(update, into: &bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func write(_ update: Update, into bytes: inout [UInt8]) {
         let planned = update.update
-        text += "  "
-        if let result = update.result { Self.pad(result.status.rawValue, to: 10, into: &text) }
-        Self.pad(update.verb, to: 13, into: &text)
-        text += " "
-        text += planned.destination
-        text += "  "
+        bytes.append(contentsOf: "  ".utf8)
+        if let result = update.result { Self.pad(result.status.rawValue, to: 10, into: &bytes) }
+        Self.pad(update.verb, to: 13, into: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: planned.destination.utf8)
+        bytes.append(contentsOf: "  ".utf8)
         switch planned.action {
-        case .create: Self.abbreviate(planned.newID, into: &text)
-        case .delete: Self.abbreviate(planned.oldID, into: &text)
+        case .create: Self.abbreviate(planned.newID, into: &bytes)
+        case .delete: Self.abbreviate(planned.oldID, into: &bytes)
         case .update:
-            Self.abbreviate(planned.oldID, into: &text)
-            text += update.fastForward == true ? ".." : "..."
-            Self.abbreviate(planned.newID, into: &text)
+            Self.abbreviate(planned.oldID, into: &bytes)
+            bytes.append(contentsOf: (update.fastForward == true ? ".." : "...").utf8)
+            Self.abbreviate(planned.newID, into: &bytes)
         }
         if let source = planned.source, source != planned.destination {
-            text += " (from "
-            text += source
-            text += ")"
+            bytes.append(contentsOf: " (from ".utf8)
+            bytes.append(contentsOf: source.utf8)
+            bytes.append(UInt8(ascii: ")"))
         } else if let reason = planned.reason {
-            text += " ("
-            text += reason
-            text += ")"
+            bytes.append(contentsOf: " (".utf8)
+            bytes.append(contentsOf: reason.utf8)
+            bytes.append(UInt8(ascii: ")"))
         }
         if let result = update.result {
             if let message = result.message {
-                text += ": "
-                text += message
+                bytes.append(contentsOf: ": ".utf8)
+                bytes.append(contentsOf: message.utf8)
             }
         } else if planned.action == .update, !planned.isForced, update.fastForward == false {
-            text += "  (not a fast-forward; the push would be rejected)"
+            bytes.append(contentsOf: "  (not a fast-forward; the push would be rejected)".utf8)
         }
-        text += "\n"
+        bytes.append(UInt8(ascii: "\n"))
     }
 
-    private static func pad(_ word: String, to length: Int, into text: inout String) {
-        text += word
-        let count = word.count
-        if count < length { text += String(repeating: " ", count: length - count) }
+    /// `word` (a status or a verb: ASCII), then spaces up to `length`.
+    private static func pad(_ word: String, to length: Int, into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: word.utf8)
+        let count = word.utf8.count
+        if count < length { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: length - count)) }
     }
 
-    private static func abbreviate(_ id: ObjectID?, into text: inout String) {
+    /// The first 7 hex digits, as `git` abbreviates ids.
+    private static func abbreviate(_ id: ObjectID?, into bytes: inout [UInt8]) {
         guard let id else { return }
-        text += id.abbreviated()
+        id.appendHex(to: &bytes)
+        bytes.removeLast(33)
     }
 
     private static func counts(_ plan: Plan) -> String {

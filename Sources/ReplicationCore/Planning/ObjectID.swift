@@ -63,6 +63,15 @@ package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
+    /// Calls `body` with the 40 lower-case hex digits in a temporary buffer (a store's row, without
+    /// a `String` for each).
+    package func withHex<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            self.writeHex(into: buffer)
+            return try body(UnsafeBufferPointer(buffer))
+        }
+    }
+
     /// The 20 bytes, most significant first.
     package var bytes: [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 20) { buffer, count in

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import ReplicationCore
 
 /// Many rows through one prepared statement, bound with SQLite's own calls. GRDB's
 /// `execute(arguments:)` boxes every value and checks every binding: storing the end of a first push
@@ -8,11 +9,20 @@ import GRDBSQLite
 struct SQLiteRows: ~Copyable {
     private let statement: SQLiteStatement
     private var column: Int32 = 0
+    /// The leading columns every row shares, bound once (SQLite keeps a binding across resets).
+    private var sharedColumns: Int32 = 0
 
     /// A statement of `sql` cached in `db`, ready for its first row.
     init(_ sql: String, in db: Database) throws {
         self.statement = try db.cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(self.statement)
+    }
+
+    /// Binds the values of the first columns, the same for every row: a push's 100,000 ref
+    /// statuses copied its project, remote and URL into SQLite 100,000 times.
+    mutating func bindShared(_ bindings: (inout SQLiteRows) -> Void) {
+        bindings(&self)
+        self.sharedColumns = self.column
     }
 
     mutating func bind(_ text: String?) {
@@ -33,6 +43,20 @@ struct SQLiteRows: ~Copyable {
         }
     }
 
+    /// An id's 40 hex digits as text, or NULL.
+    mutating func bind(hexOf id: ObjectID?) {
+        self.column += 1
+        guard let id else {
+            sqlite3_bind_null(self.statement, self.column)
+            return
+        }
+        id.withHex { digits in
+            digits.withMemoryRebound(to: CChar.self) { characters in
+                _ = sqlite3_bind_text(self.statement, self.column, characters.baseAddress, 40, Self.transient)
+            }
+        }
+    }
+
     mutating func bind(_ number: Int?) {
         self.column += 1
         guard let number else {
@@ -49,7 +73,7 @@ struct SQLiteRows: ~Copyable {
 
     /// Inserts the row bound since the last one.
     mutating func insert() throws {
-        self.column = 0
+        self.column = self.sharedColumns
         let code = sqlite3_step(self.statement)
         sqlite3_reset(self.statement)
         guard code == SQLITE_DONE else {

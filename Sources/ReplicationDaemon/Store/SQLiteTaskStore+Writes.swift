@@ -84,20 +84,22 @@ extension SQLiteTaskStore: StoreWriting {
         guard !statuses.isEmpty else { return }
         var rows = try SQLiteRows(
             """
-            INSERT OR REPLACE INTO ref_statuses (project, ref, remote, url, status, message, new_id, recorded_at)
+            INSERT OR REPLACE INTO ref_statuses (project, remote, url, recorded_at, ref, status, message, new_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
             in: db
         )
-        for status in statuses {
+        rows.bindShared { rows in
             rows.bind(target.project)
-            rows.bind(status.ref)
             rows.bind(target.remote)
             rows.bind(target.url)
+            rows.bind(seconds)
+        }
+        for status in statuses {
+            rows.bind(status.ref)
             rows.bind(status.status.rawValue)
             rows.bind(status.message)
-            rows.bind(status.newID?.hex)
-            rows.bind(seconds)
+            rows.bind(hexOf: status.newID)
             try rows.insert()
         }
     }
