@@ -26,43 +26,36 @@ struct SQLiteRows: ~Copyable {
     }
 
     mutating func bind(_ text: String?) {
-        self.column += 1
-        guard var text else {
-            sqlite3_bind_null(self.statement, self.column)
-            return
-        }
-        // Bound with its length, so that a NUL inside stays; SQLite copies it (SQLITE_TRANSIENT).
-        text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { characters in
-                guard let start = characters.baseAddress else {
-                    _ = sqlite3_bind_text(self.statement, self.column, "", 0, Self.transient)  // not NULL
-                    return
-                }
-                _ = sqlite3_bind_text(self.statement, self.column, start, Int32(clamping: bytes.count), Self.transient)
-            }
-        }
+        guard var text else { return self.bindNull() }
+        text.withUTF8 { self.bindText($0) }
     }
 
     /// An id's 40 hex digits as text, or NULL.
     mutating func bind(hexOf id: ObjectID?) {
+        guard let id else { return self.bindNull() }
+        id.withHex { self.bindText($0) }
+    }
+
+    private mutating func bindNull() {
         self.column += 1
-        guard let id else {
-            sqlite3_bind_null(self.statement, self.column)
-            return
-        }
-        id.withHex { digits in
-            digits.withMemoryRebound(to: CChar.self) { characters in
-                _ = sqlite3_bind_text(self.statement, self.column, characters.baseAddress, 40, Self.transient)
+        sqlite3_bind_null(self.statement, self.column)
+    }
+
+    /// Bound with its length, so that a NUL inside stays; SQLite copies it (SQLITE_TRANSIENT).
+    private mutating func bindText(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.column += 1
+        bytes.withMemoryRebound(to: CChar.self) { characters in
+            guard let start = characters.baseAddress else {
+                _ = sqlite3_bind_text(self.statement, self.column, "", 0, Self.transient)  // empty, not NULL
+                return
             }
+            _ = sqlite3_bind_text(self.statement, self.column, start, Int32(clamping: bytes.count), Self.transient)
         }
     }
 
     mutating func bind(_ number: Int?) {
+        guard let number else { return self.bindNull() }
         self.column += 1
-        guard let number else {
-            sqlite3_bind_null(self.statement, self.column)
-            return
-        }
         sqlite3_bind_int64(self.statement, self.column, Int64(number))
     }
 
