@@ -4,6 +4,8 @@
 Scenarios (each tool pushes to its own copy of the same mirror state):
 - first mirror and a 10-commit update of a long history (20,000 commits editing 300 files, made
   with `git fast-import`, repacked with deltas as a server keeps it);
+- first mirror and no-op of a real public history (libgit2/libgit2 as the search tool's `fetch`
+  brings it, or BENCH_REAL_REPOSITORY);
 - a one-line change to a 1.6 MB file, on a mirror that has the previous version;
 - initial replication of 100,000 refs (also timed outside the mirror's receive-pack, which both
   tools run through a wrapper that logs when it ran), an incremental sync of 10 of them, a no-op sync;
@@ -13,13 +15,14 @@ Scenarios (each tool pushes to its own copy of the same mirror state):
   and the long history, capped and uncapped, next to git's uncapped push (git cannot cap).
 Reports wall time, the ratio, peak RSS (children included) and bytes sent on the wire, counted by a
 loopback TCP proxy in front of sshd that both tools go through.
-Usage: Benchmarks/push.py [RUNS] [DIRECTORY] [long,large,refs,fleet,capped]   (after `swift build -c release
+Usage: Benchmarks/push.py [RUNS] [DIRECTORY] [long,real,large,refs,fleet,capped]   (after `swift build -c release
 --product replicator`; repositories go to /dev/shm unless DIRECTORY is given, "-" for /dev/shm)
 """
 import os, re, shutil, statistics, subprocess, sys, tempfile
 from bench_common import REPLICATOR, SSHD, ByteCounter, make_long_history, make_source, measure, require_build, sh
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+REAL_REPOSITORY = os.environ.get("BENCH_REAL_REPOSITORY", "/work/.mirror/libgit2+libgit2/repo")
 
 
 def slug(name):
@@ -108,7 +111,7 @@ def main():
         print(f"median of {RUNS} run(s), same loopback sshd through a byte-counting proxy; repositories under {work}")
         print(f"{'scenario':<34} {'ours s':>8} {'git s':>7} {'ratio':>6} {'ours MiB':>8} {'git MiB':>7} {'ratio':>5} "
               f"{'ours bytes':>13} {'git bytes':>12} {'ratio':>6}", flush=True)
-        groups = {"long": long_history, "large": large_file, "refs": many_refs, "fleet": fleet, "capped": capped}
+        groups = {"long": long_history, "real": real_history, "large": large_file, "refs": many_refs, "fleet": fleet, "capped": capped}
         chosen = sys.argv[3].split(",") if len(sys.argv) > 3 else list(groups)
         for group in chosen:
             groups[group](bench)
@@ -153,6 +156,24 @@ def long_history(bench):
             f.write(f"update {i}\n")
         sh("git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qam", f"update {i}", cwd=work_tree)
     sh("git", "push", "-q", source, "HEAD:refs/heads/main", cwd=work_tree)
+    bench.run_case(name, ["p"], prepare(bench, name, lambda _p, m: shutil.copytree(seed, m)))
+
+
+def real_history(bench):
+    """A real public repository: libgit2/libgit2 (24,842 commits, 7,007 refs of which 6,736 are
+    `refs/pull/*`, an 85 MiB pack) as the search tool's `fetch` brings it, or the bare repository
+    BENCH_REAL_REPOSITORY names. First mirror, then a no-op."""
+    if not os.path.isdir(f"{REAL_REPOSITORY}/objects"):
+        print(f"real history: skipped, no repository at {REAL_REPOSITORY} (set BENCH_REAL_REPOSITORY)", flush=True)
+        return
+    seed = f"{bench.work}/real.git"
+    shutil.copytree(REAL_REPOSITORY, seed)
+    sh("git", "init", "-q", "--bare", seed)  # a fetched snapshot may come without a config
+    name = "real history: first mirror"
+    shutil.copytree(seed, f"{case_dirs(bench, name)}/p.git")
+    bench.run_case(name, ["p"], prepare(bench, name, empty_mirror))
+    name = "real history: no-op"
+    shutil.copytree(seed, f"{case_dirs(bench, name)}/p.git")
     bench.run_case(name, ["p"], prepare(bench, name, lambda _p, m: shutil.copytree(seed, m)))
 
 
