@@ -88,8 +88,7 @@ extension PlanReport {
     /// The first 7 hex digits, as `git` abbreviates ids.
     private static func abbreviate(_ id: ObjectID?, into bytes: inout [UInt8]) {
         guard let id else { return }
-        id.appendHex(to: &bytes)
-        bytes.removeLast(33)
+        id.withHex { bytes.append(contentsOf: $0.prefix(7)) }
     }
 
     private static func counts(_ plan: Plan) -> String {
