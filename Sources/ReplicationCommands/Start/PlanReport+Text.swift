@@ -34,7 +34,7 @@ extension PlanReport {
     }
 
     /// The updates' lines, written as bytes: a `String` appended piece by piece took 0.15 s for
-    /// 100,000 refs (its counts and flags updated at every append), as much as SQLite's store of them.
+    /// 100,000 refs (its counts and flags updated at every append).
     private static func lines(of updates: [Update]) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(updates.count * 80)

@@ -57,10 +57,7 @@ package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Appends the 40 lower-case hex digits to `bytes` (a push's command list, without a `String`).
     package func appendHex(to bytes: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
-            self.writeHex(into: buffer)
-            bytes.append(contentsOf: buffer)
-        }
+        self.withHex { bytes.append(contentsOf: $0) }
     }
 
     /// Calls `body` with the 40 lower-case hex digits in a temporary buffer (a store's row, without
