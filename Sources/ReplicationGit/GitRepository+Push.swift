@@ -72,7 +72,7 @@ extension GitRepository {
             }
         }
         report.results = plan.updates.compactMap { results[$0] }
-        return report
+        return url.transport == .local ? StaleRefLocks.clear(after: report, in: url.path) : report
     }
 
     /// A non-forced refspec must not rewrite history: refuse that ref alone, as `git push` does

@@ -78,7 +78,8 @@ extension GitRepository {
                 url: url.description,
                 progress: progress
             )
-            return try push.run(first: first, open: open)
+            let report = try push.run(first: first, open: open)
+            return url.transport == .local ? StaleRefLocks.clear(after: report, in: url.path) : report
         }
     }
 }

@@ -247,11 +247,16 @@ struct DaemonEndToEndTests {
         #expect(arrived, "missing on the mirror: \(missing)\n\(site.log)")
         // The local remote too: its push at the kill may have met the killed instance's receive-pack
         // still holding a ref lock, and then it is retried (after 1 s here, Gerrit's minute by default).
+        // A receive-pack that got its death signal while creating a lock leaves it empty for good:
+        // a retry removes it once it is 5 s old (StaleRefLocks), and the next one lands.
         let arrivedLocally = eventually(timeout: .seconds(60)) {
             let refs = (try? GitFixtures.refs(of: site.localMirror)) ?? [:]
             return expected.allSatisfy { refs[$0] != nil }
         }
-        #expect(arrivedLocally, "missing on the local mirror:\n\(site.log)")
+        let missingLocally = expected.filter { (try? GitFixtures.refs(of: site.localMirror))?[$0] == nil }
+        let locks = FileManager.default.enumerator(atPath: site.localMirror + "/refs")?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".lock") }
+        #expect(arrivedLocally, "missing on the local mirror: \(missingLocally), locks: \(locks ?? [])\n\(site.log)")
         let drained = eventually { (try? site.status()["pendingEvents"] as? Int) == 0 }
         let status = (try? HTTPClient.get("\(site.base)/status").body) ?? ""
         #expect(drained, "events still pending:\n\(status)\n\(site.log)")

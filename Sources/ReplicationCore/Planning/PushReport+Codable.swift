@@ -6,6 +6,7 @@
 extension PushReport: Codable {
     private enum Keys: String, CodingKey {
         case plan, updates, statuses, messages, serverMessages, bytesSent, createdRepository, failure, updatedHead
+        case removedStaleLocks
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -26,6 +27,7 @@ extension PushReport: Codable {
         try container.encode(self.createdRepository, forKey: .createdRepository)
         try container.encodeIfPresent(self.failure, forKey: .failure)
         try container.encodeIfPresent(self.updatedHead, forKey: .updatedHead)
+        if !self.removedStaleLocks.isEmpty { try container.encode(self.removedStaleLocks, forKey: .removedStaleLocks) }
     }
 
     package init(from decoder: any Decoder) throws {
@@ -63,6 +65,7 @@ extension PushReport: Codable {
             failure: try container.decodeIfPresent(String.self, forKey: .failure)
         )
         self.updatedHead = try container.decodeIfPresent(String.self, forKey: .updatedHead)
+        self.removedStaleLocks = try container.decodeIfPresent([String].self, forKey: .removedStaleLocks) ?? []
     }
 }
 

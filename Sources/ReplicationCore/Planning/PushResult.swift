@@ -49,6 +49,9 @@ package struct PushReport: Sendable, Equatable {
     package var failure: String?
     /// The ref the mirror's HEAD was moved to, when it pointed elsewhere than the source's HEAD.
     package var updatedHead: String?
+    /// Refs of a local mirror whose lock an interrupted git had left, removed after this push
+    /// failed to update them (the next attempt can): `StaleRefLocks`.
+    package var removedStaleLocks: [String] = []
 
     package init(
         plan: UpdatePlan,

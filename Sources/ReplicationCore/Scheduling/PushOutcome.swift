@@ -98,6 +98,9 @@ extension PushOutcome {
         if self.report?.createdRepository == true { notes["repository.created"] = "true" }
         if let deleted = self.deletedRepository { notes["repository.deleted"] = "\(deleted)" }
         if let head = self.updatedHead { notes["head"] = head }
+        if let removed = self.report?.removedStaleLocks, !removed.isEmpty {
+            notes["stale-locks.removed"] = removed.joined(separator: " ")
+        }
         return notes
     }
 

@@ -37,6 +37,9 @@ extension EngineState {
             entries.append(.init(.warning, "Replication failed", metadata))
         }
         guard !repeated else { return entries }
+        if result.kind != .ok, let said = Self.serverMessages(of: outcome) {
+            entries[0].metadata["replication.server.messages"] = "\(said)"
+        }
         for group in Self.grouped(outcome.refProblems) {
             var refMetadata = Self.metadata(of: task)
             refMetadata["replication.ref"] = "\(group[0].ref)"
@@ -49,6 +52,16 @@ extension EngineState {
             entries.append(.init(.warning, "Ref not replicated", refMetadata))
         }
         return entries
+    }
+
+    /// What the mirror's receive-pack wrote (`error: cannot lock ref …`, a hook's refusal): the
+    /// reason behind a bare `failed to update ref`. Its last 2,000 characters: a chatty hook must
+    /// not fill the log.
+    private static func serverMessages(of outcome: PushOutcome) -> String? {
+        let all = outcome.report?.serverMessages ?? ""
+        let said = all.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()
+        guard !said.isEmpty else { return nil }
+        return said.count > 2000 ? "…" + String(said.suffix(2000)) : String(said)
     }
 
     /// Problems with the same status and reason together, in the order each first appears.

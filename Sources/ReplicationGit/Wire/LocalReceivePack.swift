@@ -81,8 +81,10 @@ final class LocalReceivePack: WireChannel {
         try? self.process.input?.close()
     }
 
+    /// SIGTERM, not SIGKILL: a receive-pack that broke the protocol may be updating refs, and a
+    /// SIGKILLed git leaves its `.lock` files (``StaleRefLocks``); the deinit's stop follows up.
     func abandon() {
-        self.process.signal(SIGKILL)
+        self.process.terminateAll()
     }
 
     func errorOutput() -> String {

@@ -173,6 +173,45 @@ extension EngineStateTests {
         #expect(other.first?.metadata["replication.error"] == "timeout", "a new reason is logged")
     }
 
+    /// A bare `failed to update ref` says nothing of why: the audit line carries what the mirror's
+    /// receive-pack said (`cannot lock ref …`), and which stale locks were removed.
+    @Test func aFailedPushLogsWhatTheMirrorSaidAndTheLocksItRemoved() {
+        var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
+        _ = state.poll(now: Self.at(0))
+        _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
+        let id = ObjectID(hex: String(repeating: "b", count: 40))!
+        let update = RefUpdate(
+            action: .create,
+            source: "refs/heads/x",
+            destination: "refs/heads/x",
+            oldID: nil,
+            newID: id,
+            isForced: true
+        )
+        var report = PushReport(
+            plan: UpdatePlan(mode: .full, updates: [update], skipped: [], blocked: nil, upToDate: 0),
+            results: [RefResult(update: update, status: .failed, message: "failed to update ref")],
+            serverMessages: "\nerror: cannot lock ref 'refs/heads/x': Unable to create 'x.lock': File exists.\n"
+        )
+        report.removedStaleLocks = ["refs/heads/x"]
+        let lines = Self.push(&state, at: Self.at(3), PushOutcome(report: report))
+        #expect(lines.first?.message == "Replication failed", "\(lines.map(\.message))")
+        #expect(
+            lines.first?.metadata["replication.server.messages"]
+                == "error: cannot lock ref 'refs/heads/x': Unable to create 'x.lock': File exists."
+        )
+        #expect(lines.first?.metadata["replication.stale-locks.removed"] == "refs/heads/x")
+        // Another reason, or the repeat would be logged without one.
+        let chatty = PushReport(
+            plan: report.plan,
+            results: [RefResult(update: update, status: .failed, message: "failed to lock")],
+            serverMessages: String(repeating: "y", count: 5000)
+        )
+        let kept =
+            "\(Self.push(&state, at: Self.at(400), PushOutcome(report: chatty)).first?.metadata["replication.server.messages"] ?? "")"
+        #expect(kept.count == 2001 && kept.hasPrefix("…"), "the last 2,000 characters")
+    }
+
     @Test func aHeldPushOf150TagsLogsOneLineForItsRefs() {
         var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
         _ = state.poll(now: Self.at(0))

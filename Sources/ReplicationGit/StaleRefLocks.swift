@@ -1,0 +1,70 @@
+package import Foundation
+package import ReplicationCore
+
+/// Ref locks that an interrupted git left in a local mirror, removed only with proof.
+///
+/// git creates `refs/heads/x.lock` with `open(O_CREAT | O_EXCL)` and only then registers it for
+/// removal on a signal: a `receive-pack` that gets SIGTERM while that `open` runs (the daemon died
+/// and the kernel's death signal came, or its push was stopped) dies with an empty lock on disk.
+/// The mirror then refuses every update of that ref (`failed to update ref`) until the lock goes.
+/// A lock is that leftover when all of these hold: it is empty (git writes the new value as soon
+/// as the lock is made, before any hook), it is older than ``minimumAge``, and no process on this
+/// host that we may look at has it open (git holds it open from `open` until it has written it).
+package enum StaleRefLocks {
+    /// Time git never needs between creating a lock and writing it: a margin for writers on other
+    /// hosts (a mirror on NFS), whose open files /proc cannot show.
+    package static let minimumAge: TimeInterval = 5
+
+    /// `report` after removing the stale locks of its refs that failed to update in the local
+    /// repository at `path`; the refs whose locks went are in `removedStaleLocks`. A report with
+    /// no such failure is returned as it is, without a look at the disk.
+    package static func clear(after report: PushReport, in path: String, now: Date = Date()) -> PushReport {
+        let failed = report.results.filter { RefResult.isUpdateRefFailure($0.message ?? "") }
+        guard !failed.isEmpty else { return report }
+        let gitDirectory = Self.gitDirectory(of: path)
+        var cleared = report
+        for result in failed {
+            let ref = result.update.destination
+            guard RefName.problem(with: ref) == nil, ref.hasPrefix("refs/") else { continue }
+            let lock = gitDirectory + "/" + ref + ".lock"
+            guard Self.isStale(lock, now: now), unlink(lock) == 0 else { continue }
+            cleared.removedStaleLocks.append(ref)
+        }
+        return cleared
+    }
+
+    /// Whether the file at `lock` is an empty regular file, older than ``minimumAge``, that no
+    /// process here has open.
+    package static func isStale(_ lock: String, now: Date) -> Bool {
+        var status = stat()
+        guard lstat(lock, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size == 0 else { return false }
+        let modified = TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9
+        guard now.timeIntervalSince1970 - modified >= Self.minimumAge else { return false }
+        return !Self.isOpen(device: status.st_dev, inode: status.st_ino)
+    }
+
+    /// Whether a process whose descriptors we may read has the file open (Linux `/proc/PID/fd`).
+    private static func isOpen(device: dev_t, inode: ino_t) -> Bool {
+        guard let processes = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+        for process in processes where process.first?.isNumber == true {
+            let directory = "/proc/\(process)/fd"
+            guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            for descriptor in descriptors {
+                var status = stat()
+                // stat follows the link to the open file itself, even one renamed or unlinked since.
+                if stat(directory + "/" + descriptor, &status) == 0, status.st_dev == device, status.st_ino == inode {
+                    return true
+                }
+            }
+        }
+        return false
+    }
+
+    /// A bare repository is its own git directory; a work tree's is `.git`.
+    private static func gitDirectory(of path: String) -> String {
+        var isDirectory: ObjCBool = false
+        let dotGit = path + "/.git"
+        return FileManager.default.fileExists(atPath: dotGit, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? dotGit : path
+    }
+}
