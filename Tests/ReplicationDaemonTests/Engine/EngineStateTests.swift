@@ -173,21 +173,25 @@ extension EngineStateTests {
         #expect(other.first?.metadata["replication.error"] == "timeout", "a new reason is logged")
     }
 
+    /// Creating `ref` at the id of forty `digit`s.
+    static func creation(of ref: String, at digit: Character, isForced: Bool = true) -> RefUpdate {
+        RefUpdate(
+            action: .create,
+            source: ref,
+            destination: ref,
+            oldID: nil,
+            newID: ObjectID(hex: String(repeating: digit, count: 40))!,
+            isForced: isForced
+        )
+    }
+
     /// A bare `failed to update ref` says nothing of why: the audit line carries what the mirror's
     /// receive-pack said (`cannot lock ref …`), and which stale locks were removed.
     @Test func aFailedPushLogsWhatTheMirrorSaidAndTheLocksItRemoved() {
         var state = State(configuration: Self.configuration, options: EngineOptions(), now: Self.at(0))
         _ = state.poll(now: Self.at(0))
         _ = state.claimed(Self.events(1), now: Self.at(0)) { _, _ in true }
-        let id = ObjectID(hex: String(repeating: "b", count: 40))!
-        let update = RefUpdate(
-            action: .create,
-            source: "refs/heads/x",
-            destination: "refs/heads/x",
-            oldID: nil,
-            newID: id,
-            isForced: true
-        )
+        let update = Self.creation(of: "refs/heads/x", at: "b")
         var report = PushReport(
             plan: UpdatePlan(mode: .full, updates: [update], skipped: [], blocked: nil, upToDate: 0),
             results: [RefResult(update: update, status: .failed, message: "failed to update ref")],
@@ -277,15 +281,7 @@ extension EngineStateTests {
             due.lazy.compactMap { if case .recordPushStart(let task) = $0 { task } else { nil } }.first
         )
         _ = state.pushStartRecorded(task, held: true, epoch: 7, now: Self.at(3))
-        let id = ObjectID(hex: String(repeating: "a", count: 40))!
-        let update = RefUpdate(
-            action: .create,
-            source: "refs/heads/main",
-            destination: "refs/heads/main",
-            oldID: nil,
-            newID: id,
-            isForced: false
-        )
+        let update = Self.creation(of: "refs/heads/main", at: "a", isForced: false)
         let plan = UpdatePlan(mode: .delta, updates: [update], skipped: [], blocked: nil, upToDate: 0)
         let outcome = PushOutcome(report: PushReport(plan: plan, results: [RefResult(update: update, status: .ok)]))
         let actions = state.pushFinished(task, outcome: outcome, now: Self.at(4))
