@@ -39,22 +39,27 @@ package enum StaleRefLocks {
         var status = stat()
         guard lstat(lock, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size == 0 else { return false }
         let modified = TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9
-        guard now.timeIntervalSince1970 - modified >= Self.minimumAge else { return false }
-        return !Self.isOpen(device: status.st_dev, inode: status.st_ino)
+        guard now.timeIntervalSince1970 - modified >= Self.minimumAge, let resolved = realpath(lock, nil) else {
+            return false
+        }
+        defer { free(resolved) }
+        return !Self.isOpen(String(cString: resolved))
     }
 
-    /// Whether a process whose descriptors we may read has the file open (Linux `/proc/PID/fd`).
-    private static func isOpen(device: dev_t, inode: ino_t) -> Bool {
+    /// Whether a process whose descriptors we may read has the file at the resolved path `path`
+    /// open (Linux `/proc/PID/fd`). The links are read, not followed: a descriptor on a hung
+    /// network mount must not hang the push.
+    private static func isOpen(_ path: String) -> Bool {
         guard let processes = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         for process in processes where process.first?.isNumber == true {
             let directory = "/proc/\(process)/fd"
             guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
             for descriptor in descriptors {
-                var status = stat()
-                // stat follows the link to the open file itself, even one renamed or unlinked since.
-                if stat(directory + "/" + descriptor, &status) == 0, status.st_dev == device, status.st_ino == inode {
-                    return true
-                }
+                let count = readlink(directory + "/" + descriptor, &target, target.count - 1)
+                guard count > 0 else { continue }
+                target[count] = 0
+                if String(cString: target) == path { return true }
             }
         }
         return false
