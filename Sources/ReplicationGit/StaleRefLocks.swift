@@ -51,15 +51,14 @@ package enum StaleRefLocks {
     /// network mount must not hang the push.
     private static func isOpen(_ path: String) -> Bool {
         guard let processes = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
-        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let wanted = Array(path.utf8CString.dropLast())
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX))
         for process in processes where process.first?.isNumber == true {
             let directory = "/proc/\(process)/fd"
             guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
             for descriptor in descriptors {
-                let count = readlink(directory + "/" + descriptor, &target, target.count - 1)
-                guard count > 0 else { continue }
-                target[count] = 0
-                if String(cString: target) == path { return true }
+                let count = readlink(directory + "/" + descriptor, &target, target.count)
+                if count == wanted.count, target.prefix(count).elementsEqual(wanted) { return true }
             }
         }
         return false
