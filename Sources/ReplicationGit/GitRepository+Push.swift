@@ -72,7 +72,7 @@ extension GitRepository {
             }
         }
         report.results = plan.updates.compactMap { results[$0] }
-        return url.transport == .local ? StaleRefLocks.clear(after: report, in: url.path) : report
+        return StaleRefLocks.clear(after: report, at: url)
     }
 
     /// A non-forced refspec must not rewrite history: refuse that ref alone, as `git push` does

@@ -79,7 +79,7 @@ extension GitRepository {
                 progress: progress
             )
             let report = try push.run(first: first, open: open)
-            return url.transport == .local ? StaleRefLocks.clear(after: report, in: url.path) : report
+            return StaleRefLocks.clear(after: report, at: url)
         }
     }
 }

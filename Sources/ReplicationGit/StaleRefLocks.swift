@@ -15,13 +15,14 @@ package enum StaleRefLocks {
     /// hosts (a mirror on NFS), whose open files /proc cannot show.
     package static let minimumAge: TimeInterval = 5
 
-    /// `report` after removing the stale locks of its refs that failed to update in the local
-    /// repository at `path`; the refs whose locks went are in `removedStaleLocks`. A report with
-    /// no such failure is returned as it is, without a look at the disk.
-    package static func clear(after report: PushReport, in path: String, now: Date = Date()) -> PushReport {
+    /// `report` after removing the stale locks of its refs that failed to update, when `url` is a
+    /// local repository; the refs whose locks went are in `removedStaleLocks`. A report for another
+    /// transport, or with no such failure, is returned as it is, without a look at the disk.
+    package static func clear(after report: PushReport, at url: RemoteURL, now: Date = Date()) -> PushReport {
+        guard url.transport == .local else { return report }
         let failed = report.results.filter { RefResult.isUpdateRefFailure($0.message ?? "") }
         guard !failed.isEmpty else { return report }
-        let gitDirectory = Self.gitDirectory(of: path)
+        let gitDirectory = Self.gitDirectory(of: url.path)
         var cleared = report
         for result in failed {
             let ref = result.update.destination
@@ -35,7 +36,7 @@ package enum StaleRefLocks {
 
     /// Whether the file at `lock` is an empty regular file, older than ``minimumAge``, that no
     /// process here has open.
-    package static func isStale(_ lock: String, now: Date) -> Bool {
+    private static func isStale(_ lock: String, now: Date) -> Bool {
         var status = stat()
         guard lstat(lock, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size == 0 else { return false }
         let modified = TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9

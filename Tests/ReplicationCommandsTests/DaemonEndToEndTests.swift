@@ -243,7 +243,8 @@ struct DaemonEndToEndTests {
             let refs = (try? GitFixtures.refs(of: site.sshMirror)) ?? [:]
             return expected.allSatisfy { refs[$0] != nil }
         }
-        let missing = expected.filter { (try? GitFixtures.refs(of: site.sshMirror))?[$0] == nil }
+        let sshRefs = (try? GitFixtures.refs(of: site.sshMirror)) ?? [:]
+        let missing = expected.filter { sshRefs[$0] == nil }
         #expect(arrived, "missing on the mirror: \(missing)\n\(site.log)")
         // The local remote too: its push at the kill may have met the killed instance's receive-pack
         // still holding a ref lock, and then it is retried (after 1 s here, Gerrit's minute by default).
@@ -253,7 +254,8 @@ struct DaemonEndToEndTests {
             let refs = (try? GitFixtures.refs(of: site.localMirror)) ?? [:]
             return expected.allSatisfy { refs[$0] != nil }
         }
-        let missingLocally = expected.filter { (try? GitFixtures.refs(of: site.localMirror))?[$0] == nil }
+        let localRefs = (try? GitFixtures.refs(of: site.localMirror)) ?? [:]
+        let missingLocally = expected.filter { localRefs[$0] == nil }
         let locks = FileManager.default.enumerator(atPath: site.localMirror + "/refs")?.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".lock") }
         #expect(arrivedLocally, "missing on the local mirror: \(missingLocally), locks: \(locks ?? [])\n\(site.log)")
